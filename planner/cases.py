@@ -1,0 +1,155 @@
+"""Apply one policy case to an Instance: resolve every policy value the model reads.
+
+The policy sheet holds rows of (parameter, year, region, commodity) and one value per case.
+For a given point the most specific matching row wins: a row naming the year beats one that
+does not, then a row naming the origin region, then a row naming the commodity beats one naming
+its family, which beats a blank. Parameters without a matching row take their declared default.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any
+
+from planner import schema
+from planner.errors import UsageError
+from planner.instance.records import Instance, Policy, PolicyRow, Project
+
+
+def case_names(inst: Instance) -> list[str]:
+    return list(inst.cases)
+
+
+def resolve_case_name(inst: Instance, case: str | None) -> str:
+    """The case called `case` (case-insensitive), or the first case when None."""
+    names = case_names(inst)
+    if case is None:
+        return names[0]
+    for n in names:
+        if n.lower() == case.strip().lower():
+            return n
+    close = difflib.get_close_matches(case, names, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise UsageError(f"unknown case '{case}'. The instance defines: {', '.join(names)}.{hint}")
+
+
+class _Lookup:
+    def __init__(self, rows: tuple[PolicyRow, ...]):
+        self.by_param: dict[str, list[PolicyRow]] = defaultdict(list)
+        for r in rows:
+            self.by_param[r.parameter].append(r)
+
+    def __call__(self, param: str, year: int | None = None, region: str | None = None,
+                 commodity: str | None = None, family: str | None = None) -> Any:
+        best: PolicyRow | None = None
+        best_score = -1.0
+        for r in self.by_param.get(param, ()):
+            if r.year is not None and r.year != year:
+                continue
+            if r.region is not None and r.region != region:
+                continue
+            if r.commodity is not None and r.commodity not in (commodity, family):
+                continue
+            score = (4.0 if r.year is not None else 0.0) + (2.0 if r.region is not None else 0.0)
+            if r.commodity is not None:
+                score += 1.0 if r.commodity == commodity else 0.5
+            if score > best_score:
+                best, best_score = r, score
+        return best.value if best is not None else schema.POLICY_BY_NAME[param].default
+
+
+def x45_basis(inst: Instance, p: Project) -> float:
+    """Production cost per tonne on which 45X is computed: variable cost plus bought inputs."""
+    basis = p.variable_cost
+    for c, tpt in p.recipe:
+        price = inst.commodities[c].market_price
+        if price is not None:
+            basis += tpt * price
+    return basis
+
+
+def apply_case(inst: Instance, case: str | None = None) -> Instance:
+    """A copy of `inst` with `case` resolved into `inst.policy` and case-scaled demand."""
+    name = resolve_case_name(inst, case)
+    look = _Lookup(inst.cases[name])
+    years = inst.years
+    fam = {c: x.family for c, x in inst.commodities.items()}
+
+    requires_non_feoc = bool(look("x45_requires_non_feoc"))
+    stacking = bool(look("x48c_stacking"))
+    x45: dict[tuple[str, int], float] = {}
+    for p in inst.projects.values():
+        if not p.eligible_45x or not inst.regions[p.site].domestic:
+            continue
+        if requires_non_feoc and p.feoc_owned:
+            continue
+        if p.credit_48c_awarded > 0 and not stacking:
+            continue
+        basis = x45_basis(inst, p)
+        for y in years:
+            if 1.0 - p.pfe_cost_share < look("x45_macr_min", year=y) - 1e-12:
+                continue
+            rate = look("x45_rate", year=y, commodity=p.commodity, family=fam[p.commodity])
+            credit = rate * look("x45_phase", year=y) * basis
+            if credit > 0:
+                x45[(p.id, y)] = credit
+
+    tariff = {}
+    for k in inst.contracts.values():
+        for y in years:
+            t = look("tariff", year=y, region=k.origin, commodity=k.commodity, family=fam[k.commodity])
+            if t:
+                tariff[(k.id, y)] = t
+
+    demand_scale = {y: float(look("demand_scale", year=y)) for y in years}
+    demand = {
+        (c, r, y): t * demand_scale[y] for (c, r, y), t in inst.base_demand.items() if t * demand_scale[y] > 0
+    }
+    groups = sorted({fam[c] for (c, _r, _y) in demand}, key=list(schema.FAMILIES).index)
+    named = sorted({r.commodity for r in look.by_param.get("localization_target", ())
+                    if r.commodity is not None and r.commodity in inst.commodities})
+    targets: dict[tuple[str, int], float] = {}
+    for g in groups:
+        for y in years:
+            v = look("localization_target", year=y, commodity=None, family=g)
+            if v > 0:
+                targets[(g, y)] = v
+    for c in named:
+        for y in years:
+            v = look("localization_target", year=y, commodity=c, family=None)
+            if v > 0:
+                targets[(c, y)] = v
+
+    pool = look("grant_pool")
+    total_budget = look("capex_budget_total")
+    policy = Policy(
+        case=name,
+        x45_requires_non_feoc=requires_non_feoc,
+        x48c_rate=float(look("x48c_rate")),
+        x48c_budget=float(look("x48c_budget")),
+        x48c_stacking=stacking,
+        grant_pool=None if pool is None else float(pool),
+        localization_fta_counts=bool(look("localization_fta_counts")),
+        localization_excludes_feoc=bool(look("localization_excludes_feoc")),
+        capex_budget_total=None if total_budget is None else float(total_budget),
+        x45_credit=x45,
+        tariff=tariff,
+        targets=targets,
+        feoc_imports_allowed={y: bool(look("feoc_imports_allowed", year=y)) for y in years},
+        capex_budget={y: look("capex_budget", year=y) for y in years},
+        demand_scale=demand_scale,
+        rows=inst.cases[name],
+    )
+    return replace(inst, case=name, policy=policy, demand=demand)
+
+
+def qualifies_for_localization(inst: Instance, *, region: str, feoc: bool) -> bool:
+    """Whether supply from `region` (by an owner/supplier with FEOC status `feoc`) is qualifying."""
+    pol = inst.policy
+    assert pol is not None
+    reg = inst.regions[region]
+    if pol.localization_excludes_feoc and (feoc or reg.feoc):
+        return False
+    return reg.domestic or (pol.localization_fta_counts and reg.fta)

@@ -1,0 +1,256 @@
+"""The validated instance: frozen records with everything the model needs, nothing from Excel.
+
+An `Instance` is produced only by `planner.instance.validate` (from a workbook) and is never
+mutated: `planner.cases.apply_case` returns a copy with one policy case resolved.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from planner.errors import Issue
+
+if TYPE_CHECKING:
+    from planner.instance.sets import Sets
+
+
+@dataclass(frozen=True)
+class Settings:
+    title: str
+    first_year: int
+    last_year: int
+    base_year: int
+    discount_rate: float
+    currency: str
+    penalty_unmet_demand: float  # $/t
+    penalty_localization: float  # $/t
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.last_year + 1))
+
+    def discount_factor(self, year: int) -> float:
+        return (1.0 + self.discount_rate) ** -(year - self.base_year)
+
+
+@dataclass(frozen=True)
+class Commodity:
+    id: str
+    family: str
+    name: str
+    market_price: float | None  # $/t; None = cannot be bought spot
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    domestic: bool
+    fta: bool
+    feoc: bool
+
+
+def capital_recovery_factor(rate: float, lifetime: int) -> float:
+    """Share of an overnight investment charged in each of `lifetime` operating years."""
+    if rate == 0.0:
+        return 1.0 / lifetime
+    g = (1.0 + rate) ** lifetime
+    return rate * g / (g - 1.0)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A plant (or the JV variant of one). Years: start -> online -> qualified -> retired."""
+
+    id: str
+    name: str
+    site: str
+    commodity: str
+    status: str  # existing | committed | candidate
+    units_max: int
+    capacity: float  # t/yr per unit
+    capex: float  # $ per unit, overnight
+    fixed_om: float  # $/yr per online unit
+    variable_cost: float  # $/t
+    earliest_start: int
+    latest_start: int | None
+    construction_years: int
+    qualification_years: int
+    ramp_up: tuple[float, ...]
+    lifetime: int
+    eligible_45x: bool
+    eligible_48c: bool
+    credit_48c_awarded: float  # $
+    grant: float  # $
+    feoc_owned: bool
+    pfe_cost_share: float
+    exclusive_group: str | None
+    recipe: tuple[tuple[str, float], ...] = ()  # (input commodity, t per t of output)
+    base: str = ""  # the project this is a variant of (itself when standalone)
+    partner: str | None = None
+    partner_region: str | None = None
+    equity_share: float = 0.0  # partner's share of capex, fixed O&M and output
+    row: int | None = None  # workbook row, for messages
+
+    @property
+    def fixed(self) -> bool:
+        """Existing and committed plants are not decisions."""
+        return self.status != "candidate"
+
+    @property
+    def is_jv(self) -> bool:
+        return self.partner is not None
+
+    def online_year(self, start: int) -> int:
+        return start + self.construction_years
+
+    def qualified_year(self, start: int) -> int:
+        return start + self.construction_years + self.qualification_years
+
+    def retire_year(self, start: int) -> int:
+        """First year the plant is no longer online."""
+        return start + self.construction_years + self.lifetime
+
+    def is_online(self, start: int, year: int) -> bool:
+        return self.online_year(start) <= year < self.retire_year(start)
+
+    def availability(self, start: int, year: int) -> float:
+        """Share of nameplate that may be delivered in `year` for a build started in `start`."""
+        q = self.qualified_year(start)
+        if year < q or year >= self.retire_year(start):
+            return 0.0
+        k = year - q
+        return self.ramp_up[k] if k < len(self.ramp_up) else 1.0
+
+    def spend_years(self, start: int) -> tuple[int, ...]:
+        """Years over which the overnight capex is spent (evenly)."""
+        return tuple(range(start, start + max(self.construction_years, 1)))
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    origin: str
+    commodity: str
+    price: dict[int, float]  # $/t by delivery year (before tariff and freight)
+    min_take: dict[int, float]  # t/yr by year
+    max_volume: dict[int, float | None]  # t/yr by year; None = unlimited
+    first_year: int
+    last_year: int
+    signing_fee: float
+    feoc: bool
+    row: int | None = None
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(y for y in sorted(self.price) if self.first_year <= y <= self.last_year)
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One non-blank case cell of the policy sheet."""
+
+    parameter: str
+    year: int | None
+    region: str | None
+    commodity: str | None  # a commodity id or a family name
+    value: Any
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One policy case, resolved against the instance: every value the model reads."""
+
+    case: str
+    x45_requires_non_feoc: bool
+    x48c_rate: float
+    x48c_budget: float
+    x48c_stacking: bool
+    grant_pool: float | None  # None = unlimited
+    localization_fta_counts: bool
+    localization_excludes_feoc: bool
+    capex_budget_total: float | None
+    x45_credit: dict[tuple[str, int], float]  # (project, year) -> $/t of output
+    tariff: dict[tuple[str, int], float]  # (contract, year) -> share of price
+    targets: dict[tuple[str, int], float]  # (family or commodity, year) -> share
+    feoc_imports_allowed: dict[int, bool]
+    capex_budget: dict[int, float | None]
+    demand_scale: dict[int, float]
+    rows: tuple[PolicyRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    path: str
+    sha256: str
+    settings: Settings
+    commodities: dict[str, Commodity]
+    regions: dict[str, Region]
+    projects: dict[str, Project]
+    contracts: dict[str, Contract]
+    transport: dict[tuple[str, str, str], float]  # (commodity, from, to) -> $/t
+    base_demand: dict[tuple[str, str, int], float]  # (commodity, region, year) -> t, before scaling
+    cases: dict[str, tuple[PolicyRow, ...]]
+    sources: tuple[dict[str, Any], ...] = ()
+    warnings: tuple[Issue, ...] = ()
+    case: str | None = None
+    policy: Policy | None = None
+    demand: dict[tuple[str, str, int], float] = field(default_factory=dict)  # after the case
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return self.settings.years
+
+    def families(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for c in self.commodities.values():
+            if c.family not in seen:
+                seen.append(c.family)
+        return tuple(seen)
+
+    @cached_property
+    def sets(self) -> Sets:
+        """Sparse index sets of the model (needs a case applied)."""
+        from planner.instance.sets import build_sets
+
+        if self.policy is None:
+            raise ValueError("apply a policy case before building index sets")
+        return build_sets(self)
+
+    def crf(self, project: Project) -> float:
+        return capital_recovery_factor(self.settings.discount_rate, project.lifetime)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for `planner info`."""
+        by_status: dict[str, int] = {}
+        for p in self.projects.values():
+            if not p.is_jv:
+                by_status[p.status] = by_status.get(p.status, 0) + 1
+        total_demand: dict[str, float] = {}
+        for (c, _r, _y), t in self.base_demand.items():
+            fam = self.commodities[c].family
+            total_demand[fam] = total_demand.get(fam, 0.0) + t
+        return {
+            "title": self.settings.title,
+            "horizon": f"{self.settings.first_year}–{self.settings.last_year}",
+            "years": len(self.years),
+            "discount_rate": self.settings.discount_rate,
+            "regions": len(self.regions),
+            "domestic_regions": sum(r.domestic for r in self.regions.values()),
+            "commodities": len(self.commodities),
+            "projects": by_status,
+            "joint_ventures": sum(p.is_jv for p in self.projects.values()),
+            "contracts": len(self.contracts),
+            "transport_links": len({(i, j) for (_c, i, j) in self.transport}),
+            "cases": list(self.cases),
+            "demand_t": total_demand,
+        }
+
+
+def is_finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)

@@ -1,0 +1,802 @@
+"""Validate a raw workbook against `planner.schema` and build the frozen `Instance`.
+
+Every check appends an `Issue` (sheet, row, column, plain words) and carries on, so that a
+planner sees every problem of a workbook at once. `validate` raises `InstanceError` at the end
+when any issue is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from planner import schema
+from planner.errors import InstanceError, Issue
+from planner.instance.records import (
+    Commodity,
+    Contract,
+    Instance,
+    PolicyRow,
+    Project,
+    Region,
+    Settings,
+)
+from planner.io.reader import RawSheet, RawWorkbook, read_workbook
+
+MAX_HORIZON_YEARS = 200
+YEAR_RANGE = (1900, 2300)
+DEFAULT_CASE = "base"
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance workbook. Raises `InstanceError` listing every problem."""
+    return validate(read_workbook(path))
+
+
+# --------------------------------------------------------------------------------------------
+# issue collection and value parsing
+# --------------------------------------------------------------------------------------------
+
+
+class _Issues:
+    def __init__(self, file: str):
+        self.file = file
+        self.items: list[Issue] = []
+
+    def error(self, message: str, sheet: str | None = None, row: int | None = None,
+              column: str | None = None, field: str | None = None) -> None:
+        self.items.append(Issue("error", message, self.file, sheet, row, column, field))
+
+    def warning(self, message: str, sheet: str | None = None, row: int | None = None,
+                column: str | None = None, field: str | None = None) -> None:
+        self.items.append(Issue("warning", message, self.file, sheet, row, column, field))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.severity == "error" for i in self.items)
+
+
+class BadValue(ValueError):
+    pass
+
+
+_TRUE = {"true", "yes", "y", "1", "x", "wahr", "vrai"}
+_FALSE = {"false", "no", "n", "0", "falsch", "faux"}
+
+
+def _describe(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise BadValue(f"must be {what}; found the logical value {value}")
+    if isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
+        raise BadValue(f"must be {what}; found a date/time ({value}) — format the cell as a number")
+    if isinstance(value, (int, float)):
+        x = float(value)
+    elif isinstance(value, str):
+        text = value.replace("\u00a0", "").replace(" ", "")
+        scale = 1.0
+        if text.endswith("%"):
+            text, scale = text[:-1], 0.01
+        try:
+            x = float(text) * scale
+        except ValueError:
+            raise BadValue(f"must be {what}; found {_describe(value)}") from None
+    else:
+        raise BadValue(f"must be {what}; found {_describe(value)}")
+    if math.isnan(x):
+        raise BadValue(f"must be {what}; found NaN")
+    if math.isinf(x):
+        raise BadValue(f"must be {what}; found an infinite value")
+    return x
+
+
+def parse_value(kind: str, value: Any) -> Any:
+    """Convert one non-blank cell to the Python value of `kind`, or raise BadValue."""
+    if kind in ("id", "text", "ref", "enum"):
+        if isinstance(value, (_dt.date, _dt.time)):
+            raise BadValue(f"must be text; found a date/time ({value})")
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        return str(value).strip()
+    if kind in ("int", "year"):
+        what = "a year" if kind == "year" else "a whole number"
+        x = _number(value, what)
+        if not float(x).is_integer():
+            raise BadValue(f"must be {what}; found {_describe(value)}")
+        n = int(x)
+        if kind == "year" and not (YEAR_RANGE[0] <= n <= YEAR_RANGE[1]):
+            raise BadValue(f"must be a calendar year; found {n}")
+        return n
+    if kind in ("float", "share"):
+        return _number(value, "a number" if kind == "float" else "a share between 0 and 1")
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE:
+            return True
+        if isinstance(value, str) and value.strip().lower() in _FALSE:
+            return False
+        raise BadValue(f"must be TRUE or FALSE; found {_describe(value)}")
+    if kind == "shares":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            parts: list[Any] = [value]
+        elif isinstance(value, str):
+            parts = [p for p in re.split(r"[;,\s]+", value) if p]
+        else:
+            raise BadValue(f"must be a list of shares such as 0.4;0.7;0.9; found {_describe(value)}")
+        out = tuple(_number(p, "a list of shares such as 0.4;0.7;0.9") for p in parts)
+        if any(not (0.0 <= x <= 1.0) for x in out):
+            raise BadValue(f"every share must lie between 0 and 1; found {_describe(value)}")
+        return out
+    raise AssertionError(kind)
+
+
+def _check_range(col: schema.Column | schema.Parameter, x: Any) -> str | None:
+    if col.kind == "share" and not (0.0 <= x <= 1.0):
+        return f"must be a share between 0 and 1; found {x:g}"
+    if col.minimum is not None and isinstance(x, (int, float)):
+        strict = getattr(col, "strict_minimum", False)
+        if x < col.minimum or (strict and x == col.minimum):
+            bound = "greater than" if strict else "at least"
+            return f"must be {bound} {col.minimum:g}; found {x:g}"
+    if col.maximum is not None and isinstance(x, (int, float)) and x > col.maximum:
+        return f"must be at most {col.maximum:g}; found {x:g}"
+    return None
+
+
+def _norm(header: str) -> str:
+    text = re.sub(r"\[.*?\]|\(.*?\)", "", str(header)).strip().lower()
+    return re.sub(r"[\s\-]+", "_", text).strip("_")
+
+
+def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(word).lower(), [c.lower() for c in choices], n=1, cutoff=0.6)
+    if not close:
+        return ""
+    original = next(c for c in choices if c.lower() == close[0])
+    return f" (did you mean '{original}'?)"
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    row: int
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+@dataclass
+class Table:
+    sheet: str  # name as spelled in the workbook ('' when absent)
+    spec: schema.Sheet
+    letters: dict[str, str] = field(default_factory=dict)  # column name -> letter
+    records: list[Record] = field(default_factory=list)  # rows without any error
+    ids: set[str] = field(default_factory=set)  # ids of all rows, also those with errors
+
+    def letter(self, name: str) -> str | None:
+        return self.letters.get(name)
+
+
+def _find_sheet(raw: RawWorkbook, name: str, issues: _Issues, required: bool) -> RawSheet | None:
+    sheet = raw.find(name)
+    if sheet is None and required:
+        issues.error(
+            f"required sheet '{name}' is missing" + _suggest(name, list(raw.sheets)), sheet=name
+        )
+    if sheet is not None and sheet.hidden:
+        issues.warning("sheet is hidden in the workbook; it is read like any other", sheet=sheet.name)
+    return sheet
+
+
+def _map_headers(
+    sheet: RawSheet, names: list[str], issues: _Issues, allow_extra: bool
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Match header cells to declared column names. Returns (name -> letter, extra letter -> text)."""
+    by_norm = {_norm(n): n for n in names}
+    found: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for letter, text in sheet.headers.items():
+        name = by_norm.get(_norm(text))
+        if name is None:
+            if allow_extra:
+                extra[letter] = text
+            else:
+                issues.warning(
+                    f"column '{text}' is not part of this sheet and is ignored" + _suggest(_norm(text), names),
+                    sheet=sheet.name, row=1, column=letter,
+                )
+            continue
+        if name in found:
+            issues.error(
+                f"column '{name}' appears twice (also in column {found[name]})",
+                sheet=sheet.name, row=1, column=letter, field=name,
+            )
+            continue
+        found[name] = letter
+    return found, extra
+
+
+def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
+    """Parse one table sheet: headers, types, ranges, enums, key uniqueness (not references)."""
+    sheet = _find_sheet(raw, spec.name, issues, spec.required)
+    if sheet is None:
+        return Table("", spec)
+    names = [c.name for c in spec.columns]
+    letters, _ = _map_headers(sheet, names, issues, allow_extra=False)
+    table = Table(sheet.name, spec, letters)
+    missing = [c.name for c in spec.columns if c.required and c.name not in letters]
+    for name in missing:
+        issues.error(
+            f"required column '{name}' is missing from the header row", sheet=sheet.name, row=1, field=name
+        )
+    if missing:
+        return table
+    for raw_row in sheet.rows:
+        values: dict[str, Any] = {}
+        ok = True
+        for col in spec.columns:
+            letter = letters.get(col.name)
+            cell = raw_row.values.get(letter) if letter else None
+            if cell is None:
+                if col.required:
+                    issues.error(
+                        f"'{col.name}' is required but the cell is blank",
+                        sheet=sheet.name, row=raw_row.row, column=letter, field=col.name,
+                    )
+                    ok = False
+                values[col.name] = col.default
+                continue
+            try:
+                x = parse_value(col.kind, cell)
+            except BadValue as exc:
+                issues.error(str(exc), sheet=sheet.name, row=raw_row.row, column=letter, field=col.name)
+                ok = False
+                values[col.name] = None
+                continue
+            problem = _check_range(col, x)
+            if problem is None and col.kind == "enum":
+                match = next((c for c in col.choices if c.lower() == str(x).lower()), None)
+                if match is None:
+                    problem = f"must be one of {', '.join(col.choices)}; found {_describe(x)}" + _suggest(
+                        str(x), col.choices
+                    )
+                x = match
+            if problem:
+                issues.error(problem, sheet=sheet.name, row=raw_row.row, column=letter, field=col.name)
+                ok = False
+            values[col.name] = x
+        if spec.key and spec.columns[0].kind == "id" and values.get(spec.key[0]) is not None:
+            table.ids.add(values[spec.key[0]])
+        if ok:
+            table.records.append(Record(raw_row.row, values))
+    if spec.key:
+        seen: dict[tuple[Any, ...], int] = {}
+        for rec in table.records:
+            key = tuple(
+                rec[k].lower() if isinstance(rec[k], str) else rec[k] for k in spec.key
+            )
+            if any(rec[k] is None for k in spec.key if spec.column(k).required):
+                continue
+            if key in seen:
+                shown = ", ".join(f"{k}={rec[k]}" for k in spec.key if rec[k] is not None)
+                issues.error(
+                    f"duplicate entry {shown}: already given in row {seen[key]}",
+                    sheet=sheet.name, row=rec.row, column=letters.get(spec.key[0]), field=spec.key[0],
+                )
+            else:
+                seen[key] = rec.row
+    return table
+
+
+def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None:
+    """Unknown references: remove the offending records after reporting them."""
+    keep: list[Record] = []
+    for rec in table.records:
+        good = True
+        for col in table.spec.columns:
+            if col.kind != "ref" or rec[col.name] is None:
+                continue
+            known = ids.get(col.ref or "", set())
+            value = rec[col.name]
+            if value in known or value in col.ref_extra:
+                continue
+            # forgive case differences, report them as warnings
+            match = next((k for k in list(known) + list(col.ref_extra) if k.lower() == value.lower()), None)
+            if match is not None:
+                rec.values[col.name] = match
+                continue
+            issues.error(
+                f"unknown {col.ref[:-1] if col.ref and col.ref.endswith('s') else col.ref} '{value}': "
+                f"it is not listed in sheet '{col.ref}'" + _suggest(value, sorted(known) + list(col.ref_extra)),
+                sheet=table.sheet, row=rec.row, column=table.letter(col.name), field=col.name,
+            )
+            good = False
+        if good:
+            keep.append(rec)
+    table.records = keep
+
+
+# --------------------------------------------------------------------------------------------
+# settings and policy
+# --------------------------------------------------------------------------------------------
+
+
+def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter, ...],
+                     issues: _Issues) -> dict[str, Any]:
+    sheet = _find_sheet(raw, name, issues, required=True)
+    out: dict[str, Any] = {}
+    if sheet is None:
+        return out
+    letters, _ = _map_headers(sheet, ["parameter", "value", "unit", "description"], issues, allow_extra=False)
+    for need in ("parameter", "value"):
+        if need not in letters:
+            issues.error(f"required column '{need}' is missing from the header row", sheet=sheet.name, row=1, field=need)
+    if "parameter" not in letters or "value" not in letters:
+        return out
+    by_name = {p.name: p for p in params}
+    seen: dict[str, int] = {}
+    for r in sheet.rows:
+        pname = r.values.get(letters["parameter"])
+        cell = r.values.get(letters["value"])
+        if pname is None:
+            if cell is not None:
+                issues.error("a value is given without a parameter name", sheet=sheet.name, row=r.row,
+                             column=letters["parameter"], field="parameter")
+            continue
+        key = _norm(str(pname))
+        p = by_name.get(key)
+        if p is None:
+            issues.warning(f"unknown setting '{pname}' is ignored" + _suggest(key, list(by_name)),
+                           sheet=sheet.name, row=r.row, column=letters["parameter"], field="parameter")
+            continue
+        if key in seen:
+            issues.error(f"setting '{key}' is given twice (also in row {seen[key]})", sheet=sheet.name,
+                         row=r.row, column=letters["parameter"], field="parameter")
+            continue
+        seen[key] = r.row
+        if cell is None:
+            continue
+        try:
+            x = parse_value(p.kind, cell)
+        except BadValue as exc:
+            issues.error(f"{key} {exc}", sheet=sheet.name, row=r.row, column=letters["value"], field="value")
+            continue
+        problem = _check_range(p, x)
+        if problem:
+            issues.error(f"{key} {problem}", sheet=sheet.name, row=r.row, column=letters["value"], field="value")
+            continue
+        out[key] = x
+    for p in params:
+        if p.required and p.name not in out and p.name not in seen:
+            issues.error(f"setting '{p.name}' is required: add a row with parameter '{p.name}'", sheet=sheet.name)
+    return out
+
+
+def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
+                 ) -> dict[str, tuple[PolicyRow, ...]]:
+    sheet = _find_sheet(raw, schema.POLICY_SHEET, issues, required=False)
+    if sheet is None:
+        return {DEFAULT_CASE: ()}
+    fixed = [c.name for c in schema.POLICY_FIXED_COLUMNS]
+    letters, extra = _map_headers(sheet, fixed, issues, allow_extra=True)
+    if "parameter" not in letters:
+        issues.error("required column 'parameter' is missing from the header row", sheet=sheet.name, row=1,
+                     field="parameter")
+        return {}
+    cases: dict[str, str] = {}  # letter -> case name
+    lower: dict[str, str] = {}
+    for letter, text in extra.items():
+        name = text.strip()
+        if name.lower() in lower:
+            issues.error(f"case '{name}' appears twice (also in column {lower[name.lower()]})",
+                         sheet=sheet.name, row=1, column=letter)
+            continue
+        lower[name.lower()] = letter
+        cases[letter] = name
+    if not cases:
+        issues.error("the policy sheet has no case column: add at least one column, headed by the case name, "
+                     "to the right of the fixed columns", sheet=sheet.name, row=1)
+        return {}
+    out: dict[str, list[PolicyRow]] = {name: [] for name in cases.values()}
+    seen: dict[tuple[Any, ...], int] = {}
+    names = [p.name for p in schema.POLICY]
+    for r in sheet.rows:
+        pcell = r.values.get(letters["parameter"])
+        if pcell is None:
+            if any(r.values.get(k) is not None for k in cases):
+                issues.error("values are given without a parameter name", sheet=sheet.name, row=r.row,
+                             column=letters["parameter"], field="parameter")
+            continue
+        pname = _norm(str(pcell))
+        param = schema.POLICY_BY_NAME.get(pname)
+        if param is None:
+            issues.error(f"unknown policy parameter '{pcell}'" + _suggest(pname, names), sheet=sheet.name,
+                         row=r.row, column=letters["parameter"], field="parameter")
+            continue
+        qual: dict[str, Any] = {}
+        ok = True
+        for qname, kind in (("year", "year"), ("region", "ref"), ("commodity", "ref")):
+            letter = letters.get(qname)
+            cell = r.values.get(letter) if letter else None
+            if cell is None:
+                qual[qname] = None
+                continue
+            if qname not in param.qualifiers:
+                allowed = ", ".join(param.qualifiers) or "none"
+                issues.error(f"'{pname}' does not take a {qname} (it takes: {allowed}); leave the cell blank",
+                             sheet=sheet.name, row=r.row, column=letter, field=qname)
+                ok = False
+                continue
+            try:
+                x = parse_value(kind, cell)
+            except BadValue as exc:
+                issues.error(str(exc), sheet=sheet.name, row=r.row, column=letter, field=qname)
+                ok = False
+                continue
+            if qname == "region":
+                known = ids["regions"]
+                if x not in known:
+                    issues.error(f"unknown region '{x}'" + _suggest(x, sorted(known)), sheet=sheet.name, row=r.row,
+                                 column=letter, field=qname)
+                    ok = False
+            if qname == "commodity":
+                known = ids["commodities"] | set(schema.FAMILIES)
+                if x not in known:
+                    issues.error(f"unknown commodity or family '{x}'" + _suggest(x, sorted(known)),
+                                 sheet=sheet.name, row=r.row, column=letter, field=qname)
+                    ok = False
+            qual[qname] = x
+        if not ok:
+            continue
+        key = (pname, qual["year"], qual["region"], qual["commodity"])
+        if key in seen:
+            issues.error(f"'{pname}' is given twice for the same year/region/commodity (also in row {seen[key]})",
+                         sheet=sheet.name, row=r.row, column=letters["parameter"], field="parameter")
+            continue
+        seen[key] = r.row
+        for letter, case in cases.items():
+            cell = r.values.get(letter)
+            if cell is None:
+                continue
+            try:
+                x = parse_value(param.kind, cell)
+            except BadValue as exc:
+                issues.error(f"{pname} {exc}", sheet=sheet.name, row=r.row, column=letter, field=case)
+                continue
+            problem = _check_range(param, x)
+            if problem:
+                issues.error(f"{pname} {problem}", sheet=sheet.name, row=r.row, column=letter, field=case)
+                continue
+            out[case].append(PolicyRow(pname, qual["year"], qual["region"], qual["commodity"], x, r.row))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# the whole workbook
+# --------------------------------------------------------------------------------------------
+
+
+def _interpolate(points: dict[int, float], year: int) -> float:
+    ys = sorted(points)
+    if year <= ys[0]:
+        return points[ys[0]]
+    if year >= ys[-1]:
+        return points[ys[-1]]
+    for a, b in zip(ys, ys[1:]):
+        if a <= year <= b:
+            w = (year - a) / (b - a)
+            return points[a] * (1 - w) + points[b] * w
+    raise AssertionError
+
+
+def validate(raw: RawWorkbook) -> Instance:
+    """Check everything and build the Instance, or raise InstanceError listing every problem."""
+    issues = _Issues(raw.path)
+    known = {schema.SETTINGS_SHEET, schema.POLICY_SHEET, *schema.SHEETS_BY_NAME}
+    for name in raw.sheets:
+        if name.strip().lower() not in known and not name.startswith("_"):
+            issues.warning(f"sheet '{name}' is not part of an instance and is ignored"
+                           + _suggest(name.strip().lower(), sorted(known)), sheet=name)
+
+    s = _key_value_sheet(raw, schema.SETTINGS_SHEET, schema.SETTINGS, issues)
+    tables = {spec.name: read_table(raw, spec, issues) for spec in schema.TABLE_SHEETS}
+
+    ids = {name: t.ids for name, t in tables.items() if t.ids}
+    ids.setdefault("regions", set())
+    ids.setdefault("commodities", set())
+    for t in tables.values():
+        _check_refs(t, ids, issues)
+    cases = _read_policy(raw, issues, ids)
+
+    settings = _settings(s, raw, issues)
+    if settings is None:
+        raise InstanceError(issues.items)
+    years = settings.years
+    first, last = settings.first_year, settings.last_year
+
+    commodities = {
+        r["commodity"]: Commodity(r["commodity"], r["family"], r["name"] or r["commodity"], r["market_price"])
+        for r in tables["commodities"].records
+    }
+    fam_clash = set(commodities) & set(schema.FAMILIES)
+    for c in fam_clash:
+        issues.error(f"commodity id '{c}' is also the name of a family; rename it", sheet="commodities")
+    regions = {
+        r["region"]: Region(r["region"], r["name"] or r["region"], bool(r["domestic"]), bool(r["fta"]), bool(r["feoc"]))
+        for r in tables["regions"].records
+    }
+    for rec in tables["regions"].records:
+        if rec["domestic"] and rec["feoc"]:
+            issues.warning("region is flagged both domestic and FEOC; check the flags", sheet=tables["regions"].sheet,
+                           row=rec.row, column=tables["regions"].letter("feoc"), field="feoc")
+
+    demand = _demand(tables, settings, issues)
+    transport = _transport(tables["transport"], commodities, issues)
+    projects = _projects(tables, settings, transport, issues)
+    contracts = _contracts(tables, settings, regions, issues)
+
+    _check_supply_exists(demand, commodities, projects, contracts, issues)
+    if issues.has_errors:
+        raise InstanceError(issues.items)
+    sources = tuple(dict(r.values) for r in tables["sources"].records)
+    name = settings.title or Path(raw.path).stem
+    return Instance(
+        name=name, path=raw.path, sha256=raw.sha256, settings=settings, commodities=commodities,
+        regions=regions, projects=projects, contracts=contracts, transport=transport,
+        base_demand=demand, cases=cases, sources=sources,
+        warnings=tuple(i for i in issues.items if i.severity == "warning"),
+    )
+
+
+def _settings(s: dict[str, Any], raw: RawWorkbook, issues: _Issues) -> Settings | None:
+    if "first_year" not in s or "last_year" not in s:
+        return None
+    first, last = s["first_year"], s["last_year"]
+    sheet = schema.SETTINGS_SHEET
+    if last < first:
+        issues.error(f"last_year {last} is before first_year {first}", sheet=sheet)
+        return None
+    if last - first + 1 > MAX_HORIZON_YEARS:
+        issues.error(f"the horizon {first}-{last} is longer than {MAX_HORIZON_YEARS} years", sheet=sheet)
+        return None
+    defaults = {p.name: p.default for p in schema.SETTINGS}
+    get = lambda k: s.get(k, defaults[k])  # noqa: E731
+    return Settings(
+        title=s.get("title") or Path(raw.path).stem,
+        first_year=first, last_year=last, base_year=s.get("base_year", first),
+        discount_rate=get("discount_rate"), currency=get("currency"),
+        penalty_unmet_demand=get("penalty_unmet_demand"), penalty_localization=get("penalty_localization"),
+    )
+
+
+def _demand(tables: dict[str, Table], st: Settings, issues: _Issues) -> dict[tuple[str, str, int], float]:
+    years = set(st.years)
+    intensity: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in tables["intensity"].records:
+        intensity[r["chemistry"]][r["commodity"]] = r["t_per_gwh"]
+    chem_lower = {c.lower(): c for c in intensity}
+
+    mix_t = tables["chemistry_mix"]
+    mix_points: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    totals: dict[tuple[str, int], list[Any]] = {}
+    for r in mix_t.records:
+        chem = chem_lower.get(r["chemistry"].lower())
+        if chem is None:
+            issues.error(f"chemistry '{r['chemistry']}' has no intensities in sheet 'intensity'"
+                         + _suggest(r["chemistry"], sorted(intensity)), sheet=mix_t.sheet, row=r.row,
+                         column=mix_t.letter("chemistry"), field="chemistry")
+            continue
+        mix_points[r["segment"]][chem][r["year"]] = r["share"]
+        tot = totals.setdefault((r["segment"], r["year"]), [0.0, r.row])
+        tot[0] += r["share"]
+    for (seg, y), (tot, row) in totals.items():
+        if abs(tot - 1.0) > 1e-6:
+            issues.error(f"the shares of segment '{seg}' in {y} sum to {tot:.4g}, not 1", sheet=mix_t.sheet,
+                         row=row, column=mix_t.letter("share"), field="share")
+    seg_lower = {k.lower(): k for k in mix_points}
+
+    def mix(seg: str, year: int) -> dict[str, float]:
+        chems = mix_points[seg]
+        given = sorted({y for pts in chems.values() for y in pts})
+        return {c: _interpolate({y: pts.get(y, 0.0) for y in given}, year) for c, pts in chems.items()}
+
+    demand: dict[tuple[str, str, int], float] = defaultdict(float)
+    outside = 0
+    cd = tables["cell_demand"]
+    for r in cd.records:
+        if r["year"] not in years:
+            outside += 1
+            continue
+        seg = r["segment"]
+        if seg.lower() in seg_lower:
+            shares = mix(seg_lower[seg.lower()], r["year"])
+        elif seg.lower() in chem_lower:
+            shares = {chem_lower[seg.lower()]: 1.0}
+        else:
+            issues.error(f"segment '{seg}' is neither a segment of sheet 'chemistry_mix' nor a chemistry of sheet "
+                         "'intensity'" + _suggest(seg, sorted(mix_points) + sorted(intensity)),
+                         sheet=cd.sheet, row=r.row, column=cd.letter("segment"), field="segment")
+            continue
+        for chem, share in shares.items():
+            for com, tpg in intensity[chem].items():
+                demand[(com, r["region"], r["year"])] += r["gwh"] * share * tpg
+    md = tables["material_demand"]
+    for r in md.records:
+        if r["year"] not in years:
+            outside += 1
+            continue
+        demand[(r["commodity"], r["region"], r["year"])] += r["tonnes"]
+    if outside:
+        issues.warning(f"{outside} demand row(s) lie outside the horizon {st.first_year}-{st.last_year} and are ignored",
+                       sheet=cd.sheet or md.sheet)
+    return {k: v for k, v in demand.items() if v > 0}
+
+
+def _transport(t: Table, commodities: dict[str, Commodity], issues: _Issues) -> dict[tuple[str, str, str], float]:
+    general: dict[tuple[str, str, str], float] = {}
+    specific: dict[tuple[str, str, str], float] = {}
+    for r in t.records:
+        a, b = r["from_region"], r["to_region"]
+        if a == b:
+            issues.error("a link must join two different regions", sheet=t.sheet, row=r.row,
+                         column=t.letter("to_region"), field="to_region")
+            continue
+        coms = [r["commodity"]] if r["commodity"] else list(commodities)
+        target = specific if r["commodity"] else general
+        for c in coms:
+            target[(c, a, b)] = r["cost_per_t"]
+            if r["both_ways"]:
+                target.setdefault((c, b, a), r["cost_per_t"])
+    out = dict(general)
+    out.update(specific)
+    return out
+
+
+def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str, str, str], float],
+              issues: _Issues) -> dict[str, Project]:
+    pt = tables["projects"]
+    recipes: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    out: dict[str, Project] = {}
+    rows = {r["project"]: r for r in pt.records}
+    rt = tables["recipes"]
+    for r in rt.records:
+        prj = rows.get(r["project"])
+        if prj is not None and prj["commodity"] == r["input"]:
+            issues.error("a plant cannot consume its own output", sheet=rt.sheet, row=r.row,
+                         column=rt.letter("input"), field="input")
+            continue
+        recipes[r["project"]].append((r["input"], r["t_per_t"]))
+    for r in pt.records:
+        status = r["status"]
+        latest = r["latest_start"]
+        if latest is not None and latest < r["earliest_start"]:
+            issues.error(f"latest_start {latest} is before earliest_start {r['earliest_start']}", sheet=pt.sheet,
+                         row=r.row, column=pt.letter("latest_start"), field="latest_start")
+        if status != "candidate" and latest is not None:
+            issues.warning(f"latest_start is ignored for a {status} plant", sheet=pt.sheet, row=r.row,
+                           column=pt.letter("latest_start"), field="latest_start")
+            latest = None
+        p = Project(
+            id=r["project"], name=r["name"] or r["project"], site=r["site"], commodity=r["commodity"],
+            status=status, units_max=r["units_max"], capacity=r["capacity_per_unit"], capex=r["capex_per_unit"],
+            fixed_om=r["fixed_om_per_unit"], variable_cost=r["variable_cost"], earliest_start=r["earliest_start"],
+            latest_start=latest, construction_years=r["construction_years"],
+            qualification_years=r["qualification_years"], ramp_up=tuple(r["ramp_up"] or ()), lifetime=r["lifetime"],
+            eligible_45x=bool(r["eligible_45x"]), eligible_48c=bool(r["eligible_48c"]),
+            credit_48c_awarded=r["credit_48c_awarded"], grant=r["grant"], feoc_owned=bool(r["feoc_owned"]),
+            pfe_cost_share=r["pfe_cost_share"], exclusive_group=r["exclusive_group"],
+            recipe=tuple(recipes.get(r["project"], ())), base=r["project"], row=r.row,
+        )
+        if status == "candidate" and p.qualified_year(max(p.earliest_start, st.first_year)) > st.last_year:
+            issues.warning(
+                f"candidate {p.id} cannot be qualified before the horizon ends (earliest qualified year "
+                f"{p.qualified_year(max(p.earliest_start, st.first_year))}); it will never be built",
+                sheet=pt.sheet, row=r.row, column=pt.letter("earliest_start"), field="earliest_start",
+            )
+        out[p.id] = p
+    jt = tables["joint_ventures"]
+    for r in jt.records:
+        base = out.get(r["project"])
+        if base is None:
+            continue
+        if r["jv"] in out:
+            issues.error(f"JV id '{r['jv']}' is already used by a project", sheet=jt.sheet, row=r.row,
+                         column=jt.letter("jv"), field="jv")
+            continue
+        if base.status != "candidate":
+            issues.error(f"project {base.id} is {base.status}: only candidate projects can have JV variants",
+                         sheet=jt.sheet, row=r.row, column=jt.letter("project"), field="project")
+            continue
+        eq = r["equity_share"]
+        if not (0.0 < eq < 1.0):
+            issues.error(f"equity_share must lie strictly between 0 and 1; found {eq:g}", sheet=jt.sheet,
+                         row=r.row, column=jt.letter("equity_share"), field="equity_share")
+            continue
+        pr = r["partner_region"]
+        if pr != base.site and (base.commodity, base.site, pr) not in transport:
+            issues.error(f"the partner's offtake cannot reach region {pr} from the site {base.site}: add a "
+                         f"transport link for {base.commodity}", sheet=jt.sheet, row=r.row,
+                         column=jt.letter("partner_region"), field="partner_region")
+            continue
+        out[r["jv"]] = replace(
+            base, id=r["jv"], name=f"{base.name} (JV with {r['partner']})",
+            qualification_years=r["qualification_years"] if r["qualification_years"] is not None
+            else base.qualification_years,
+            feoc_owned=bool(r["feoc_owned"]) if r["feoc_owned"] is not None else base.feoc_owned,
+            base=base.id, partner=r["partner"], partner_region=pr, equity_share=eq, row=r.row,
+        )
+    return out
+
+
+def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region], issues: _Issues
+               ) -> dict[str, Contract]:
+    ct = tables["contracts"]
+    terms: dict[str, dict[int, Record]] = defaultdict(dict)
+    tt = tables["contract_terms"]
+    for r in tt.records:
+        terms[r["contract"]][r["year"]] = r
+    out: dict[str, Contract] = {}
+    for r in ct.records:
+        f = r["first_year"] if r["first_year"] is not None else st.first_year
+        l = r["last_year"] if r["last_year"] is not None else st.last_year
+        if l < f:
+            issues.error(f"last_year {l} is before first_year {f}", sheet=ct.sheet, row=r.row,
+                         column=ct.letter("last_year"), field="last_year")
+            continue
+        mx = r["max_volume"]
+        if mx is not None and r["min_take"] > mx:
+            issues.error(f"min_take {r['min_take']:g} exceeds max_volume {mx:g}", sheet=ct.sheet, row=r.row,
+                         column=ct.letter("min_take"), field="min_take")
+            continue
+        price, mins, maxs = {}, {}, {}
+        for y in st.years:
+            price[y] = r["price"] * (1.0 + r["escalation"]) ** (y - st.base_year)
+            mins[y] = r["min_take"]
+            maxs[y] = mx
+            t = terms[r["contract"]].get(y)
+            if t is not None:
+                price[y] = t["price"] if t["price"] is not None else price[y]
+                mins[y] = t["min_take"] if t["min_take"] is not None else mins[y]
+                maxs[y] = t["max_volume"] if t["max_volume"] is not None else maxs[y]
+                if maxs[y] is not None and mins[y] > maxs[y]:
+                    issues.error(f"in {y} min_take {mins[y]:g} exceeds max_volume {maxs[y]:g}", sheet=tt.sheet,
+                                 row=t.row, column=tt.letter("min_take"), field="min_take")
+        for y, t in terms[r["contract"]].items():
+            if not (f <= y <= l) or y not in price:
+                issues.warning(f"terms for {y} lie outside the contract's delivery years {f}-{l} (or the horizon) "
+                               "and are ignored", sheet=tt.sheet, row=t.row, column=tt.letter("year"), field="year")
+        feoc = r["feoc"] if r["feoc"] is not None else regions[r["origin"]].feoc
+        out[r["contract"]] = Contract(
+            id=r["contract"], origin=r["origin"], commodity=r["commodity"], price=price, min_take=mins,
+            max_volume=maxs, first_year=f, last_year=l, signing_fee=r["signing_fee"], feoc=bool(feoc), row=r.row,
+        )
+    return out
+
+
+def _check_supply_exists(demand: dict[tuple[str, str, int], float], commodities: dict[str, Commodity],
+                         projects: dict[str, Project], contracts: dict[str, Contract], issues: _Issues) -> None:
+    supplied = {p.commodity for p in projects.values()} | {k.commodity for k in contracts.values()}
+    supplied |= {c for c, x in commodities.items() if x.market_price is not None}
+    for c in sorted({c for (c, _r, _y) in demand} - supplied):
+        issues.warning(f"there is demand for {c} but no plant, contract or market price can supply it: "
+                       "it will be reported as unmet", sheet="commodities")

@@ -1,0 +1,65 @@
+"""build_model(): the model's table of contents."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.instance.records import Instance
+from planner.model.core import Accumulators, Context
+from planner.model.flows import add_balance, add_imports, add_purchases, add_shipments, add_unmet_demand
+from planner.model.objective import add_objective
+from planner.model.plants import add_build_decisions, add_capital_costs, add_exclusive_groups, add_production
+from planner.model.policy import add_45x_stacking, add_48c_awards, add_capex_budgets, add_grants, add_localization
+
+
+def build_model(inst: Instance, *, hard_targets: bool = False) -> pyo.ConcreteModel:
+    """The Pyomo MILP of one instance under its applied policy case.
+
+    Families run in this order; each returns at once when its sparse index is empty and talks to
+    the others only through the accumulators of `planner.model.core`.
+    """
+    if inst.policy is None:
+        raise ValueError("apply a policy case (planner.cases.apply_case) before building the model")
+    ctx = Context(inst=inst, sets=inst.sets, pol=inst.policy, acc=Accumulators(), hard_targets=hard_targets)
+    m = pyo.ConcreteModel(name=f"{inst.name} [{inst.case}]")
+
+    # plants
+    add_build_decisions(m, ctx)
+    add_exclusive_groups(m, ctx)
+    add_production(m, ctx)
+    add_capital_costs(m, ctx)
+    # trade and flows
+    add_imports(m, ctx)
+    add_shipments(m, ctx)
+    add_purchases(m, ctx)
+    add_unmet_demand(m, ctx)
+    add_balance(m, ctx)
+    # policy
+    add_localization(m, ctx)
+    add_48c_awards(m, ctx)
+    add_45x_stacking(m, ctx)
+    add_grants(m, ctx)
+    add_capex_budgets(m, ctx)
+    # objective
+    add_objective(m, ctx)
+    return m
+
+
+#: the families in build order, for docs/model.md
+FAMILIES = (
+    add_build_decisions,
+    add_exclusive_groups,
+    add_production,
+    add_capital_costs,
+    add_imports,
+    add_shipments,
+    add_purchases,
+    add_unmet_demand,
+    add_balance,
+    add_localization,
+    add_48c_awards,
+    add_45x_stacking,
+    add_grants,
+    add_capex_budgets,
+    add_objective,
+)

@@ -1,0 +1,159 @@
+"""Material flows: import contracts, shipments, spot purchases, unmet demand and the balance."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
+
+
+def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Import contracts: signing, maximum volume and take-or-pay.
+
+    $$m_{k,y} \le \bar M_{k,y}\,\sigma_k, \qquad m_{k,y} + t_{k,y} \ge \underline M_{k,y}\,\sigma_k,
+    \qquad \sigma_k \in \{0,1\}$$
+
+    `v_import[k, y]` is delivered into the balance of the contract's origin region and reaches
+    demand regions over transport links (ocean freight is such a link). It costs the year's price
+    plus the case's ad-valorem tariff on it. Signing `b_sign[k]` is a decision for contracts with a
+    signing fee or a minimum take; the fee is paid in the first delivery year. Take-or-pay: the
+    untaken part of the minimum, `v_top[k, y]` ($t_{k,y}$), is paid at the contract price without
+    tariff or freight. Without a signing decision the maximum is a bound on $m_{k,y}$; so is the
+    case's ban on FEOC suppliers in a year. Unlimited contracts use the year's total use of the
+    commodity as the bound. Rows `c_contract_max[k, y]`, `c_take_or_pay[k, y]`.
+
+    Dual of `c_take_or_pay`: the value, in $/t, of lowering the minimum take by one tonne.
+    """
+    sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
+    if not sets.imports:
+        return
+    signed = set(sets.signed)
+    use_bound: dict[tuple[str, int], float] = {}
+    for (c, _r, y), t in inst.demand.items():
+        use_bound[(c, y)] = use_bound.get((c, y), 0.0) + t
+    for p in inst.projects.values():
+        for c, tpt in p.recipe:
+            for y in sets.years:
+                use_bound[(c, y)] = use_bound.get((c, y), 0.0) + tpt * p.capacity * p.units_max
+
+    def cap(k: str, y: int) -> float:
+        con = inst.contracts[k]
+        if con.feoc and not pol.feoc_imports_allowed[y]:
+            return 0.0
+        mx = con.max_volume[y]
+        big = use_bound.get((con.commodity, y), 0.0)
+        return (min(mx, big) if mx is not None else big) * MASS
+
+    bounds = {(k, y): cap(k, y) for k, y in sets.imports}
+    m.v_import = pyo.Var(
+        list(sets.imports), within=pyo.NonNegativeReals,
+        bounds=lambda _m, k, y: (0.0, None if k in signed else bounds[(k, y)]), doc="imports [kt/yr]",
+    )
+    if signed:
+        m.b_sign = pyo.Var(list(sets.signed), within=pyo.Binary, doc="contract signed [0/1]")
+    if sets.take_or_pay:
+        m.v_top = pyo.Var(list(sets.take_or_pay), within=pyo.NonNegativeReals, doc="untaken minimum [kt/yr]")
+    top_keys = set(sets.take_or_pay)
+    rows_max: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
+    rows_top: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
+    for k, y in sets.imports:
+        con = inst.contracts[k]
+        x = m.v_import[k, y]
+        acc.balance[(con.commodity, con.origin, y)].append((1.0, x))
+        price = con.price[y]
+        acc.cost[("imports", y)].append((price * PER_T, x))
+        tariff = pol.tariff.get((k, y), 0.0)
+        if tariff:
+            acc.cost[("tariffs", y)].append((tariff * price * PER_T, x))
+        if k in signed:
+            rows_max[(k, y)] = ([(1.0, x), (-bounds[(k, y)], m.b_sign[k])], "<=", 0.0)
+        if (k, y) in top_keys:
+            top = m.v_top[k, y]
+            rows_top[(k, y)] = ([(1.0, x), (1.0, top), (-con.min_take[y] * MASS, m.b_sign[k])], ">=", 0.0)
+            acc.cost[("take_or_pay", y)].append((price * PER_T, top))
+    for k in sets.signed:
+        con = inst.contracts[k]
+        if con.signing_fee:
+            y = max(con.first_year, sets.years[0])
+            acc.cost[("signing_fees", y)].append((con.signing_fee * MONEY, m.b_sign[k]))
+    add_rows(m, "c_contract_max", rows_max, "imports only under a signed contract, within its maximum")
+    add_rows(m, "c_take_or_pay", rows_top, "a signed contract's minimum is taken or paid for")
+
+
+def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Shipments along transport links, at a cost per tonne.
+
+    $$f_{c,i,j,y} \ge 0 \quad \forall (c,i,j,y) \in \mathcal{A}$$
+
+    Only links that can carry the commodity from somewhere it can be present to somewhere it can
+    be used are created. `v_ship[c, i, j, y]` leaves the balance of $i$ and enters that of $j$.
+    No rows of its own.
+    """
+    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    if not sets.ships:
+        return
+    m.v_ship = pyo.Var(list(sets.ships), within=pyo.NonNegativeReals, doc="shipments [kt/yr]")
+    for c, i, j, y in sets.ships:
+        f = m.v_ship[c, i, j, y]
+        acc.balance[(c, i, y)].append((-1.0, f))
+        acc.balance[(c, j, y)].append((1.0, f))
+        tc = inst.transport[(c, i, j)]
+        if tc:
+            acc.cost[("transport", y)].append((tc * PER_T, f))
+
+
+def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Spot purchases of plant inputs at the commodity's market price.
+
+    $$b_{c,r,y} \ge 0$$ for inputs with a market price, in regions where a plant uses them.
+    Spot purchases never count as qualifying supply. No rows of its own.
+    """
+    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    if not sets.buys:
+        return
+    m.v_buy = pyo.Var(list(sets.buys), within=pyo.NonNegativeReals, doc="spot purchases [kt/yr]")
+    for c, r, y in sets.buys:
+        b = m.v_buy[c, r, y]
+        acc.balance[(c, r, y)].append((1.0, b))
+        acc.cost[("purchases", y)].append((inst.commodities[c].market_price * PER_T, b))
+
+
+def add_unmet_demand(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Unmet demand: a priced slack, so that a plan is always returned and shortfalls reported.
+
+    $$0 \le u_{c,r,y} \le D_{c,r,y}$$ at the settings' penalty price per tonne. No rows of its own.
+    """
+    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    if not sets.unmet:
+        return
+    m.v_unmet = pyo.Var(list(sets.unmet), within=pyo.NonNegativeReals,
+                        bounds=lambda _m, c, r, y: (0.0, inst.demand[(c, r, y)] * MASS), doc="unmet demand [kt/yr]")
+    pen = inst.settings.penalty_unmet_demand * PER_T
+    for c, r, y in sets.unmet:
+        u = m.v_unmet[c, r, y]
+        acc.balance[(c, r, y)].append((1.0, u))
+        acc.cost[("penalty_unmet", y)].append((pen, u))
+
+
+def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Material balance of every commodity, region and year.
+
+    $$\sum_{p \to r} (1-e_p)\,x_{p,y} + \sum_{p \Rightarrow r} e_p\, x_{p,y} + \sum_{k \to r} m_{k,y}
+    + \sum_i f_{c,i,r,y} - \sum_j f_{c,r,j,y} + b_{c,r,y} + u_{c,r,y}
+    - \sum_{p @ r} \phi_{p,c}\, x_{p,y} = D_{c,r,y}$$
+
+    Supply from plants sited in $r$ (net of JV offtake), JV offtake delivered to $r$, imports
+    landing in $r$, shipments in and out, spot purchases and unmet demand equal demand plus the
+    recipe inputs $\phi_{p,c}$ of plants in $r$. Row `c_balance[c, r, y]`.
+
+    Dual: the marginal supply cost of the commodity in that region and year, in $ per t — what one
+    more tonne of demand there would add to the discounted total cost, expressed in money of the
+    base year. Computed from the LP with the integer decisions fixed at their optimal values.
+    """
+    acc = ctx.acc
+    demand = ctx.inst.demand
+    keys = set(acc.balance) | set(demand)
+    if not keys:
+        return
+    rows = {k: (acc.balance.get(k, []), "==", demand.get(k, 0.0) * MASS) for k in sorted(keys)}
+    add_rows(m, "c_balance", rows, "supply equals demand plus use")

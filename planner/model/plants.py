@@ -1,0 +1,165 @@
+"""Plants: build decisions, exclusivity, deliverable output and capital costs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyomo.environ as pyo
+
+from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
+
+
+def units(m: pyo.ConcreteModel, ctx: Context, p: str, s: int) -> tuple[float, Any]:
+    """(coefficient, variable) of the units of option (p, s); the variable is None when fixed."""
+    fixed = ctx.sets.fixed_units.get((p, s))
+    if fixed is not None:
+        return float(fixed), None
+    return 1.0, m.v_units[p, s]
+
+
+def add_build_decisions(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Build decisions: how many units of each candidate project start construction in which year.
+
+    $$U_{p,s} \in \{0,\dots,\bar U_p\}, \qquad \beta_p \in \{0,1\}, \qquad
+    \beta_p \le \sum_{s} U_{p,s} \le \bar U_p\,\beta_p \quad \forall p \in \mathcal{P}^{cand}$$
+
+    `v_units[p, s]` counts identical units (modules) of project $p$ whose construction starts in
+    year $s$; `b_build[p]` says whether the project is built at all and carries exclusivity,
+    grants and 48C awards. Start years are limited to those from which the plant can be qualified
+    within the horizon. Existing and committed plants are constants ($U_{p,s}=\bar U_p$ at their
+    start year), not variables. Rows `c_units_limit[p]`, `c_build_link[p]`.
+
+    Dual: not meaningful (integer row); its LP-relaxation value is the value of allowing one more unit.
+    """
+    sets = ctx.sets
+    if not sets.option_vars:
+        return
+    projects = ctx.inst.projects
+    m.v_units = pyo.Var(
+        list(sets.option_vars), within=pyo.NonNegativeIntegers,
+        bounds=lambda _m, p, s: (0, projects[p].units_max), doc="units started [units]",
+    )
+    m.b_build = pyo.Var(list(sets.candidates), within=pyo.Binary, doc="project built [0/1]")
+    rows = {
+        p: ([(1.0, m.v_units[p, s]) for s in sets.starts[p]] + [(-projects[p].units_max, m.b_build[p])], "<=", 0.0)
+        for p in sets.candidates
+    }
+    add_rows(m, "c_units_limit", rows, "units of a project within its maximum, only if built")
+    link = {p: ([(1.0, m.b_build[p])] + [(-1.0, m.v_units[p, s]) for s in sets.starts[p]], "<=", 0.0)
+            for p in sets.candidates}
+    add_rows(m, "c_build_link", link, "a project counts as built only with at least one unit")
+
+
+def add_exclusive_groups(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Exclusive groups: at most one project of a group, and one variant of a site, is built.
+
+    $$\sum_{p \in \mathcal{G}} \beta_p \le 1 \qquad \forall \mathcal{G} \in \text{groups}$$
+
+    Groups come from the `exclusive_group` column and, automatically, from each project with its
+    joint-venture variants (a standalone plant and its JV versions are alternatives for one site).
+    Row `c_exclusive[group]`.
+
+    Dual: not meaningful (integer row).
+    """
+    if not ctx.sets.exclusive:
+        return
+    rows = {g: ([(1.0, m.b_build[p]) for p in members], "<=", 1.0) for g, members in ctx.sets.exclusive.items()}
+    add_rows(m, "c_exclusive", rows, "at most one project of an exclusive group")
+
+
+def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Production limit: a plant delivers only once qualified, along its ramp-up, until retired.
+
+    $$x_{p,y} \le \kappa_p \sum_{s} a_{p,s,y}\, U_{p,s} \qquad \forall (p,y) \in \mathcal{PY}$$
+
+    with $a_{p,s,y} = 0$ before the qualified year $s + T^{build}_p + T^{qual}_p$ and from the
+    retirement year $s + T^{build}_p + L_p$ on, $a_{p,s,y} = \rho_{p,k}$ (the ramp-up share) in the
+    $k$-th qualified year, and 1 afterwards. This one family carries lead time, qualification,
+    ramp-up and retirement. Output $x_{p,y}$ (`v_prod`, kt internally) enters the balance of the
+    site region, except the partner's equity share $e_p$ of a joint venture, which is delivered to
+    the partner's region under offtake (at the transport cost of that link); recipe inputs are
+    drawn from the site's balance. For fixed plants the limit is a bound on $x_{p,y}$.
+    Row `c_production_limit[p, y]` (candidates only).
+
+    Dual: the value, in $ per t of yearly capacity, of one more tonne of qualified capacity of
+    project $p$ in year $y$ (≤ 0 in Pyomo's sign convention for a ≤ row of a minimisation).
+    """
+    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    if not sets.prod:
+        return
+    bounds: dict[tuple[str, int], float | None] = {}
+    rows: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
+    stacking = set(sets.stacking_45x)
+    for p, y in sets.prod:
+        prj = inst.projects[p]
+        if prj.fixed:
+            cap = sum(units(m, ctx, p, s)[0] * a for s, a in sets.deliverable[(p, y)])
+            bounds[(p, y)] = prj.capacity * MASS * cap
+        else:
+            bounds[(p, y)] = None
+    m.v_prod = pyo.Var(list(sets.prod), within=pyo.NonNegativeReals,
+                       bounds=lambda _m, p, y: (0.0, bounds[(p, y)]), doc="output [kt/yr]")
+    for p, y in sets.prod:
+        prj = inst.projects[p]
+        x = m.v_prod[p, y]
+        if not prj.fixed:
+            rows[(p, y)] = ([(1.0, x)] + [(-prj.capacity * MASS * a, m.v_units[p, s])
+                                         for s, a in sets.deliverable[(p, y)]], "<=", 0.0)
+        share = prj.equity_share
+        acc.balance[(prj.commodity, prj.site, y)].append((1.0 - share, x))
+        if prj.partner_region is not None:
+            acc.balance[(prj.commodity, prj.partner_region, y)].append((share, x))
+            if prj.partner_region != prj.site:
+                tc = inst.transport[(prj.commodity, prj.site, prj.partner_region)]
+                if tc:
+                    acc.cost[("transport", y)].append((share * tc * PER_T, x))
+        for c, tpt in prj.recipe:
+            acc.balance[(c, prj.site, y)].append((-tpt, x))
+        if prj.variable_cost:
+            acc.cost[("variable", y)].append((prj.variable_cost * PER_T, x))
+        credit = ctx.pol.x45_credit.get((p, y), 0.0)
+        if credit and (p, y) not in stacking:
+            acc.cost[("credit_45x", y)].append((-credit * PER_T, x))
+    add_rows(m, "c_production_limit", rows, "output within qualified, ramped-up, unretired capacity")
+
+
+def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Capital and fixed costs: annualised capex and fixed O&M of online units; capex spending.
+
+    $$C^{cap}_y = \sum_{(p,s):\, y \in \text{online}(p,s)} (1-e_p)\,\big(\text{CRF}_p\, I_p + F_p\big)\, U_{p,s},
+    \qquad \text{CRF}_p = \frac{r (1+r)^{L_p}}{(1+r)^{L_p} - 1}$$
+
+    End-of-horizon treatment: the overnight investment $I_p$ per unit is charged as an annuity
+    over the plant's lifetime $L_p$ at the discount rate $r$, in each year the plant is online
+    *within* the horizon only; years after the horizon are neither charged nor credited, so a
+    plant built late is not penalised for output the model cannot see (with $r=0$ and $L_p=1$ the
+    whole capex falls in the online year, which makes single-period facility location exact).
+    Fixed O&M $F_p$ is paid per online unit. A JV partner pays its equity share $e_p$ of both.
+    Capex of candidates is also recorded as cash spending, spread evenly over the construction
+    years, for the capex budgets. Adds to the cost accumulator only; no rows.
+    """
+    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    if not sets.options:
+        return
+    for (p, y), ss in sets.online.items():
+        prj = inst.projects[p]
+        own = 1.0 - prj.equity_share
+        annuity = inst.crf(prj) * prj.capex * own * MONEY
+        fom = prj.fixed_om * own * MONEY
+        for s in ss:
+            coef, var = units(m, ctx, p, s)
+            if var is None:
+                acc.cost_constant[("capex", y)] += annuity * coef
+                acc.cost_constant[("fixed_om", y)] += fom * coef
+            else:
+                if annuity:
+                    acc.cost[("capex", y)].append((annuity, var))
+                if fom:
+                    acc.cost[("fixed_om", y)].append((fom, var))
+    for p, s in sets.option_vars:
+        prj = inst.projects[p]
+        spend = prj.spend_years(s)
+        amount = prj.capex * (1.0 - prj.equity_share) * MONEY / len(spend)
+        if amount:
+            for y in spend:
+                acc.capex_spend[y].append((amount, m.v_units[p, s]))

@@ -1,0 +1,69 @@
+"""A solved case as tidy pandas tables. No Pyomo here: comparisons and exports use only this.
+
+Units: quantities in t (per year where the column is a flow), money in the instance currency
+($), unit costs in $/t. Money columns end in `_usd`, tonnes in `_t`, unit costs in `_usd_per_t`.
+Yearly money is in money of that year (undiscounted) unless the column says `discounted`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: the tables of a Solution, in the order the results workbook shows them
+TABLES = (
+    "kpis",
+    "builds",
+    "capacity",
+    "production",
+    "supply",
+    "localization",
+    "imports",
+    "shipments",
+    "credits",
+    "costs",
+    "marginal_costs",
+    "unmet",
+)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Everything a planner reads about one solved case."""
+
+    run_info: dict[str, Any]  # instance, case, solver options, versions, times
+    status: dict[str, Any]  # termination, status text, objective, bound, gap, times, sizes
+    kpis: pd.DataFrame  # kpi, value, unit, note
+    builds: pd.DataFrame
+    capacity: pd.DataFrame
+    production: pd.DataFrame
+    supply: pd.DataFrame
+    localization: pd.DataFrame
+    imports: pd.DataFrame
+    shipments: pd.DataFrame
+    credits: pd.DataFrame
+    costs: pd.DataFrame
+    marginal_costs: pd.DataFrame
+    unmet: pd.DataFrame
+    messages: tuple[str, ...] = field(default_factory=tuple)  # plain-words notes for the planner
+
+    @property
+    def case(self) -> str:
+        return str(self.run_info.get("case", ""))
+
+    @property
+    def has_plan(self) -> bool:
+        return bool(self.status.get("has_solution"))
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in TABLES:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def kpi(self, name: str) -> Any:
+        row = self.kpis.loc[self.kpis["kpi"] == name, "value"]
+        if row.empty:
+            raise KeyError(name)
+        return row.iloc[0]

@@ -1,0 +1,126 @@
+"""Solve one case end to end: Instance -> case -> model -> HiGHS -> Solution.
+
+This is the library entry point the command line (and later, case comparison) calls.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import sys
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from planner.cases import apply_case
+from planner.errors import SolveError
+from planner.instance.records import Instance
+from planner.instance.validate import load_instance
+from planner.results.solution import Solution
+from planner.solve.highs import Progress, SolveReport
+from planner.solve.presets import SolverOptions, merge_options
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("active-materials-planner", "pyomo", "highspy", "pandas", "numpy", "scipy", "openpyxl", "rich",
+                 "typer"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def solve_case(
+    instance: Instance | str | Path,
+    case: str | None = None,
+    *,
+    options: SolverOptions | None = None,
+    hard_targets: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+    stream_log: bool = False,
+) -> Solution:
+    """Solve `case` of `instance` (a path or a validated Instance) and return its Solution."""
+    from planner.model.build import build_model
+    from planner.results.extract import extract
+    from planner.solve.highs import solve
+
+    started = _dt.datetime.now(_dt.timezone.utc)
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    inst = instance if isinstance(instance, Instance) else load_instance(instance)
+    timings["read_validate"] = time.perf_counter() - t
+    options = options or merge_options("default")
+
+    t = time.perf_counter()
+    ci = apply_case(inst, case)
+    m = build_model(ci, hard_targets=hard_targets)
+    timings["build"] = time.perf_counter() - t
+
+    report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log)
+    messages: list[str] = []
+    if report.termination == "infeasible" and hard_targets:
+        messages.extend(explain_hard_targets(ci, options))
+    elif report.termination in ("infeasible", "unbounded"):
+        messages.append("HiGHS found no plan. This should not happen with soft targets; please report the instance.")
+    if report.termination == "error":
+        raise SolveError(f"HiGHS stopped with status '{report.model_status}' and no plan")
+
+    t = time.perf_counter()
+    run_info = {
+        "instance": inst.name,
+        "instance_path": str(Path(inst.path).resolve()) if Path(inst.path).exists() else inst.path,
+        "instance_sha256": inst.sha256,
+        "case": ci.case,
+        "case_settings": [
+            {"parameter": r.parameter, "year": r.year, "region": r.region, "commodity": r.commodity, "value": r.value}
+            for r in ci.policy.rows  # type: ignore[union-attr]
+        ],
+        "hard_targets": hard_targets,
+        "preset": options.preset,
+        "solver_options": options.describe(),
+        "versions": versions(),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "warnings": [str(w) for w in inst.warnings],
+        "sources": list(inst.sources),
+    }
+    sol = extract(m, ci, report, run_info, hard_targets=hard_targets, messages=tuple(messages))
+    timings["extract"] = time.perf_counter() - t
+    sol.status["timings"] = {**timings, **sol.status["timings"]}
+    sol.run_info["finished_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return sol
+
+
+def explain_hard_targets(inst: Instance, options: SolverOptions) -> list[str]:
+    """Plain words for an infeasible hard-target case: which targets cannot be met, by how much."""
+    import pyomo.environ as pyo
+
+    from planner.model.build import build_model
+    from planner.model.core import MASS
+    from planner.solve.highs import solve
+
+    m = build_model(inst, hard_targets=False)
+    if not hasattr(m, "v_loc_short"):
+        return ["The case is infeasible, but it has no localization target: check capex budgets and contracts."]
+    m.o_total_cost.deactivate()
+    m.o_shortfall = pyo.Objective(expr=sum(m.v_loc_short[k] for k in m.v_loc_short), sense=pyo.minimize)
+    rep: SolveReport = solve(m, options.highs, want_duals=False)
+    if not rep.has_solution:
+        return ["The localization targets cannot all be met, and the largest achievable qualifying supply could "
+                "not be computed within the solver limits."]
+    lines = ["The localization targets cannot all be met as hard constraints (--hard-targets). "
+             "Even putting localization before cost, these shortfalls remain:"]
+    for (g, y), v in sorted(m.v_loc_short.items()):
+        short = (v.value or 0.0) / MASS
+        if short > 1e-3:
+            need = m.c_localization[g, y].lower
+            need_t = float(pyo.value(need)) / MASS
+            lines.append(f"  {g} {y}: the target needs {need_t:,.0f} t of qualifying supply; at most "
+                         f"{need_t - short:,.0f} t can be qualified and delivered in {y} (short by {short:,.0f} t).")
+    lines.append("Lead times, qualification years, capex budgets or contract limits make these years unreachable. "
+                 "Run without --hard-targets to get the cheapest plan with the shortfalls priced.")
+    return lines

@@ -1,0 +1,448 @@
+"""The instance workbook, declared once.
+
+Every sheet, column, unit, default and allowed value of an instance workbook is declared here
+and nowhere else. The reader (`planner.io`), the validator (`planner.instance`), the template
+(`planner template`) and docs/instance-format.md are all driven by these declarations.
+
+Conventions of the workbook
+---------------------------
+* Row 1 of every table sheet holds the column names. A name may carry its unit in brackets,
+  e.g. ``capacity_per_unit [t/yr]``; the bracket is ignored when reading. Names are matched
+  without regard to case, spaces or underscores.
+* Blank cells take the column's default; a blank required cell is an error.
+* Booleans accept TRUE/FALSE, yes/no, y/n and 1/0.
+* Quantities are in tonnes (t) and money in the instance's currency (USD by default), never
+  in kt or $M: the model rescales internally.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal[
+    "id",  # identifier, unique in its sheet (text)
+    "text",  # free text
+    "int",  # whole number
+    "year",  # calendar year (whole number)
+    "float",  # real number
+    "share",  # real number in [0, 1]
+    "bool",  # TRUE/FALSE
+    "enum",  # one of `choices`
+    "ref",  # an id of another sheet (`ref`)
+    "shares",  # list of shares separated by ';' or ',' (e.g. a ramp-up profile)
+]
+
+FAMILIES = ("CAM", "AAM", "precursor", "raw")
+STATUSES = ("existing", "committed", "candidate")
+SOURCE_TAGS = ("S", "D", "E")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table sheet."""
+
+    name: str
+    kind: Kind
+    description: str
+    unit: str = ""
+    required: bool = False
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    ref: str | None = None  # sheet whose id this column references
+    ref_extra: tuple[str, ...] = ()  # further values accepted besides the referenced ids
+    minimum: float | None = None
+    maximum: float | None = None
+    strict_minimum: bool = False  # value must be > minimum rather than >=
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table sheet: one record per row."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # columns whose combination must be unique
+    required: bool = True
+    examples: tuple[dict[str, Any], ...] = ()
+    extra_columns: str | None = None  # meaning of columns beyond the declared ones, if allowed
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A named parameter of a key/value sheet (settings) or of the policy sheet."""
+
+    name: str
+    kind: Kind
+    description: str
+    unit: str = ""
+    default: Any = None
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    qualifiers: tuple[str, ...] = ()  # policy only: which of year/region/commodity may be given
+    example: Any = None
+
+
+# --------------------------------------------------------------------------------------------
+# settings (key/value)
+# --------------------------------------------------------------------------------------------
+
+SETTINGS_SHEET = "settings"
+SETTINGS_DESCRIPTION = (
+    "Horizon, discounting, units and penalty prices. One parameter per row: columns "
+    "`parameter` and `value` (a `unit` and `description` column may be kept for the reader)."
+)
+SETTINGS: tuple[Parameter, ...] = (
+    Parameter("title", "text", "Short title of the instance, shown in every output.", example="Tiny example"),
+    Parameter("first_year", "year", "First year of the planning horizon.", required=True, example=2026),
+    Parameter("last_year", "year", "Last year of the planning horizon (may equal first_year).", required=True, example=2028),
+    Parameter("base_year", "year", "Year to which all costs are discounted. Default: first_year.", example=2026),
+    Parameter("discount_rate", "share", "Real discount rate per year, used for discounting and for annualising capex.", unit="1/yr", default=0.0, example=0.08),
+    Parameter("currency", "text", "Currency of every money column (informational).", default="USD", example="USD"),
+    Parameter("penalty_unmet_demand", "float", "Price of a tonne of demand left unmet. Set it above any real supply cost so that unmet demand is a last resort, reported, never silently chosen.", unit="$/t", default=250_000.0, minimum=0.0, example=250000),
+    Parameter("penalty_localization", "float", "Price of a tonne of qualifying supply missing from a localization target (soft targets). Ignored with --hard-targets.", unit="$/t", default=50_000.0, minimum=0.0, example=50000),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# table sheets
+# --------------------------------------------------------------------------------------------
+
+def _c(name: str, kind: Kind, description: str, **kw: Any) -> Column:
+    return Column(name=name, kind=kind, description=description, **kw)
+
+
+COMMODITIES = Sheet(
+    "commodities",
+    "Materials with a balance per region and year: active materials (CAM, AAM) and, optionally, "
+    "upstream commodities used as plant inputs.",
+    (
+        _c("commodity", "id", "Identifier, e.g. NMC811, LFP, SG.", required=True),
+        _c("family", "enum", "CAM (cathode active material), AAM (anode active material), precursor or raw. Localization targets apply per family.", required=True, choices=FAMILIES),
+        _c("name", "text", "Readable name."),
+        _c("market_price", "float", "Price of buying the commodity on the spot market where a plant uses it as an input. Blank: it cannot be bought, only produced or imported under a contract. Spot purchases never count as qualifying (localized) supply.", unit="$/t", minimum=0.0),
+        _c("description", "text", "Free text."),
+    ),
+    key=("commodity",),
+    examples=(
+        {"commodity": "NMC811", "family": "CAM", "name": "NMC811 / NCMA cathode"},
+        {"commodity": "SG", "family": "AAM", "name": "Synthetic graphite anode"},
+    ),
+)
+
+REGIONS = Sheet(
+    "regions",
+    "Demand regions (cell-plant clusters), plant sites and supply origins (countries).",
+    (
+        _c("region", "id", "Identifier, e.g. OH, QC, China.", required=True),
+        _c("name", "text", "Readable name."),
+        _c("domestic", "bool", "In the United States: output of plants here counts as domestic and may earn 45X.", default=False),
+        _c("fta", "bool", "U.S. free-trade-agreement partner: supply from here counts toward localization targets when the case lets FTA partners count.", default=False),
+        _c("feoc", "bool", "Foreign-entity-of-concern (prohibited foreign entity) jurisdiction: supply from here is excluded from localization when the case says so.", default=False),
+        _c("description", "text", "Free text."),
+    ),
+    key=("region",),
+    examples=(
+        {"region": "OH", "name": "Ohio cell cluster", "domestic": True},
+        {"region": "China", "name": "China", "feoc": True},
+    ),
+)
+
+INTENSITY = Sheet(
+    "intensity",
+    "Material intensity: tonnes of each commodity needed per GWh of cells of each chemistry.",
+    (
+        _c("chemistry", "text", "Cell chemistry, e.g. NMC811, LFP.", required=True),
+        _c("commodity", "ref", "Commodity needed.", ref="commodities", required=True),
+        _c("t_per_gwh", "float", "Tonnes of the commodity per GWh of cell output.", unit="t/GWh", required=True, minimum=0.0),
+    ),
+    key=("chemistry", "commodity"),
+    required=False,
+    examples=(
+        {"chemistry": "NMC811", "commodity": "NMC811", "t_per_gwh": 1400},
+        {"chemistry": "NMC811", "commodity": "SG", "t_per_gwh": 950},
+    ),
+)
+
+CHEMISTRY_MIX = Sheet(
+    "chemistry_mix",
+    "Share of each chemistry in the GWh of a demand segment (e.g. EV, ESS). Shares of a segment "
+    "and year sum to 1. Years between two given years are interpolated linearly; before the "
+    "first and after the last given year the nearest given year holds.",
+    (
+        _c("segment", "text", "Demand segment named in cell_demand, e.g. EV.", required=True),
+        _c("year", "year", "Year the shares apply to.", required=True),
+        _c("chemistry", "text", "Chemistry, as in the intensity sheet.", required=True),
+        _c("share", "share", "Share of the segment's GWh.", unit="0-1", required=True),
+    ),
+    key=("segment", "year", "chemistry"),
+    required=False,
+    examples=(
+        {"segment": "EV", "year": 2026, "chemistry": "NMC811", "share": 1.0},
+    ),
+)
+
+CELL_DEMAND = Sheet(
+    "cell_demand",
+    "Cell output to supply, in GWh per region, year and segment. The segment is either a segment "
+    "of chemistry_mix or directly a chemistry of the intensity sheet.",
+    (
+        _c("region", "ref", "Demand region.", ref="regions", required=True),
+        _c("year", "year", "Year.", required=True),
+        _c("segment", "text", "Segment (chemistry_mix) or chemistry (intensity).", required=True),
+        _c("gwh", "float", "Cell output.", unit="GWh", required=True, minimum=0.0),
+    ),
+    key=("region", "year", "segment"),
+    required=False,
+    examples=(
+        {"region": "OH", "year": 2026, "segment": "EV", "gwh": 40},
+    ),
+)
+
+MATERIAL_DEMAND = Sheet(
+    "material_demand",
+    "Demand stated directly in tonnes of a commodity (added to the demand derived from cell_demand).",
+    (
+        _c("region", "ref", "Demand region.", ref="regions", required=True),
+        _c("year", "year", "Year.", required=True),
+        _c("commodity", "ref", "Commodity.", ref="commodities", required=True),
+        _c("tonnes", "float", "Demand.", unit="t", required=True, minimum=0.0),
+    ),
+    key=("region", "year", "commodity"),
+    required=False,
+)
+
+PROJECTS = Sheet(
+    "projects",
+    "Existing, committed and candidate plants. Existing and committed plants are fixed (built at "
+    "earliest_start with units_max units); candidates are chosen by the model. A plant is online "
+    "construction_years after its start, may deliver only after a further qualification_years, "
+    "then follows the ramp-up profile, and retires lifetime years after it came online.",
+    (
+        _c("project", "id", "Identifier, e.g. C01.", required=True),
+        _c("name", "text", "Readable name (operator, site)."),
+        _c("site", "ref", "Region where the plant stands.", ref="regions", required=True),
+        _c("commodity", "ref", "Commodity the plant makes.", ref="commodities", required=True),
+        _c("status", "enum", "existing, committed (fixed) or candidate (a decision).", required=True, choices=STATUSES),
+        _c("units_max", "int", "Number of identical units (modules) that may be built; 1 = build or not.", default=1, minimum=1),
+        _c("capacity_per_unit", "float", "Nameplate output of one unit.", unit="t/yr", required=True, minimum=0.0, strict_minimum=True),
+        _c("capex_per_unit", "float", "Overnight investment of one unit (0 when sunk).", unit="$", default=0.0, minimum=0.0),
+        _c("fixed_om_per_unit", "float", "Fixed operating cost of one online unit per year.", unit="$/yr", default=0.0, minimum=0.0),
+        _c("variable_cost", "float", "Production cost per tonne, excluding recipe inputs that are bought or supplied through the balance.", unit="$/t", default=0.0, minimum=0.0),
+        _c("earliest_start", "year", "Candidates: first year construction may start. Existing/committed: the year construction started (may lie before the horizon).", required=True),
+        _c("latest_start", "year", "Candidates: last year construction may start. Blank: any year that still lets the plant qualify within the horizon."),
+        _c("construction_years", "int", "Years from start of construction to mechanical completion (online).", unit="yr", default=0, minimum=0),
+        _c("qualification_years", "int", "Years from online to qualified by cell makers; output counts only once qualified.", unit="yr", default=0, minimum=0),
+        _c("ramp_up", "shares", "Output as a share of nameplate in the first qualified years, e.g. 0.4;0.7;0.9. Later years run at 1. Blank: full output at once.", unit="0-1 list"),
+        _c("lifetime", "int", "Operating life from the online year.", unit="yr", default=20, minimum=1),
+        _c("eligible_45x", "bool", "May earn the 45X production credit (the site must also be domestic).", default=False),
+        _c("eligible_48c", "bool", "May receive a 48C investment-credit award (a decision, within the case's allocation budget).", default=False),
+        _c("credit_48c_awarded", "float", "48C credit already allocated to the project (counted as public cost; blocks 45X unless the case allows stacking).", unit="$", default=0.0, minimum=0.0),
+        _c("grant", "float", "Grant the project receives if built, paid from the case's grant pool.", unit="$", default=0.0, minimum=0.0),
+        _c("feoc_owned", "bool", "Owned or controlled by a foreign entity of concern.", default=False),
+        _c("pfe_cost_share", "share", "Share of direct material cost sourced from prohibited foreign entities; compared with the case's 45X MACR threshold.", unit="0-1", default=0.0),
+        _c("exclusive_group", "text", "Projects sharing a group exclude each other (at most one is built)."),
+        _c("description", "text", "Free text, source notes."),
+    ),
+    key=("project",),
+    examples=(
+        {"project": "P1", "name": "Existing cathode plant", "site": "OH", "commodity": "NMC811", "status": "existing", "capacity_per_unit": 20000, "variable_cost": 21000, "earliest_start": 2020, "lifetime": 20},
+        {"project": "P2", "name": "Candidate cathode plant", "site": "OH", "commodity": "NMC811", "status": "candidate", "units_max": 2, "capacity_per_unit": 30000, "capex_per_unit": 750_000_000, "fixed_om_per_unit": 22_500_000, "variable_cost": 20500, "earliest_start": 2026, "construction_years": 2, "qualification_years": 1, "ramp_up": "0.5;0.8", "lifetime": 20, "eligible_45x": True},
+    ),
+)
+
+RECIPES = Sheet(
+    "recipes",
+    "Inputs a plant consumes per tonne of output (may be left empty).",
+    (
+        _c("project", "ref", "Project.", ref="projects", required=True),
+        _c("input", "ref", "Input commodity.", ref="commodities", required=True),
+        _c("t_per_t", "float", "Tonnes of input per tonne of output.", unit="t/t", required=True, minimum=0.0, strict_minimum=True),
+    ),
+    key=("project", "input"),
+    required=False,
+)
+
+JOINT_VENTURES = Sheet(
+    "joint_ventures",
+    "Joint-venture variants of candidate projects. The partner pays its equity share of capex and "
+    "fixed O&M and takes that share of output under offtake to its region; the variant usually "
+    "qualifies faster. A project and its JV variants exclude each other.",
+    (
+        _c("jv", "id", "Identifier of the variant (must not clash with a project id).", required=True),
+        _c("project", "ref", "Candidate project the variant belongs to.", ref="projects", required=True),
+        _c("partner", "text", "Partner's name (OEM, cell maker, incumbent).", required=True),
+        _c("partner_region", "ref", "Region to which the partner's offtake goes.", ref="regions", required=True),
+        _c("equity_share", "share", "Partner's equity share.", unit="0-1", required=True),
+        _c("qualification_years", "int", "Qualification time of the variant. Blank: as the project.", unit="yr", minimum=0),
+        _c("feoc_owned", "bool", "Whether the variant is FEOC-owned. Blank: as the project."),
+        _c("description", "text", "Free text."),
+    ),
+    key=("jv",),
+    required=False,
+)
+
+CONTRACTS = Sheet(
+    "contracts",
+    "Import contracts that may be signed. Signing is a decision; a signed contract delivers at most "
+    "max_volume and is paid for at least min_take (take-or-pay) every year from first_year to "
+    "last_year. Imports land in the origin region and reach demand regions through the transport sheet.",
+    (
+        _c("contract", "id", "Identifier, e.g. I01.", required=True),
+        _c("origin", "ref", "Origin region (country).", ref="regions", required=True),
+        _c("commodity", "ref", "Commodity delivered.", ref="commodities", required=True),
+        _c("price", "float", "Price in the base year, before tariff and freight.", unit="$/t", required=True, minimum=0.0),
+        _c("escalation", "float", "Real price change per year after the base year (0.02 = +2%/yr).", unit="1/yr", default=0.0, minimum=-0.5, maximum=1.0),
+        _c("min_take", "float", "Minimum yearly quantity paid for (take-or-pay) once signed.", unit="t/yr", default=0.0, minimum=0.0),
+        _c("max_volume", "float", "Maximum yearly quantity. Blank: unlimited.", unit="t/yr", minimum=0.0),
+        _c("first_year", "year", "First delivery year. Blank: first year of the horizon."),
+        _c("last_year", "year", "Last delivery year. Blank: last year of the horizon."),
+        _c("signing_fee", "float", "One-off fee paid in the first delivery year if signed.", unit="$", default=0.0, minimum=0.0),
+        _c("feoc", "bool", "Supplier is a foreign entity of concern. Blank: as the origin region."),
+        _c("description", "text", "Free text, source notes."),
+    ),
+    key=("contract",),
+    required=False,
+    examples=(
+        {"contract": "K1", "origin": "China", "commodity": "NMC811", "price": 17900, "max_volume": 50000},
+    ),
+)
+
+CONTRACT_TERMS = Sheet(
+    "contract_terms",
+    "Year-specific terms of a contract, overriding price, min_take or max_volume of the contracts sheet in that year.",
+    (
+        _c("contract", "ref", "Contract.", ref="contracts", required=True),
+        _c("year", "year", "Year.", required=True),
+        _c("price", "float", "Price in that year (before tariff and freight).", unit="$/t", minimum=0.0),
+        _c("min_take", "float", "Minimum take in that year.", unit="t/yr", minimum=0.0),
+        _c("max_volume", "float", "Maximum volume in that year.", unit="t/yr", minimum=0.0),
+    ),
+    key=("contract", "year"),
+    required=False,
+)
+
+TRANSPORT = Sheet(
+    "transport",
+    "Cost of moving a tonne between two regions, including ocean freight from supply origins. "
+    "Material can only move along listed links.",
+    (
+        _c("from_region", "ref", "Origin of the link.", ref="regions", required=True),
+        _c("to_region", "ref", "Destination of the link.", ref="regions", required=True),
+        _c("commodity", "ref", "Commodity the cost applies to. Blank: every commodity.", ref="commodities"),
+        _c("cost_per_t", "float", "Cost per tonne moved.", unit="$/t", required=True, minimum=0.0),
+        _c("both_ways", "bool", "The same link and cost also apply from to_region to from_region.", default=True),
+    ),
+    key=("from_region", "to_region", "commodity"),
+    required=False,
+    examples=(
+        {"from_region": "China", "to_region": "OH", "cost_per_t": 350, "both_ways": False},
+    ),
+)
+
+POLICY_SHEET = "policy"
+POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
+    _c("parameter", "enum", "Policy parameter (see the list of policy parameters).", required=True),
+    _c("year", "year", "Year the value applies to. Blank: every year not given on its own row."),
+    _c("region", "ref", "Origin region (tariff only). Blank: every origin.", ref="regions"),
+    _c("commodity", "ref", "Commodity or family (CAM, AAM, ...). Blank: all.", ref="commodities", ref_extra=FAMILIES),
+    _c("unit", "text", "Unit (informational)."),
+    _c("description", "text", "Free text."),
+)
+POLICY_DESCRIPTION = (
+    "Policy cases side by side: the fixed columns say which parameter a row sets and for which "
+    "year, origin and commodity; every further column is a policy case (its header is the case "
+    "name) holding that case's value. A blank case cell leaves the parameter at its default for "
+    "that case. Where several rows match, the most specific one wins (a row naming the year beats "
+    "one that does not; a commodity beats its family, which beats a blank)."
+)
+POLICY: tuple[Parameter, ...] = (
+    Parameter("x45_rate", "share", "45X credit as a share of production cost (variable cost plus bought recipe inputs).", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.10),
+    Parameter("x45_phase", "share", "45X phase-down multiplier by year of sale.", unit="0-1", default=1.0, qualifiers=("year",), example=0.75),
+    Parameter("x45_requires_non_feoc", "bool", "FEOC-owned plants earn no 45X.", default=False, example=True),
+    Parameter("x45_macr_min", "share", "Minimum non-PFE share of direct material cost (material-assistance cost ratio) a plant needs to earn 45X in a year; compared with 1 - pfe_cost_share.", unit="0-1", default=0.0, qualifiers=("year",), example=0.6),
+    Parameter("x48c_rate", "share", "48C credit as a share of the awarded project's capex.", unit="0-1", default=0.0, example=0.30),
+    Parameter("x48c_budget", "float", "Total 48C allocation available to new awards.", unit="$", default=0.0, minimum=0.0, example=500_000_000),
+    Parameter("x48c_stacking", "bool", "A project with a 48C award may also earn 45X.", default=False, example=False),
+    Parameter("grant_pool", "float", "Total grants that can be paid to projects. Blank: every listed grant is paid.", unit="$", minimum=0.0, example=1_000_000_000),
+    Parameter("tariff", "share", "Ad-valorem tariff on imports under contract, by origin and commodity (or family).", unit="0-1", default=0.0, qualifiers=("year", "region", "commodity"), example=0.25),
+    Parameter("localization_target", "share", "Minimum share of a family's demand met by qualifying supply.", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.5),
+    Parameter("localization_fta_counts", "bool", "Supply from FTA partners (plants sited there and imports from there) counts as qualifying.", default=True, example=True),
+    Parameter("localization_excludes_feoc", "bool", "FEOC-owned plants and FEOC suppliers never count as qualifying.", default=True, example=True),
+    Parameter("feoc_imports_allowed", "bool", "Imports from FEOC suppliers are allowed in the year.", default=True, qualifiers=("year",), example=False),
+    Parameter("capex_budget", "float", "Maximum capex spent on new (candidate) builds in a year, spread evenly over construction years.", unit="$", minimum=0.0, qualifiers=("year",), example=3_000_000_000),
+    Parameter("capex_budget_total", "float", "Maximum capex of all new builds over the horizon.", unit="$", minimum=0.0, example=10_000_000_000),
+    Parameter("demand_scale", "float", "Multiplier on all demand in the year.", unit="x", default=1.0, minimum=0.0, qualifiers=("year",), example=1.0),
+)
+POLICY_BY_NAME = {p.name: p for p in POLICY}
+
+SOURCES = Sheet(
+    "sources",
+    "Where each figure comes from. Not read by the model; carried into every results workbook.",
+    (
+        _c("item", "text", "What the figure is (sheet, row, parameter).", required=True),
+        _c("value", "text", "The figure as used."),
+        _c("tag", "enum", "S = sourced, D = derived from sourced figures, E = estimate (an assumption).", choices=SOURCE_TAGS),
+        _c("source", "text", "URL or reference."),
+        _c("note", "text", "Arithmetic, caveats."),
+    ),
+    key=(),
+    required=False,
+)
+
+TABLE_SHEETS: tuple[Sheet, ...] = (
+    COMMODITIES,
+    REGIONS,
+    INTENSITY,
+    CHEMISTRY_MIX,
+    CELL_DEMAND,
+    MATERIAL_DEMAND,
+    PROJECTS,
+    RECIPES,
+    JOINT_VENTURES,
+    CONTRACTS,
+    CONTRACT_TERMS,
+    TRANSPORT,
+    SOURCES,
+)
+SHEETS_BY_NAME = {s.name: s for s in TABLE_SHEETS}
+
+#: every sheet name in workbook order
+SHEET_ORDER: tuple[str, ...] = (
+    SETTINGS_SHEET,
+    "commodities",
+    "regions",
+    "intensity",
+    "chemistry_mix",
+    "cell_demand",
+    "material_demand",
+    "projects",
+    "recipes",
+    "joint_ventures",
+    "contracts",
+    "contract_terms",
+    "transport",
+    POLICY_SHEET,
+    "sources",
+)
+
+KIND_TEXT = {
+    "id": "identifier (text, unique)",
+    "text": "text",
+    "int": "whole number",
+    "year": "year",
+    "float": "number",
+    "share": "number from 0 to 1",
+    "bool": "TRUE/FALSE",
+    "enum": "one of a list",
+    "ref": "identifier from another sheet",
+    "shares": "list of numbers 0-1 separated by ;",
+}
