@@ -60,8 +60,11 @@ class InstanceError(PlannerError):
 
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
-        n = sum(1 for i in self.issues if i.severity == "error")
-        super().__init__(f"{n} error(s) in the instance")
+        errors = [i for i in self.issues if i.severity == "error"]
+        lines = [f"{len(errors)} error(s) in the instance:"] + [f"  {i}" for i in errors[:20]]
+        if len(errors) > 20:
+            lines.append(f"  ... and {len(errors) - 20} more")
+        super().__init__("\n".join(lines))
 
     @property
     def errors(self) -> list[Issue]:

@@ -122,7 +122,8 @@ def workbook_from_tables(
     """A `RawWorkbook` built from rows held in memory (tests, generated instances).
 
     Each table is a list of records; its columns are the union of the records' keys in first-seen
-    order. Row numbers are what they would be in a written workbook (data from row 2).
+    order (a record of blanks only declares columns). Row numbers are what they would be in a
+    written workbook (data from row 2).
     """
     sheets: dict[str, RawSheet] = {}
     digest = hashlib.sha256()
@@ -136,6 +137,7 @@ def workbook_from_tables(
         rows = tuple(
             RawRow(r, {letters[k]: _clean(v) for k, v in rec.items()})
             for r, rec in enumerate(records, start=2)
+            if any(_clean(v) is not None for v in rec.values())  # a blank record only declares columns
         )
         sheets[sheet] = RawSheet(sheet, {letters[n]: n for n in names}, rows)
         digest.update(repr((sheet, records)).encode())

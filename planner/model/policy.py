@@ -23,7 +23,7 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     count, and (when the case excludes FEOC supply) it is not FEOC-owned and not sited in a FEOC
     jurisdiction; an import contract qualifies likewise by its origin and supplier. The shortfall
     $h_{g,y}$ (`v_loc_short`) is priced at the settings' localization penalty; with
-    `--hard-targets` it does not exist and the target must be met. Row `c_localization[g, y]`.
+    `--hard-targets` its upper bound is 0 and the target must be met. Row `c_localization[g, y]`.
 
     Dual: the cost of the target — what one more tonne of required qualifying supply adds to the
     discounted total cost, in $ per t (capped by the penalty price when the target is soft).
@@ -54,17 +54,16 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     for (g, y), share in pol.targets.items():
         total = sum(t for (c, yy), t in by_commodity.items() if yy == y and _in_group(ctx, g, c))
         need[(g, y)] = share * total * MASS
-    if not ctx.hard_targets:
-        m.v_loc_short = pyo.Var(list(sets.targets), within=pyo.NonNegativeReals,
-                                bounds=lambda _m, g, y: (0.0, need[(g, y)]), doc="localization shortfall [kt/yr]")
-        pen = inst.settings.penalty_localization * PER_T
-        for g, y in sets.targets:
-            acc.cost[("penalty_localization", y)].append((pen, m.v_loc_short[g, y]))
+    # a hard target is the same row with the shortfall held at zero
+    m.v_loc_short = pyo.Var(list(sets.targets), within=pyo.NonNegativeReals,
+                            bounds=lambda _m, g, y: (0.0, 0.0 if ctx.hard_targets else need[(g, y)]),
+                            doc="localization shortfall [kt/yr]")
+    pen = inst.settings.penalty_localization * PER_T
+    for g, y in sets.targets:
+        acc.cost[("penalty_localization", y)].append((pen, m.v_loc_short[g, y]))
     rows = {}
     for g, y in sets.targets:
-        terms = list(acc.qualifying.get((g, y), []))
-        if not ctx.hard_targets:
-            terms.append((1.0, m.v_loc_short[g, y]))
+        terms = list(acc.qualifying.get((g, y), [])) + [(1.0, m.v_loc_short[g, y])]
         rows[(g, y)] = (terms, ">=", need[(g, y)])
     add_rows(m, "c_localization", rows, "qualifying supply covers the target share of demand")
 

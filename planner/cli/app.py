@@ -1,0 +1,180 @@
+"""The `planner` command line: thin commands over the library; all printing via cli.console."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from planner.cli.console import Terminal
+from planner.errors import InstanceError, PlannerError, SolveError, UsageError
+
+app = typer.Typer(
+    name="planner",
+    help="Active Materials Planner: which U.S. cathode and anode material plants, JVs and import "
+    "contracts to commit to, at least cost, under each policy case.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show details (for solve: the full HiGHS log).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the result line.")]
+
+
+def _terminal(verbose: bool = False, quiet: bool = False) -> Terminal:
+    if verbose and quiet:
+        raise typer.BadParameter("choose either --verbose or --quiet")
+    return Terminal(1 if verbose else -1 if quiet else 0)
+
+
+@contextlib.contextmanager
+def _guard(term: Terminal) -> Iterator[None]:
+    """Turn every expected failure into plain words and an exit code; never a traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except InstanceError as exc:
+        term.issues(exc.issues)
+        raise typer.Exit(1) from None
+    except PlannerError as exc:
+        term.error(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        term.error("interrupted; nothing was written")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for PLANNER_DEBUG=1
+        if os.environ.get("PLANNER_DEBUG"):
+            raise
+        term.error(f"internal error ({type(exc).__name__}: {exc}). This is a bug in the planner, not in your "
+                   "workbook; rerun with PLANNER_DEBUG=1 to see the details and report them.")
+        raise typer.Exit(70) from None
+
+
+def _default_output(instance: Path, case: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", case).strip("_") or "case"
+    return Path.cwd() / f"{instance.stem}-{safe}-results.xlsx"
+
+
+@app.command()
+def solve(
+    instance: Annotated[Optional[Path], typer.Argument(help="Instance workbook (.xlsx). Default: the bundled default instance.", show_default=False)] = None,
+    case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case (a column of the policy sheet). Default: the first.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Results workbook. Default: <instance>-<case>-results.xlsx in the current folder.")] = None,
+    preset: Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or the path of a .toml file.")] = "default",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds before HiGHS returns its best plan.", min=0.001)] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop (e.g. 0.001).", min=0.0)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads.", min=0)] = None,
+    hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Make localization targets hard constraints (no priced shortfall).")] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Solve one policy case and write the results workbook."""
+    term = _terminal(verbose, quiet)
+    with _guard(term):
+        from planner import resources
+        from planner.cases import resolve_case_name
+        from planner.export.results import write_results
+        from planner.instance.validate import load_instance
+        from planner.run import solve_case
+        from planner.solve.presets import merge_options
+
+        if instance is None:
+            instance = resources.default_instance()
+            term.info(f"Using the bundled default instance [bold]{instance.name}[/bold]")
+        inst = load_instance(instance)
+        if inst.warnings:
+            if term.verbosity >= 1:
+                term.issues(list(inst.warnings))
+            else:
+                term.warn(f"{len(inst.warnings)} warning(s) in the workbook; `planner validate {instance}` lists them")
+        options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap, "threads": threads})
+        case_name = resolve_case_name(inst, case)
+        out = output or _default_output(instance, case_name)
+        if out.exists() and out.resolve() == instance.resolve():
+            raise UsageError("the output would overwrite the input workbook; choose another --output")
+        with term.solving(f"Solving {inst.name} [{case_name}] with HiGHS") as update:
+            sol = solve_case(inst, case_name, options=options, hard_targets=hard_targets, on_progress=update,
+                             stream_log=verbose)
+        if not sol.has_plan:
+            term.solution_summary(sol)
+            raise SolveError(f"no plan: {sol.status['status']}. Nothing was written.")
+        write_results(sol, out, protect=(instance,))
+        term.solution_summary(sol, output=str(out))
+
+
+@app.command()
+def validate(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
+    quiet: Quiet = False,
+) -> None:
+    """Check a workbook and list every problem at once (exit 1 on errors)."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.instance.validate import load_instance
+
+        inst = load_instance(instance)
+        term.issues(list(inst.warnings))
+        s = inst.summary()
+        term.success(f"{instance}: no errors, {len(inst.warnings)} warning(s). {s['horizon']}, "
+                     f"{sum(s['projects'].values())} projects, {s['contracts']} contracts, "
+                     f"{len(s['cases'])} case(s): {', '.join(s['cases'])}")
+
+
+@app.command()
+def template(
+    output: Annotated[Path, typer.Argument(help="Where to write the empty instance workbook (.xlsx).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write an empty instance workbook: every sheet and column, units, descriptions, examples, drop-downs."""
+    term = _terminal()
+    with _guard(term):
+        from planner.export.instance_xlsx import write_template
+
+        if output.exists() and not force:
+            raise UsageError(f"{output} exists; use --force to overwrite it")
+        if output.suffix.lower() != ".xlsx":
+            raise UsageError("the template must be an .xlsx file")
+        write_template(output)
+        term.success(f"template written to [bold]{output}[/bold]; fill it in, then run `planner validate {output}`")
+
+
+@app.command()
+def info(instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")]) -> None:
+    """Show what an instance holds: horizon, regions, commodities, projects, contracts, cases."""
+    term = _terminal()
+    with _guard(term):
+        from planner.instance.validate import load_instance
+
+        inst = load_instance(instance)
+        term.instance_summary(inst.summary())
+        if inst.warnings:
+            term.warn(f"{len(inst.warnings)} warning(s); `planner validate {instance}` lists them")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from planner.run import versions
+
+        v = versions()
+        typer.echo(f"planner {v['active-materials-planner']} (pyomo {v['pyomo']}, highspy {v['highspy']})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Active Materials Planner."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,215 @@
+"""All terminal output of the planner goes through this module (hatch's Terminal idea)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from planner.errors import Issue
+
+_MONEY_UNIT = 1e6  # the terminal shows money in $M
+
+
+def money(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"${x / _MONEY_UNIT:,.1f}M"
+
+
+def tonnes(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x / 1000:,.1f} kt" if abs(x) >= 10_000 else f"{x:,.0f} t"
+
+
+def share(x: float | None) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+
+
+class Terminal:
+    """One rich console for results (stdout) and one for problems (stderr), filtered by verbosity."""
+
+    def __init__(self, verbosity: int = 0, *, width: int | None = None):
+        self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
+        self.out = Console(highlight=False, width=width)
+        self.err = Console(stderr=True, highlight=False, width=width)
+
+    # ---------------------------------------------------------------- plain messages
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0:
+            self.out.print(message)
+
+    def success(self, message: str) -> None:
+        if self.verbosity >= 0:
+            self.out.print(f"[green]✓[/green] {message}")
+
+    def detail(self, message: str) -> None:
+        if self.verbosity >= 1:
+            self.out.print(f"[dim]{message}[/dim]")
+
+    def warn(self, message: str) -> None:
+        self.err.print(f"[yellow]warning:[/yellow] {message}")
+
+    def error(self, message: str) -> None:
+        self.err.print(f"[bold red]error:[/bold red] {message}")
+
+    def issues(self, issues: list[Issue], *, show_warnings: bool = True) -> None:
+        """Every problem of a workbook, errors first, each with its location."""
+        errors = [i for i in issues if i.severity == "error"]
+        warnings = [i for i in issues if i.severity == "warning"] if show_warnings else []
+        if not errors and not warnings:
+            return
+        table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
+        table.add_column("", no_wrap=True)
+        table.add_column("where")
+        table.add_column("problem")
+        for i in errors + warnings:
+            tag = Text("error", style="bold red") if i.severity == "error" else Text("warning", style="yellow")
+            where = ", ".join(x for x in (
+                i.sheet and f"{i.sheet}",
+                i.row is not None and f"row {i.row}" or "",
+                (i.column or i.field) and f"col {i.column or ''}{' ' + i.field if i.field else ''}".strip() or "",
+            ) if x)
+            table.add_row(tag, Text(where or "workbook"), Text(i.message))
+        console = self.err if errors else self.out
+        if errors:
+            file = errors[0].file
+            console.print(f"[bold red]{len(errors)} error(s)[/bold red]"
+                          + (f" and {len(warnings)} warning(s)" if warnings else "") + f" in {file}:")
+        elif self.verbosity >= 0:
+            console.print(f"[yellow]{len(warnings)} warning(s)[/yellow] in {warnings[0].file}:")
+        else:
+            return
+        console.print(table)
+
+    # ---------------------------------------------------------------- live solve line
+    @contextlib.contextmanager
+    def solving(self, label: str) -> Iterator[Any]:
+        """A live status line while HiGHS runs; yields a function taking planner.solve.highs.Progress."""
+        if self.verbosity != 0:
+            yield lambda _p: None
+            return
+        with self.out.status(f"{label} …", spinner="dots") as status:
+            def update(p: Any) -> None:
+                parts = [f"{label}", f"{p.elapsed:,.1f} s"]
+                if p.objective is not None:
+                    parts.append(f"best plan {money(p.objective * _MONEY_UNIT)}")
+                if p.bound is not None:
+                    parts.append(f"bound {money(p.bound * _MONEY_UNIT)}")
+                if p.gap is not None:
+                    parts.append(f"gap {100 * p.gap:.2f}%")
+                status.update(" · ".join(parts))
+
+            yield update
+
+    # ---------------------------------------------------------------- renderers
+    def instance_summary(self, s: dict[str, Any]) -> None:
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_row("title", str(s["title"]))
+        table.add_row("horizon", f"{s['horizon']} ({s['years']} years), discount rate {100 * s['discount_rate']:.1f}%")
+        table.add_row("regions", f"{s['regions']} ({s['domestic_regions']} domestic)")
+        table.add_row("commodities", str(s["commodities"]))
+        table.add_row("projects", ", ".join(f"{n} {k}" for k, n in s["projects"].items()) or "none")
+        table.add_row("joint-venture variants", str(s["joint_ventures"]))
+        table.add_row("import contracts", str(s["contracts"]))
+        table.add_row("transport links", str(s["transport_links"]))
+        table.add_row("demand", ", ".join(f"{k} {tonnes(v)}" for k, v in s["demand_t"].items()) + " over the horizon")
+        table.add_row("policy cases", ", ".join(s["cases"]))
+        self.out.print(table)
+
+    def solution_summary(self, sol: Any, output: str | None = None) -> None:
+        """Status, objective, bound, gap, time, plants built and localization against targets."""
+        st = sol.status
+        ok = st["has_solution"]
+        style = "green" if st["proven_optimal"] else ("yellow" if ok else "red")
+        head = Table(show_header=False, box=None, pad_edge=False)
+        head.add_column(style="bold")
+        head.add_column()
+        head.add_row("instance", f"{sol.run_info['instance']}  [dim]({sol.run_info['instance_path']})[/dim]")
+        head.add_row("case", sol.case + ("  [dim](hard targets)[/dim]" if st["hard_targets"] else ""))
+        head.add_row("status", f"[{style}]{st['status']}[/{style}]")
+        if ok:
+            head.add_row("total cost", f"{money(st['objective_usd'])}  [dim](discounted, net of credits, with penalties)[/dim]")
+            head.add_row("bound", money(st["bound_usd"]))
+            head.add_row("gap", share(st["gap"]))
+            k = {r.kpi: r.value for r in sol.kpis.itertuples()}
+            head.add_row("cost to industry", money(k.get("cost_to_industry_usd")))
+            head.add_row("public cost of credits", money(k.get("public_cost_usd")))
+            if k.get("penalties_usd"):
+                head.add_row("penalties", f"[yellow]{money(k.get('penalties_usd'))}[/yellow]")
+            head.add_row("capex committed", money(k.get("capex_committed_usd")))
+        head.add_row("time", f"{st['wall_time_s']:.2f} s (HiGHS {st['highs_time_s']:.2f} s), "
+                             f"{st['variables']:,} variables ({st['integer_variables']:,} integer), "
+                             f"{st['constraints']:,} rows")
+        self.out.print(head)
+        for m in sol.messages:
+            self.out.print(f"[yellow]{m}[/yellow]")
+        if not ok:
+            return
+
+        built = sol.builds[sol.builds["decision"] == "build"]
+        if self.verbosity >= 0:
+            t = Table(title=f"Plants built ({len(built)})", title_justify="left", header_style="bold")
+            for col in ("project", "name", "site", "product", "units", "start", "online", "qualified", "capacity",
+                        "capex"):
+                t.add_column(col, justify="right" if col in ("units", "start", "online", "qualified", "capacity",
+                                                             "capex") else "left")
+            for r in built.itertuples():
+                t.add_row(r.project, r.name, r.site, r.commodity, str(r.units), str(r.start_year), str(r.online_year),
+                          str(r.qualified_year), tonnes(r.capacity_t) + "/yr", money(r.capex_usd))
+            if len(built) == 0:
+                t.add_row("–", "no new plant", "", "", "", "", "", "", "", "")
+            self.out.print(t)
+            signed = sol.imports[sol.imports["signed"]].groupby(["contract", "origin", "commodity"], as_index=False)[
+                "tonnes"].sum() if not sol.imports.empty else None
+            if signed is not None and len(signed):
+                t = Table(title="Import contracts used", title_justify="left", header_style="bold")
+                for col in ("contract", "origin", "product", "total over horizon"):
+                    t.add_column(col, justify="right" if col.startswith("total") else "left")
+                for r in signed.itertuples():
+                    t.add_row(r.contract, r.origin, r.commodity, tonnes(r.tonnes))
+                self.out.print(t)
+            self._localization(sol)
+            if not sol.unmet.empty:
+                total = sol.unmet["tonnes"].sum()
+                self.out.print(f"[yellow]Unmet demand: {tonnes(total)} over the horizon — see sheet 'unmet'.[/yellow]")
+        if output:
+            self.success(f"results written to [bold]{output}[/bold]")
+
+    def _localization(self, sol: Any) -> None:
+        loc = sol.localization
+        if loc.empty:
+            return
+        targeted = loc[loc["target_share"] > 0]
+        years = sorted(set(targeted["year"])) if not targeted.empty else []
+        all_years = sorted(set(loc["year"]))
+        # show every target year, plus the last year and every fifth year
+        show = sorted(set(years) | {all_years[-1]} | {y for y in all_years if y % 5 == 0})
+        t = Table(title="Localization: qualifying share of demand (target)", title_justify="left", header_style="bold")
+        t.add_column("group")
+        for y in show:
+            t.add_column(str(y), justify="right")
+        for g, sub in loc.groupby("group", sort=False):
+            sub = sub.set_index("year")
+            cells = []
+            for y in show:
+                if y not in sub.index:
+                    cells.append("–")
+                    continue
+                r = sub.loc[y]
+                text = share(r["share"])
+                if r["target_share"] > 0:
+                    miss = r["share"] + 1e-9 < r["target_share"]
+                    text += f" ({share(r['target_share'])})"
+                    text = f"[red]{text}[/red]" if miss else f"[green]{text}[/green]"
+                cells.append(text)
+            t.add_row(str(g), *cells)
+        self.out.print(t)

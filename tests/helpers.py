@@ -1,0 +1,124 @@
+"""Shared test helpers: solve tables in memory and check the invariants every plan must satisfy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from planner import schema
+from planner.cases import apply_case
+from planner.instance.records import Instance
+from planner.instance.validate import validate
+from planner.io.reader import workbook_from_tables
+from planner.results.solution import Solution
+from planner.run import solve_case
+from planner.solve.presets import merge_options
+
+Tables = dict[str, list[dict[str, Any]]]
+
+
+def instance_of(tables: Tables, name: str = "test") -> Instance:
+    """Validate tables; an empty table still gets its declared header row."""
+    filled = {k: (v if v else [{c.name: None for c in schema.SHEETS_BY_NAME[k].columns}]) for k, v in tables.items()}
+    return validate(workbook_from_tables(filled, name))
+
+
+def solve_tables(tables: Tables, case: str | None = None, *, hard_targets: bool = False,
+                 check: bool = True) -> Solution:
+    inst = instance_of(tables)
+    sol = solve_case(inst, case, options=merge_options("exact"), hard_targets=hard_targets)
+    if check and sol.has_plan:
+        assert_invariants(sol, apply_case(inst, case))
+    return sol
+
+
+def cost(sol: Solution) -> float:
+    return float(sol.status["objective_usd"])
+
+
+def component(sol: Solution, name: str) -> float:
+    c = sol.costs
+    return float(c.loc[c["component"] == name, "cost_usd"].sum())
+
+
+def output(sol: Solution, project: str) -> dict[int, float]:
+    p = sol.production
+    sub = p[p["project"] == project]
+    return {int(y): float(t) for y, t in zip(sub["year"], sub["output_t"]) if t > 1e-6}
+
+
+def built(sol: Solution) -> dict[str, tuple[int, int]]:
+    """project -> (units, start year) of new builds."""
+    b = sol.builds[sol.builds["decision"] == "build"]
+    return {r.project: (int(r.units), int(r.start_year)) for r in b.itertuples()}
+
+
+def assert_invariants(sol: Solution, inst: Instance) -> None:
+    """What must hold in every plan: balances close, no output before qualification or beyond capacity,
+    credits only where the case's rules allow, targets met or their shortfall reported, costs add up."""
+    pol = inst.policy
+    assert pol is not None
+    tol = 1e-6
+    # 1. national balance per commodity and year closes (shipments and JV offtake are internal)
+    s = sol.supply
+    sources = [c for c in s.columns if c.endswith("_t") and c not in ("demand_t", "input_use_t", "feoc_imports_t")]
+    lhs = s[sources].sum(axis=1)
+    rhs = s["demand_t"] + s["input_use_t"]
+    assert (lhs - rhs).abs().max() <= tol * max(1.0, rhs.abs().max()), s
+    # 2. output only from built, qualified, unretired capacity, within the ramp-up
+    b = sol.builds[sol.builds["units"] > 0]
+    for r in sol.production.itertuples():
+        if r.output_t <= tol:
+            continue
+        rows = b[b["project"] == r.project]
+        assert len(rows), f"{r.project} produces in {r.year} but is not built"
+        assert any(q <= r.year < ret for q, ret in zip(rows["qualified_year"], rows["retire_year"])), \
+            f"{r.project} produces in {r.year} before qualification or after retirement"
+        assert r.output_t <= r.available_t * (1 + 1e-9) + tol
+    # 3. credits follow the case
+    p = sol.production
+    x45_max = (p["output_t"] * p["x45_credit_usd_per_t"]).groupby(p["year"]).sum()
+    for r in sol.credits.itertuples():
+        assert r.credit_45x_usd <= x45_max.get(r.year, 0.0) * (1 + 1e-9) + 1e-3
+        assert r.credit_45x_usd >= -1e-6 and r.credit_48c_usd >= -1e-6 and r.grants_usd >= -1e-6
+    for r in p.itertuples():
+        prj = inst.projects[r.project]
+        if r.x45_credit_usd_per_t > 0:
+            assert prj.eligible_45x and inst.regions[prj.site].domestic
+            if pol.x45_requires_non_feoc:
+                assert not prj.feoc_owned
+    awarded = sol.builds[(sol.builds["credit_48c_usd"] > 1e-6)]
+    for r in awarded.itertuples():
+        prj = inst.projects[r.project]
+        assert prj.eligible_48c or prj.credit_48c_awarded > 0
+    if not pol.x48c_stacking and len(awarded):
+        new_awards = [r.project for r in awarded.itertuples() if inst.projects[r.project].credit_48c_awarded == 0]
+        for prj in new_awards:
+            sub = p[(p["project"] == prj)]
+            # a project with a new 48C award earns no 45X: the 45X total excludes its output
+            assert sol.credits["credit_45x_usd"].sum() <= (
+                (p["output_t"] * p["x45_credit_usd_per_t"]).sum() - (sub["output_t"] * sub["x45_credit_usd_per_t"]).sum()
+            ) * (1 + 1e-9) + 1e-3
+    new_48c = sol.builds.loc[sol.builds["decision"] == "build", "credit_48c_usd"].sum() - sum(
+        inst.projects[r.project].credit_48c_awarded for r in sol.builds.itertuples()
+        if r.decision == "build" and r.credit_48c_usd > 0)
+    assert new_48c <= pol.x48c_budget * (1 + 1e-9) + 1e-3
+    if pol.grant_pool is not None:
+        assert sol.builds["grant_usd"].sum() <= pol.grant_pool * (1 + 1e-9) + 1e-3
+    # 4. localization: qualifying supply plus reported shortfall covers every target
+    loc = sol.localization
+    for r in loc[loc["target_share"] > 0].itertuples():
+        assert r.qualifying_t + r.shortfall_t >= r.required_t * (1 - 1e-9) - 1e-3
+    # 5. the cost table adds up to the objective, and the KPIs to each other
+    assert sol.costs["discounted_usd"].sum() == pytest.approx(sol.status["objective_usd"], rel=1e-9, abs=1e-3)
+    k = sol.kpis.set_index("kpi")["value"]
+    assert k["cost_to_industry_usd"] + k["penalties_usd"] == pytest.approx(k["total_cost_usd"], rel=1e-12, abs=1e-3)
+    assert k["public_cost_usd"] == pytest.approx(sol.credits["discounted_usd"].sum(), rel=1e-9, abs=1e-3)
+    # 6. every exclusive group has at most one member built
+    for members in inst.sets.exclusive.values():
+        assert sum(1 for m in members if m in set(b["project"])) <= 1
+    # 7. unmet demand is reported where the balance needed it
+    assert (sol.unmet["tonnes"] <= sol.unmet["demand_t"] * (1 + 1e-9) + tol).all()
+    assert isinstance(sol.builds, pd.DataFrame)
