@@ -70,22 +70,44 @@ def x45_basis(inst: Instance, p: Project) -> float:
     return basis
 
 
+def case_rows(inst: Instance, name: str) -> tuple[list[str], tuple[PolicyRow, ...]]:
+    """The case's chain (root first) and its policy rows, a child's rows replacing its parent's."""
+    from planner.instance.validate import case_chain
+
+    chain = case_chain(inst.cases, name)
+    merged: dict[tuple[Any, ...], PolicyRow] = {}
+    for c in chain:
+        for r in inst.cases[c]:
+            if r.parameter != "extends":
+                merged[(r.parameter, r.year, r.region, r.commodity)] = r
+    return chain, tuple(merged.values())
+
+
 def apply_case(inst: Instance, case: str | None = None) -> Instance:
-    """A copy of `inst` with `case` resolved into `inst.policy` and case-scaled demand."""
+    """A copy of `inst` with `case` resolved: its overrides applied, its policy in `inst.policy`."""
     name = resolve_case_name(inst, case)
-    look = _Lookup(inst.cases[name])
+    chain, rows = case_rows(inst, name)
+    overrides = []
+    if inst.parsed is not None:
+        overrides = [o for c in chain for o in inst.parsed.overrides if o.case == c]
+    if overrides:
+        from planner.instance.validate import rebuild
+
+        inst = replace(rebuild(inst.parsed, overrides), warnings=inst.warnings)
+    look = _Lookup(rows)
     years = inst.years
     fam = {c: x.family for c, x in inst.commodities.items()}
 
     requires_non_feoc = bool(look("x45_requires_non_feoc"))
     stacking = bool(look("x48c_stacking"))
+    awarded_paid = bool(look("x48c_awarded_paid"))
     x45: dict[tuple[str, int], float] = {}
     for p in inst.projects.values():
         if not p.eligible_45x or not inst.regions[p.site].domestic:
             continue
         if requires_non_feoc and p.feoc_owned:
             continue
-        if p.credit_48c_awarded > 0 and not stacking:
+        if p.credit_48c_awarded > 0 and awarded_paid and not stacking:
             continue
         basis = x45_basis(inst, p)
         for y in years:
@@ -130,6 +152,7 @@ def apply_case(inst: Instance, case: str | None = None) -> Instance:
         x48c_rate=float(look("x48c_rate")),
         x48c_budget=float(look("x48c_budget")),
         x48c_stacking=stacking,
+        x48c_awarded_paid=awarded_paid,
         grant_pool=None if pool is None else float(pool),
         localization_fta_counts=bool(look("localization_fta_counts")),
         localization_excludes_feoc=bool(look("localization_excludes_feoc")),
@@ -140,7 +163,9 @@ def apply_case(inst: Instance, case: str | None = None) -> Instance:
         feoc_imports_allowed={y: bool(look("feoc_imports_allowed", year=y)) for y in years},
         capex_budget={y: look("capex_budget", year=y) for y in years},
         demand_scale=demand_scale,
-        rows=inst.cases[name],
+        rows=rows,
+        chain=tuple(chain),
+        overrides=tuple(o.describe() for o in overrides),
     )
     return replace(inst, case=name, policy=policy, demand=demand)
 

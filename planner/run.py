@@ -79,6 +79,8 @@ def solve_case(
             {"parameter": r.parameter, "year": r.year, "region": r.region, "commodity": r.commodity, "value": r.value}
             for r in ci.policy.rows  # type: ignore[union-attr]
         ],
+        "case_extends": list(ci.policy.chain[:-1]),  # type: ignore[union-attr]
+        "case_overrides": list(ci.policy.overrides),  # type: ignore[union-attr]
         "hard_targets": hard_targets,
         "preset": options.preset,
         "solver_options": options.describe(),

@@ -101,14 +101,24 @@ SETTINGS_DESCRIPTION = (
     "`parameter` and `value` (a `unit` and `description` column may be kept for the reader)."
 )
 SETTINGS: tuple[Parameter, ...] = (
-    Parameter("title", "text", "Short title of the instance, shown in every output.", example="Tiny example"),
+    Parameter("title", "text", "Short title of the instance, shown in every output.", example="Example instance"),
     Parameter("first_year", "year", "First year of the planning horizon.", required=True, example=2026),
-    Parameter("last_year", "year", "Last year of the planning horizon (may equal first_year).", required=True, example=2028),
+    Parameter("last_year", "year", "Last year of the planning horizon (may equal first_year).", required=True, example=2031),
     Parameter("base_year", "year", "Year to which all costs are discounted. Default: first_year.", example=2026),
     Parameter("discount_rate", "share", "Real discount rate per year, used for discounting and for annualising capex.", unit="1/yr", default=0.0, example=0.08),
     Parameter("currency", "text", "Currency of every money column (informational).", default="USD", example="USD"),
     Parameter("penalty_unmet_demand", "float", "Price of a tonne of demand left unmet. Set it above any real supply cost so that unmet demand is a last resort, reported, never silently chosen.", unit="$/t", default=250_000.0, minimum=0.0, example=250000),
     Parameter("penalty_localization", "float", "Price of a tonne of qualifying supply missing from a localization target (soft targets). Ignored with --hard-targets.", unit="$/t", default=50_000.0, minimum=0.0, example=50000),
+)
+
+
+SETTINGS_COLUMNS: tuple[Column, ...] = (
+    Column("parameter", "enum", "Name of the setting (see the list of settings).", required=True,
+           choices=tuple(p.name for p in SETTINGS)),
+    Column("value", "text", "Value of the setting; its kind and unit depend on the parameter. "
+           "Blank or row missing: the parameter's default."),
+    Column("unit", "text", "Unit (informational)."),
+    Column("description", "text", "Free text (informational)."),
 )
 
 
@@ -158,13 +168,16 @@ REGIONS = Sheet(
 
 INTENSITY = Sheet(
     "intensity",
-    "Material intensity: tonnes of each commodity needed per GWh of cells of each chemistry.",
+    "Material intensity: tonnes of each commodity needed per GWh of cells of each chemistry. An "
+    "intensity may change over time: give one row per year for it (years in between are "
+    "interpolated linearly, the nearest given year holds outside them), or one row without a year.",
     (
         _c("chemistry", "text", "Cell chemistry, e.g. NMC811, LFP.", required=True),
         _c("commodity", "ref", "Commodity needed.", ref="commodities", required=True),
+        _c("year", "year", "Year the intensity applies to. Blank: every year."),
         _c("t_per_gwh", "float", "Tonnes of the commodity per GWh of cell output.", unit="t/GWh", required=True, minimum=0.0),
     ),
-    key=("chemistry", "commodity"),
+    key=("chemistry", "commodity", "year"),
     required=False,
     examples=(
         {"chemistry": "NMC811", "commodity": "NMC811", "t_per_gwh": 1400},
@@ -313,6 +326,7 @@ CONTRACTS = Sheet(
     required=False,
     examples=(
         {"contract": "K1", "origin": "China", "commodity": "NMC811", "price": 17900, "max_volume": 50000},
+        {"contract": "K2", "origin": "China", "commodity": "SG", "price": 3900},
     ),
 )
 
@@ -349,14 +363,6 @@ TRANSPORT = Sheet(
 )
 
 POLICY_SHEET = "policy"
-POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
-    _c("parameter", "enum", "Policy parameter (see the list of policy parameters).", required=True),
-    _c("year", "year", "Year the value applies to. Blank: every year not given on its own row."),
-    _c("region", "ref", "Origin region (tariff only). Blank: every origin.", ref="regions"),
-    _c("commodity", "ref", "Commodity or family (CAM, AAM, ...). Blank: all.", ref="commodities", ref_extra=FAMILIES),
-    _c("unit", "text", "Unit (informational)."),
-    _c("description", "text", "Free text."),
-)
 POLICY_DESCRIPTION = (
     "Policy cases side by side: the fixed columns say which parameter a row sets and for which "
     "year, origin and commodity; every further column is a policy case (its header is the case "
@@ -365,24 +371,69 @@ POLICY_DESCRIPTION = (
     "one that does not; a commodity beats its family, which beats a blank)."
 )
 POLICY: tuple[Parameter, ...] = (
+    Parameter("extends", "text", "Name of the case this case extends: it starts from that case's policy values and overrides; its own values and overrides come on top.", example="current_law"),
     Parameter("x45_rate", "share", "45X credit as a share of production cost (variable cost plus bought recipe inputs).", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.10),
     Parameter("x45_phase", "share", "45X phase-down multiplier by year of sale.", unit="0-1", default=1.0, qualifiers=("year",), example=0.75),
     Parameter("x45_requires_non_feoc", "bool", "FEOC-owned plants earn no 45X.", default=False, example=True),
     Parameter("x45_macr_min", "share", "Minimum non-PFE share of direct material cost (material-assistance cost ratio) a plant needs to earn 45X in a year; compared with 1 - pfe_cost_share.", unit="0-1", default=0.0, qualifiers=("year",), example=0.6),
     Parameter("x48c_rate", "share", "48C credit as a share of the awarded project's capex.", unit="0-1", default=0.0, example=0.30),
     Parameter("x48c_budget", "float", "Total 48C allocation available to new awards.", unit="$", default=0.0, minimum=0.0, example=500_000_000),
+    Parameter("x48c_awarded_paid", "bool", "48C credits already allocated to projects (projects column credit_48c_awarded) are counted. FALSE models a world without them.", default=True, example=True),
     Parameter("x48c_stacking", "bool", "A project with a 48C award may also earn 45X.", default=False, example=False),
     Parameter("grant_pool", "float", "Total grants that can be paid to projects. Blank: every listed grant is paid.", unit="$", minimum=0.0, example=1_000_000_000),
     Parameter("tariff", "share", "Ad-valorem tariff on imports under contract, by origin and commodity (or family).", unit="0-1", default=0.0, qualifiers=("year", "region", "commodity"), example=0.25),
     Parameter("localization_target", "share", "Minimum share of a family's demand met by qualifying supply.", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.5),
     Parameter("localization_fta_counts", "bool", "Supply from FTA partners (plants sited there and imports from there) counts as qualifying.", default=True, example=True),
     Parameter("localization_excludes_feoc", "bool", "FEOC-owned plants and FEOC suppliers never count as qualifying.", default=True, example=True),
-    Parameter("feoc_imports_allowed", "bool", "Imports from FEOC suppliers are allowed in the year.", default=True, qualifiers=("year",), example=False),
+    Parameter("feoc_imports_allowed", "bool", "Imports from FEOC suppliers are allowed in the year.", default=True, qualifiers=("year",), example=True),
     Parameter("capex_budget", "float", "Maximum capex spent on new (candidate) builds in a year, spread evenly over construction years.", unit="$", minimum=0.0, qualifiers=("year",), example=3_000_000_000),
     Parameter("capex_budget_total", "float", "Maximum capex of all new builds over the horizon.", unit="$", minimum=0.0, example=10_000_000_000),
     Parameter("demand_scale", "float", "Multiplier on all demand in the year.", unit="x", default=1.0, minimum=0.0, qualifiers=("year",), example=1.0),
 )
 POLICY_BY_NAME = {p.name: p for p in POLICY}
+
+POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
+    _c("parameter", "enum", "Policy parameter (see the list of policy parameters).", required=True,
+       choices=tuple(p.name for p in POLICY)),
+    _c("year", "year", "Year the value applies to. Blank: every year not given on its own row."),
+    _c("region", "ref", "Origin region (tariff only). Blank: every origin.", ref="regions"),
+    _c("commodity", "ref", "Commodity or family (CAM, AAM, ...). Blank: all.", ref="commodities", ref_extra=FAMILIES),
+    _c("unit", "text", "Unit (informational)."),
+    _c("description", "text", "Free text."),
+)
+
+OVERRIDABLE = (
+    "settings", "commodities", "regions", "intensity", "chemistry_mix", "cell_demand", "material_demand",
+    "projects", "recipes", "joint_ventures", "contracts", "contract_terms", "transport",
+)
+OPERATIONS = ("set", "scale", "add", "remove")
+
+OVERRIDES = Sheet(
+    "overrides",
+    "Changes a case makes to any other sheet, applied in order to the base data when the case is solved "
+    "(after the changes of the case it extends). Example rows: demand x1.3 from 2030 (sheet cell_demand, "
+    "filter `year>=2030`, column gwh, scale 1.3); capex +20% for all AAM projects (projects, `family=AAM`, "
+    "capex_per_unit, scale 1.2); a project unavailable (projects, `project=C05`, remove); qualification one "
+    "year longer (projects, blank filter, qualification_years, add 1).",
+    (
+        _c("case", "text", "Case the row belongs to (a case column of the policy sheet).", required=True),
+        _c("sheet", "enum", "Sheet whose rows change.", required=True, choices=OVERRIDABLE),
+        _c("filter", "text", "Which rows: conditions on the sheet's columns joined by ';', e.g. `project=C09`, "
+           "`year>=2030; region in OH, MI`, `family=AAM` (the family of the row's commodity). Operators: = != < <= > >= in. "
+           "Blank: every row. On settings, filter by `parameter=...`."),
+        _c("column", "text", "Column to change (blank for remove). On settings: `value`."),
+        _c("operation", "enum", "set (replace), scale (multiply), add, or remove (drop the rows; a removed project "
+           "also loses its recipes and JV variants, a removed contract its terms).", required=True, choices=OPERATIONS),
+        _c("value", "text", "New value, factor or addend (blank for remove)."),
+        _c("note", "text", "Why (shown in every output of the case)."),
+    ),
+    key=(),
+    required=False,
+    examples=(
+        {"case": "no_credits", "sheet": "projects", "filter": "project=P2", "column": "capex_per_unit",
+         "operation": "scale", "value": 1.2, "note": "capex overrun of 20%"},
+    ),
+)
 
 SOURCES = Sheet(
     "sources",
@@ -411,6 +462,7 @@ TABLE_SHEETS: tuple[Sheet, ...] = (
     CONTRACTS,
     CONTRACT_TERMS,
     TRANSPORT,
+    OVERRIDES,
     SOURCES,
 )
 SHEETS_BY_NAME = {s.name: s for s in TABLE_SHEETS}
@@ -431,6 +483,7 @@ SHEET_ORDER: tuple[str, ...] = (
     "contract_terms",
     "transport",
     POLICY_SHEET,
+    "overrides",
     "sources",
 )
 

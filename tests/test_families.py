@@ -392,3 +392,17 @@ def test_single_period_facility_location_is_exact() -> None:
     t["projects"] = [plant(lifetime=1)]
     sol = solve_tables(t)
     assert cost(sol) == pytest.approx(300_000 + 100_000)
+
+
+def test_awarded_48c_counts_unless_the_case_drops_it() -> None:
+    # a committed plant with an allocated $90k 48C credit (3-year life: all in the horizon) and 45X
+    # eligibility: with awards paid it earns the 48C credit and no 45X (no stacking); without, 45X
+    # at $100/t x 300 t = $30k. Committed plant cost 3 x ($100k + $100k) = $600k either way.
+    t = base()
+    t["projects"] = [plant(status="committed", eligible_45x=True, credit_48c_awarded=90_000)]
+    t["policy"] = policy(paid={"x45_rate": 0.1}, dropped={"x45_rate": 0.1, "x48c_awarded_paid": False})
+    paid, dropped = solve_tables(t, "paid"), solve_tables(t, "dropped")
+    assert cost(paid) == pytest.approx(510_000)
+    assert paid.credits["credit_48c_usd"].sum() == pytest.approx(90_000)
+    assert cost(dropped) == pytest.approx(570_000)
+    assert dropped.credits["credit_48c_usd"].sum() == pytest.approx(0)

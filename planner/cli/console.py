@@ -39,6 +39,9 @@ class Terminal:
         self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
         self.out = Console(highlight=False, width=width)
         self.err = Console(stderr=True, highlight=False, width=width)
+        for c in (self.out, self.err):
+            if width is None and not c.is_terminal:  # logs and pipes: wide enough for the tables
+                c.width = 120
 
     # ---------------------------------------------------------------- plain messages
     def info(self, message: str) -> None:
@@ -60,33 +63,26 @@ class Terminal:
         self.err.print(f"[bold red]error:[/bold red] {message}")
 
     def issues(self, issues: list[Issue], *, show_warnings: bool = True) -> None:
-        """Every problem of a workbook, errors first, each with its location."""
+        """Every problem of a workbook, errors first, one line each: file, sheet, row, column, words."""
         errors = [i for i in issues if i.severity == "error"]
         warnings = [i for i in issues if i.severity == "warning"] if show_warnings else []
-        if not errors and not warnings:
-            return
-        table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
-        table.add_column("", no_wrap=True)
-        table.add_column("where")
-        table.add_column("problem")
-        for i in errors + warnings:
-            tag = Text("error", style="bold red") if i.severity == "error" else Text("warning", style="yellow")
-            where = ", ".join(x for x in (
-                i.sheet and f"{i.sheet}",
-                i.row is not None and f"row {i.row}" or "",
-                (i.column or i.field) and f"col {i.column or ''}{' ' + i.field if i.field else ''}".strip() or "",
-            ) if x)
-            table.add_row(tag, Text(where or "workbook"), Text(i.message))
-        console = self.err if errors else self.out
         if errors:
-            file = errors[0].file
-            console.print(f"[bold red]{len(errors)} error(s)[/bold red]"
-                          + (f" and {len(warnings)} warning(s)" if warnings else "") + f" in {file}:")
-        elif self.verbosity >= 0:
-            console.print(f"[yellow]{len(warnings)} warning(s)[/yellow] in {warnings[0].file}:")
+            console = self.err
+            head = f"[bold red]{len(errors)} error(s)[/bold red]" + (
+                f" and {len(warnings)} warning(s)" if warnings else "")
+        elif warnings and self.verbosity >= 0:
+            console = self.out
+            head = f"[yellow]{len(warnings)} warning(s)[/yellow]"
         else:
             return
-        console.print(table)
+        console.print(f"{head} in {(errors or warnings)[0].file}:")
+        for i in errors + warnings:
+            tag = "[bold red]error[/bold red]" if i.severity == "error" else "[yellow]warning[/yellow]"
+            where = i.location.split(", ", 1)[1] if ", " in i.location else ""
+            line = Text.from_markup(f"  {tag} ")
+            line.append(f"{where}: " if where else "")
+            line.append(i.message)
+            console.print(line, soft_wrap=True)
 
     # ---------------------------------------------------------------- live solve line
     @contextlib.contextmanager
@@ -157,7 +153,8 @@ class Terminal:
 
         built = sol.builds[sol.builds["decision"] == "build"]
         if self.verbosity >= 0:
-            t = Table(title=f"Plants built ({len(built)})", title_justify="left", header_style="bold")
+            self.out.print(f"[bold]Plants built[/bold] ({len(built)})")
+            t = Table(header_style="bold")
             for col in ("project", "name", "site", "product", "units", "start", "online", "qualified", "capacity",
                         "capex"):
                 t.add_column(col, justify="right" if col in ("units", "start", "online", "qualified", "capacity",
@@ -171,7 +168,8 @@ class Terminal:
             signed = sol.imports[sol.imports["signed"]].groupby(["contract", "origin", "commodity"], as_index=False)[
                 "tonnes"].sum() if not sol.imports.empty else None
             if signed is not None and len(signed):
-                t = Table(title="Import contracts used", title_justify="left", header_style="bold")
+                self.out.print("[bold]Import contracts used[/bold]")
+                t = Table(header_style="bold")
                 for col in ("contract", "origin", "product", "total over horizon"):
                     t.add_column(col, justify="right" if col.startswith("total") else "left")
                 for r in signed.itertuples():
@@ -193,7 +191,8 @@ class Terminal:
         all_years = sorted(set(loc["year"]))
         # show every target year, plus the last year and every fifth year
         show = sorted(set(years) | {all_years[-1]} | {y for y in all_years if y % 5 == 0})
-        t = Table(title="Localization: qualifying share of demand (target)", title_justify="left", header_style="bold")
+        self.out.print("[bold]Localization[/bold]: qualifying share of demand, (target) where one is set")
+        t = Table(header_style="bold")
         t.add_column("group")
         for y in show:
             t.add_column(str(y), justify="right")

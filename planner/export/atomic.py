@@ -11,6 +11,12 @@ from pathlib import Path
 from planner.errors import OutputError
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path, *, protect: tuple[str | Path, ...] = ()) -> Iterator[Path]:
     """Yield a temporary path next to `target`; on success it replaces `target` in one step.
@@ -37,6 +43,8 @@ def atomic_path(target: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
     try:
         yield tmp_path
         try:
+            # mkstemp makes the file private (0600); give it the permissions of a normally created file
+            os.chmod(tmp_path, 0o666 & ~_umask())
             os.replace(tmp_path, target)
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None

@@ -170,6 +170,7 @@ class Policy:
     x48c_rate: float
     x48c_budget: float
     x48c_stacking: bool
+    x48c_awarded_paid: bool
     grant_pool: float | None  # None = unlimited
     localization_fta_counts: bool
     localization_excludes_feoc: bool
@@ -181,6 +182,8 @@ class Policy:
     capex_budget: dict[int, float | None]
     demand_scale: dict[int, float]
     rows: tuple[PolicyRow, ...] = ()
+    chain: tuple[str, ...] = ()  # the case and the cases it extends, root first
+    overrides: tuple[dict[str, Any], ...] = ()  # the override rows applied, in order
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ class Instance:
     case: str | None = None
     policy: Policy | None = None
     demand: dict[tuple[str, str, int], float] = field(default_factory=dict)  # after the case
+    parsed: Any = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
 
     @property
     def years(self) -> tuple[int, ...]:

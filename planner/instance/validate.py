@@ -164,7 +164,11 @@ def _norm(header: str) -> str:
 
 
 def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(word).lower(), [c.lower() for c in choices], n=1, cutoff=0.6)
+    """' (did you mean 'x'?)' for the closest choice, or ''."""
+    w = str(word).lower()
+    close = difflib.get_close_matches(w, [c.lower() for c in choices], n=1, cutoff=0.6)
+    if not close and len(w) >= 3:
+        close = [c.lower() for c in choices if c.lower().startswith(w) or w in c.lower()][:1]
     if not close:
         return ""
     original = next(c for c in choices if c.lower() == close[0])
@@ -347,7 +351,7 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
     out: dict[str, Any] = {}
     if sheet is None:
         return out
-    letters, _ = _map_headers(sheet, ["parameter", "value", "unit", "description"], issues, allow_extra=False)
+    letters, _ = _map_headers(sheet, [c.name for c in schema.SETTINGS_COLUMNS], issues, allow_extra=False)
     for need in ("parameter", "value"):
         if need not in letters:
             issues.error(f"required column '{need}' is missing from the header row", sheet=sheet.name, row=1, field=need)
@@ -509,37 +513,110 @@ def _interpolate(points: dict[int, float], year: int) -> float:
     raise AssertionError
 
 
+@dataclass(frozen=True)
+class Override:
+    """One row of the overrides sheet, checked and parsed."""
+
+    case: str
+    sheet: str
+    conditions: tuple[tuple[str, str, Any], ...]  # (column, operator, value)
+    column: str | None
+    operation: str
+    value: Any
+    row: int
+    filter_text: str = ""
+    note: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        return {"case": self.case, "sheet": self.sheet, "filter": self.filter_text, "column": self.column or "",
+                "operation": self.operation, "value": self.value, "note": self.note, "row": self.row}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The typed content of a workbook before cross-sheet assembly; cases re-assemble from it."""
+
+    path: str
+    sha256: str
+    settings: dict[str, Any]
+    tables: dict[str, Table]
+    cases: dict[str, tuple[PolicyRow, ...]]
+    overrides: tuple[Override, ...] = ()
+
+
 def validate(raw: RawWorkbook) -> Instance:
     """Check everything and build the Instance, or raise InstanceError listing every problem."""
     issues = _Issues(raw.path)
+    parsed = parse(raw, issues)
+    inst = assemble(parsed, issues)
+    if inst is not None and parsed.overrides:
+        # every case's overlay must assemble too: report its problems now, not at solve time
+        for case in parsed.cases:
+            chain = case_chain(parsed.cases, case)
+            rows = [o for c in chain for o in parsed.overrides if o.case == c]
+            if rows and rows[-1].case == case:
+                sub = _Issues(raw.path)
+                assemble(apply_overrides(parsed, rows, sub), sub)
+                for i in sub.items:
+                    if i.severity == "error":
+                        issues.items.append(replace(i, message=f"with the overrides of case '{case}': {i.message}"))
+                    elif i.sheet == "overrides":
+                        issues.items.append(i)
+    if issues.has_errors or inst is None:
+        raise InstanceError(issues.items)
+    return replace(inst, warnings=tuple(i for i in issues.items if i.severity == "warning"))
+
+
+def rebuild(parsed: Parsed, overrides: list[Override]) -> Instance:
+    """The instance as a case's overrides make it (raises InstanceError when they break it)."""
+    issues = _Issues(parsed.path)
+    inst = assemble(apply_overrides(parsed, overrides, issues), issues)
+    if issues.has_errors or inst is None:
+        raise InstanceError(issues.items)
+    return inst
+
+
+def case_chain(cases: dict[str, tuple[PolicyRow, ...]], case: str) -> list[str]:
+    """The case and the cases it extends, root first (validated free of cycles at load)."""
+    chain = [case]
+    while True:
+        parent = next((r.value for r in cases.get(chain[0], ()) if r.parameter == "extends"), None)
+        if parent is None or parent in chain:
+            return chain
+        chain.insert(0, parent)
+
+
+def parse(raw: RawWorkbook, issues: _Issues) -> Parsed:
+    """Read every sheet into typed records: types, ranges, enums, keys, references."""
     known = {schema.SETTINGS_SHEET, schema.POLICY_SHEET, *schema.SHEETS_BY_NAME}
     for name in raw.sheets:
         if name.strip().lower() not in known and not name.startswith("_"):
             issues.warning(f"sheet '{name}' is not part of an instance and is ignored"
                            + _suggest(name.strip().lower(), sorted(known)), sheet=name)
-
     s = _key_value_sheet(raw, schema.SETTINGS_SHEET, schema.SETTINGS, issues)
     tables = {spec.name: read_table(raw, spec, issues) for spec in schema.TABLE_SHEETS}
-
     ids = {name: t.ids for name, t in tables.items() if t.ids}
     ids.setdefault("regions", set())
     ids.setdefault("commodities", set())
     for t in tables.values():
         _check_refs(t, ids, issues)
     cases = _read_policy(raw, issues, ids)
+    _check_extends(cases, issues)
+    overrides = _read_overrides(tables["overrides"], cases, issues)
+    return Parsed(raw.path, raw.sha256, s, tables, cases, tuple(overrides))
 
-    settings = _settings(s, raw, issues)
+
+def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
+    """Cross-sheet checks and the Instance records; None when errors were found."""
+    tables = parsed.tables
+    settings = _settings(parsed.settings, parsed.path, issues)
     if settings is None:
-        raise InstanceError(issues.items)
-    years = settings.years
-    first, last = settings.first_year, settings.last_year
-
+        return None
     commodities = {
         r["commodity"]: Commodity(r["commodity"], r["family"], r["name"] or r["commodity"], r["market_price"])
         for r in tables["commodities"].records
     }
-    fam_clash = set(commodities) & set(schema.FAMILIES)
-    for c in fam_clash:
+    for c in sorted(set(commodities) & set(schema.FAMILIES)):
         issues.error(f"commodity id '{c}' is also the name of a family; rename it", sheet="commodities")
     regions = {
         r["region"]: Region(r["region"], r["name"] or r["region"], bool(r["domestic"]), bool(r["fta"]), bool(r["feoc"]))
@@ -555,20 +632,273 @@ def validate(raw: RawWorkbook) -> Instance:
     projects = _projects(tables, settings, transport, issues)
     contracts = _contracts(tables, settings, regions, issues)
 
-    _check_supply_exists(demand, commodities, projects, contracts, issues)
+    if not issues.has_errors:  # with errors, rows were dropped and this check would only add noise
+        _check_supply_exists(demand, commodities, projects, contracts, issues)
     if issues.has_errors:
-        raise InstanceError(issues.items)
+        return None
     sources = tuple(dict(r.values) for r in tables["sources"].records)
-    name = settings.title or Path(raw.path).stem
     return Instance(
-        name=name, path=raw.path, sha256=raw.sha256, settings=settings, commodities=commodities,
+        name=settings.title, path=parsed.path, sha256=parsed.sha256, settings=settings, commodities=commodities,
         regions=regions, projects=projects, contracts=contracts, transport=transport,
-        base_demand=demand, cases=cases, sources=sources,
-        warnings=tuple(i for i in issues.items if i.severity == "warning"),
+        base_demand=demand, cases=parsed.cases, sources=sources,
+        warnings=tuple(i for i in issues.items if i.severity == "warning"), parsed=parsed,
     )
 
 
-def _settings(s: dict[str, Any], raw: RawWorkbook, issues: _Issues) -> Settings | None:
+# --------------------------------------------------------------------------------------------
+# case overlays
+# --------------------------------------------------------------------------------------------
+
+_NUMERIC = ("int", "year", "float", "share")
+_COND = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s*(==|=|!=|<>|<=|>=|<|>|\s+in\s+)\s*(.*?)\s*$", re.IGNORECASE)
+
+
+def _check_extends(cases: dict[str, tuple[PolicyRow, ...]], issues: _Issues) -> None:
+    names = {c.lower(): c for c in cases}
+    fixed: dict[str, tuple[PolicyRow, ...]] = {}
+    for case, rows in cases.items():
+        keep = []
+        for r in rows:
+            if r.parameter == "extends":
+                parent = names.get(str(r.value).lower())
+                if parent is None:
+                    issues.error(f"case '{case}' extends unknown case '{r.value}'" + _suggest(str(r.value), list(cases)),
+                                 sheet=schema.POLICY_SHEET, row=r.row, field=case)
+                    continue
+                if parent == case:
+                    issues.error(f"case '{case}' cannot extend itself", sheet=schema.POLICY_SHEET, row=r.row, field=case)
+                    continue
+                r = replace(r, value=parent)
+            keep.append(r)
+        fixed[case] = tuple(keep)
+    cases.update(fixed)
+    for case in cases:
+        seen = [case]
+        cur = case
+        while True:
+            parent = next((r.value for r in cases[cur] if r.parameter == "extends"), None)
+            if parent is None:
+                break
+            if parent in seen:
+                issues.error(f"cases extend each other in a circle: {' -> '.join(seen + [parent])}",
+                             sheet=schema.POLICY_SHEET, field=case)
+                cases[case] = tuple(r for r in cases[case] if r.parameter != "extends")
+                break
+            seen.append(parent)
+            cur = parent
+
+
+def _sheet_columns(sheet: str) -> dict[str, schema.Column | schema.Parameter]:
+    if sheet == schema.SETTINGS_SHEET:
+        return {"parameter": schema.Column("parameter", "text", ""), "value": schema.Column("value", "text", "")}
+    return {c.name: c for c in schema.SHEETS_BY_NAME[sheet].columns}
+
+
+def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _Issues) -> list[Override]:
+    out: list[Override] = []
+    names = {c.lower(): c for c in cases}
+    settings = {p.name: p for p in schema.SETTINGS}
+
+    def err(rec: Record, field_: str, message: str) -> None:
+        issues.error(message, sheet=t.sheet, row=rec.row, column=t.letter(field_), field=field_)
+
+    for rec in t.records:
+        case = names.get(rec["case"].lower())
+        if case is None:
+            err(rec, "case", f"unknown case '{rec['case']}': it is not a case column of the policy sheet"
+                + _suggest(rec["case"], list(cases)))
+            continue
+        sheet, op = rec["sheet"], rec["operation"]
+        cols = _sheet_columns(sheet)
+        has_family = "commodity" in cols or sheet == "recipes"
+        ok = True
+        conds: list[tuple[str, str, Any]] = []
+        for part in [p for p in re.split(r";|\band\b", rec["filter"] or "") if p.strip()]:
+            m = _COND.match(part)
+            if not m:
+                err(rec, "filter", f"cannot read the condition '{part.strip()}': write column, operator and value, "
+                                   "e.g. project=C05 or year>=2030")
+                ok = False
+                continue
+            col, oper, text = _norm(m.group(1)), m.group(2).strip().lower(), m.group(3).strip()
+            oper = {"==": "=", "<>": "!="}.get(oper, oper)
+            if col == "family" and has_family:
+                kind = "enum"
+            elif col in cols:
+                kind = cols[col].kind
+            else:
+                err(rec, "filter", f"sheet '{sheet}' has no column '{col}'" + _suggest(col, list(cols)))
+                ok = False
+                continue
+            if oper in ("<", "<=", ">", ">=") and kind not in _NUMERIC:
+                err(rec, "filter", f"'{oper}' needs a numeric column; '{col}' is not")
+                ok = False
+                continue
+            items = [x.strip() for x in text.strip("()").split(",")] if oper == "in" else [text]
+            try:
+                vals = tuple(parse_value(kind if kind in _NUMERIC or kind == "bool" else "text", x) for x in items)
+            except BadValue as exc:
+                err(rec, "filter", f"in '{part.strip()}': {exc}")
+                ok = False
+                continue
+            conds.append((col, oper, vals if oper == "in" else vals[0]))
+        column = _norm(rec["column"]) if rec["column"] else None
+        value: Any = rec["value"]
+        if op == "remove":
+            if sheet in ("commodities", "regions", schema.SETTINGS_SHEET):
+                err(rec, "operation", f"rows of '{sheet}' cannot be removed (other sheets refer to them); change "
+                                      "the rows that use them instead")
+                ok = False
+            column, value = None, None
+        else:
+            if sheet == schema.SETTINGS_SHEET:
+                column = column or "value"
+                names_ = [c for c in conds if c[0] == "parameter" and c[1] == "="]
+                if column != "value" or len(names_) != 1 or _norm(names_[0][2]) not in settings:
+                    err(rec, "filter", "on settings write the filter as parameter=<setting name> and column 'value'")
+                    ok = False
+                    continue
+                target: Any = settings[_norm(names_[0][2])]
+            elif column is None or column not in cols:
+                err(rec, "column", f"sheet '{sheet}' has no column '{rec['column']}'"
+                    + _suggest(str(rec["column"]), list(cols)) if column else f"'{op}' needs a column to change")
+                ok = False
+                continue
+            else:
+                target = cols[column]
+            if value is None:
+                err(rec, "value", f"'{op}' needs a value")
+                ok = False
+                continue
+            if op in ("scale", "add"):
+                if target.kind not in _NUMERIC:
+                    err(rec, "operation", f"'{op}' needs a numeric column; '{column}' is {schema.KIND_TEXT[target.kind]}")
+                    ok = False
+                    continue
+                try:
+                    value = parse_value("float", value)
+                except BadValue as exc:
+                    err(rec, "value", str(exc))
+                    ok = False
+                    continue
+            else:
+                try:
+                    value = parse_value(target.kind, value)
+                except BadValue as exc:
+                    err(rec, "value", f"{column} {exc}")
+                    ok = False
+                    continue
+                if target.kind == "enum":
+                    match = next((c for c in target.choices if c.lower() == str(value).lower()), None)
+                    if match is None:
+                        err(rec, "value", f"{column} must be one of {', '.join(target.choices)}")
+                        ok = False
+                        continue
+                    value = match
+                problem = _check_range(target, value)
+                if problem:
+                    err(rec, "value", f"{column} {problem}")
+                    ok = False
+                    continue
+        if ok:
+            out.append(Override(case, sheet, tuple(conds), column, op, value, rec.row, rec["filter"] or "",
+                                rec["note"] or ""))
+    return out
+
+
+def _matches(rec: Record, conds: tuple[tuple[str, str, Any], ...], family: dict[str, str]) -> bool:
+    def norm(v: Any) -> Any:
+        return v.lower() if isinstance(v, str) else v
+
+    for col, op, want in conds:
+        have = family.get(rec["commodity"] or rec["input"] or "") if col == "family" else rec[col]
+        if have is None:
+            return False
+        h = norm(have)
+        if op == "in":
+            if h not in {norm(w) for w in want}:
+                return False
+            continue
+        w = norm(want)
+        try:
+            ok = {"=": h == w, "!=": h != w, "<": h < w, "<=": h <= w, ">": h > w, ">=": h >= w}[op]
+        except TypeError:
+            return False
+        if not ok:
+            return False
+    return True
+
+
+def apply_overrides(parsed: Parsed, overrides: list[Override], issues: _Issues) -> Parsed:
+    """A copy of `parsed` with the override rows applied in order."""
+    tables = {
+        name: Table(t.sheet, t.spec, dict(t.letters), [Record(r.row, dict(r.values)) for r in t.records], set(t.ids))
+        for name, t in parsed.tables.items()
+    }
+    settings = dict(parsed.settings)
+    family = {r["commodity"]: r["family"] for r in tables["commodities"].records}
+    osheet = parsed.tables["overrides"].sheet or "overrides"
+    for o in overrides:
+        where = {"sheet": osheet, "row": o.row, "field": "value"}
+        if o.sheet == schema.SETTINGS_SHEET:
+            pname = _norm(next(v for c, op, v in o.conditions if c == "parameter"))
+            param = next(p for p in schema.SETTINGS if p.name == pname)
+            cur = settings.get(pname, param.default)
+            new = _combine(o, cur)
+            problem = None if new is None else _check_range(param, new)
+            if new is None or problem:
+                issues.error(f"case '{o.case}': {pname} {problem or 'has no value to ' + o.operation}", **where)
+                continue
+            settings[pname] = int(round(new)) if param.kind in ("int", "year") else new
+            continue
+        t = tables[o.sheet]
+        hits = [r for r in t.records if _matches(r, o.conditions, family)]
+        if not hits:
+            issues.warning(f"case '{o.case}': the filter '{o.filter_text}' matches no row of sheet '{o.sheet}'",
+                           sheet=osheet, row=o.row, field="filter")
+            continue
+        if o.operation == "remove":
+            t.records = [r for r in t.records if r not in hits]
+            if o.sheet == "projects":
+                gone = {r["project"] for r in hits}
+                for dep in ("recipes", "joint_ventures"):
+                    tables[dep].records = [r for r in tables[dep].records if r["project"] not in gone]
+            if o.sheet == "contracts":
+                gone = {r["contract"] for r in hits}
+                tables["contract_terms"].records = [r for r in tables["contract_terms"].records
+                                                    if r["contract"] not in gone]
+            continue
+        col = t.spec.column(o.column or "")
+        for r in hits:
+            new = _combine(o, r[col.name])
+            if new is None:
+                continue  # scaling or adding to a blank (e.g. unlimited) leaves it blank
+            if col.kind in ("int", "year"):
+                new = int(round(new))
+            problem = _check_range(col, new)
+            if problem:
+                issues.error(f"case '{o.case}' makes {col.name} of sheet '{o.sheet}' row {r.row} invalid: {problem}",
+                             **where)
+                continue
+            if col.kind == "ref":
+                known = tables[col.ref].ids if col.ref in tables else set()
+                if new not in known and new not in col.ref_extra:
+                    issues.error(f"case '{o.case}': unknown {col.ref} '{new}'" + _suggest(str(new), sorted(known)),
+                                 **where)
+                    continue
+            r.values[col.name] = new
+    return Parsed(parsed.path, parsed.sha256, settings, tables, parsed.cases, parsed.overrides)
+
+
+def _combine(o: Override, current: Any) -> Any:
+    if o.operation == "set":
+        return o.value
+    if current is None:
+        return None
+    return current * o.value if o.operation == "scale" else current + o.value
+
+
+def _settings(s: dict[str, Any], path: str, issues: _Issues) -> Settings | None:
     if "first_year" not in s or "last_year" not in s:
         return None
     first, last = s["first_year"], s["last_year"]
@@ -582,7 +912,7 @@ def _settings(s: dict[str, Any], raw: RawWorkbook, issues: _Issues) -> Settings 
     defaults = {p.name: p.default for p in schema.SETTINGS}
     get = lambda k: s.get(k, defaults[k])  # noqa: E731
     return Settings(
-        title=s.get("title") or Path(raw.path).stem,
+        title=s.get("title") or Path(path).stem,
         first_year=first, last_year=last, base_year=s.get("base_year", first),
         discount_rate=get("discount_rate"), currency=get("currency"),
         penalty_unmet_demand=get("penalty_unmet_demand"), penalty_localization=get("penalty_localization"),
@@ -591,9 +921,25 @@ def _settings(s: dict[str, Any], raw: RawWorkbook, issues: _Issues) -> Settings 
 
 def _demand(tables: dict[str, Table], st: Settings, issues: _Issues) -> dict[tuple[str, str, int], float]:
     years = set(st.years)
-    intensity: dict[str, dict[str, float]] = defaultdict(dict)
-    for r in tables["intensity"].records:
-        intensity[r["chemistry"]][r["commodity"]] = r["t_per_gwh"]
+    it = tables["intensity"]
+    points: dict[str, dict[str, dict[int | None, float]]] = defaultdict(lambda: defaultdict(dict))
+    for r in it.records:
+        points[r["chemistry"]][r["commodity"]][r["year"]] = r["t_per_gwh"]
+    intensity: dict[str, dict[str, dict[int, float]]] = defaultdict(dict)  # chemistry -> commodity -> year -> t
+    for chem, coms in points.items():
+        for com, pts in coms.items():
+            if None in pts and len(pts) > 1:
+                row = next(r.row for r in it.records if r["chemistry"] == chem and r["commodity"] == com
+                           and r["year"] is None)
+                issues.error(f"the intensity of {com} in {chem} is given both for every year (blank year) and for "
+                             "specific years; keep one form", sheet=it.sheet, row=row, column=it.letter("year"),
+                             field="year")
+                continue
+            if None in pts:
+                intensity[chem][com] = {y: pts[None] for y in years}
+            else:
+                given = {int(y): v for y, v in pts.items() if y is not None}
+                intensity[chem][com] = {y: _interpolate(given, y) for y in years}
     chem_lower = {c.lower(): c for c in intensity}
 
     mix_t = tables["chemistry_mix"]
@@ -639,7 +985,7 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues) -> dict[tup
             continue
         for chem, share in shares.items():
             for com, tpg in intensity[chem].items():
-                demand[(com, r["region"], r["year"])] += r["gwh"] * share * tpg
+                demand[(com, r["region"], r["year"])] += r["gwh"] * share * tpg[r["year"]]
     md = tables["material_demand"]
     for r in md.records:
         if r["year"] not in years:
@@ -795,8 +1141,8 @@ def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region
 
 def _check_supply_exists(demand: dict[tuple[str, str, int], float], commodities: dict[str, Commodity],
                          projects: dict[str, Project], contracts: dict[str, Contract], issues: _Issues) -> None:
+    # a market price only supplies plants' recipe inputs, never demand
     supplied = {p.commodity for p in projects.values()} | {k.commodity for k in contracts.values()}
-    supplied |= {c for c, x in commodities.items() if x.market_price is not None}
     for c in sorted({c for (c, _r, _y) in demand} - supplied):
-        issues.warning(f"there is demand for {c} but no plant, contract or market price can supply it: "
+        issues.warning(f"there is demand for {c} but no plant or import contract can supply it: "
                        "it will be reported as unmet", sheet="commodities")

@@ -105,8 +105,9 @@ def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
 def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
     r"""Spot purchases of plant inputs at the commodity's market price.
 
-    $$b_{c,r,y} \ge 0$$ for inputs with a market price, in regions where a plant uses them.
-    Spot purchases never count as qualifying supply. No rows of its own.
+    $$b_{c,r,y} \ge 0$$ (`v_buy[c, r, y]`) for inputs with a market price, in regions where a plant
+    uses them. Spot purchases serve plants' recipe inputs only, never demand, and never count as
+    qualifying supply. No rows of its own.
     """
     sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
     if not sets.buys:
@@ -121,7 +122,8 @@ def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
 def add_unmet_demand(m: pyo.ConcreteModel, ctx: Context) -> None:
     r"""Unmet demand: a priced slack, so that a plan is always returned and shortfalls reported.
 
-    $$0 \le u_{c,r,y} \le D_{c,r,y}$$ at the settings' penalty price per tonne. No rows of its own.
+    $$0 \le u_{c,r,y} \le D_{c,r,y}$$ (`v_unmet[c, r, y]`) at the settings' penalty price per tonne.
+    No rows of its own.
     """
     sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
     if not sets.unmet:

@@ -10,9 +10,10 @@ from planner.model.core import COST_COMPONENTS, Context, linear
 def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
     r"""Total discounted cost to the planner, net of credits, plus penalties.
 
-    $$\min \sum_{y} \delta_y \sum_{k \in \mathcal{K}} E_{k,y}, \qquad \delta_y = (1+r)^{-(y - y_0)}$$
+    $$\min \sum_{y} \delta_y \sum_{n \in \mathcal{N}} E_{n,y}, \qquad \delta_y = (1+r)^{-(y - y_0)}$$
 
-    `e_cost[k, y]` ($E_{k,y}$, $M of year $y$) holds each cost component $k$ — capex (annualised),
+    `o_total_cost` is the discounted sum of `e_cost[n, y]` ($E_{n,y}$, $M of year $y$), one expression
+    per cost component $n$ and year — capex (annualised),
     fixed O&M, variable cost, spot purchases, imports at contract price, tariffs, take-or-pay,
     signing fees, transport (including freight and JV offtake), minus the 45X, 48C and grant credits,
     plus the penalties for unmet demand and missed localization — as collected by the families.

@@ -78,7 +78,8 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     it covers (continuous, so a budget can be exhausted pro rata). The credit, the case's rate
     $\theta$ of the planner's share of capex, lowers capital cost and is annualised like capex (only
     in-horizon online years count). Credits already allocated (project column
-    `credit_48c_awarded`) are counted the same way without a decision. Rows `c_48c_units[p, s]`,
+    `credit_48c_awarded`) are counted the same way without a decision, unless the case says they are
+    not paid (`x48c_awarded_paid`). Rows `c_48c_units[p, s]`,
     `c_48c_award[p]`, `c_48c_budget`.
 
     Dual of `c_48c_budget`: the value of one more dollar of 48C allocation (≤ 0: cost falls).
@@ -86,7 +87,7 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
     for (p, y), ss in sets.online.items():
         prj = inst.projects[p]
-        if prj.credit_48c_awarded <= 0:
+        if prj.credit_48c_awarded <= 0 or not pol.x48c_awarded_paid:
             continue
         per_unit = inst.crf(prj) * prj.credit_48c_awarded / prj.units_max * MONEY
         for s in ss:

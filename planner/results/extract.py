@@ -69,7 +69,9 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
             continue
         built_projects.add(p)
         own = 1.0 - prj.equity_share
-        c48 = pol.x48c_rate * prj.capex * own * w48.get((p, s), 0.0) + prj.credit_48c_awarded * u / prj.units_max
+        c48 = pol.x48c_rate * prj.capex * own * w48.get((p, s), 0.0)
+        if pol.x48c_awarded_paid:
+            c48 += prj.credit_48c_awarded * u / prj.units_max
         rows.append({
             "project": p, "name": prj.name, "decision": prj.status if prj.fixed else "build",
             "variant_of": prj.base if prj.is_jv else "", "partner": prj.partner or "",
