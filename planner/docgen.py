@@ -302,7 +302,8 @@ Notation:
 | $y$ | year of the horizon |
 | $c$ | commodity |
 | $r$, $i$, $j$ | region |
-| $k$ | import contract (in the objective: cost component) |
+| $k$ | import contract |
+| $n$ | cost component (in the objective) |
 | $g$ | localization group (a family such as CAM or AAM, or a single commodity) |
 
 The workbook states quantities in tonnes and money in the instance's currency; internally the

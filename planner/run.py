@@ -51,8 +51,11 @@ def solve_case(
     started = _dt.datetime.now(_dt.timezone.utc)
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    inst = instance if isinstance(instance, Instance) else load_instance(instance)
-    timings["read_validate"] = time.perf_counter() - t
+    if isinstance(instance, Instance):
+        inst = instance
+    else:
+        inst = load_instance(instance)
+        timings["read_validate"] = time.perf_counter() - t
     options = options or merge_options("default")
 
     t = time.perf_counter()

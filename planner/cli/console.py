@@ -126,6 +126,12 @@ class Terminal:
         st = sol.status
         ok = st["has_solution"]
         style = "green" if st["proven_optimal"] else ("yellow" if ok else "red")
+        if self.verbosity < 0:  # quiet: one result line
+            line = f"[{style}]{st['status']}[/{style}]"
+            if ok:
+                line += f", total cost {money(st['objective_usd'])}"
+            self.out.print(line + (f"; results written to {output}" if output else ""))
+            return
         head = Table(show_header=False, box=None, pad_edge=False)
         head.add_column(style="bold")
         head.add_column()

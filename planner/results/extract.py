@@ -215,7 +215,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
                 "domestic_share": dom_by.get((g, y), 0.0) / dem,
                 "domestic_fta_share": (dom_by.get((g, y), 0.0) + fta_by.get((g, y), 0.0)) / dem,
                 "shortfall_t": short.get((g, y), 0.0),
-                "target_cost_usd_per_t": (dual / PER_T / df) if dual is not None else None,
+                "target_cost_usd_per_t": (dual / PER_T / df) if dual is not None else float("nan"),
             })
     localization = pd.DataFrame(lrows, columns=[
         "group", "year", "demand_t", "target_share", "required_t", "qualifying_t", "share", "domestic_share",
@@ -319,6 +319,12 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
                 kpis.append((f"feoc_import_share_{g}", float(s["feoc_imports_t"].sum()) / dem, "share",
                              f"imports from FEOC suppliers / demand of {g}, whole horizon"))
     kpi_df = pd.DataFrame(kpis, columns=["kpi", "value", "unit", "note"])
+    if not ok:  # no plan: nothing to report but the status; never zeros that look like a plan
+        builds, capacity, production, supply_df, localization, imports, shipments, credits, costs, marginal, \
+            unmet_df = (df.iloc[0:0] for df in (builds, capacity, production, supply_df, localization, imports,
+                                                 shipments, credits, costs, marginal, unmet_df))
+        kpi_df = kpi_df[~kpi_df["kpi"].str.startswith(("localized_share", "domestic_fta_share", "feoc_import"))]
+        kpi_df = kpi_df.assign(value=None)
 
     status = {
         "termination": report.termination,
