@@ -374,9 +374,13 @@ DOCS.update({"instance-format.md": render_instance_format, "model.md": render_mo
 
 
 def docs_dir() -> Path:
-    """The repository's docs/ folder (next to the package)."""
+    """The repository's docs/ folder: in the current folder when it is the repository root (the
+    package may be installed elsewhere), else next to the package (an editable install)."""
     import planner
 
+    for root in (Path.cwd(), Path(planner.__file__).resolve().parent.parent):
+        if (root / "pyproject.toml").is_file() and (root / "docs").is_dir():
+            return (root / "docs").resolve()
     return Path(planner.__file__).resolve().parent.parent / "docs"
 
 
