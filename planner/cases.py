@@ -167,7 +167,8 @@ def apply_case(inst: Instance, case: str | None = None) -> Instance:
         chain=tuple(chain),
         overrides=tuple(o.describe() for o in overrides),
     )
-    return replace(inst, case=name, policy=policy, demand=demand)
+    cell_gwh = {y: g * demand_scale[y] for y, g in inst.base_cell_gwh.items() if y in demand_scale}
+    return replace(inst, case=name, policy=policy, demand=demand, cell_gwh=cell_gwh)
 
 
 def qualifies_for_localization(inst: Instance, *, region: str, feoc: bool) -> bool:

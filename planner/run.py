@@ -16,7 +16,7 @@ from typing import Any
 
 from planner.cases import apply_case
 from planner.errors import SolveError
-from planner.instance.records import Instance
+from planner.instance.records import FixedPlan, Instance
 from planner.instance.validate import load_instance
 from planner.results.solution import Solution
 from planner.solve.highs import Progress, SolveReport
@@ -42,8 +42,13 @@ def solve_case(
     hard_targets: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     stream_log: bool = False,
+    plan: FixedPlan | None = None,
 ) -> Solution:
-    """Solve `case` of `instance` (a path or a validated Instance) and return its Solution."""
+    """Solve `case` of `instance` (a path or a validated Instance) and return its Solution.
+
+    With `plan`, the builds and contract signings are fixed to that plan (another case's) and only
+    operations and policy awards are optimised; a plan that cannot be carried out raises SolveError.
+    """
     from planner.model.build import build_model
     from planner.results.extract import extract
     from planner.solve.highs import solve
@@ -60,7 +65,14 @@ def solve_case(
 
     t = time.perf_counter()
     ci = apply_case(inst, case)
-    m = build_model(ci, hard_targets=hard_targets)
+    if plan is not None:
+        from planner.model.build import plan_problems
+
+        problems = plan_problems(ci, plan)
+        if problems:
+            raise SolveError(f"the plan of case '{plan.source_case}' cannot be carried out under case "
+                             f"'{ci.case}': " + "; ".join(problems))
+    m = build_model(ci, hard_targets=hard_targets, plan=plan)
     timings["build"] = time.perf_counter() - t
 
     report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log)
@@ -85,6 +97,7 @@ def solve_case(
         "case_extends": list(ci.policy.chain[:-1]),  # type: ignore[union-attr]
         "case_overrides": list(ci.policy.overrides),  # type: ignore[union-attr]
         "hard_targets": hard_targets,
+        "fixed_plan_of": plan.source_case if plan is not None else None,
         "preset": options.preset,
         "solver_options": options.describe(),
         "versions": versions(),

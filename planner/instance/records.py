@@ -150,6 +150,20 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class FixedPlan:
+    """The planner's decisions of one plan, to be evaluated under another case (regret).
+
+    Units started per (project, start year) and the contracts signed; every other candidate
+    option is held at zero units. Operations (output, imports, shipments) and policy awards
+    (48C, grants) are re-optimised.
+    """
+
+    source_case: str
+    units: dict[tuple[str, int], int]
+    signed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class PolicyRow:
     """One non-blank case cell of the policy sheet."""
 
@@ -198,12 +212,14 @@ class Instance:
     contracts: dict[str, Contract]
     transport: dict[tuple[str, str, str], float]  # (commodity, from, to) -> $/t
     base_demand: dict[tuple[str, str, int], float]  # (commodity, region, year) -> t, before scaling
+    base_cell_gwh: dict[int, float]  # year -> GWh of cells behind the demand (cell_demand sheet)
     cases: dict[str, tuple[PolicyRow, ...]]
     sources: tuple[dict[str, Any], ...] = ()
     warnings: tuple[Issue, ...] = ()
     case: str | None = None
     policy: Policy | None = None
     demand: dict[tuple[str, str, int], float] = field(default_factory=dict)  # after the case
+    cell_gwh: dict[int, float] = field(default_factory=dict)  # after the case
     parsed: Any = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
 
     @property

@@ -34,9 +34,9 @@ YEAR_RANGE = (1900, 2300)
 DEFAULT_CASE = "base"
 
 
-def load_instance(path: str | Path) -> Instance:
-    """Read and validate an instance workbook. Raises `InstanceError` listing every problem."""
-    return validate(read_workbook(path))
+def load_instance(path: str | Path, *, data: bytes | None = None) -> Instance:
+    """Read and validate an instance workbook (or its bytes). Raises `InstanceError` listing every problem."""
+    return validate(read_workbook(path, data=data))
 
 
 # --------------------------------------------------------------------------------------------
@@ -627,7 +627,7 @@ def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
             issues.warning("region is flagged both domestic and FEOC; check the flags", sheet=tables["regions"].sheet,
                            row=rec.row, column=tables["regions"].letter("feoc"), field="feoc")
 
-    demand = _demand(tables, settings, issues)
+    demand, gwh = _demand(tables, settings, issues)
     transport = _transport(tables["transport"], commodities, issues)
     projects = _projects(tables, settings, transport, issues)
     contracts = _contracts(tables, settings, regions, issues)
@@ -640,7 +640,7 @@ def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
     return Instance(
         name=settings.title, path=parsed.path, sha256=parsed.sha256, settings=settings, commodities=commodities,
         regions=regions, projects=projects, contracts=contracts, transport=transport,
-        base_demand=demand, cases=parsed.cases, sources=sources,
+        base_demand=demand, base_cell_gwh=gwh, cases=parsed.cases, sources=sources,
         warnings=tuple(i for i in issues.items if i.severity == "warning"), parsed=parsed,
     )
 
@@ -919,7 +919,9 @@ def _settings(s: dict[str, Any], path: str, issues: _Issues) -> Settings | None:
     )
 
 
-def _demand(tables: dict[str, Table], st: Settings, issues: _Issues) -> dict[tuple[str, str, int], float]:
+def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
+            ) -> tuple[dict[tuple[str, str, int], float], dict[int, float]]:
+    """Demand in tonnes by (commodity, region, year), and cell output in GWh by year."""
     years = set(st.years)
     it = tables["intensity"]
     points: dict[str, dict[str, dict[int | None, float]]] = defaultdict(lambda: defaultdict(dict))
@@ -967,12 +969,14 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues) -> dict[tup
         return {c: _interpolate({y: pts.get(y, 0.0) for y in given}, year) for c, pts in chems.items()}
 
     demand: dict[tuple[str, str, int], float] = defaultdict(float)
+    gwh: dict[int, float] = defaultdict(float)
     outside = 0
     cd = tables["cell_demand"]
     for r in cd.records:
         if r["year"] not in years:
             outside += 1
             continue
+        gwh[r["year"]] += r["gwh"]
         seg = r["segment"]
         if seg.lower() in seg_lower:
             shares = mix(seg_lower[seg.lower()], r["year"])
@@ -995,7 +999,7 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues) -> dict[tup
     if outside:
         issues.warning(f"{outside} demand row(s) lie outside the horizon {st.first_year}-{st.last_year} and are ignored",
                        sheet=cd.sheet or md.sheet)
-    return {k: v for k, v in demand.items() if v > 0}
+    return {k: v for k, v in demand.items() if v > 0}, dict(gwh)
 
 
 def _transport(t: Table, commodities: dict[str, Commodity], issues: _Issues) -> dict[tuple[str, str, str], float]:

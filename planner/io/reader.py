@@ -60,11 +60,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def read_workbook(path: str | Path) -> RawWorkbook:
+def read_workbook(path: str | Path, *, data: bytes | None = None) -> RawWorkbook:
     """Read every sheet of an .xlsx/.xlsm workbook (cached values, never formulas or macros).
 
-    Raises `InstanceError` with a plain-words issue when the file cannot be read as a workbook.
+    With `data`, the workbook's bytes are read and `path` only names it in messages (a worker on
+    another machine receives the bytes, not the file). Raises `InstanceError` with a plain-words
+    issue when the file cannot be read as a workbook.
     """
+    import io
+
     import openpyxl  # local: keeps `planner --help` fast
 
     path = Path(path)
@@ -73,21 +77,23 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     def fail(message: str) -> InstanceError:
         return InstanceError([Issue("error", message, file=file)])
 
-    if not path.exists():
-        raise fail("file not found")
-    if path.is_dir():
-        raise fail("this is a folder, not an Excel workbook")
+    if data is None:
+        if not path.exists():
+            raise fail("file not found")
+        if path.is_dir():
+            raise fail("this is a folder, not an Excel workbook")
     suffix = path.suffix.lower()
     if suffix in (".xls", ".ods", ".csv", ".numbers"):
         raise fail(
             f"'{suffix}' files are not read; open the file in Excel or LibreOffice and save it "
             "as an Excel workbook (.xlsx)"
         )
-    if not zipfile.is_zipfile(path):
+    source: Any = io.BytesIO(data) if data is not None else path
+    if not zipfile.is_zipfile(source):
         raise fail("not an Excel workbook (.xlsx): the file is not a valid xlsx (zip) container")
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        wb = openpyxl.load_workbook(source, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
         raise fail(f"the workbook cannot be opened ({type(exc).__name__}: {exc})") from None
 
@@ -113,7 +119,8 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         raise fail(f"the workbook cannot be read ({type(exc).__name__}: {exc})") from None
     finally:
         wb.close()
-    return RawWorkbook(path=file, sha256=file_sha256(path), sheets=sheets)
+    digest = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(path)
+    return RawWorkbook(path=file, sha256=digest, sheets=sheets)
 
 
 def workbook_from_tables(

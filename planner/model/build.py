@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.instance.records import Instance
+from planner.instance.records import FixedPlan, Instance
 from planner.model.core import Accumulators, Context
 from planner.model.flows import add_balance, add_imports, add_purchases, add_shipments, add_unmet_demand
 from planner.model.objective import add_objective
@@ -12,11 +12,13 @@ from planner.model.plants import add_build_decisions, add_capital_costs, add_exc
 from planner.model.policy import add_45x_stacking, add_48c_awards, add_capex_budgets, add_grants, add_localization
 
 
-def build_model(inst: Instance, *, hard_targets: bool = False) -> pyo.ConcreteModel:
+def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan | None = None
+                ) -> pyo.ConcreteModel:
     """The Pyomo MILP of one instance under its applied policy case.
 
     Families run in this order; each returns at once when its sparse index is empty and talks to
-    the others only through the accumulators of `planner.model.core`.
+    the others only through the accumulators of `planner.model.core`. With `plan`, the build and
+    signing decisions are fixed to that plan (see `plan_problems` for plans that do not fit).
     """
     if inst.policy is None:
         raise ValueError("apply a policy case (planner.cases.apply_case) before building the model")
@@ -42,7 +44,34 @@ def build_model(inst: Instance, *, hard_targets: bool = False) -> pyo.ConcreteMo
     add_capex_budgets(m, ctx)
     # objective
     add_objective(m, ctx)
+    if plan is not None:
+        fix_plan(m, ctx, plan)
     return m
+
+
+def plan_problems(inst: Instance, plan: FixedPlan) -> list[str]:
+    """Why `plan` cannot be carried out under `inst`'s case (empty when it can)."""
+    sets = inst.sets
+    options = set(sets.option_vars)
+    out = []
+    for (p, s), n in sorted(plan.units.items()):
+        if n > 0 and (p, s) not in options:
+            if p not in inst.projects:
+                out.append(f"project {p} does not exist in this case")
+            elif inst.projects[p].fixed:
+                continue  # already built in this case
+            else:
+                out.append(f"project {p} cannot start in {s} in this case")
+    return out
+
+
+def fix_plan(m: pyo.ConcreteModel, ctx: Context, plan: FixedPlan) -> None:
+    """Hold the build and signing decisions at `plan` (not a family: no rows of its own)."""
+    sets = ctx.sets
+    for p, s in sets.option_vars:
+        m.v_units[p, s].fix(plan.units.get((p, s), 0))
+    for k in sets.signed:
+        m.b_sign[k].fix(1 if k in plan.signed else 0)
 
 
 #: the families in build order, for docs/model.md

@@ -302,6 +302,8 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
         ("contracts_signed", int(imports.loc[imports["signed"], "contract"].nunique()) if ok else None, "count",
          "import contracts used or signed"),
         ("unmet_demand_t", float(unmet_df["tonnes"].sum()) if ok else None, "t", "over the horizon"),
+        ("cell_output_gwh", float(sum(inst.cell_gwh.values())), "GWh",
+         "cells behind the demand (cell_demand sheet), over the horizon"),
     ]
     report_years = sorted({y for y in years if y % 5 == 0} | {years[-1]} | {y for _g, y in pol.targets})
     for g in groups:
@@ -324,7 +326,8 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
             unmet_df = (df.iloc[0:0] for df in (builds, capacity, production, supply_df, localization, imports,
                                                  shipments, credits, costs, marginal, unmet_df))
         kpi_df = kpi_df[~kpi_df["kpi"].str.startswith(("localized_share", "domestic_fta_share", "feoc_import"))]
-        kpi_df = kpi_df.assign(value=None)
+        kpi_df = kpi_df.assign(value=[v if k == "cell_output_gwh" else None
+                                      for k, v in zip(kpi_df["kpi"], kpi_df["value"])])
 
     status = {
         "termination": report.termination,

@@ -1,0 +1,1178 @@
+"""The bundled default instance: the U.S. CAM/AAM supply chain 2025-2035.
+
+Every figure of the instance is held in this module once, as data with its tag and source:
+
+* ``S`` sourced — the value is stated in the cited page;
+* ``D`` derived — arithmetic on sourced figures (the arithmetic is in the note);
+* ``E`` estimate — an assumption, replace it when better data appears.
+
+Sources are URLs or sections ("§8.2") of the project's reference file
+``us-active-materials.md`` (U.S. battery active materials, reference data as of mid-2026).
+`tables()` builds the instance as records per sheet and generates the `sources` sheet from the
+very figures it used, so no number is typed twice. Units follow the data file (kt, $M, $/kg,
+C$M) and are converted to t and $ here (1 $/kg = 1,000 $/t).
+
+    python -m planner.datasets.us_active_materials   # writes instances/us-active-materials.xlsx
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planner import schema
+
+Tables = dict[str, list[dict[str, Any]]]
+
+REF = "us-active-materials.md"  # the project's reference data file; "§n" cites its sections
+FILE_NAME = "us-active-materials.xlsx"
+
+# --------------------------------------------------------------------------------------------
+# tagged figures
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fig:
+    """One figure as stated in the data (in the data's unit), with its tag and source."""
+
+    value: Any
+    unit: str
+    tag: str  # S, D or E
+    source: str
+    note: str = ""
+
+
+def S(value: Any, unit: str, source: str, note: str = "") -> Fig:
+    return Fig(value, unit, "S", source, note)
+
+
+def D(value: Any, unit: str, source: str, note: str = "") -> Fig:
+    return Fig(value, unit, "D", source, note)
+
+
+def E(value: Any, unit: str, source: str, note: str = "") -> Fig:
+    return Fig(value, unit, "E", source, note)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int) and not (1900 <= value <= 2300):
+        return f"{value:,}"
+    return str(value)
+
+
+class _Sources:
+    """Collects one sources row per figure used, in the order the figures are used."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, item: str, value: str, tag: str, source: str, note: str = "") -> None:
+        if tag == "E" and "assumption" not in note.lower():
+            note = "Assumption" + (f": {note}" if note else ".")
+        self.rows.append({"item": item, "value": value, "tag": tag, "source": source, "note": note})
+
+    def use(self, item: str, fig: Fig, used: str = "", note: str = "") -> Any:
+        """Record `fig` under `item` and return its value. `used`: the value as it enters the model."""
+        shown = f"{_show(fig.value)} {fig.unit}".strip()
+        if used:
+            shown += f" -> {used}"
+        text = "; ".join(t for t in (fig.note, note) if t)
+        self.add(item, shown, fig.tag, fig.source, text)
+        return fig.value
+
+
+# --------------------------------------------------------------------------------------------
+# settings, conversions, modelling choices
+# --------------------------------------------------------------------------------------------
+
+TITLE = "U.S. CAM/AAM supply chain 2025-2035"
+FIRST_YEAR, LAST_YEAR, BASE_YEAR = 2025, 2035, 2025
+YEARS = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
+
+HORIZON = E("2025-2035", "annual", "§8", "modelling choice: horizon of the proposed default instance (§8), base year 2025")
+DISCOUNT_RATE = E(0.08, "1/yr", "§8", "8% real discount rate (§8 [E])")
+PENALTY_UNMET = E(250_000, "$/t", "modelling choice",
+                  "modelling choice, not a market price: 250 $/kg, over 6x the dearest material (Si-C 40 $/kg), "
+                  "so unmet demand is a last resort that is reported")
+PENALTY_LOCALIZATION = E(50_000, "$/t", "modelling choice",
+                         "modelling choice, not a market price: 50 $/kg of missing qualifying supply, above the cost "
+                         "gap between any domestic/FTA source and the cheapest import, so soft targets bind unless "
+                         "no qualifying supply can be had")
+CAD_PER_USD = E(1.37, "CAD/USD", f"{REF}, conventions", "conversion rate CAD 1.37/USD (data file convention [E])")
+LIFETIME = E(20, "yr", "§8", "plant life 20 yr (§8 [E])")
+FOM_SHARE = E(0.03, "1/yr", "§8.2; §4.2", "fixed O&M = 3% of capex per year (§4.2/§8.2 [E])")
+RAMP_DEFAULT = E("0.4;0.7;0.9;0.95", "share of nameplate", "§6",
+                 "ramp-up 40/70/90/95% in qualified operating years 1-4, then 100% (§6 defaults [E])")
+JV_EQUITY = E(0.5, "share", "§8", "JV capex borne 50% by the OEM-side partner (§8 [E]); the partner also takes "
+              "50% of output under offtake and pays 50% of fixed O&M")
+JV_QUALIFICATION = E(1, "yr", "§6", "qualification 1 yr if licensed tech + captive/JV offtaker (§6 default [E]); "
+                     "applied to every JV variant whose project qualifies in 2 yr")
+NO_UPSTREAM = E("none", "", "§4.2; §8.5",
+                "modelling choice: no upstream commodities (LCE, pCAM, Ni, spherical graphite). The variable costs "
+                "of §8.2 are all-in at 2025 reference metal prices (§4.2), so an upstream layer with its own "
+                "prices would count the metal basket twice; the optional LCE contract I13 is therefore left out")
+NO_TAKE_OR_PAY = E("0", "t/yr and $", "§8.3",
+                   "modelling choice: §8.3 gives neither minimum takes nor signing fees, so contracts are "
+                   "pay-as-you-go (min_take 0, signing_fee 0) and signing is not a separate decision")
+
+# --------------------------------------------------------------------------------------------
+# commodities (§8: M = {NMC811 (incl. NCMA), NMC622, NCA, LFP, LMFP, SG, NG, SIC})
+# --------------------------------------------------------------------------------------------
+
+COMMODITIES = (
+    ("NMC811", "CAM", "High-Ni NMC811 / NCMA cathode", "high-Ni NMC/NCMA (§1.2, §1.3)"),
+    ("NMC622", "CAM", "Mid-Ni NMC622/532 cathode (proxy for LMR later)", "mid-Ni/LMR share of the §1.3 EV mix"),
+    ("NCA", "CAM", "NCA cathode", "Panasonic/Tesla cylindrical cells (NV, KS)"),
+    ("LFP", "CAM", "LFP cathode", "EV and stationary-storage LFP"),
+    ("LMFP", "CAM", "LMFP cathode", "EV LMFP and 5% of ESS from 2030"),
+    ("SG", "AAM", "Synthetic graphite anode", "graphite rest x synthetic share (§1.3)"),
+    ("NG", "AAM", "Natural graphite anode (coated spherical)", "graphite rest x natural share (§1.3)"),
+    ("SIC", "AAM", "Silicon-carbon anode (Si-C blend)", "blend share of anode mass in EV cells (§1.2)"),
+)
+
+# --------------------------------------------------------------------------------------------
+# regions: demand nodes, extra plant sites, Canadian sites, supply origins
+# --------------------------------------------------------------------------------------------
+
+COORD_NOTE = "approximate centroid of the node's cell plants / the plant site, chosen for freight distances"
+
+# id, name, kind, (lat, lon) [E], description
+NODES = (
+    ("NV", "Nevada (Tesla Giga Nevada)", (39.54, -119.44), "Panasonic @ Tesla Giga Nevada 41 GWh (NCA/NCM) (§2.3)"),
+    ("KS", "Kansas (Panasonic De Soto)", (38.97, -94.96), "Panasonic De Soto 32 GWh, production from Jul 2025 (§2.3)"),
+    ("OH", "Ohio (Ultium Warren, L-H Battery)", (40.45, -82.20), "Ultium Cells Warren 40 GWh NCMA; Honda-LGES L-H Battery ~40 GWh (§2.3)"),
+    ("TN", "Tennessee (Spring Hill, Stanton, Smyrna)", (35.70, -87.60), "Ultium Spring Hill (-> LFP late 2027), BlueOval City -> SK On, AESC Smyrna (§2.3)"),
+    ("KY", "Kentucky (Glendale, Bowling Green)", (37.30, -86.20), "BlueOval SK Glendale (Ford-owned after Dec 2025), AESC Bowling Green 30 GWh (§2.3)"),
+    ("MI", "Michigan (Holland, Lansing, Marshall)", (42.60, -85.20), "LGES Holland LFP-ESS, LGES Lansing, Ford Marshall LFP (CATL licence) (§2.3)"),
+    ("IN", "Indiana (Kokomo, New Carlisle)", (41.10, -86.30), "StarPlus Kokomo 33+34 GWh; GM-Samsung SDI New Carlisle 27-36 GWh NCA (§2.3)"),
+    ("GA", "Georgia (Bryan Co., Bartow, Commerce)", (33.50, -83.20), "HL-GA Bryan Co., Hyundai-SK On Bartow, SK Battery America Commerce (§2.3)"),
+    ("NC", "North Carolina (Toyota Liberty)", (35.85, -79.57), "Toyota TBMNC Liberty 30 GWh phased to 2030 (§2.3)"),
+    ("WEST", "West / other (Queen Creek AZ)", (33.25, -111.63), "LGES Queen Creek AZ 27 GWh + 16 GWh LFP-ESS (partly on hold); AESC Florence SC paused (§2.3); centroid at Queen Creek"),
+)
+US_SITES = (
+    ("LA", "Vidalia, Louisiana (plant site)", (31.57, -91.43), "Syrah Vidalia natural graphite AAM (A01, A02)"),
+    ("AL", "Kellyton, Alabama (plant site)", (32.98, -85.96), "Westwater Kellyton natural graphite (A07)"),
+    ("WA", "Moses Lake, Washington (plant site)", (47.13, -119.28), "Group14 BAM-2 and Sila Si-C plants (A10, A11)"),
+    ("SC", "Camp Hall, South Carolina (plant site)", (33.10, -80.32), "Redwood Materials Camp Hall campus (C07)"),
+    ("MO", "St. Louis, Missouri (plant site)", (38.63, -90.20), "ex-ICL LFP site (C10)"),
+    ("TX", "Gulf Coast TX/LA (plant site)", (29.95, -94.05), "generic Gulf Coast LFP greenfield (C12); centroid near Beaumont TX"),
+)
+CA_SITES = (
+    ("QC", "Becancour, Quebec", (46.34, -72.43), "Ultium CAM, EcoPro CAM, NMG (C03, C04, A09)"),
+    ("ON", "Ontario (Loyalist / St. Thomas)", (43.50, -78.90), "Umicore Loyalist and Vianode St. Thomas (C05, A08); centroid between the two sites"),
+)
+FTA_URL = "https://lawi.us/trade-agreements-history/"
+FEOC_URL = ("https://www.insideenergyandenvironment.com/2024/05/further-clarity-to-the-electric-vehicle-industry-"
+            "and-consumers-is-here-but-it-is-not-done/")
+CMA_URL = ("https://ustr.gov/about-us/policy-offices/press-office/press-releases/2023/march/united-states-and-japan-"
+           "sign-critical-minerals-agreement")
+CANADA_FLAGS = S("fta=TRUE, domestic=FALSE", "", f"{FTA_URL} ; §8",
+                 "Canada is a U.S. FTA partner (USMCA); Canadian plants are 'FTA-domestic': they count for FTA "
+                 "localization but earn no 45X, which needs U.S. production (§8)")
+# id, name, fta Fig, feoc Fig, description
+ORIGINS = (
+    ("China", "China", S(False, "fta", FTA_URL, "not a U.S. FTA partner (§4.5)"),
+     S(True, "feoc", FEOC_URL, "FEOC/PFE jurisdiction (§4.5)"), "origin of I01-I04"),
+    ("Korea", "Korea", S(True, "fta", FTA_URL, "KORUS FTA (§4.5)"), S(False, "feoc", FEOC_URL),
+     "origin of I05, I07 (>90% of Korean pCAM imports come from China, §4.5: see the contracts' feoc flags)"),
+    ("Japan", "Japan", E(True, "fta", CMA_URL,
+                         "Japan is not an FTA partner, but the U.S.-Japan Critical Minerals Agreement (Mar 2023) was "
+                         "treated as an FTA for 30D (§4.5); the instance treats Japan as an FTA partner"),
+     S(False, "feoc", FEOC_URL), "origin of I06"),
+    ("Indonesia", "Indonesia", S(False, "fta", FTA_URL, "not a U.S. FTA partner (§4.5)"), S(False, "feoc", FEOC_URL,
+     "the jurisdiction is not FEOC; the I09 supplier is flagged FEOC (mostly Chinese-owned)"), "origin of I09"),
+    ("Morocco", "Morocco", S(True, "fta", FTA_URL, "U.S.-Morocco FTA (§4.5)"), S(False, "feoc", FEOC_URL,
+     "the jurisdiction is not FEOC; the I08 supplier (BTR, Chinese-owned) is flagged FEOC"), "origin of I08"),
+    ("India", "India", S(False, "fta", FTA_URL, "not a U.S. FTA partner (§4.5)"), S(False, "feoc", FEOC_URL),
+     "origin of I12"),
+)
+
+# freight (§4.3, §8.1)
+FREIGHT = E(0.10, "$/kg per 1,000 km", "§4.3; §8.1",
+            "inland freight $0.10/kg per 1,000 km = $100/t per 1,000 km (intra-U.S. and Canada-U.S. rail/truck)")
+ROAD_FACTOR = E(1.2, "x great-circle", "§8.1", "road distance = 1.2 x great-circle distance between centroids")
+PORTS = {
+    "Long Beach": (33.75, -118.22),
+    "Savannah": (32.08, -81.09),
+}
+PORT_RULE = E("nearer of Long Beach and Savannah", "", "§8.3; §4.3",
+              "contract prices are delivered to a U.S. port (§8.3), so an Asian origin's link to a node costs "
+              "the inland freight from the nearer of a West Coast port (Long Beach) and an East/Gulf Coast port "
+              "(Savannah); Morocco always lands at Savannah")
+ATLANTIC_ORIGINS = {"Morocco"}
+
+# --------------------------------------------------------------------------------------------
+# demand (§2.2, §2.3, §1.2, §1.3)
+# --------------------------------------------------------------------------------------------
+
+PATH_SOURCE = ("§2.2 (BNEF EVO 2025 4.1 M EVs x ~71 kWh; WoodMac storage outlook; "
+               "https://ecoenergynews.com/en-us/category/energy/us-electric-vehicle-sales-are-slowing-amid-policy-"
+               "shifts:-bnef-1136158)")
+# year: (EV demand, ESS demand, total demand, domestic cell output) in GWh/yr — §2.2 default path [E]
+DEMAND_PATH = {
+    2025: (125, 55, 180, 135), 2026: (125, 50, 175, 140), 2027: (150, 50, 200, 164),
+    2028: (190, 60, 250, 208), 2029: (240, 68, 308, 259), 2030: (295, 75, 370, 315),
+    2031: (335, 83, 418, 359), 2032: (375, 90, 465, 405), 2033: (420, 98, 518, 456),
+    2034: (462, 105, 567, 499), 2035: (505, 112, 617, 549),
+}
+HIGH_PATH = {
+    2030: S(1080, "GWh total demand", "https://stocknews24.com/2025/01/07/the-us-clean-energy-manufacturing-revolution-is-real",
+            "Argonne (Jan 2025): U.S. demand 1,080 GWh in 2030, IRA-era (pre-OBBBA) view (§2.1, §2.2 High)"),
+    2035: E(1600, "GWh total demand", "§2.2", "High (IRA-era) sensitivity: ~1,600 GWh in 2035 (§2.2 [E])"),
+}
+NODE_SHARES = {  # default node shares of domestic cell output (§2.3 [E])
+    2025: {"NV": 0.26, "OH": 0.26, "TN": 0.14, "MI": 0.11, "GA": 0.11, "KS": 0.04, "KY": 0.04, "IN": 0.03,
+           "NC": 0.01, "WEST": 0.0},
+    2030: {"OH": 0.15, "TN": 0.13, "MI": 0.14, "IN": 0.12, "KY": 0.10, "NV": 0.10, "GA": 0.10, "KS": 0.08,
+           "NC": 0.05, "WEST": 0.03},
+}
+EV_MIX = {  # §1.3 default EV mix (share of GWh) [E]; mid-Ni/LMR -> NMC622
+    2025: {"NMC811": 0.55, "NMC622": 0.10, "NCA": 0.20, "LFP": 0.15, "LMFP": 0.0},
+    2030: {"NMC811": 0.40, "NMC622": 0.10, "NCA": 0.15, "LFP": 0.30, "LMFP": 0.05},
+    2035: {"NMC811": 0.33, "NMC622": 0.12, "NCA": 0.10, "LFP": 0.35, "LMFP": 0.10},
+}
+ESS_MIX = {  # §1.3: ESS 100% LFP, 95% LFP + 5% LMFP from 2030 [S/E]
+    2025: {"LFP_ESS": 1.0, "LMFP_ESS": 0.0},
+    2029: {"LFP_ESS": 1.0, "LMFP_ESS": 0.0},
+    2030: {"LFP_ESS": 0.95, "LMFP_ESS": 0.05},
+}
+INTENSITY_SOURCE = "§1.2 (stoichiometry, BatPaC 5.2 and WoodMac cross-checks)"
+# chemistry: (CAM commodity, CAM t/GWh, anode t/GWh, EV chemistry?)
+CHEMISTRIES = {
+    "NMC811": ("NMC811", 1400, 950, True),
+    "NMC622": ("NMC622", 1600, 950, True),
+    "NCA": ("NCA", 1400, 950, True),
+    "LFP": ("LFP", 2100, 1050, True),
+    "LMFP": ("LMFP", 2000, 1000, True),
+    "LFP_ESS": ("LFP", 2100, 1050, False),
+    "LMFP_ESS": ("LMFP", 2000, 1000, False),
+}
+SIC_SHARE = {2025: 0.02, 2030: 0.05, 2035: 0.08}  # Si-C share of anode mass, EV cells only (§1.2 [E])
+SYNTHETIC_SHARE = {2025: 0.80, 2030: 0.70, 2035: 0.65}  # synthetic share of graphite (§1.3 [E])
+
+# --------------------------------------------------------------------------------------------
+# projects (§8.2, details §3)
+# --------------------------------------------------------------------------------------------
+
+STATUS = {"E": "existing", "C": "committed", "C-cond.": "committed", "C-paused": "candidate",
+          "O": "candidate", "O (paused)": "candidate"}
+SITE_MAP = E("site mapping", "", "§8.2",
+             "plant sites mapped to regions: Clarksville/Chattanooga TN -> TN, Sparks NV -> NV, Muskegon/Marshall "
+             "MI -> MI, Bainbridge GA -> GA, Leland NC -> NC, 'Midwest greenfield' -> OH, 'IN/MI greenfield' -> IN, "
+             "'Southeast greenfield' -> GA, 'Gulf Coast TX/LA' -> TX")
+PFE_SHARE = {  # pfe_cost_share [E]: share of direct material cost from prohibited foreign entities
+    "Ni-CAM": E(0.25, "share", "§4.5; §5.1", "Ni-CAM plants: pCAM largely from Korea/China (>90% of Korean pCAM "
+                "imports from China)"),
+    "LFP": E(0.30, "share", "§5.1", "LFP/LMFP plants: iron-phosphate precursors largely Chinese"),
+    "C11": E(0.35, "share", "§8.2; §5.1", "C11 CATL-licensed LFP (PFE-licence risk)"),
+    "SG": E(0.10, "share", "§5.1", "synthetic graphite: domestic needle coke/precursors, some imported inputs"),
+    "NG": E(0.0, "share", "§3.2", "natural graphite from non-Chinese mines (Mozambique, Quebec, Alabama)"),
+    "SIC": E(0.05, "share", "§3.2", "Si-C from domestic silane and carbon scaffolds"),
+}
+PFE_NOTE = ("it decides 45X eligibility: a plant earns 45X in a year only if 1 - pfe_cost_share reaches that year's "
+            "MACR threshold (60/65/70/80/85% in 2026/27/28/29/30+ under current law), so Ni-CAM (0.25) loses 45X "
+            "from 2029, LFP/LMFP (0.30) from 2029, C11 (0.35) from 2028, graphite and Si-C never")
+VAR_SOURCE = "§8.2 var. cost; §4.2 default all-in variable cost at 2025 reference metal prices (LCE $10/kg)"
+BUILD_SOURCE = "§8.2 build yr; §6 default build times"
+QUAL_SOURCE = "§8.2 qual yr; §6 default qualification times"
+
+
+@dataclass(frozen=True)
+class Plant:
+    id: str
+    name: str
+    site: str
+    commodity: str
+    code: str  # status code of §8.2
+    cap: Fig  # kt/yr
+    capex: Fig  # $M
+    var: Fig  # $/kg
+    online: Fig  # earliest online year
+    build: Fig | None  # yr; None = "—"
+    qual: Fig  # yr
+    pfe: str  # key of PFE_SHARE
+    jv_text: str  # the JV column of §8.2
+    basis: str  # the status/basis column of §8.2
+    note: str
+    grant: Fig | None = None  # $M, paid under current law
+    credit_48c: Fig | None = None  # $M
+    provincial: Fig | None = None  # C$M capex reduction
+    fom_basis: Fig | None = None  # $M, when it differs from capex
+    ramp: Fig | None = None
+
+
+def _v(x: float) -> Fig:
+    return E(x, "$/kg", VAR_SOURCE)
+
+
+def _b(x: float, src: str = BUILD_SOURCE, note: str = "") -> Fig:
+    return E(x, "yr", src, note)
+
+
+def _q(x: int, src: str = QUAL_SOURCE, note: str = "") -> Fig:
+    return E(x, "yr", src, note)
+
+
+LGC = ("https://www.bestmag.co.uk/lg-chem-breaks-ground-on-new-tennessee-cathode-plant/ ; "
+       "https://businessjournaldaily.com/lg-chem-to-build-3-2b-cathode-plant-in-tennessee/")
+ULT = "https://www.connectcre.ca/stories/gms-quebec-ev-battery-plant-continuing-as-planned/ ; https://theassay.com/?p=63622"
+ECO = ("https://electrive.com/2023/08/18/ford-sk-on-and-ecoprobm-build-cathode-factory-in-canada ; "
+       "https://electrive.com/2024/08/21/ford-pauses-construction-of-canadian-cathode-material-plant-again")
+UMI = ("https://obj.ca/umicore-pauses-kingston-ev-battery-plant ; "
+       "https://recyclingtoday.com/news/umicore-ev-battery-cam-lithium-nickel-canada-project-pause-2024")
+RWN = ("https://longbridge.com/en/news/212708272 ; "
+       "https://www.ainvest.com/news/redwood-trims-5-6-workforce-pivots-grid-storage-ev-recycling-struggles-2511")
+RWS = "https://www.steelguru.com/automobile/redwood-selects-charleston-for-new-battery-materials-campus"
+MIT = "https://boomtownusa.us/?p=1280"
+ICL = ("https://gnet.globes.co.il/en/article-icl-to-build-us-lithium-battery-plant-1001427228 ; "
+       "https://www.stlpr.org/news-briefs/2025-11-12/battery-plant-north-st-louis-officially-dead-trump-administration-"
+       "cancels-grants")
+FORD = "https://corporate.ford.com/operations/blue-oval-battery-park-michigan.html"
+SYR = ("https://nrinvesting.com/syrah-begins-producing-active-anode-material-in-louisiana ; "
+       "https://www.middle.news/articles/2026/01/18/tesla-extends-deadline-amid-syrah-offtake-dispute-whats-next-for-vidalia")
+NVX = ("https://www.greencarcongress.com/2023/11/20231104-novonix.html ; "
+       "https://manufacturingdive.com/news/novonix-secures-755m-doe-loan-tennessee-synthetic-graphite-facility/736073")
+NVX2 = ("https://chargedevs.com/newswire/novonix-receives-755-million-conditional-doe-loan-commitment-for-tennessee-"
+        "graphite-plant/")
+ANO = ("https://electrek.co/2023/05/15/north-america-graphite-factory-georgia/ ; "
+       "https://particle.news/story/doe-terminates-about-720-million-in-battery-and-manufacturing-grants")
+EPS = ("https://www.wilmingtonbiz.com/more_news/2025/04/29/more_news/26510 ; "
+       "https://chargedevs.com/newswire/indian-firm-eam-to-invest-650-million-in-north-carolina-ev-battery-"
+       "manufacturing-facility")
+WWR = ("https://silicon.co.uk/press-release/westwater-announces-25-additional-increase-in-phase-i-production-to-"
+       "12500-mt-annually-while-maintaining-existing-budget")
+VIA = ("https://www.auto123.com/en/news/vianode-synthetic-graphite-plant-ontario/73442/ ; "
+       "https://electricautonomy.ca/ev-supply-chain/2025-01-21/vianode-as-graphite-factory-canada")
+NMG = ("https://electricautonomy.ca/news/2024-02-15/nmg-panasonic-energy-gm-anode-deal/ ; "
+       "https://metaltechnews.com/story/2024/02/21/tech-metals/gm-panasonic-secure-clean-na-graphite/1636.html")
+G14 = ("https://peymantaeidi.net/stem-cell/?p=19823 ; "
+       "https://www.cleanenergyexcellence.org/group14-selected-for-doe-award-negotiations-up-to-2000m/")
+SILA = ("https://www.automotiveworld.com/news-releases/sila-opens-nations-first-automotive-scale-silicon-anode-plant-"
+        "ushering-in-a-new-era-for-u-s-battery-manufacturing/")
+DOE_CANCEL = "https://particle.news/story/doe-terminates-about-720-million-in-battery-and-manufacturing-grants"
+
+PLANTS: tuple[Plant, ...] = (
+    Plant("C01", "LG Chem Clarksville TN (NCMA)", "TN", "NMC811", "C",
+          S(60, "kt/yr", LGC, "phase 1 of the original 120 kt"), S(1600, "$M", LGC, "phase 1 of the original $3.2 B"),
+          _v(21.0), S(2026, "year", LGC, "groundbreak Dec 2023 -> operations 2026"), None,
+          _q(1, note="1 yr: licensed tech with captive offtakers (GM, Toyota)"), "Ni-CAM",
+          "supplier (GM, Toyota offtake)", "C [S]",
+          "GM 950 kt long-term CAM deal; Toyota $2.5 B contract"),
+    Plant("C02", "LG Chem Clarksville TN expansion", "TN", "NMC811", "O",
+          S(60, "kt/yr", LGC, "second half of the original 120 kt plan"),
+          D(1600, "$M", LGC, "original $3.2 B for 120 kt minus $1.6 B phase 1"),
+          _v(20.5), E(2029, "year", "§8.2"), _b(3), _q(1), "Ni-CAM", "—", "O [S orig. 120 kt]",
+          "expansion to the originally planned 120 kt"),
+    Plant("C03", "Ultium CAM Becancour QC (GM + POSCO Future M)", "QC", "NMC811", "C",
+          S(30, "kt/yr", ULT, "30 kt CAM (+pCAM)"), S(1000, "$M", ULT, ">US$1 B total (phase 1 $400 M)"),
+          _v(20.0), S(2026, "year", ULT, "construction from Mar 2022; delayed from H1-2025 to early 2026"), None,
+          _q(1, note="1 yr: JV with the offtaker (LG Chem -> Ultium type, §6)"), "Ni-CAM", "GM-POSCO", "C [S]",
+          "POSCO-majority JV; federal + Quebec support C$300 M applied as a capex reduction",
+          provincial=S(300, "C$M", ULT, "federal + Quebec support")),
+    Plant("C04", "EcoPro CAM Canada Becancour QC (EcoPro BM + SK On)", "QC", "NMC811", "C-paused",
+          S(45, "kt/yr", ECO, "45 kt NCM (225 k EVs)"), S(886, "$M", ECO, "C$1.2 B ~ US$886 M"),
+          _v(20.0), E(2028, "year", "§8.2; " + ECO, "planned H1-2026; paused Apr & Aug 2024 -> >=2027"),
+          _b(2), _q(2), "Ni-CAM", "EcoPro-SK On", "C-paused [S]",
+          "Ford withdrew 2025; paused twice (redesign) -> treated as a candidate; government C$644 M applied as a "
+          "capex reduction",
+          provincial=S(644, "C$M", ECO, "federal + Quebec support")),
+    Plant("C05", "Umicore Loyalist ON (high-Ni CAM + pCAM)", "ON", "NMC811", "O (paused)",
+          D(45, "kt/yr", UMI, "35 GWh stage 1 x ~1.4 t/GWh ~ 45-50 kt"),
+          D(1330, "$M", UMI, "C$1.8 B capex / 1.37"), _v(20.5), E(2029, "year", "§8.2"), _b(3), _q(2),
+          "Ni-CAM", "—", "O (paused) [D]",
+          "paused Jul 2024, still paused (AESC NA supply served from Cheonan, Korea); government C$976 M applied as "
+          "a capex reduction",
+          provincial=S(976, "C$M", UMI, "government support (C$2.1 B stage 1)")),
+    Plant("C06", "Redwood Materials Sparks NV (NCA)", "NV", "NCA", "O",
+          D(27, "kt/yr", RWN, "CAM building 20 GWh/yr x 1.35 t/GWh"), E(600, "$M", "§8.2"),
+          _v(21.0), E(2027, "year", "§8.2"), _b(2), _q(2), "Ni-CAM", "Panasonic offtake",
+          "O [cap D: 20 GWh x 1.35; capex E]",
+          "topped out Aug 2024; Panasonic KS CAM contract (2022); Nov 2025 layoffs incl. cathode engineering, "
+          "pivot to grid storage"),
+    Plant("C07", "Redwood Materials Camp Hall SC", "SC", "NMC811", "O",
+          E(50, "kt/yr", "§8.2; " + RWS), E(1300, "$M", "§8.2", "$26k/t"), _v(20.5), E(2030, "year", "§8.2"),
+          _b(3), _q(2), "Ni-CAM", "—", "O [E, $26k/t]",
+          "campus announced Dec 2022 ($3.5 B, eventually 100 GWh cathode + anode foil); phased, uncertain"),
+    Plant("C08", "Midwest greenfield mid-Ni / LMR CAM", "OH", "NMC622", "O",
+          E(30, "kt/yr", "§8.2"), E(750, "$M", "§8.2"), _v(18.0), E(2029, "year", "§8.2"), _b(3), _q(2),
+          "Ni-CAM", "OEM JV option", "O [E]",
+          "generic plant; Ford and GM to commercialize LMR by 2030 (S&P Global, §1.3); 'Midwest greenfield' sited in OH"),
+    Plant("C09", "Mitra Chem Muskegon MI (LFP)", "MI", "LFP", "O",
+          E(20, "kt/yr", "§8.2; " + MIT), E(350, "$M", "§8.2"), _v(6.0), E(2028, "year", "§8.2"),
+          _b(2.5), _q(2), "LFP", "—", "O [E cap/capex; grant $125 M S]",
+          "AmPLIFI with Sun Chemical; DOE $100 M + MI $25 M (Sep 2024), status after the 2025 DOE review unknown -> "
+          "grant 0 in the base data (ira_2022 restores $125 M)"),
+    Plant("C10", "St. Louis MO LFP site (ex-ICL)", "MO", "LFP", "O",
+          S(30, "kt/yr", ICL, "2 x 15 kt"), D(550, "$M", ICL, "$400 M rose to ~$500-600 M: midpoint"),
+          _v(6.0), E(2029, "year", "§8.2"), _b(2.5), _q(2), "LFP", "—", "O [S capex revised]",
+          "ICL (Aleees tech) cancelled the project in Nov 2025 after DOE terminated its $197 M grant; kept as a site "
+          "option without grant (ira_2022 restores the grant)"),
+    Plant("C11", "LFP CAM co-located with Ford Marshall MI (CATL-licensed)", "MI", "LFP", "O",
+          E(40, "kt/yr", "§8.2; " + FORD), E(700, "$M", "§8.2"), _v(5.8), E(2028, "year", "§8.2"), _b(2.5),
+          _q(1, note="1 yr: licensed tech with a captive offtaker"), "C11", "Ford (PFE-licence risk)", "O [E]",
+          "co-located with the Ford BlueOval Battery Park LFP cell plant (CATL licence)"),
+    Plant("C12", "Gulf Coast TX/LA LFP greenfield", "TX", "LFP", "O",
+          E(50, "kt/yr", "§8.2"), E(850, "$M", "§8.2", "$17k/t"), _v(5.8), E(2029, "year", "§8.2"), _b(2.5),
+          _q(2), "LFP", "—", "O [E $17k/t]", "generic plant; 'Gulf Coast TX/LA' sited in TX"),
+    Plant("C13", "IN/MI LMFP greenfield", "IN", "LMFP", "O",
+          E(25, "kt/yr", "§8.2"), E(500, "$M", "§8.2"), _v(7.0), E(2030, "year", "§8.2"), _b(3), _q(2),
+          "LFP", "OEM JV option", "O [E]", "generic plant; 'IN/MI greenfield' sited in IN"),
+    Plant("A01", "Syrah Vidalia LA (natural graphite)", "LA", "NG", "E",
+          S(11.25, "kt/yr", SYR), S(0, "$M", SYR, "sunk"), _v(7.0), S(2025, "year", SYR, "first AAM Jan 2024"), None,
+          _q(2, note="2 yr -> qualified 2027: Tesla qualification deadline moved to Mar 16 2026 under a default "
+                     "notice (§6)"),
+          "NG", "Tesla offtake", "E [S]",
+          "feed from Balama, Mozambique; Tesla 8 kt/yr offtake in a qualification dispute; DOE LPO $102 M loan "
+          "(financing not modelled); capex sunk, fixed O&M on the ~$200 M original cost",
+          fom_basis=S(200, "$M", SYR, "~$200 M plant cost (§3.2)")),
+    Plant("A02", "Syrah Vidalia LA expansion to 45 kt", "LA", "NG", "O",
+          D(33.75, "kt/yr", SYR, "45 kt planned - 11.25 kt existing"), D(600, "$M", "§8.2; §3.2", "33.75 kt x $17.8k/t"),
+          _v(6.8), E(2029, "year", "§8.2"), _b(3), _q(1, note="1 yr: same product as the qualified plant"),
+          "NG", "—", "O [D 17.8k/t]", "expansion of the existing plant (sought +$350 M)"),
+    Plant("A03", "Novonix Riverside Chattanooga TN (synthetic)", "TN", "SG", "C",
+          S(20, "kt/yr", NVX, "20 kt target"), D(340, "$M", NVX, "48C $103 M / 0.30 ~ $343 M qualified basis"),
+          _v(8.0), S(2026, "year", NVX, "commercial production 2025 (ramping)"), _b(1), _q(2), "SG",
+          "Panasonic/Stellantis offtake", "C [D]",
+          "DOE grant $100 M + 48C $103 M (48C-funded: no 45X on this facility)",
+          grant=S(100, "$M", NVX, "DOE battery-materials grant (resized from $150 M), still standing"),
+          credit_48c=S(103, "$M", NVX, "48C allocation")),
+    Plant("A04", "Novonix new plant Chattanooga TN (synthetic)", "TN", "SG", "C-cond.",
+          S(31.5, "kt/yr", NVX2, "21 + 10.5 kt"), S(944, "$M", NVX2, "$943.6 M eligible"), _v(7.8),
+          S(2028, "year", NVX2, "full capacity end-2028"), _b(3), _q(1), "SG", "—", "C-cond. [S]",
+          "DOE LPO $754.8 M conditional loan (Dec 2024): the -150 bp financing benefit is not modelled; offtakes "
+          "Panasonic, Stellantis, PowerCo"),
+    Plant("A05", "Anovion Bainbridge GA (synthetic)", "GA", "SG", "O",
+          S(40, "kt/yr", ANO), S(800, "$M", ANO), _v(7.8), E(2029, "year", "§8.2", "planned 2025, delayed"),
+          _b(3), _q(2), "SG", "—", "O [S]",
+          "DOE $117 M grant cancelled Oct 2025 ($13.8 M paid) -> grant 0 (ira_2022 restores it)"),
+    Plant("A06-1", "Epsilon Leland NC phase 1 (synthetic)", "NC", "SG", "C",
+          S(30, "kt/yr", EPS, "30 kt by 2027"), S(650, "$M", EPS, "$649.9 M"), _v(7.8),
+          S(2027, "year", EPS, "30 kt by 2027; air permit Apr 2025, groundbreak 2025"), _b(2.5), _q(2), "SG", "—",
+          "C [S]", "Indian parent (Epsilon Advanced Materials); 48C $115 M (no 45X on this facility)",
+          credit_48c=S(115, "$M", EPS, "48C allocation")),
+    Plant("A06-2", "Epsilon Leland NC phase 2 (+20 kt)", "NC", "SG", "O",
+          S(20, "kt/yr", EPS, "30 kt -> 50 kt by 2031"), E(250, "$M", "§8.2", "phase 2 capex"), _v(7.8),
+          S(2031, "year", EPS, "50 kt by 2031"), _b(2.5), _q(2), "SG", "—", "O [S, ph.2 E]",
+          "second phase of A06 (A06 modelled as two projects: committed phase 1, candidate phase 2)"),
+    Plant("A07", "Westwater Kellyton AL (natural CSPG)", "AL", "NG", "O",
+          S(12.5, "kt/yr", WWR, "phase I, orig. 7.5 kt"), S(271, "$M", WWR, "orig. $202 M"), _v(7.2),
+          E(2028, "year", "§8.2"), _b(2.5), _q(2), "NG", "—", "O [S]",
+          "financing-dependent; offtake up to 10 kt/yr"),
+    Plant("A08", "Vianode St. Thomas ON (synthetic)", "ON", "SG", "C",
+          S(150, "kt/yr", VIA, "full capacity, ramp 50 kt/yr"), D(2300, "$M", VIA, "C$3.2 B / 1.37"), _v(7.0),
+          S(2028, "year", VIA, "production 2028"), _b(3), _q(1), "SG", "GM offtake", "C [S/D]",
+          "GM supply deal 2027-2033; Ontario C$670 M is a loan -> no capex reduction",
+          ramp=E("0.333;0.667", "share of nameplate", "§8.2", "150 kt ramped 50 kt/yr: 1/3, 2/3, then full")),
+    Plant("A09", "Nouveau Monde Graphite Becancour QC (natural)", "QC", "NG", "O",
+          S(43, "kt/yr", NMG, "~43 kt CSPG"), D(675, "$M", NMG, "Becancour plant C$923 M / 1.37; the Matawinie mine "
+                                                         "(+$350 M) is left out: the variable cost is all-in"),
+          _v(6.5), E(2028, "year", "§8.2", "target 2027, ~3 yr construction"), _b(3), _q(2), "NG",
+          "GM/Panasonic equity+offtake", "O [S/D]",
+          "GM 18 kt + Panasonic 18 kt/yr offtake (6-7 yr) and equity"),
+    Plant("A10", "Group14 BAM-2 Moses Lake WA (Si-C)", "WA", "SIC", "E",
+          S(4, "kt/yr", G14, "2 x 2 kt"), S(223, "$M", G14), _v(40.0), S(2025, "year", G14, "modules online 2024-25"),
+          None, _q(2), "SIC", "Porsche-backed", "E [S]", "SCC55 silicon-carbon",
+          grant=S(100, "$M", G14, "DOE grant (plus up to $200 M for the silane plant, not modelled)")),
+    Plant("A11", "Sila Moses Lake WA (Si-C)", "WA", "SIC", "E",
+          E(2, "kt/yr", "§8.2; " + SILA, "initial 2-5 GWh-equivalent"), S(300, "$M", SILA), _v(40.0),
+          S(2026, "year", SILA, "operations began Sep 2025"), None, _q(2), "SIC", "Mercedes/Panasonic", "E [S capex]",
+          "Titan Silicon",
+          grant=S(100, "$M", SILA, "DOE grant")),
+    Plant("A12", "Southeast synthetic graphite greenfield", "GA", "SG", "O",
+          E(50, "kt/yr", "§8.2"), E(1000, "$M", "§8.2", "$20k/t"), _v(7.8), E(2030, "year", "§8.2"), _b(3), _q(2),
+          "SG", "OEM JV option", "O [E $20k/t]", "generic plant; 'Southeast greenfield' sited in GA"),
+)
+
+# grants not paid in the base data, restored by the ira_2022 overrides ("all original DOE awards")
+IRA_GRANTS = {
+    "C09": S(125, "$M", MIT, "Mitra Chem DOE $100 M + MI $25 M; uncertain after the 2025 DOE review -> 0 in the base data"),
+    "C10": S(197, "$M", ICL + " ; " + DOE_CANCEL, "ICL DOE grant, cancelled Oct 2025 -> 0 in the base data"),
+    "A05": S(117, "$M", ANO, "Anovion DOE grant, cancelled Oct 2025 ($13.8 M paid) -> 0 in the base data"),
+}
+
+# joint ventures (candidates only): project -> (partner, partner region)
+JOINT_VENTURES = (
+    ("C06", "Panasonic", "NV", "Panasonic offtake (§8.2)"),
+    ("C08", "OEM", "OH", "OEM JV option (§8.2)"),
+    ("C11", "Ford", "MI", "co-located with Ford's Marshall cell plant (§8.2)"),
+    ("C13", "OEM", "MI", "OEM JV option (§8.2)"),
+    ("A09", "GM/Panasonic", "MI", "GM/Panasonic equity + offtake (§8.2, §3.2)"),
+    ("A12", "OEM", "GA", "OEM JV option (§8.2)"),
+)
+
+# --------------------------------------------------------------------------------------------
+# import contracts (§8.3)
+# --------------------------------------------------------------------------------------------
+
+SMM = "https://nenpower.com/blog/current-trends-and-pricing-analysis-of-cathode-materials-in-the-metal-market"
+ENERGYTREND = "https://m.energytrend.com/battery-price.html"
+BTR = "https://www.zawya.com/en/business/manufacturing/china-ev-battery-maker-btr-to-build-cathode-plant-in-morocco-q6kk3a87"
+SPG = ("https://www.spglobal.com/automotive-insights/en/blogs/2026/01/cam-international-market-navigates-shifting-ev-"
+       "supply-and-demand")
+
+
+@dataclass(frozen=True)
+class Import:
+    id: str
+    origin: str
+    commodity: str
+    price: Fig  # $/kg delivered to a U.S. port, 2025, before tariff
+    max_kt: Fig | None  # kt/yr; None = unlimited
+    feoc: Fig  # from the PFE/FEOC column
+    note: str
+    first_year: int | None = None
+
+
+IMPORTS: tuple[Import, ...] = (
+    Import("I01", "China", "NMC811", D(17.9, "$/kg", f"§8.3; {SMM}", "SMM NCM 8-series $17.6 [S] + $0.3 freight [E]"),
+           None, S(True, "", "§8.3", "PFE/FEOC: yes"), "SMM NCM 8-series + freight to a U.S. port"),
+    Import("I02", "China", "LFP", S(4.1, "$/kg", f"§8.3; {SMM}", "SMM LFP $3.6-4.1, upper end"), None,
+           S(True, "", "§8.3", "PFE/FEOC: yes"), "SMM LFP price"),
+    Import("I03", "China", "SG", D(3.9, "$/kg", f"§8.3; {ENERGYTREND}", "synthetic graphite anode mid ~$3.6k + freight"),
+           None, S(True, "", "§8.3", "PFE/FEOC: yes"),
+           "AD/CVD provisional cash deposits (Jul 2025-Mar 2026) ended by the ITC negative vote; assumed refunded"),
+    Import("I04", "China", "NG", D(4.1, "$/kg", f"§8.3; {ENERGYTREND}", "natural graphite anode mid ~$3.8k + freight"),
+           None, S(True, "", "§8.3", "PFE/FEOC: yes"), "natural graphite anode"),
+    Import("I05", "Korea", "NMC811", E(20.3, "$/kg", "§8.3", "China price +15%"),
+           E(80, "kt/yr", "§8.3"), E(False, "", "§8.3; §4.5", "PFE/FEOC 'partial (pCAM)': the supplier is not "
+                                                             "FEOC-owned; its Chinese pCAM shows in 45X only"),
+           "POSCO/EcoPro/L&F NMC811/NCMA"),
+    Import("I06", "Japan", "NCA", E(20.8, "$/kg", "§8.3"), E(30, "kt/yr", "§8.3"), S(False, "", "§8.3", "PFE/FEOC: no"),
+           "SMM/Sumitomo-type supply to Panasonic"),
+    Import("I07", "Korea", "SG", E(6.8, "$/kg", "§8.3"), E(20, "kt/yr", "§8.3", "POSCO Future M Pohang plant [S]"),
+           E(False, "", "§8.3", "PFE/FEOC 'partial': supplier not FEOC-owned"), "POSCO Future M Pohang synthetic"),
+    Import("I08", "Morocco", "LFP", E(4.6, "$/kg", "§8.3"),
+           S(50, "kt/yr", f"§8.3; {BTR}", "BTR Tangier 50 kt, first 25 kt Sep 2026"),
+           S(True, "", "§8.3; §4.5", "PFE/FEOC: yes (Chinese-owned)"), "BTR Tangier (Chinese-owned, FTA country)",
+           first_year=2027),
+    Import("I09", "Indonesia", "NMC811", E(17.8, "$/kg", f"§8.3; {SPG}", "S&P: U.S. may source from Indonesia [S]"),
+           E(40, "kt/yr", "§8.3"), E(True, "", "§8.3", "PFE/FEOC 'mostly yes' -> flagged FEOC"),
+           "Indonesian (largely Chinese-owned) Ni-CAM"),
+    Import("I12", "India", "SG", E(4.9, "$/kg", "§8.3", "Epsilon India parent"), E(20, "kt/yr", "§8.3"),
+           S(False, "", "§8.3", "PFE/FEOC: no"), "Epsilon's Indian parent"),
+)
+I08_RAMP = {2027: E(25, "kt/yr", f"§8.3; {BTR}",
+                    "'25 (2027+) -> 50': 25 kt in 2027, 50 kt from 2028 (first 25 kt phase from Sep 2026)")}
+LEFT_OUT_IMPORTS = (
+    ("I10", "Canada NG (NMG output if not built as A09)", "A09 is a candidate plant in QC: the model builds it or "
+     "not; a contract for the same output would double count"),
+    ("I11", "Canada SG (Vianode output if not A08)", "A08 is committed (fixed): its output is already supply"),
+    ("I13", "Australia/Chile LCE (upstream, optional)", "no upstream layer: variable costs are all-in"),
+)
+
+# --------------------------------------------------------------------------------------------
+# policy cases (§8.4, §5, §4.4)
+# --------------------------------------------------------------------------------------------
+
+CASES = ("current_law", "ira_2022", "no_credits", "china_tariffs_high", "strict_localization_80")
+CASE_TEXT = {
+    "current_law": "P0: law as of mid-2026 (IRA as amended by the OBBBA, Jul 2025): 45X with PFE/MACR test and "
+                   "2030-32 phase-down, no 30D, no new 48C, DOE grants minus the 2025 cancellations, tariffs after "
+                   "the IEEPA ruling",
+    "ira_2022": "P1: IRA as enacted in 2022: 45X without PFE/MACR test, 30D sourcing rules as localization "
+                "targets, all original DOE awards, Sec. 301 25% on China only, High (IRA-era) demand path",
+    "no_credits": "P2: current law without any 45X, 48C or DOE grant",
+    "china_tariffs_high": "P3: current law with China CAM 100% and China AAM 185% (Commerce final AD/CVD + Sec. 301) "
+                          "from 2026",
+    "strict_localization_80": "P4: current law plus 50/65/72/80% (2027/28/29/30+) of CAM and AAM from U.S./FTA "
+                              "non-FEOC sources and no FEOC imports from 2028",
+}
+P0_VARIANTS = ("current_law", "no_credits", "china_tariffs_high", "strict_localization_80")
+
+X45_RATE = S(0.10, "of production cost", "https://orrick.com/en/Insights/2022/11/Section-45X-of-the-Inflation-"
+             "Reduction-Act-New-Tax-Credits-Available-to-Battery-Manufacturers ; §5.1",
+             "45X electrode active materials: 10% of production costs (IRA, unchanged by OBBBA)")
+X45_PHASE = S({2030: 0.75, 2031: 0.5, 2032: 0.25, 2033: 0.0}, "multiplier by year of sale",
+              "https://www.law.cornell.edu/uscode/text/26/45X ; §5.1",
+              "component phase-down 75% (2030), 50% (2031), 25% (2032), 0 (2033+); 1 before 2030")
+X45_MACR = S({2026: 0.60, 2027: 0.65, 2028: 0.70, 2029: 0.80, 2030: 0.85}, "minimum non-PFE share",
+             "https://www.law.cornell.edu/uscode/text/26/7701 ; https://www.congress.gov/crs-product/IF12809 ; §5.1",
+             "MACR thresholds for qualifying battery components (incl. EAM) by year of sale, 85% from 2030; "
+             "none in 2025 (tax years beginning after Jul 4 2025); per secondary summaries of the statute")
+X45_NON_FEOC = S(True, "", "https://www.law.cornell.edu/uscode/text/26/45X ; §5.1",
+                 "OBBBA: SFE/FIE taxpayers ineligible (current law and its variants); no such rule in the IRA 2022")
+X48C_NONE = E(0.0, "", "§5.2; §8.4", "48C fully allocated: no new awards in any case (default no new 48C after 2025)")
+GRANTS_NONE = S(0.0, "$", "§8.4", "no_credits: no DOE grant is paid")
+IRA_Q = E(0.6, "share of EV GWh", "§8.4", "share q = 0.6 of EV GWh must meet the 30D critical-mineral rule")
+IRA_CM = S({2025: 0.60, 2026: 0.70, 2027: 0.80}, "critical-mineral share",
+           "https://www.greencarcongress.com/2022/08/20220809-ira.html ; §5.3",
+           "30D critical-mineral share (U.S./FTA): 60% (2025), 70% (2026), 80% (2027+)")
+IRA_TARGET_NOTE = ("30D sourcing translated into localization targets for CAM and AAM = q x EV share of GWh x CM "
+                   "threshold [D/E]; FTA supply counts; FEOC supply is excluded in every year (the 30D graphite "
+                   "FEOC transition to end-2026 is not modelled)")
+STRICT_TARGET = E({2027: 0.50, 2028: 0.65, 2029: 0.72, 2030: 0.80}, "share of CAM and AAM demand", "§8.4",
+                  "P4: >= 50% (2027), 65% (2028), 72% (2029), 80% (2030+) of CAM & AAM from U.S./FTA non-PFE "
+                  "sources; PFE (FEOC) imports = 0 from 2028")
+
+S301 = "https://frnow.com/Browse/Document/usa/na/fr/2024/9/18/2024-21217 ; §4.4"
+IEEPA = ("https://www.mondaq.com/unitedstates/international-trade-investment/1702374/58-november-4-2025-%7C-reducing-"
+         "the-20-ieepa-fentanyl-tariffs-on-china-to-10-reciprocal-tariffs-on-china-remain-at-10-until-november-2026 ; §4.4")
+ADCVD = ("https://efficienttimes.com/2026/02/18/us-slaps-higher-tariffs-on-chinese-graphite-imports-after-final-"
+         "commerce-determination ; §4.4")
+# (origin, commodity or family or None) -> {case: (2025 value, 2026+ value)}, with the figure behind it
+TARIFFS: tuple[tuple[str, str | None, dict[str, tuple[float, float]], Fig], ...] = (
+    ("China", "CAM",
+     {"current_law": (0.55, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.55, 0.35),
+      "china_tariffs_high": (0.55, 1.00), "strict_localization_80": (0.55, 0.35)},
+     E("55% -> 35%; IRA 25%; P3 100%", "", f"§8.3; §8.4; {S301} ; {IEEPA}",
+       "2025: Sec. 301 25% (CAM line rate unverified, default 25% [E]) + IEEPA 30% [S]; 2026+: 25% + 10% assumed "
+       "successor of the voided IEEPA tariffs [E]; ira_2022: Sec. 301 only; china_tariffs_high: 100% from 2026 [E]")),
+    ("China", "AAM",
+     {"current_law": (0.55, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.55, 0.35),
+      "china_tariffs_high": (0.55, 1.85), "strict_localization_80": (0.55, 0.35)},
+     E("55% -> 35%; IRA 25%; P3 185%", "", f"§8.3; §8.4; {S301} ; {ADCVD}",
+       "synthetic graphite (and the AAM family): 2025 Sec. 301 25% + IEEPA 30% [S]; 2026+: 25% + 10% [E]; "
+       "china_tariffs_high: 25% + AD 93.5% + CVD 66.68% = 185% (Commerce final, Feb 2026 [S]; no orders after the "
+       "ITC negative vote)")),
+    ("China", "NG",
+     {"current_law": (0.30, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.30, 0.35),
+      "china_tariffs_high": (0.30, 1.85), "strict_localization_80": (0.30, 0.35)},
+     E("30% -> 35%; IRA 25%; P3 185%", "", f"§8.3; {S301} ; {IEEPA}",
+       "natural graphite: 2025 IEEPA only 30% [S]; 2026+: Sec. 301 25% from Jan 1 2026 [S] + 10% [E]; this row beats "
+       "the AAM family row")),
+    ("Korea", None,
+     {"current_law": (0.15, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.15, 0.10),
+      "china_tariffs_high": (0.15, 0.10), "strict_localization_80": (0.15, 0.10)},
+     E("15% -> 10%; IRA 0", "", "https://alstontrade.com/whirlwind-week-of-trade-deals-as-august-1-tariff-increases-"
+       "loom ; §8.3", "2025: IEEPA deal rate 15% [S]; 2026+: 10% after the IEEPA ruling [E]; ira_2022: 0 (KORUS)")),
+    ("Japan", None,
+     {"current_law": (0.15, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.15, 0.10),
+      "china_tariffs_high": (0.15, 0.10), "strict_localization_80": (0.15, 0.10)},
+     E("15% -> 10%; IRA 0", "", "https://us.ibfd.org/knowledge-hub/tax-news/president-trump-signs-executive-order-"
+       "formalizing-united-states-japan-trade ; §8.3", "2025: IEEPA deal rate 15% [S]; 2026+: 10% [E]; ira_2022: 0")),
+    ("Indonesia", None,
+     {"current_law": (0.19, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.19, 0.10),
+      "china_tariffs_high": (0.19, 0.10), "strict_localization_80": (0.19, 0.10)},
+     E("19% -> 10%; IRA 0", "", "https://www.tradeflockasia.com/trump-unveils-japan-trade-deal-with-15-tariff ; §8.3",
+       "2025: 19% [S]; 2026+: 10% [E]; ira_2022: 0")),
+    ("Morocco", None,
+     {"current_law": (0.10, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.10, 0.10),
+      "china_tariffs_high": (0.10, 0.10), "strict_localization_80": (0.10, 0.10)},
+     E("10%; IRA 0", "", "§8.3; §8.4", "10% -> 10% per §8.3 [E]; ira_2022: 0 (FTA)")),
+    ("India", None,
+     {"current_law": (0.50, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.50, 0.10),
+      "china_tariffs_high": (0.50, 0.10), "strict_localization_80": (0.50, 0.10)},
+     E("50% -> 10%; IRA 0", "", "https://www.bdo.com/insights/tax/major-new-trade-deals-for-reciprocal-tariffs-and-"
+       "more-tariff-related-announcements ; §8.3", "2025: 50% from Aug 27 2025 [S]; 2026+: 10% [E]; ira_2022: 0")),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _interp(points: dict[int, float], year: int) -> float:
+    ys = sorted(points)
+    if year <= ys[0]:
+        return points[ys[0]]
+    if year >= ys[-1]:
+        return points[ys[-1]]
+    for a, b in zip(ys, ys[1:]):
+        if a <= year <= b:
+            w = (year - a) / (b - a)
+            return points[a] * (1 - w) + points[b] * w
+    raise AssertionError(year)
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km (haversine, earth radius 6,371 km)."""
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _freight(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Inland freight in $/t between two points: road km (factor x great circle) x $/t per km."""
+    return round(_km(a, b) * ROAD_FACTOR.value * FREIGHT.value, 0)  # $0.10/kg per 1,000 km = $0.1/t per km
+
+
+def ev_share(year: int) -> float:
+    """EV share of cell GWh in `year`, in the proportion of the §2.2 EV and ESS demand columns."""
+    ev, ess, _tot, _dom = DEMAND_PATH[year]
+    return ev / (ev + ess)
+
+
+def node_shares(year: int) -> dict[str, float]:
+    """§2.3 node shares: 2025 and 2030 given, interpolated in between, 2030 held to 2035, renormalised."""
+    raw = {n: _interp({y: NODE_SHARES[y][n] for y in NODE_SHARES}, year) for n, *_ in NODES}
+    total = sum(raw.values())
+    return {n: v / total for n, v in raw.items()}
+
+
+def _tariff_cap() -> float | None:
+    """Largest tariff the schema accepts (tariffs are declared as shares in [0, 1])."""
+    p = schema.POLICY_BY_NAME["tariff"]
+    if p.kind == "share":
+        return 1.0
+    return p.maximum
+
+
+def ira_demand_scale(year: int) -> float:
+    """High (IRA-era) path / default path: 1 in 2025, interpolated to 2030 and 2035."""
+    pts = {2025: 1.0}
+    for y, fig in HIGH_PATH.items():
+        pts[y] = fig.value / DEMAND_PATH[y][2]
+    return _interp(pts, year)
+
+
+def _step(points: dict[int, Any], year: int, before: Any) -> Any:
+    """The value given for the latest year not after `year` (a step schedule); `before` before the first."""
+    given = [y for y in sorted(points) if y <= year]
+    return points[given[-1]] if given else before
+
+
+def ira_target(year: int) -> float:
+    """ira_2022 localization target: q x EV share of GWh x 30D critical-mineral threshold."""
+    return IRA_Q.value * ev_share(year) * _step(IRA_CM.value, year, IRA_CM.value[min(IRA_CM.value)])
+
+
+# --------------------------------------------------------------------------------------------
+# the tables
+# --------------------------------------------------------------------------------------------
+
+
+def _settings(src: _Sources) -> list[dict[str, Any]]:
+    src.use("settings first_year / last_year / base_year", HORIZON)
+    dr = src.use("settings discount_rate", DISCOUNT_RATE)
+    pu = src.use("settings penalty_unmet_demand", PENALTY_UNMET)
+    pl = src.use("settings penalty_localization", PENALTY_LOCALIZATION)
+    return [
+        {"parameter": "title", "value": TITLE, "unit": "", "description": "Default instance bundled with the planner"},
+        {"parameter": "first_year", "value": FIRST_YEAR, "unit": "year", "description": ""},
+        {"parameter": "last_year", "value": LAST_YEAR, "unit": "year", "description": ""},
+        {"parameter": "base_year", "value": BASE_YEAR, "unit": "year", "description": ""},
+        {"parameter": "discount_rate", "value": dr, "unit": "1/yr", "description": "8% real (§8 [E])"},
+        {"parameter": "currency", "value": "USD", "unit": "", "description": "USD nominal; CAD converted at 1.37/USD"},
+        {"parameter": "penalty_unmet_demand", "value": pu, "unit": "$/t", "description": "modelling choice [E]"},
+        {"parameter": "penalty_localization", "value": pl, "unit": "$/t", "description": "modelling choice [E]"},
+    ]
+
+
+def _commodities(src: _Sources) -> list[dict[str, Any]]:
+    src.use("commodities (no upstream layer)", NO_UPSTREAM)
+    return [{"commodity": c, "family": f, "name": n, "description": d} for c, f, n, d in COMMODITIES]
+
+
+def _regions(src: _Sources) -> list[dict[str, Any]]:
+    out = []
+    for rid, name, (lat, lon), desc in NODES:
+        src.use(f"regions {rid} centroid", E(f"{lat:.2f}, {lon:.2f}", "lat, lon", "§2.3", COORD_NOTE))
+        out.append({"region": rid, "name": name, "domestic": True, "fta": False, "feoc": False,
+                    "description": f"Demand node. {desc}"})
+    for rid, name, (lat, lon), desc in US_SITES:
+        src.use(f"regions {rid} centroid", E(f"{lat:.2f}, {lon:.2f}", "lat, lon", "§3; §8.2", COORD_NOTE))
+        out.append({"region": rid, "name": name, "domestic": True, "fta": False, "feoc": False,
+                    "description": f"U.S. plant site (no cell demand). {desc}"})
+    src.use("regions QC, ON flags", CANADA_FLAGS)
+    for rid, name, (lat, lon), desc in CA_SITES:
+        src.use(f"regions {rid} centroid", E(f"{lat:.2f}, {lon:.2f}", "lat, lon", "§3; §8.2", COORD_NOTE))
+        out.append({"region": rid, "name": name, "domestic": False, "fta": True, "feoc": False,
+                    "description": f"Canadian plant site (FTA partner, no 45X). {desc}"})
+    for rid, name, fta, feoc, desc in ORIGINS:
+        out.append({"region": rid, "name": name, "domestic": False,
+                    "fta": src.use(f"regions {rid} fta", fta), "feoc": src.use(f"regions {rid} feoc", feoc),
+                    "description": f"Supply origin. {desc}"})
+    return out
+
+
+def _coords() -> dict[str, tuple[float, float]]:
+    return {rid: ll for rid, _n, ll, _d in (*NODES, *US_SITES, *CA_SITES)}
+
+
+def _demand(src: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(intensity, chemistry_mix, cell_demand) records."""
+    for y, (ev, ess, tot, dom) in DEMAND_PATH.items():
+        src.use(f"demand path {y}", E(f"EV {ev}, ESS {ess}, total {tot}, domestic cell output {dom}", "GWh/yr",
+                                      PATH_SOURCE, "default national trajectory (§2.2 [E])"))
+    for y, shares in NODE_SHARES.items():
+        text = ", ".join(f"{n} {v:.0%}" for n, v in shares.items() if v)
+        total = sum(shares.values())
+        src.use(f"demand node shares {y}", E(text, "of domestic cell output", "§2.3",
+                                            f"default node shares (§2.3 [E]); they sum to {total:.2f}"
+                                            + ("" if abs(total - 1) < 1e-9 else ", renormalised to 1")))
+    src.add("cell_demand construction", "GWh by node, year, segment", "D", "§2.2; §2.3; §8.1",
+            "domestic cell output (§2.2) x node share (2025 and 2030 given, linear 2026-2029, 2030 held to 2035) x "
+            "segment split (EV vs ESS in the proportion of the §2.2 EV and ESS demand columns); the node-level "
+            "chemistry hints of §2.3 (NV/KS NCA-heavy, ESS mostly MI/AZ/TN) are not used")
+    for y in YEARS:
+        src.add(f"EV share of cell GWh {y}", f"{ev_share(y):.4f}", "D", "§2.2",
+                f"EV {DEMAND_PATH[y][0]} / (EV {DEMAND_PATH[y][0]} + ESS {DEMAND_PATH[y][1]})")
+
+    cell = []
+    for y in YEARS:
+        dom = DEMAND_PATH[y][3]
+        shares = node_shares(y)
+        for n, *_ in NODES:
+            if shares[n] <= 0:
+                continue
+            for seg, part in (("EV", ev_share(y)), ("ESS", 1.0 - ev_share(y))):
+                cell.append({"region": n, "year": y, "segment": seg, "gwh": round(dom * shares[n] * part, 4)})
+
+    mix = []
+    for y, shares in EV_MIX.items():
+        src.use(f"chemistry_mix EV {y}", E(", ".join(f"{c} {v:.0%}" for c, v in shares.items()), "of EV GWh", "§1.3",
+                                           "default EV mix (§1.3 [E]): high-Ni NMC/NCMA -> NMC811, mid-Ni/LMR -> "
+                                           "NMC622, NCA, LFP, LMFP"))
+        mix += [{"segment": "EV", "year": y, "chemistry": c, "share": v} for c, v in shares.items()]
+    src.use("chemistry_mix ESS", E("100% LFP_ESS 2025-2029; 95% LFP_ESS + 5% LMFP_ESS from 2030", "of ESS GWh", "§1.3",
+                                   "stationary storage 100% LFP (LGES Holland; Argonne/pmbusch modelling assumption), "
+                                   "95% LFP + 5% LMFP from 2030 (§1.3 [S/E])"))
+    for y, shares in ESS_MIX.items():
+        mix += [{"segment": "ESS", "year": y, "chemistry": c, "share": v} for c, v in shares.items()]
+
+    intensity = []
+    for chem, (cam, cam_t, anode_t, is_ev) in CHEMISTRIES.items():
+        src.use(f"intensity {chem} CAM ({cam})", D(cam_t, "t/GWh", INTENSITY_SOURCE,
+                                                   "cell level incl. ~5-8% process scrap (§1.2 [D/E])"))
+        src.use(f"intensity {chem} anode (graphite + Si-C)", D(anode_t, "t/GWh", INTENSITY_SOURCE,
+                                                              "350 mAh/g, N/P 1.1, 8% first-cycle loss (§1.2 [D/E])"))
+        intensity.append({"chemistry": chem, "commodity": cam, "year": None, "t_per_gwh": cam_t})
+        for y in sorted(SIC_SHARE):
+            s = SIC_SHARE[y] if is_ev else 0.0
+            syn = SYNTHETIC_SHARE[y]
+            parts = {"SG": anode_t * (1 - s) * syn, "NG": anode_t * (1 - s) * (1 - syn), "SIC": anode_t * s}
+            for com, t in parts.items():
+                if com == "SIC" and not is_ev:
+                    continue
+                intensity.append({"chemistry": chem, "commodity": com, "year": y, "t_per_gwh": round(t, 4)})
+    src.use("intensity Si-C blend share", E(", ".join(f"{y} {v:.0%}" for y, v in SIC_SHARE.items()),
+                                            "of anode mass", "§1.2",
+                                            "Si-C blend share of anode mass in EV cells only (0 for LFP_ESS, "
+                                            "LMFP_ESS); kept as a share of anode mass (no 1:4-5 displacement)"))
+    src.use("intensity synthetic share of graphite", E(", ".join(f"{y} {v:.0%}" for y, v in SYNTHETIC_SHARE.items()),
+                                                       "synthetic : natural", "§1.3",
+                                                       "graphite rest (1 - Si-C share) split synthetic:natural "
+                                                       "80:20 (2025), 70:30 (2030), 65:35 (2035); in between the "
+                                                       "validator interpolates the t/GWh rows linearly"))
+    # CAM rows are year-less; the anode rows per year (2025, 2030, 2035)
+    return intensity, mix, cell
+
+
+def _projects(src: _Sources) -> list[dict[str, Any]]:
+    cad = src.use("CAD per USD", CAD_PER_USD)
+    lifetime = src.use("projects lifetime (all)", LIFETIME)
+    fom = src.use("projects fixed_om_per_unit (all)", FOM_SHARE)
+    ramp_default = src.use("projects ramp_up (all but A08)", RAMP_DEFAULT)
+    src.use("projects site mapping", SITE_MAP)
+    src.add("projects status mapping", "E->existing; C, C-cond.->committed; C-paused, O, O (paused)->candidate",
+            "D", "§8.2", "status codes of §8.2")
+    src.add("projects construction_years rounding", "2.5 -> 3", "D", "§8.2",
+            "build years are whole years: 2.5 is rounded up to 3 (C09-C12, A06, A07); earliest_start = earliest "
+            "online - construction years (2.5 and 3 give the same start year)")
+    src.add("projects eligibility", "eligible_45x TRUE for U.S. sites, FALSE for QC/ON; eligible_48c TRUE for U.S. "
+            "candidates", "D", "§5.1; §5.2; §8",
+            "45X needs U.S. production; no case funds new 48C (rate and budget 0) but a planner may")
+    src.add("projects feoc_owned", "FALSE for all", "D", "§3.1; §8.5",
+            "no FEOC-owned plant is modelled: Gotion Big Rapids MI (FEOC-owned) was abandoned (Oct 2025)")
+    for key, fig in PFE_SHARE.items():
+        src.use(f"projects pfe_cost_share {key}", fig, note=PFE_NOTE)
+    out = []
+    for p in PLANTS:
+        item = f"projects {p.id}"
+        status = STATUS[p.code]
+        cap = src.use(f"{item} capacity", p.cap, used=f"{p.cap.value * 1000:,.0f} t/yr")
+        capex_m = src.use(f"{item} capex", p.capex)
+        var = src.use(f"{item} variable cost", p.var, used=f"{p.var.value * 1000:,.0f} $/t")
+        online = src.use(f"{item} earliest online", p.online)
+        build = 0 if p.build is None else math.ceil(src.use(f"{item} build years", p.build))
+        qual = src.use(f"{item} qualification years", p.qual)
+        start = online - build
+        if status == "candidate" and start < FIRST_YEAR:  # never happens with the data; keep starts in horizon
+            start = FIRST_YEAR
+        capex = capex_m * 1e6
+        notes = [f"§8.2 status {p.basis}", f"JV/offtake: {p.jv_text}", p.note]
+        if p.provincial is not None:
+            support = src.use(f"{item} provincial support", p.provincial,
+                              used=f"{p.provincial.value / cad * 1e6:,.0f} $ capex reduction")
+            capex -= support / cad * 1e6
+            notes.append(f"capex net of C${support:,.0f} M support (${support / cad:,.0f} M)")
+        fom_basis = capex_m * 1e6
+        if p.fom_basis is not None:
+            fom_basis = src.use(f"{item} fixed O&M basis", p.fom_basis) * 1e6
+        grant = 0.0
+        if p.grant is not None:
+            grant = src.use(f"{item} grant", p.grant, used=f"{p.grant.value * 1e6:,.0f} $") * 1e6
+        credit = 0.0
+        if p.credit_48c is not None:
+            credit = src.use(f"{item} credit_48c_awarded", p.credit_48c, used=f"{p.credit_48c.value * 1e6:,.0f} $") * 1e6
+        ramp = ramp_default if p.ramp is None else src.use(f"{item} ramp_up", p.ramp)
+        us = p.site not in {r for r, *_ in CA_SITES}
+        out.append({
+            "project": p.id, "name": p.name, "site": p.site, "commodity": p.commodity, "status": status,
+            "units_max": 1, "capacity_per_unit": cap * 1000, "capex_per_unit": round(capex, 0),
+            "fixed_om_per_unit": round(fom * fom_basis, 0), "variable_cost": round(var * 1000, 0),
+            "earliest_start": start, "latest_start": None, "construction_years": build,
+            "qualification_years": qual, "ramp_up": ramp, "lifetime": lifetime,
+            "eligible_45x": us, "eligible_48c": us and status == "candidate",
+            "credit_48c_awarded": credit, "grant": grant, "feoc_owned": False,
+            "pfe_cost_share": PFE_SHARE[p.pfe].value, "exclusive_group": None,
+            "description": "; ".join(n for n in notes if n),
+        })
+    for pid, fig in IRA_GRANTS.items():
+        src.use(f"projects {pid} original DOE award (ira_2022 only)", fig, used="grant 0 in the base data")
+    src.add("projects A08 provincial support", "C$670 M loan", "S", VIA, "a loan, not a grant: no capex reduction")
+    src.add("projects A04 DOE LPO loan", "$754.8 M conditional", "S", NVX2,
+            "§8.2 suggests -150 bp financing: not expressible per project, not modelled")
+    return out
+
+
+def _joint_ventures(src: _Sources, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    eq = src.use("joint_ventures equity_share", JV_EQUITY)
+    qv = src.use("joint_ventures qualification_years", JV_QUALIFICATION)
+    by_id = {p["project"]: p for p in projects}
+    out = []
+    for pid, partner, region, note in JOINT_VENTURES:
+        p = by_id[pid]
+        assert p["status"] == "candidate", pid
+        faster = p["qualification_years"] == 2
+        out.append({
+            "jv": f"{pid}-JV", "project": pid, "partner": partner, "partner_region": region, "equity_share": eq,
+            "qualification_years": qv if faster else None, "feoc_owned": None,
+            "description": note + ("; qualification 1 yr as a JV (§6)" if faster else "; qualification as the project"),
+        })
+    src.add("joint_ventures partner regions", "; ".join(f"{pid}->{r}" for pid, _p, r, _n in JOINT_VENTURES), "E",
+            "§8.2", "offtake regions of the JV partners: Panasonic NV, Ford MI, GM/Panasonic MI, OEM options OH "
+            "(C08), MI (C13), GA (A12)")
+    return out
+
+
+def _contracts(src: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    src.use("contracts min_take / signing_fee", NO_TAKE_OR_PAY)
+    out, terms = [], []
+    for k in IMPORTS:
+        item = f"contracts {k.id}"
+        price = src.use(f"{item} price", k.price, used=f"{k.price.value * 1000:,.0f} $/t")
+        mx = None
+        if k.max_kt is not None:
+            mx = src.use(f"{item} max volume", k.max_kt, used=f"{k.max_kt.value * 1000:,.0f} t/yr") * 1000
+        feoc = src.use(f"{item} feoc", k.feoc)
+        out.append({
+            "contract": k.id, "origin": k.origin, "commodity": k.commodity, "price": round(price * 1000, 0),
+            "escalation": 0.0, "min_take": 0.0, "max_volume": mx, "first_year": k.first_year, "last_year": None,
+            "signing_fee": 0.0, "feoc": feoc,
+            "description": f"§8.3: {k.note}; price delivered to a U.S. port, 2025, before tariff",
+        })
+    for y, fig in I08_RAMP.items():
+        terms.append({"contract": "I08", "year": y, "price": None, "min_take": None,
+                      "max_volume": src.use(f"contract_terms I08 {y} max volume", fig, used=f"{fig.value * 1000:,.0f} t")
+                      * 1000})
+    for kid, what, why in LEFT_OUT_IMPORTS:
+        src.add(f"contracts {kid} (left out)", what, "D", "§8.3", why)
+    return out, terms
+
+
+def _transport(src: _Sources) -> list[dict[str, Any]]:
+    src.use("transport inland freight", FREIGHT)
+    src.use("transport road factor", ROAD_FACTOR)
+    src.use("transport port rule", PORT_RULE)
+    for port, (lat, lon) in PORTS.items():
+        src.use(f"transport port {port}", E(f"{lat:.2f}, {lon:.2f}", "lat, lon", "§4.3", "port coordinates"))
+    xy = _coords()
+    domestic = [r for r, *_ in (*NODES, *US_SITES)]
+    nodes = [r for r, *_ in NODES]
+    out = []
+    for i, a in enumerate(domestic):
+        for b in domestic[i + 1:]:
+            out.append({"from_region": a, "to_region": b, "commodity": None,
+                        "cost_per_t": _freight(xy[a], xy[b]), "both_ways": True})
+    for ca, *_ in CA_SITES:
+        for b in nodes:
+            out.append({"from_region": ca, "to_region": b, "commodity": None,
+                        "cost_per_t": _freight(xy[ca], xy[b]), "both_ways": True})
+    for origin, *_ in ORIGINS:
+        for b in nodes:
+            ports = ["Savannah"] if origin in ATLANTIC_ORIGINS else list(PORTS)
+            cost = min(_freight(PORTS[p], xy[b]) for p in ports)
+            out.append({"from_region": origin, "to_region": b, "commodity": None, "cost_per_t": cost,
+                        "both_ways": False})
+    src.add("transport links", f"{len(out)} links", "D", "§8.1; §4.3",
+            "cost = 1.2 x great-circle km x $0.10/t per km between the centroids; every pair of U.S. regions "
+            "and QC/ON to every U.S. node both ways; every origin to every U.S. node one way")
+    return out
+
+
+def _policy(src: _Sources) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cap = _tariff_cap()
+
+    def row(param: str, values: dict[str, Any], *, year: int | None = None, region: str | None = None,
+            commodity: str | None = None, unit: str = "", description: str = "") -> None:
+        rec = {"parameter": param, "year": year, "region": region, "commodity": commodity, "unit": unit,
+               "description": description}
+        for c in CASES:
+            rec[c] = values.get(c)
+        rows.append(rec)
+
+    every = {c: None for c in CASES}
+    # 45X
+    rate = src.use("policy x45_rate", X45_RATE)
+    row("x45_rate", {c: (0.0 if c == "no_credits" else rate) for c in CASES}, unit="0-1",
+        description="45X EAM credit: 10% of production cost; 0 in no_credits")
+    phase = src.use("policy x45_phase", X45_PHASE)
+    for y in YEARS:
+        v = _step(phase, y, 1.0)
+        row("x45_phase", {c: v for c in CASES}, year=y, unit="0-1",
+            description="45X component phase-down by year of sale (same schedule in every case)")
+    nonfeoc = src.use("policy x45_requires_non_feoc", X45_NON_FEOC)
+    row("x45_requires_non_feoc", {c: (c != "ira_2022") and nonfeoc for c in CASES},
+        description="OBBBA: FEOC-owned plants earn no 45X; not in the IRA 2022")
+    macr = src.use("policy x45_macr_min", X45_MACR)
+    for y in YEARS:
+        v = _step(macr, y, 0.0)
+        row("x45_macr_min", {c: (0.0 if c == "ira_2022" else v) for c in CASES}, year=y, unit="0-1",
+            description="45X MACR threshold (non-PFE share of direct material cost) by year of sale; none in IRA 2022")
+    # 48C
+    none48 = src.use("policy x48c_rate / x48c_budget", X48C_NONE)
+    row("x48c_rate", {c: none48 for c in CASES}, unit="0-1", description="no new 48C in any case (fully allocated)")
+    row("x48c_budget", {c: none48 for c in CASES}, unit="$", description="no new 48C in any case (fully allocated)")
+    src.add("policy x48c_awarded_paid", "FALSE in no_credits, TRUE elsewhere", "D", "§8.4",
+            "the 48C credits already allocated (A03 $103 M, A06 $115 M) count in every case but no_credits")
+    row("x48c_awarded_paid", {c: c != "no_credits" for c in CASES},
+        description="48C credits already allocated (A03, A06 phase 1) are counted")
+    # grants
+    pool0 = src.use("policy grant_pool no_credits", GRANTS_NONE)
+    row("grant_pool", {**every, "no_credits": pool0}, unit="$",
+        description="blank: every listed grant is paid; 0: none (no_credits)")
+    # tariffs
+    for origin, com, by_case, fig in TARIFFS:
+        label = f"policy tariff {origin} {com or 'all'}"
+        high = {c: v for c, v in by_case.items()}
+        clipped = cap is not None and any(max(v) > cap for v in high.values())
+        note = ""
+        if clipped:
+            note = (f"the schema holds tariffs as shares in [0, 1]: values above {cap:g} are written as {cap:g} "
+                    "until the schema accepts ad-valorem rates above 100%")
+        src.use(label, fig, note=note)
+        for y, idx in ((2025, 0), (None, 1)):
+            values = {c: (min(v[idx], cap) if cap is not None else v[idx]) for c, v in high.items()}
+            row("tariff", values, year=y, region=origin, commodity=com, unit="0-1",
+                description=(f"{origin} {com or 'all materials'}, " + ("2025" if y else "2026 and later")
+                             + (f" (china_tariffs_high wants {high['china_tariffs_high'][idx]:.0%})"
+                                if clipped and high["china_tariffs_high"][idx] > cap else "")))
+    # localization
+    strict = src.use("policy localization_target strict_localization_80", STRICT_TARGET)
+    src.use("policy ira_2022 30D share q", IRA_Q)
+    cm = src.use("policy ira_2022 30D critical-mineral threshold", IRA_CM)
+    for fam in ("CAM", "AAM"):
+        for y in YEARS:
+            row("localization_target", {"ira_2022": round(ira_target(y), 4),
+                                        "strict_localization_80": _step(strict, y, None)}, year=y,
+                commodity=fam, unit="0-1",
+                description=f"{fam} share from qualifying supply: ira_2022 = 0.6 x EV share x 30D CM threshold; "
+                            "strict_localization_80 per §8.4")
+    for y in YEARS:
+        src.add(f"policy localization_target ira_2022 {y}", f"{ira_target(y):.4f}", "D", "§8.4; §5.3",
+                f"0.6 x EV share {ev_share(y):.4f} x CM {_step(cm, y, cm[min(cm)]):.0%}; " + IRA_TARGET_NOTE)
+    row("localization_fta_counts", {"ira_2022": True, "strict_localization_80": True},
+        description="FTA supply (Canada, Korea, Japan, Morocco) counts as qualifying")
+    row("localization_excludes_feoc", {"ira_2022": True, "strict_localization_80": True},
+        description="FEOC supply never qualifies (ira_2022: also for graphite before 2027, simplification)")
+    for y in YEARS:
+        row("feoc_imports_allowed", {"strict_localization_80": y < 2028}, year=y,
+            description="strict_localization_80: no imports from FEOC suppliers from 2028")
+    # demand
+    for y in YEARS:
+        row("demand_scale", {c: (round(ira_demand_scale(y), 4) if c == "ira_2022" else 1.0) for c in CASES}, year=y,
+            unit="x", description="ira_2022: High (IRA-era) path / default path (1 in 2025, 2030 and 2035 given)")
+    for y, fig in HIGH_PATH.items():
+        src.use(f"policy demand_scale ira_2022 High path {y}", fig,
+                used=f"x {fig.value / DEMAND_PATH[y][2]:.4f} (/ default total {DEMAND_PATH[y][2]} GWh)")
+    src.add("policy demand_scale ira_2022", ", ".join(f"{y} {ira_demand_scale(y):.3f}" for y in YEARS), "E",
+            "§2.2; §8.4", "High path / default path, 1.0 in 2025, linear between 2025, 2030 and 2035; scales every "
+            "node, segment and year alike")
+    for c, text in CASE_TEXT.items():
+        src.add(f"policy case {c}", c, "D", "§8.4", text)
+    return rows
+
+
+def overrides() -> list[dict[str, Any]]:
+    """Case-specific changes to other sheets: the ira_2022 case pays all original DOE awards."""
+    return [
+        {"case": "ira_2022", "sheet": "projects", "filter": f"project={pid}", "column": "grant", "operation": "set",
+         "value": fig.value * 1e6, "note": f"IRA 2022: all original DOE awards are paid ({fig.note})"}
+        for pid, fig in IRA_GRANTS.items()
+    ]
+
+
+def overrides_supported() -> bool:
+    """Whether the schema declares the `overrides` sheet with the columns used here."""
+    spec = schema.SHEETS_BY_NAME.get("overrides")
+    if spec is None:
+        return False
+    names = {c.name for c in spec.columns}
+    return {"case", "sheet", "filter", "column", "operation", "value", "note"} <= names
+
+
+def tables() -> Tables:
+    """The default instance as records per sheet (the shape of tests/factories.py::tiny_tables)."""
+    src = _Sources()
+    settings = _settings(src)
+    commodities = _commodities(src)
+    regions = _regions(src)
+    intensity, mix, cell = _demand(src)
+    projects = _projects(src)
+    jvs = _joint_ventures(src, projects)
+    contracts, terms = _contracts(src)
+    transport = _transport(src)
+    policy = _policy(src)
+    out: Tables = {
+        "settings": settings,
+        "commodities": commodities,
+        "regions": regions,
+        "intensity": intensity,
+        "chemistry_mix": mix,
+        "cell_demand": cell,
+        "projects": projects,
+        "joint_ventures": jvs,
+        "contracts": contracts,
+        "contract_terms": terms,
+        "transport": transport,
+        "policy": policy,
+    }
+    if overrides_supported():
+        out["overrides"] = overrides()
+    out["sources"] = src.rows
+    return out
+
+
+def material_totals(tab: Tables | None = None) -> dict[int, dict[str, float]]:
+    """Demand in t per year and commodity (before any case's demand_scale), from the validated tables."""
+    from planner.instance.validate import validate
+    from planner.io.reader import workbook_from_tables
+
+    inst = validate(workbook_from_tables(tab if tab is not None else tables()))
+    out: dict[int, dict[str, float]] = {y: {} for y in YEARS}
+    for (c, _r, y), t in inst.base_demand.items():
+        out[y][c] = out[y].get(c, 0.0) + t
+    return out
+
+
+def default_path() -> Path:
+    import planner
+
+    return Path(planner.__file__).resolve().parent.parent / "instances" / FILE_NAME
+
+
+def main() -> None:
+    from planner.export.instance_xlsx import write_instance
+
+    tab = tables()
+    path = write_instance(tab, default_path())
+    fam = {c: f for c, f, *_ in COMMODITIES}
+    print(f"wrote {path}")
+    for y, coms in material_totals(tab).items():
+        cam = sum(t for c, t in coms.items() if fam[c] == "CAM") / 1000
+        aam = sum(t for c, t in coms.items() if fam[c] == "AAM") / 1000
+        print(f"{y}: CAM {cam:6.1f} kt, AAM {aam:6.1f} kt")
+
+
+if __name__ == "__main__":
+    main()
