@@ -112,6 +112,53 @@ def solve(
 
 
 @app.command()
+def compare(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
+    cases: Annotated[str, typer.Option("--cases", help="Cases to run: all, or names separated by commas.")] = "all",
+    base: Annotated[Optional[str], typer.Option("--base", help="Case the others are compared with. Default: the first.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Comparison workbook. Default: <instance>-comparison.xlsx in the current folder; each case's own workbook is written next to it.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Cases solved at once on this machine. Default: the number of cores.", min=1)] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of a Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) to run the cases on a cluster.")] = None,
+    regret: Annotated[bool, typer.Option("--regret", help="Re-optimise every case's plan under every other case: cost and regret matrices.")] = False,
+    preset: Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or a .toml file.")] = "default",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per case before HiGHS returns its best plan.", min=0.001)] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop.", min=0.0)] = None,
+    hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run policy cases side by side (in parallel) and write a comparison workbook."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.compare.session import default_jobs, run_comparison
+        from planner.export.comparison import write_comparison
+        from planner.export.results import write_results
+        from planner.compare.runner import mark_written
+        from planner.solve.presets import merge_options
+
+        options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
+        out = output or Path.cwd() / f"{instance.stem}-comparison.xlsx"
+        if out.exists() and out.resolve() == instance.resolve():
+            raise UsageError("the output would overwrite the input workbook; choose another --output")
+        n_jobs = jobs or default_jobs()
+        with term.case_progress(f"Solving cases of {instance.name}") as event:
+            cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
+                                 scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event)
+        runs = dict(cmp.runs)
+        for c, run in runs.items():
+            if run.status == "done" and run.solution is not None:
+                path = out.parent / _default_output(instance, c).name
+                write_results(run.solution, path, protect=(instance,))
+                runs[c] = mark_written(run, str(path))
+        from dataclasses import replace
+
+        cmp = replace(cmp, runs=runs)
+        write_comparison(cmp, out, protect=(instance,))
+        term.comparison_summary(cmp, output=str(out))
+        if not cmp.solved:
+            raise SolveError("no case could be solved")
+
+
+@app.command()
 def validate(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
     quiet: Quiet = False,

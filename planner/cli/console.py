@@ -218,3 +218,109 @@ class Terminal:
                 cells.append(text)
             t.add_row(str(g), *cells)
         self.out.print(t)
+
+    # ---------------------------------------------------------------- comparisons
+    @contextlib.contextmanager
+    def case_progress(self, title: str) -> Iterator[Any]:
+        """A live table of cases (queued / solving / done / failed, time, gap); yields the event callback."""
+        import time
+
+        from rich.live import Live
+
+        rows: dict[str, dict[str, Any]] = {}
+        started: dict[str, float] = {}
+
+        def table() -> Table:
+            t = Table(title=title, title_justify="left", header_style="bold")
+            for col in ("case", "state", "time", "gap", "total cost", "note"):
+                t.add_column(col, justify="right" if col in ("time", "gap", "total cost") else "left")
+            for key, r in rows.items():
+                state = r["state"]
+                style = {"done": "green", "failed": "red", "solving": "cyan"}.get(state, "dim")
+                secs = r.get("seconds")
+                if secs is None and key in started and state == "solving":
+                    secs = time.perf_counter() - started[key]
+                t.add_row(key, f"[{style}]{state}[/{style}]", "" if secs is None else f"{secs:.1f} s",
+                          share(r.get("gap")) if r.get("gap") is not None else "",
+                          money(r.get("objective")) if r.get("objective") is not None else "",
+                          (r.get("error") or "")[:80])
+            return t
+
+        def event(key: str, state: str, details: dict[str, Any]) -> None:
+            rows.setdefault(key, {}).update(details, state=state)
+            if state == "solving":
+                started.setdefault(key, time.perf_counter())
+            if not live_on and self.verbosity >= 0 and state in ("done", "failed"):
+                r = rows[key]
+                note = f" — {r['error']}" if r.get("error") else ""
+                self.out.print(f"  {key}: {state} in {r.get('seconds', 0):.1f} s{note}", soft_wrap=True)
+
+        live_on = self.verbosity == 0 and self.out.is_terminal
+        if live_on:
+            with Live(table(), console=self.out, refresh_per_second=4, get_renderable=table):
+                yield event
+        else:
+            yield event
+            if self.verbosity >= 0:
+                self.out.print(table())
+
+    def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
+        """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
+        if self.verbosity < 0:
+            self.out.print(f"{len(cmp.solved)} case(s) solved, {len(cmp.failed)} failed"
+                           + (f"; comparison written to {output}" if output else ""))
+            return
+        solved = cmp.solved
+        rows = [
+            ("total cost", "total_cost_usd", money), ("cost to industry", "cost_to_industry_usd", money),
+            ("public cost of credits", "public_cost_usd", money), ("penalties", "penalties_usd", money),
+            ("capex committed", "capex_committed_usd", money), ("plants built", "plants_built", _count),
+            ("unmet demand", "unmet_demand_t", tonnes),
+            (f"cost of localization vs {cmp.base}", "localization_cost_usd_per_kwh", _per_kwh),
+        ]
+        rows += [(k.replace("_", " ").replace("localized share", "localized"), k, share)
+                 for k in cmp.kpis.index if k.startswith(("localized_share_", "feoc_import_share_"))]
+        if solved:
+            self.out.print(f"[bold]Cases compared[/bold] (base: {cmp.base})")
+            t = Table(header_style="bold")
+            t.add_column("")
+            for c in solved:
+                t.add_column(c, justify="right")
+            for label, key, fmt in rows:
+                if key in cmp.kpis.index:
+                    t.add_row(label, *[fmt(cmp.kpis.loc[key, c]) for c in solved])
+            self.out.print(t)
+        for c in cmp.failed:
+            self.out.print(f"[red]case {c} failed:[/red] {cmp.runs[c].error}", soft_wrap=True)
+        if cmp.regret is not None and len(cmp.regret.cost):
+            reg = cmp.regret
+            self.out.print("[bold]Regret[/bold]: extra cost of each case's plan (builds, JVs, contracts fixed) "
+                           "when another case comes true, against the best plan found for that case")
+            t = Table(header_style="bold")
+            t.add_column("plan of ↓ / case →")
+            for b in reg.cost.columns:
+                t.add_column(str(b), justify="right")
+            t.add_column("worst case", justify="right")
+            for a in reg.cost.index:
+                best = a == reg.best_plan
+                cells = [money(reg.regret.loc[a, b]) if reg.regret.loc[a, b] == reg.regret.loc[a, b] else "n/a"
+                         for b in reg.cost.columns]
+                worst = reg.max_regret.loc[a]
+                label = f"[bold green]{a} ★[/bold green]" if best else str(a)
+                t.add_row(label, *cells, money(worst) if worst == worst else "n/a")
+            self.out.print(t)
+            if reg.best_plan:
+                self.out.print(f"Smallest worst-case regret: [bold green]{reg.best_plan}[/bold green] "
+                               f"({money(reg.max_regret.loc[reg.best_plan])})")
+        if output:
+            self.success(f"comparison written to [bold]{output}[/bold]")
+
+
+def _count(x: Any) -> str:
+    return "–" if x is None else f"{int(x):,}"
+
+
+def _per_kwh(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"${x:,.4f}/kWh"

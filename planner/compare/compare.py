@@ -1,0 +1,200 @@
+"""Compare solved cases. Works on `Solution`s only: no model, no solver, no Pyomo.
+
+Case tables are stacked with a `case` column (PyPSA's NetworkCollection idea); KPIs are laid side
+by side with deltas against a base case; builds become a project × case matrix; the regret matrix
+compares each case's plan under every other case.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from planner.instance.records import FixedPlan
+from planner.results.solution import Solution
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """What happened to one case of a comparison."""
+
+    case: str
+    status: str  # done | failed
+    solution: Solution | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    workbook: str | None = None  # the case's own results workbook, once written
+
+
+@dataclass(frozen=True)
+class Regret:
+    """cost[A][B]: plan of case A (builds, JVs, signings fixed) evaluated under case B."""
+
+    cost: pd.DataFrame  # index: plan (case A), columns: evaluated under (case B); $; NaN = not evaluable
+    regret: pd.DataFrame  # cost minus the best cost found under B, $
+    max_regret: pd.Series  # per plan, $
+    best_plan: str | None  # smallest worst-case regret
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (A, B) -> why not evaluable
+
+
+@dataclass(frozen=True)
+class Comparison:
+    instance: str
+    instance_path: str
+    instance_sha256: str
+    base: str
+    cases: tuple[str, ...]  # requested order
+    runs: dict[str, CaseRun]
+    kpis: pd.DataFrame  # index kpi; columns unit, note, then one per solved case
+    deltas: pd.DataFrame  # same shape: case minus base (None where the base failed)
+    builds: pd.DataFrame  # project, name, commodity, site, then per case "start×units" text
+    build_units: pd.DataFrame  # project × case: units built (0 if not)
+    build_start: pd.DataFrame  # project × case: first start year (NaN if not built)
+    supply_mix: pd.DataFrame  # tidy: case, family, year, source, tonnes
+    localization: pd.DataFrame  # tidy: case, group, year, share, target_share, domestic_fta_share
+    regret: Regret | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # preset, HiGHS options, jobs, scheduler
+
+    @property
+    def solved(self) -> list[str]:
+        return [c for c in self.cases if self.runs[c].status == "done"]
+
+    @property
+    def failed(self) -> list[str]:
+        return [c for c in self.cases if self.runs[c].status != "done"]
+
+
+#: KPIs compared, in order, with the sign that is "better" (for colouring only)
+KEY_KPIS = (
+    "total_cost_usd", "cost_to_industry_usd", "public_cost_usd", "penalties_usd", "capex_committed_usd",
+    "capex_planner_usd", "plants_built", "units_built", "contracts_signed", "unmet_demand_t",
+    "localization_cost_usd_per_kwh",
+)
+
+
+def plan_of(sol: Solution) -> FixedPlan:
+    """The build and signing decisions of a solved case."""
+    b = sol.builds[sol.builds["decision"] == "build"]
+    units = {(str(r.project), int(r.start_year)): int(r.units) for r in b.itertuples()}
+    signed = frozenset(sol.imports.loc[sol.imports["signed"], "contract"].astype(str)) if not sol.imports.empty \
+        else frozenset()
+    return FixedPlan(source_case=sol.case, units=units, signed=signed)
+
+
+def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instance: str = "",
+            instance_path: str = "", instance_sha256: str = "", regret: Regret | None = None,
+            options: dict[str, Any] | None = None) -> Comparison:
+    sols = {c: runs[c].solution for c in cases if runs[c].status == "done" and runs[c].solution is not None}
+    solved = [c for c in cases if c in sols]
+
+    # KPIs side by side (union of KPI names, first-seen order)
+    order: list[str] = []
+    meta: dict[str, tuple[str, str]] = {}
+    values: dict[str, dict[str, Any]] = {c: {} for c in solved}
+    for c in solved:
+        for r in sols[c].kpis.itertuples():
+            if r.kpi not in meta:
+                order.append(r.kpi)
+                meta[r.kpi] = (r.unit, r.note)
+            values[c][r.kpi] = r.value
+    base_ok = base in sols
+    cost_key = "cost_to_industry_usd"
+    for c in solved:
+        gwh = values[c].get("cell_output_gwh")
+        if base_ok and gwh and values[c].get(cost_key) is not None and values[base].get(cost_key) is not None:
+            values[c]["localization_cost_usd_per_kwh"] = (values[c][cost_key] - values[base][cost_key]) / (gwh * 1e6)
+        else:
+            values[c]["localization_cost_usd_per_kwh"] = None
+    order.append("localization_cost_usd_per_kwh")
+    meta["localization_cost_usd_per_kwh"] = (
+        "$/kWh", f"cost to industry minus that of the base case '{base}', per kWh of cells over the horizon")
+    first = [k for k in KEY_KPIS if k in order]
+    order = first + [k for k in order if k not in first]
+    kpis = pd.DataFrame({"unit": [meta[k][0] for k in order], "note": [meta[k][1] for k in order]}, index=order)
+    kpis.index.name = "kpi"
+    for c in solved:
+        kpis[c] = [values[c].get(k) for k in order]
+    deltas = kpis[["unit", "note"]].copy()
+    for c in solved:
+        deltas[c] = [_minus(values[c].get(k), values[base].get(k)) if base_ok else None for k in order]
+
+    # build matrix
+    rows: dict[str, dict[str, Any]] = {}
+    units = {}
+    starts = {}
+    for c in solved:
+        b = sols[c].builds
+        u: dict[str, int] = {}
+        st: dict[str, int] = {}
+        for r in b.itertuples():
+            rows.setdefault(r.project, {"project": r.project, "name": r.name, "decision_kind":
+                                        "fixed" if r.decision in ("existing", "committed") else "candidate",
+                                        "commodity": r.commodity, "site": r.site, "partner": r.partner})
+            if r.units > 0:
+                u[r.project] = u.get(r.project, 0) + int(r.units)
+                st[r.project] = min(st.get(r.project, 9999), int(r.start_year))
+        units[c], starts[c] = u, st
+    projects = sorted(rows, key=lambda p: (rows[p]["decision_kind"] != "candidate", p))
+    build_units = pd.DataFrame({c: [units[c].get(p, 0) for p in projects] for c in solved}, index=projects)
+    build_start = pd.DataFrame({c: [starts[c].get(p, math.nan) for p in projects] for c in solved}, index=projects)
+    build_units.index.name = build_start.index.name = "project"
+    builds = pd.DataFrame([rows[p] for p in projects])
+    for c in solved:
+        builds[c] = [f"{starts[c][p]} ×{units[c][p]}" if units[c].get(p) else "–" for p in projects]
+
+    # supply mix and localization, stacked with a case column
+    mix_rows = []
+    for c in solved:
+        s = sols[c].supply
+        src = [k for k in s.columns if k.endswith("_t") and k not in ("demand_t", "input_use_t", "feoc_imports_t")]
+        g = s.groupby(["family", "year"], as_index=False)[src].sum()
+        for r in g.to_dict("records"):
+            for k in src:
+                if r[k]:
+                    mix_rows.append({"case": c, "family": r["family"], "year": r["year"],
+                                     "source": k[:-2], "tonnes": r[k]})
+    supply_mix = pd.DataFrame(mix_rows, columns=["case", "family", "year", "source", "tonnes"])
+    loc = [sols[c].localization.assign(case=c) for c in solved if not sols[c].localization.empty]
+    localization = (pd.concat(loc, ignore_index=True)[["case", "group", "year", "share", "target_share",
+                                                      "domestic_fta_share", "shortfall_t"]]
+                    if loc else pd.DataFrame(columns=["case", "group", "year", "share", "target_share",
+                                                      "domestic_fta_share", "shortfall_t"]))
+    return Comparison(
+        instance=instance, instance_path=instance_path, instance_sha256=instance_sha256, base=base,
+        cases=tuple(cases), runs=dict(runs), kpis=kpis, deltas=deltas, builds=builds, build_units=build_units,
+        build_start=build_start, supply_mix=supply_mix, localization=localization, regret=regret,
+        options=dict(options or {}),
+    )
+
+
+def regret_matrix(own: Mapping[str, float], cross: Mapping[tuple[str, str], float | None],
+                  cases: list[str], notes: Mapping[tuple[str, str], str] | None = None) -> Regret:
+    """Regret of each plan A under each case B: cost(A under B) minus the best cost found under B.
+
+    `own[B]` is case B's own optimum; `cross[(A, B)]` the cost of A's plan under B (None when the
+    plan cannot be carried out). Measuring against the best plan found under B keeps regret ≥ 0
+    even when a case is solved only to within a gap.
+    """
+    plans = [c for c in cases if c in own]
+    cost = pd.DataFrame(index=pd.Index(plans, name="plan of"), columns=pd.Index(plans, name="evaluated under"),
+                        dtype=float)
+    for a in plans:
+        for b in plans:
+            v = own[b] if a == b else cross.get((a, b))
+            cost.loc[a, b] = math.nan if v is None else float(v)
+    best = cost.min(axis=0, skipna=True)
+    regret = cost - best
+    max_regret = regret.max(axis=1, skipna=False)
+    finite = max_regret.dropna()
+    best_plan = str(finite.idxmin()) if len(finite) else None
+    return Regret(cost=cost, regret=regret, max_regret=max_regret, best_plan=best_plan, notes=dict(notes or {}))
+
+
+def _minus(a: Any, b: Any) -> Any:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return a - b
+    return None

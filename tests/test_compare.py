@@ -1,0 +1,102 @@
+"""Policy cases side by side: parallel and Dask runs, failures, comparison tables, regret."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factories import tiny_tables
+from planner.compare.session import run_comparison
+from planner.export.instance_xlsx import write_instance
+from planner.solve.presets import merge_options
+
+OPTS = merge_options("exact")
+
+
+@pytest.fixture(scope="module")
+def multi_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tiny.xlsx plus two cases: `dear_capex` (extends localize, candidate capex doubled) and
+    `unreachable` (a 100% AAM target in 2027, out of reach: infeasible with hard targets)."""
+    t = tiny_tables()
+    for row in t["policy"]:
+        row["dear_capex"] = None
+        row["unreachable"] = row.get("localize")
+    t["policy"].append({"parameter": "extends", "dear_capex": "localize"})
+    t["policy"].append({"parameter": "localization_target", "year": 2027, "commodity": "AAM", "unreachable": 1.0})
+    t["overrides"] = [{"case": "dear_capex", "sheet": "projects", "filter": "status=candidate",
+                       "column": "capex_per_unit", "operation": "scale", "value": 2, "note": "capex overrun"}]
+    return write_instance(t, tmp_path_factory.mktemp("cmp") / "multi.xlsx")
+
+
+def signature(cmp) -> dict:  # noqa: ANN001
+    return {c: (round(cmp.runs[c].solution.status["objective_usd"], 4),
+                tuple(map(tuple, cmp.runs[c].solution.builds[["project", "units", "start_year"]]
+                          .fillna(0).astype(str).values)))
+            for c in cmp.solved}
+
+
+@pytest.fixture(scope="module")
+def serial(multi_case: Path):  # noqa: ANN201
+    return run_comparison(multi_case, cases="base,localize,dear_capex", options=OPTS, jobs=1, regret=True)
+
+
+def test_comparison_tables(serial) -> None:  # noqa: ANN001
+    cmp = serial
+    assert cmp.solved == ["base", "localize", "dear_capex"] and not cmp.failed
+    k = cmp.kpis
+    assert k.loc["total_cost_usd", "base"] == pytest.approx(98_560_000)
+    assert k.loc["total_cost_usd", "localize"] == pytest.approx(100_610_000)
+    assert cmp.deltas.loc["total_cost_usd", "localize"] == pytest.approx(2_050_000)
+    # cost of localization per kWh: $2.05M over 4.5 GWh of cells
+    assert k.loc["localization_cost_usd_per_kwh", "localize"] == pytest.approx(2_050_000 / 4.5e6)
+    # dear capex: the parent's target still applies (extends localize); P2's modules cost twice as much
+    assert cmp.runs["dear_capex"].solution.localization.query("group == 'AAM' and year == 2028")["share"].iloc[0] \
+        == pytest.approx(0.5)
+    assert cmp.build_units.loc["P3", "base"] == 0 and cmp.build_units.loc["P3", "localize"] == 1
+    assert cmp.build_start.loc["P3", "localize"] == 2027
+    assert set(cmp.supply_mix["case"]) == {"base", "localize", "dear_capex"}
+
+
+def test_regret_diagonal_zero_off_diagonal_nonnegative(serial) -> None:  # noqa: ANN001
+    reg = serial.regret
+    assert reg is not None
+    for c in reg.cost.index:
+        assert reg.regret.loc[c, c] == pytest.approx(0, abs=1e-6)
+    assert (reg.regret.fillna(0).values >= -1e-6).all()
+    # base's plan (no anode plant) under localize misses the 2028 target: 500 t x $50,000 penalty
+    # instead of localize's $2.05M; its regret there is $25M + $98.56M - $100.61M = $22.95M
+    assert reg.regret.loc["base", "localize"] == pytest.approx(22_950_000)
+    assert reg.best_plan in ("localize", "dear_capex")
+
+
+def test_parallel_equals_serial(multi_case: Path, serial) -> None:  # noqa: ANN001
+    par = run_comparison(multi_case, cases="base,localize,dear_capex", options=OPTS, jobs=2)
+    assert signature(par) == signature(serial)
+
+
+def test_dask_local_cluster_equals_serial(multi_case: Path, serial) -> None:  # noqa: ANN001
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        dsk = run_comparison(multi_case, cases="base,localize,dear_capex", options=OPTS,
+                             scheduler=cl.scheduler_address)
+    assert signature(dsk) == signature(serial)
+
+
+def test_failing_case_reported_others_finish(multi_case: Path) -> None:
+    events: list[tuple[str, str]] = []
+    cmp = run_comparison(multi_case, cases="all", options=OPTS, jobs=2, hard_targets=True,
+                         on_event=lambda k, s, d: events.append((k, s)))
+    assert cmp.failed == ["unreachable"]
+    assert "AAM 2027" in cmp.runs["unreachable"].error
+    assert set(cmp.solved) == {"base", "localize", "dear_capex"}
+    assert ("unreachable", "failed") in events and ("base", "done") in events
+
+
+def test_comparison_code_never_imports_pyomo() -> None:
+    code = ("import sys; import planner.compare.compare, planner.compare.session, planner.compare.runner; "
+            "print('pyomo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
