@@ -6,7 +6,7 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 
-DEFAULT_INSTANCE = "tiny.xlsx"
+DEFAULT_INSTANCE = "us-active-materials.xlsx"
 
 
 def _candidates(kind: str) -> list[Path]:

@@ -287,8 +287,9 @@ RECIPES = Sheet(
 JOINT_VENTURES = Sheet(
     "joint_ventures",
     "Joint-venture variants of candidate projects. The partner pays its equity share of capex and "
-    "fixed O&M and takes that share of output under offtake to its region; the variant usually "
-    "qualifies faster. A project and its JV variants exclude each other.",
+    "fixed O&M (it is not the planner's spending, so it does not count against capex budgets; it "
+    "still counts in the cost to industry) and takes that share of output under offtake to its "
+    "region; the variant usually qualifies faster. A project and its JV variants exclude each other.",
     (
         _c("jv", "id", "Identifier of the variant (must not clash with a project id).", required=True),
         _c("project", "ref", "Candidate project the variant belongs to.", ref="projects", required=True),
@@ -381,7 +382,7 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("x48c_awarded_paid", "bool", "48C credits already allocated to projects (projects column credit_48c_awarded) are counted. FALSE models a world without them.", default=True, example=True),
     Parameter("x48c_stacking", "bool", "A project with a 48C award may also earn 45X.", default=False, example=False),
     Parameter("grant_pool", "float", "Total grants that can be paid to projects. Blank: every listed grant is paid.", unit="$", minimum=0.0, example=1_000_000_000),
-    Parameter("tariff", "share", "Ad-valorem tariff on imports under contract, by origin and commodity (or family).", unit="0-1", default=0.0, qualifiers=("year", "region", "commodity"), example=0.25),
+    Parameter("tariff", "float", "Ad-valorem tariff on imports under contract, by origin and commodity (or family), as a share of the price (0.25 = 25%; duties above 100% are allowed, e.g. 1.85).", unit="share of price", default=0.0, minimum=0.0, maximum=10.0, qualifiers=("year", "region", "commodity"), example=0.25),
     Parameter("localization_target", "share", "Minimum share of a family's demand met by qualifying supply.", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.5),
     Parameter("localization_fta_counts", "bool", "Supply from FTA partners (plants sited there and imports from there) counts as qualifying.", default=True, example=True),
     Parameter("localization_excludes_feoc", "bool", "FEOC-owned plants and FEOC suppliers never count as qualifying.", default=True, example=True),

@@ -132,37 +132,43 @@ def test_exclusive_group() -> None:
 
 
 def test_joint_venture_share_and_offtake() -> None:
-    # MI needs 40 t/yr too (links OH<->MI at $50/t, Asia->MI free). Standalone P: $100k + $100k +
-    # 40 t imported ($400k) = $600k/yr. JV J (40% partner): planner annuity $60k, output 100 t of which
-    # 40 t go to MI under offtake ($50 x 40 = $2k), 60 t stay in OH, 40 t imported for OH:
-    # $60k + $100k + $2k + $400k = $562k/yr -> $1.686M. The JV is chosen, and only one of P, J.
+    # MI needs 40 t/yr too (links OH<->MI at $50/t, Asia->MI free). A capex budget of $200k rules out
+    # the standalone P ($300k) but admits its JV J, whose partner (40% equity) pays $120k of it.
+    # Cost to industry counts the whole plant: $100k annuity + 100 t x $1,000 + 40 t offtake shipped to
+    # MI ($2k) + 40 t imported for OH ($400k) = $602k/yr -> $1.806M (imports only: $4.2M).
     t = base()
     t["regions"].append({"region": "MI", "domestic": True})
     t["material_demand"] += [{"region": "MI", "year": y, "commodity": "CAM1", "tonnes": 40} for y in (2026, 2027, 2028)]
     t["transport"] += [{"from_region": "OH", "to_region": "MI", "cost_per_t": 50, "both_ways": True},
                        {"from_region": "Asia", "to_region": "MI", "cost_per_t": 0, "both_ways": False}]
     t["projects"] = [plant()]
-    assert cost(solve_tables(t)) == pytest.approx(1_800_000)
+    t["policy"] = policy(case={"capex_budget_total": 200_000})
+    assert cost(solve_tables(t)) == pytest.approx(4_200_000)
     t["joint_ventures"] = [{"jv": "J", "project": "P", "partner": "OEM", "partner_region": "MI",
                             "equity_share": 0.4}]
     sol = solve_tables(t)
-    assert cost(sol) == pytest.approx(1_686_000)
+    assert cost(sol) == pytest.approx(1_806_000)
     assert set(built(sol)) == {"J"}
     b = sol.builds.set_index("project")
     assert b.loc["J", "capex_planner_usd"] == pytest.approx(0.6 * 300_000)
+    assert b.loc["J", "capex_usd"] == pytest.approx(300_000)
     assert component(sol, "transport") == pytest.approx(3 * 40 * 50)
+    # without the budget the standalone plant is cheaper: no offtake shipping ($600k/yr -> $1.8M)
+    t["policy"] = policy(case={"capex_budget_total": 1_000_000})
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(1_800_000)
+    assert set(built(sol)) == {"P"}
 
 
 def test_joint_venture_qualifies_faster() -> None:
     # P needs 2 qualification years (output only in 2028: $2.4M, see test_qualification); its JV with an
-    # incumbent (20% equity, partner in OH itself) qualifies in 0: planner annuity $80k/yr, full output
-    # every year: 3 x ($80k + $100k) = $540k.
+    # incumbent (20% equity, partner in OH itself) qualifies in 0: 3 x ($100k + $100k) = $600k.
     t = base()
     t["projects"] = [plant(qualification_years=2)]
     t["joint_ventures"] = [{"jv": "J", "project": "P", "partner": "Incumbent", "partner_region": "OH",
                             "equity_share": 0.2, "qualification_years": 0}]
     sol = solve_tables(t)
-    assert cost(sol) == pytest.approx(540_000)
+    assert cost(sol) == pytest.approx(600_000)
     assert set(built(sol)) == {"J"}
 
 

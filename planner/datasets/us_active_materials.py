@@ -306,6 +306,12 @@ class Plant:
     provincial: Fig | None = None  # C$M capex reduction
     fom_basis: Fig | None = None  # $M, when it differs from capex
     ramp: Fig | None = None
+    units_max: Fig | None = None  # identical modules the model may build (generic greenfield archetypes)
+
+
+MODULE_NOTE = ("generic greenfield archetype of §8.2: the data names one plant of this size; it may be built as "
+               "several identical modules so that the model can size a build-out beyond the named projects "
+               "(modelling choice)")
 
 
 def _v(x: float) -> Fig:
@@ -403,7 +409,8 @@ PLANTS: tuple[Plant, ...] = (
     Plant("C08", "Midwest greenfield mid-Ni / LMR CAM", "OH", "NMC622", "O",
           E(30, "kt/yr", "§8.2"), E(750, "$M", "§8.2"), _v(18.0), E(2029, "year", "§8.2"), _b(3), _q(2),
           "Ni-CAM", "OEM JV option", "O [E]",
-          "generic plant; Ford and GM to commercialize LMR by 2030 (S&P Global, §1.3); 'Midwest greenfield' sited in OH"),
+          "generic plant; Ford and GM to commercialize LMR by 2030 (S&P Global, §1.3); 'Midwest greenfield' sited in OH",
+          units_max=E(6, "modules", "§8.2 (generic plant)", MODULE_NOTE)),
     Plant("C09", "Mitra Chem Muskegon MI (LFP)", "MI", "LFP", "O",
           E(20, "kt/yr", "§8.2; " + MIT), E(350, "$M", "§8.2"), _v(6.0), E(2028, "year", "§8.2"),
           _b(2.5), _q(2), "LFP", "—", "O [E cap/capex; grant $125 M S]",
@@ -420,10 +427,12 @@ PLANTS: tuple[Plant, ...] = (
           "co-located with the Ford BlueOval Battery Park LFP cell plant (CATL licence)"),
     Plant("C12", "Gulf Coast TX/LA LFP greenfield", "TX", "LFP", "O",
           E(50, "kt/yr", "§8.2"), E(850, "$M", "§8.2", "$17k/t"), _v(5.8), E(2029, "year", "§8.2"), _b(2.5),
-          _q(2), "LFP", "—", "O [E $17k/t]", "generic plant; 'Gulf Coast TX/LA' sited in TX"),
+          _q(2), "LFP", "—", "O [E $17k/t]", "generic plant; 'Gulf Coast TX/LA' sited in TX",
+          units_max=E(12, "modules", "§8.2 (generic plant)", MODULE_NOTE)),
     Plant("C13", "IN/MI LMFP greenfield", "IN", "LMFP", "O",
           E(25, "kt/yr", "§8.2"), E(500, "$M", "§8.2"), _v(7.0), E(2030, "year", "§8.2"), _b(3), _q(2),
-          "LFP", "OEM JV option", "O [E]", "generic plant; 'IN/MI greenfield' sited in IN"),
+          "LFP", "OEM JV option", "O [E]", "generic plant; 'IN/MI greenfield' sited in IN",
+          units_max=E(8, "modules", "§8.2 (generic plant)", MODULE_NOTE)),
     Plant("A01", "Syrah Vidalia LA (natural graphite)", "LA", "NG", "E",
           S(11.25, "kt/yr", SYR), S(0, "$M", SYR, "sunk"), _v(7.0), S(2025, "year", SYR, "first AAM Jan 2024"), None,
           _q(2, note="2 yr -> qualified 2027: Tesla qualification deadline moved to Mar 16 2026 under a default "
@@ -487,7 +496,16 @@ PLANTS: tuple[Plant, ...] = (
           grant=S(100, "$M", SILA, "DOE grant")),
     Plant("A12", "Southeast synthetic graphite greenfield", "GA", "SG", "O",
           E(50, "kt/yr", "§8.2"), E(1000, "$M", "§8.2", "$20k/t"), _v(7.8), E(2030, "year", "§8.2"), _b(3), _q(2),
-          "SG", "OEM JV option", "O [E $20k/t]", "generic plant; 'Southeast greenfield' sited in GA"),
+          "SG", "OEM JV option", "O [E $20k/t]", "generic plant; 'Southeast greenfield' sited in GA",
+          units_max=E(10, "modules", "§8.2 (generic plant)", MODULE_NOTE)),
+    Plant("A13", "Si-C modular expansion, Moses Lake WA", "WA", "SIC", "O",
+          E(2, "kt/yr", "§3.2; " + G14, "one 2 kt module, as Group14 BAM-2's modules"),
+          D(111.6, "$M", "§3.3; " + G14, "2 kt x Group14's $55.8k/t"), _v(40.0),
+          E(2027, "year", "§6", "Si-C build 2 yr from 2025"), _b(2, note="Si-C build time 2 yr (§6)"),
+          _q(2, note="Si-C qualification 2 yr (§6)"), "SIC", "—", "O [E]",
+          "generic Si-C expansion (Group14 / Sila scale-up: Sila 'up to 250 GWh', §3.2); §8.2 lists no Si-C "
+          "candidate and §8.3 no Si-C import, so without it Si-C demand beyond 6 kt/yr could not be met",
+          units_max=E(50, "modules", "§3.2", MODULE_NOTE)),
 )
 
 # grants not paid in the base data, restored by the ira_2022 overrides ("all original DOE awards")
@@ -557,6 +575,13 @@ IMPORTS: tuple[Import, ...] = (
            "Indonesian (largely Chinese-owned) Ni-CAM"),
     Import("I12", "India", "SG", E(4.9, "$/kg", "§8.3", "Epsilon India parent"), E(20, "kt/yr", "§8.3"),
            S(False, "", "§8.3", "PFE/FEOC: no"), "Epsilon's Indian parent"),
+    Import("I14", "China", "NMC622", D(15.2, "$/kg", f"§4.1; {SMM}", "SMM NCM 6-series mono $14,878/t [S] + $0.3/kg "
+                                                                    "freight as I01 [E]"),
+           None, S(True, "", "§4.5", "China: FEOC"), "added: §8.3 has no NMC622 import; price from §4.1"),
+    Import("I15", "China", "LMFP", D(5.5, "$/kg", f"§4.1; {SMM}", "SMM LMFP $5,198/t [S] + $0.3/kg freight [E]"),
+           None, S(True, "", "§4.5", "China: FEOC"), "added: §8.3 has no LMFP import; price from §4.1"),
+    Import("I16", "China", "NCA", D(18.2, "$/kg", f"§4.1; {SMM}", "SMM NCA $17,934/t [S] + $0.3/kg freight [E]"),
+           None, S(True, "", "§4.5", "China: FEOC"), "added: §8.3 imports NCA only from Japan (30 kt); price from §4.1"),
 )
 I08_RAMP = {2027: E(25, "kt/yr", f"§8.3; {BTR}",
                     "'25 (2027+) -> 50': 25 kt in 2027, 50 kt from 2028 (first 25 kt phase from Sep 2026)")}
@@ -611,30 +636,30 @@ STRICT_TARGET = E({2027: 0.50, 2028: 0.65, 2029: 0.72, 2030: 0.80}, "share of CA
                   "P4: >= 50% (2027), 65% (2028), 72% (2029), 80% (2030+) of CAM & AAM from U.S./FTA non-PFE "
                   "sources; PFE (FEOC) imports = 0 from 2028")
 
-S301 = "https://frnow.com/Browse/Document/usa/na/fr/2024/9/18/2024-21217 ; §4.4"
+S301 = "https://frnow.com/Browse/Document/usa/na/fr/2024/9/18/2024-21217"
 IEEPA = ("https://www.mondaq.com/unitedstates/international-trade-investment/1702374/58-november-4-2025-%7C-reducing-"
-         "the-20-ieepa-fentanyl-tariffs-on-china-to-10-reciprocal-tariffs-on-china-remain-at-10-until-november-2026 ; §4.4")
+         "the-20-ieepa-fentanyl-tariffs-on-china-to-10-reciprocal-tariffs-on-china-remain-at-10-until-november-2026")
 ADCVD = ("https://efficienttimes.com/2026/02/18/us-slaps-higher-tariffs-on-chinese-graphite-imports-after-final-"
-         "commerce-determination ; §4.4")
+         "commerce-determination")
 # (origin, commodity or family or None) -> {case: (2025 value, 2026+ value)}, with the figure behind it
 TARIFFS: tuple[tuple[str, str | None, dict[str, tuple[float, float]], Fig], ...] = (
     ("China", "CAM",
      {"current_law": (0.55, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.55, 0.35),
       "china_tariffs_high": (0.55, 1.00), "strict_localization_80": (0.55, 0.35)},
-     E("55% -> 35%; IRA 25%; P3 100%", "", f"§8.3; §8.4; {S301} ; {IEEPA}",
+     E("55% -> 35%; IRA 25%; P3 100%", "", f"§8.3; §8.4; §4.4; {S301} ; {IEEPA}",
        "2025: Sec. 301 25% (CAM line rate unverified, default 25% [E]) + IEEPA 30% [S]; 2026+: 25% + 10% assumed "
        "successor of the voided IEEPA tariffs [E]; ira_2022: Sec. 301 only; china_tariffs_high: 100% from 2026 [E]")),
     ("China", "AAM",
      {"current_law": (0.55, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.55, 0.35),
       "china_tariffs_high": (0.55, 1.85), "strict_localization_80": (0.55, 0.35)},
-     E("55% -> 35%; IRA 25%; P3 185%", "", f"§8.3; §8.4; {S301} ; {ADCVD}",
+     E("55% -> 35%; IRA 25%; P3 185%", "", f"§8.3; §8.4; §4.4; {S301} ; {ADCVD}",
        "synthetic graphite (and the AAM family): 2025 Sec. 301 25% + IEEPA 30% [S]; 2026+: 25% + 10% [E]; "
        "china_tariffs_high: 25% + AD 93.5% + CVD 66.68% = 185% (Commerce final, Feb 2026 [S]; no orders after the "
        "ITC negative vote)")),
     ("China", "NG",
      {"current_law": (0.30, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.30, 0.35),
       "china_tariffs_high": (0.30, 1.85), "strict_localization_80": (0.30, 0.35)},
-     E("30% -> 35%; IRA 25%; P3 185%", "", f"§8.3; {S301} ; {IEEPA}",
+     E("30% -> 35%; IRA 25%; P3 185%", "", f"§8.3; §4.4; {S301} ; {IEEPA}",
        "natural graphite: 2025 IEEPA only 30% [S]; 2026+: Sec. 301 25% from Jan 1 2026 [S] + 10% [E]; this row beats "
        "the AAM family row")),
     ("Korea", None,
@@ -705,14 +730,6 @@ def node_shares(year: int) -> dict[str, float]:
     raw = {n: _interp({y: NODE_SHARES[y][n] for y in NODE_SHARES}, year) for n, *_ in NODES}
     total = sum(raw.values())
     return {n: v / total for n, v in raw.items()}
-
-
-def _tariff_cap() -> float | None:
-    """Largest tariff the schema accepts (tariffs are declared as shares in [0, 1])."""
-    p = schema.POLICY_BY_NAME["tariff"]
-    if p.kind == "share":
-        return 1.0
-    return p.maximum
 
 
 def ira_demand_scale(year: int) -> float:
@@ -907,7 +924,8 @@ def _projects(src: _Sources) -> list[dict[str, Any]]:
         us = p.site not in {r for r, *_ in CA_SITES}
         out.append({
             "project": p.id, "name": p.name, "site": p.site, "commodity": p.commodity, "status": status,
-            "units_max": 1, "capacity_per_unit": cap * 1000, "capex_per_unit": round(capex, 0),
+            "units_max": 1 if p.units_max is None else int(src.use(f"{item} units_max", p.units_max)),
+            "capacity_per_unit": cap * 1000, "capex_per_unit": round(capex, 0),
             "fixed_om_per_unit": round(fom * fom_basis, 0), "variable_cost": round(var * 1000, 0),
             "earliest_start": start, "latest_start": None, "construction_years": build,
             "qualification_years": qual, "ramp_up": ramp, "lifetime": lifetime,
@@ -1001,7 +1019,6 @@ def _transport(src: _Sources) -> list[dict[str, Any]]:
 
 def _policy(src: _Sources) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    cap = _tariff_cap()
 
     def row(param: str, values: dict[str, Any], *, year: int | None = None, region: str | None = None,
             commodity: str | None = None, unit: str = "", description: str = "") -> None:
@@ -1044,19 +1061,11 @@ def _policy(src: _Sources) -> list[dict[str, Any]]:
     # tariffs
     for origin, com, by_case, fig in TARIFFS:
         label = f"policy tariff {origin} {com or 'all'}"
-        high = {c: v for c, v in by_case.items()}
-        clipped = cap is not None and any(max(v) > cap for v in high.values())
-        note = ""
-        if clipped:
-            note = (f"the schema holds tariffs as shares in [0, 1]: values above {cap:g} are written as {cap:g} "
-                    "until the schema accepts ad-valorem rates above 100%")
-        src.use(label, fig, note=note)
+        src.use(label, fig)
         for y, idx in ((2025, 0), (None, 1)):
-            values = {c: (min(v[idx], cap) if cap is not None else v[idx]) for c, v in high.items()}
-            row("tariff", values, year=y, region=origin, commodity=com, unit="0-1",
-                description=(f"{origin} {com or 'all materials'}, " + ("2025" if y else "2026 and later")
-                             + (f" (china_tariffs_high wants {high['china_tariffs_high'][idx]:.0%})"
-                                if clipped and high["china_tariffs_high"][idx] > cap else "")))
+            row("tariff", {c: v[idx] for c, v in by_case.items()}, year=y, region=origin, commodity=com,
+                unit="share of price",
+                description=f"{origin} {com or 'all materials'}, " + ("2025" if y else "2026 and later"))
     # localization
     strict = src.use("policy localization_target strict_localization_80", STRICT_TARGET)
     src.use("policy ira_2022 30D share q", IRA_Q)
@@ -1102,15 +1111,6 @@ def overrides() -> list[dict[str, Any]]:
     ]
 
 
-def overrides_supported() -> bool:
-    """Whether the schema declares the `overrides` sheet with the columns used here."""
-    spec = schema.SHEETS_BY_NAME.get("overrides")
-    if spec is None:
-        return False
-    names = {c.name for c in spec.columns}
-    return {"case", "sheet", "filter", "column", "operation", "value", "note"} <= names
-
-
 def tables() -> Tables:
     """The default instance as records per sheet (the shape of tests/factories.py::tiny_tables)."""
     src = _Sources()
@@ -1137,8 +1137,7 @@ def tables() -> Tables:
         "transport": transport,
         "policy": policy,
     }
-    if overrides_supported():
-        out["overrides"] = overrides()
+    out["overrides"] = overrides()
     out["sources"] = src.rows
     return out
 

@@ -194,7 +194,12 @@ def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
     for name in (*TABLES, "sources"):
         if name not in wb.sheetnames:
             raise OutputError(f"{path} is not a results workbook of the planner: it has no sheet '{name}'")
-        out[name] = _read_table(wb[name])
+        df = _read_table(wb[name])
+        for col in [c for c in df.columns if c.endswith("_year") or c == "year"]:
+            vals = pd.to_numeric(df[col], errors="coerce")
+            if ((vals.dropna() % 1) == 0).all():
+                df[col] = vals.astype("Int64")  # whole years, blank where a plant is not built
+        out[name] = df
     return out
 
 

@@ -76,8 +76,8 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
     retirement year $s + T^{build}_p + L_p$ on, $a_{p,s,y} = \rho_{p,k}$ (the ramp-up share) in the
     $k$-th qualified year, and 1 afterwards. This one family carries lead time, qualification,
     ramp-up and retirement. Output $x_{p,y}$ (`v_prod`, kt internally) enters the balance of the
-    site region, except the partner's equity share $e_p$ of a joint venture, which is delivered to
-    the partner's region under offtake (at the transport cost of that link); recipe inputs are
+    site region, except the partner's equity share $e_p$ of a joint venture's output, which is
+    delivered to the partner's region under offtake (at the transport cost of that link); recipe inputs are
     drawn from the site's balance. For fixed plants the limit is a bound on $x_{p,y}$.
     Row `c_production_limit[p, y]` (candidates only).
 
@@ -126,7 +126,7 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
 def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
     r"""Capital and fixed costs: annualised capex and fixed O&M of online units; capex spending.
 
-    $$C^{cap}_y = \sum_{(p,s):\, y \in \text{online}(p,s)} (1-e_p)\,\big(\text{CRF}_p\, I_p + F_p\big)\, U_{p,s},
+    $$C^{cap}_y = \sum_{(p,s):\, y \in \text{online}(p,s)} \big(\text{CRF}_p\, I_p + F_p\big)\, U_{p,s},
     \qquad \text{CRF}_p = \frac{r (1+r)^{L_p}}{(1+r)^{L_p} - 1}$$
 
     End-of-horizon treatment: the overnight investment $I_p$ per unit is charged as an annuity
@@ -134,18 +134,19 @@ def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
     *within* the horizon only; years after the horizon are neither charged nor credited, so a
     plant built late is not penalised for output the model cannot see (with $r=0$ and $L_p=1$ the
     whole capex falls in the online year, which makes single-period facility location exact).
-    Fixed O&M $F_p$ is paid per online unit. A JV partner pays its equity share $e_p$ of both.
-    Capex of candidates is also recorded as cash spending, spread evenly over the construction
-    years, for the capex budgets. Adds to the cost accumulator only; no rows.
+    Fixed O&M $F_p$ is paid per online unit. Both count in full whoever pays them: the objective is
+    the cost to the whole industry, and a JV partner is part of it. A partner's equity share $e_p$
+    is what the planner does *not* spend: the planner's share $(1-e_p)\,I_p$ of candidates' capex is
+    recorded as cash spending, evenly over the construction years, for the capex budgets (and
+    reported as the planner's capex). Adds to the cost and spending accumulators only; no rows.
     """
     sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
     if not sets.options:
         return
     for (p, y), ss in sets.online.items():
         prj = inst.projects[p]
-        own = 1.0 - prj.equity_share
-        annuity = inst.crf(prj) * prj.capex * own * MONEY
-        fom = prj.fixed_om * own * MONEY
+        annuity = inst.crf(prj) * prj.capex * MONEY  # all owners: a JV partner is industry too
+        fom = prj.fixed_om * MONEY
         for s in ss:
             coef, var = units(m, ctx, p, s)
             if var is None:

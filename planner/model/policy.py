@@ -72,11 +72,11 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     r"""48C investment credit: a binary award per eligible candidate within the allocation budget.
 
     $$w_{p,s} \le U_{p,s}, \qquad \sum_s w_{p,s} \le \bar U_p\, \alpha_p, \qquad
-    \sum_{p,s} \theta\, (1-e_p)\, I_p\, w_{p,s} \le B^{48C}$$
+    \sum_{p,s} \theta\, I_p\, w_{p,s} \le B^{48C}$$
 
     `b_48c[p]` ($\alpha_p$) awards the credit to project $p$; `v_48c[p, s]` ($w_{p,s}$) are the units
     it covers (continuous, so a budget can be exhausted pro rata). The credit, the case's rate
-    $\theta$ of the planner's share of capex, lowers capital cost and is annualised like capex (only
+    $\theta$ of the capex (all owners), lowers capital cost and is annualised like capex (only
     in-horizon online years count). Credits already allocated (project column
     `credit_48c_awarded`) are counted the same way without a decision, unless the case says they are
     not paid (`x48c_awarded_paid`). Rows `c_48c_units[p, s]`,
@@ -110,7 +110,7 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     budget_terms: list[Term] = []
     for p, s in opts:
         prj = inst.projects[p]
-        credit = pol.x48c_rate * prj.capex * (1.0 - prj.equity_share) * MONEY
+        credit = pol.x48c_rate * prj.capex * MONEY  # claimed by all owners together
         budget_terms.append((credit, m.v_48c[p, s]))
         for y in sets.years:
             if prj.is_online(s, y):

@@ -69,7 +69,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
             continue
         built_projects.add(p)
         own = 1.0 - prj.equity_share
-        c48 = pol.x48c_rate * prj.capex * own * w48.get((p, s), 0.0)
+        c48 = pol.x48c_rate * prj.capex * w48.get((p, s), 0.0)
         if pol.x48c_awarded_paid:
             c48 += prj.credit_48c_awarded * u / prj.units_max
         rows.append({
@@ -97,6 +97,8 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
         "project", "name", "decision", "variant_of", "partner", "equity_share", "commodity", "site", "units",
         "start_year", "online_year", "qualified_year", "retire_year", "capacity_t", "capex_usd",
         "capex_planner_usd", "grant_usd", "credit_48c_usd", "x45_eligible"])
+    years_cols = ["start_year", "online_year", "qualified_year", "retire_year"]
+    builds[years_cols] = builds[years_cols].astype("Int64")  # whole years; blank for plants not built
 
     # ---------------------------------------------------------------- capacity and production
     cap_online: dict[tuple[str, str, int], float] = defaultdict(float)
@@ -285,7 +287,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
     bound = report.bound / MONEY if report.bound is not None else None
     disc = costs.groupby("component")["discounted_usd"].sum() if not costs.empty else pd.Series(dtype=float)
     penalties = float(disc.reindex(list(PENALTY_COMPONENTS)).fillna(0).sum())
-    public = -float(disc.reindex(list(CREDIT_COMPONENTS)).fillna(0).sum())
+    public = 0.0 - float(disc.reindex(list(CREDIT_COMPONENTS)).fillna(0).sum())
     new = builds[builds["decision"] == "build"]
     kpis: list[tuple[str, Any, str, str]] = [
         ("total_cost_usd", objective, "$", f"discounted to {st.base_year}, net of credits, including penalties"),
