@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
+from dataclasses import replace
 import sys
 import time
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 
 from planner.cases import apply_case
 from planner.errors import SolveError
-from planner.instance.records import FixedPlan, Instance
+from planner.instance.records import FixedPlan, Instance, WhatIf
 from planner.instance.validate import load_instance
 from planner.results.solution import Solution
 from planner.solve.highs import Progress, SolveReport
@@ -43,6 +44,7 @@ def solve_case(
     on_progress: Callable[[Progress], None] | None = None,
     stream_log: bool = False,
     plan: FixedPlan | None = None,
+    whatif: WhatIf | None = None,
 ) -> Solution:
     """Solve `case` of `instance` (a path or a validated Instance) and return its Solution.
 
@@ -65,6 +67,14 @@ def solve_case(
 
     t = time.perf_counter()
     ci = apply_case(inst, case)
+    if whatif is not None and whatif.drop_targets:
+        ci = replace(ci, policy=replace(ci.policy, targets={}))  # type: ignore[arg-type]
+    if whatif is not None:
+        from planner.model.build import whatif_problems
+
+        problems = whatif_problems(ci, whatif)
+        if problems:
+            raise SolveError("; ".join(problems))
     if plan is not None:
         from planner.model.build import plan_problems
 
@@ -72,7 +82,7 @@ def solve_case(
         if problems:
             raise SolveError(f"the plan of case '{plan.source_case}' cannot be carried out under case "
                              f"'{ci.case}': " + "; ".join(problems))
-    m = build_model(ci, hard_targets=hard_targets, plan=plan)
+    m = build_model(ci, hard_targets=hard_targets, plan=plan, whatif=whatif)
     timings["build"] = time.perf_counter() - t
 
     report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log)
@@ -98,6 +108,7 @@ def solve_case(
         "case_overrides": list(ci.policy.overrides),  # type: ignore[union-attr]
         "hard_targets": hard_targets,
         "fixed_plan_of": plan.source_case if plan is not None else None,
+        "what_if": whatif.label if whatif is not None else None,
         "preset": options.preset,
         "solver_options": options.describe(),
         "versions": versions(),

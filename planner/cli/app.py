@@ -159,6 +159,33 @@ def compare(
 
 
 @app.command()
+def explain(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
+    case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case. Default: the first.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Workbook with the plan and its explanation. Default: <instance>-<case>-explained.xlsx in the current folder.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Re-solves run at once. Default: the number of cores.", min=1)] = None,
+    preset: Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or a .toml file.")] = "default",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve.", min=0.001)] = None,
+    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop.", min=0.0)] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Explain a plan: cost of each localization target, why candidates are (not) built, shortfalls in plain words."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.compare.session import default_jobs
+        from planner.explain.analysis import explain as run_explain
+        from planner.export.explanation import write_explanation
+        from planner.solve.presets import merge_options
+
+        options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
+        with term.case_progress(f"Explaining {instance.name}") as event:
+            expl = run_explain(instance, case, options=options, jobs=jobs or default_jobs(), on_event=event)
+        out = output or Path.cwd() / f"{instance.stem}-{re.sub(r'[^A-Za-z0-9._-]+', '_', expl.case)}-explained.xlsx"
+        write_explanation(expl, out, protect=(instance,))
+        term.findings(expl, output=str(out))
+
+
+@app.command()
 def validate(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
     quiet: Quiet = False,

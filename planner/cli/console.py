@@ -264,6 +264,19 @@ class Terminal:
             if self.verbosity >= 0:
                 self.out.print(table())
 
+    def findings(self, expl: Any, output: str | None = None) -> None:
+        """The top findings of an explanation, in plain words."""
+        if self.verbosity < 0:
+            self.out.print(f"{len(expl.findings)} findings" + (f"; written to {output}" if output else ""))
+            return
+        self.out.print(f"[bold]Why this plan[/bold] ({expl.instance}, case {expl.case})")
+        for i, f in enumerate(expl.findings, start=1):
+            self.out.print(f"{i:>2}. {f}", soft_wrap=True)
+        for what, why in expl.failures.items():
+            self.warn(f"re-solve '{what}' failed: {why}")
+        if output:
+            self.success(f"plan and explanation written to [bold]{output}[/bold]")
+
     def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
         """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
         if self.verbosity < 0:

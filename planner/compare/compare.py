@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.errors import UsageError
 from planner.instance.records import FixedPlan
 from planner.results.solution import Solution
 
@@ -76,6 +77,10 @@ KEY_KPIS = (
 )
 
 
+#: column names of the comparison tables, which a case name may not take
+RESERVED = {"unit", "note", "project", "name", "decision_kind", "commodity", "site", "partner", "case", "kpi"}
+
+
 def plan_of(sol: Solution) -> FixedPlan:
     """The build and signing decisions of a solved case."""
     b = sol.builds[sol.builds["decision"] == "build"]
@@ -88,7 +93,12 @@ def plan_of(sol: Solution) -> FixedPlan:
 def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instance: str = "",
             instance_path: str = "", instance_sha256: str = "", regret: Regret | None = None,
             options: dict[str, Any] | None = None) -> Comparison:
-    sols = {c: runs[c].solution for c in cases if runs[c].status == "done" and runs[c].solution is not None}
+    clash = sorted(set(cases) & RESERVED)
+    if clash:
+        raise UsageError(f"case name(s) {', '.join(clash)} cannot be compared: they are column names of the "
+                         "comparison tables; rename the case column in the policy sheet")
+    sols = {c: runs[c].solution for c in cases
+            if runs[c].status == "done" and runs[c].solution is not None and runs[c].solution.has_plan}
     solved = [c for c in cases if c in sols]
 
     # KPIs side by side (union of KPI names, first-seen order)

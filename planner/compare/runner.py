@@ -18,7 +18,7 @@ from typing import Any
 
 from planner.compare.compare import CaseRun
 from planner.errors import PlannerError
-from planner.instance.records import FixedPlan
+from planner.instance.records import FixedPlan, WhatIf
 
 Event = Callable[[str, str, dict[str, Any]], None]  # (task key, state, details)
 
@@ -33,6 +33,7 @@ class CaseTask:
     preset: str
     hard_targets: bool = False
     plan: FixedPlan | None = None
+    whatif: WhatIf | None = None
 
 
 _CACHE: dict[str, Any] = {}  # per worker process: sha256 -> validated Instance
@@ -56,7 +57,8 @@ def solve_task(task: CaseTask) -> CaseRun:
             _CACHE[digest] = inst
         opts = SolverOptions(preset=task.preset, highs=dict(task.options),
                              sources={k: "comparison run" for k in task.options})
-        sol = solve_case(inst, task.case, options=opts, hard_targets=task.hard_targets, plan=task.plan)
+        sol = solve_case(inst, task.case, options=opts, hard_targets=task.hard_targets, plan=task.plan,
+                         whatif=task.whatif)
         if not sol.has_plan:
             reason = sol.status["status"]
             if sol.messages:

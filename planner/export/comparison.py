@@ -155,7 +155,6 @@ _BEST_FONT = Font(bold=True, color="006100")
 _OWN_FONT = Font(bold=True)
 _WRAP_HEADER = Alignment(wrap_text=True, vertical="top")
 _LEFT = Alignment(horizontal="left")
-_LEVEL_ORDER = {"ok": 0, "warn": 1, "bad": 2}
 
 
 # ---------------------------------------------------------------------------------- public API
@@ -246,10 +245,6 @@ class _Context:
         return [c for c in self.cases if c.failed]
 
     @property
-    def level(self) -> str:
-        return max((c.level for c in self.cases), key=_LEVEL_ORDER.__getitem__, default="ok")
-
-    @property
     def header(self) -> str:
         n = len(self.cases)
         text = f"{self.instance} · comparison of {n} case{'s' if n != 1 else ''} · base case '{self.base}'"
@@ -267,8 +262,9 @@ class _Context:
         if warn:
             return "Every case has a plan; not proven optimal: " + "; ".join(warn), "warn"
         n = len(self.cases)
-        return (f"All {n} cases have a plan, each proven optimal." if n != 1 else "The case has a plan, proven "
-                "optimal."), "ok"
+        if n == 1:
+            return "The case has a plan, proven optimal.", "ok"
+        return f"{'Both' if n == 2 else f'All {n}'} cases have a plan, each proven optimal.", "ok"
 
 
 def _sheet_head(ws: Worksheet, ctx: _Context, description: str) -> None:
@@ -440,7 +436,7 @@ def _write_kpis(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
         _cell(ws, row, 1, _label(kpi))
         _cell(ws, row, 2, shown)
         for j, c in enumerate(cases, start=3):
-            v, fmt, _u = _kpi_display(_value(cmp.kpis, kpi, c.name), unit)
+            v, fmt, _u = _kpi_display(None if c.failed else _value(cmp.kpis, kpi, c.name), unit)
             _put(ws, row, j, v, fmt, na=True)
         _cell(ws, row, note_col, note, font=_NOTE_FONT)
         _cell(ws, row, key_col, kpi, font=_NA_FONT)
@@ -451,7 +447,7 @@ def _write_kpis(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
     _widths_from(ws, len(headers), HEADER_ROW, row - 1, fixed={
         1: 34, 2: 8, note_col: 60, key_col: 30, **{j: 16 for j in range(3, note_col)}})
-    for j, c in enumerate(cases, start=3):  # status texts are long: wrap them in the case columns
+    for j in range(3, 3 + len(cases)):  # status texts are long: wrap them in the case columns
         ws.cell(row=FIRST_DATA_ROW, column=j).alignment = Alignment(wrap_text=True, vertical="top")
     longest = max((len(c.line) for c in cases), default=0)
     ws.row_dimensions[FIRST_DATA_ROW].height = 15 * min(6, max(1, math.ceil(longest / 15)))
@@ -475,7 +471,7 @@ def _write_deltas(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
         _cell(ws, row, 1, _label(kpi))
         _cell(ws, row, 2, shown)
         for j, c in enumerate(cases, start=3):
-            v, fmt, _u = _delta_display(_value(cmp.deltas, kpi, c.name) if base_ok else None, unit)
+            v, fmt, _u = _delta_display(_value(cmp.deltas, kpi, c.name) if base_ok and not c.failed else None, unit)
             _put(ws, row, j, v, fmt, na=True)
         _cell(ws, row, note_col, note, font=_NOTE_FONT)
         _cell(ws, row, key_col, kpi, font=_NA_FONT)
@@ -623,8 +619,9 @@ def _write_supply_mix(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     _autofilter(ws, len(headers), row - 1)
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
     fixed: dict[int, float] = {2: 12}
-    for j, h in enumerate(headers[3:], start=4):  # tonnes: narrow columns, wrapped headers
-        fixed[j] = 13
+    for j in range(1, len(headers) + 1):  # tonnes: narrow columns, wrapped headers
+        if j > 3:
+            fixed[j] = 13
         ws.cell(row=HEADER_ROW, column=j).alignment = _WRAP_HEADER
     ws.row_dimensions[HEADER_ROW].height = 15 * max((_lines(h, 13) for h in headers[3:]), default=1)
     _widths_from(ws, len(headers), HEADER_ROW, row - 1, maximum=30, fixed=fixed)
@@ -733,7 +730,7 @@ def _write_regret(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
             ws.cell(row=row, column=j).fill = _BEST_FILL
     else:
         _cell(ws, row, 1, "No plan could be evaluated under every case: there is no safest plan.",
-                  font=_FAILED_FONT)
+              font=_FAILED_FONT)
     row += 2
     row = _write_matrix(ws, row, "Cost of each plan under each case [$M, total discounted cost]; bold = the "
                         "case's own optimum", reg.cost, best)
@@ -741,8 +738,8 @@ def _write_regret(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     where = {str(p): _worst_under(reg, str(p)) for p in reg.regret.index}
     marks = {best: "◀ safest plan"} if best is not None else {}
     row = _write_matrix(ws, row, "Regret [$M]: cost minus the cheapest plan found for that case", reg.regret, best,
-                        extra=(("worst-case regret [$M]", worst, FMT_MUSD2),
-                                      ("worst under case", where, FMT_TEXT), ("", marks, FMT_TEXT)))
+                        extra=(("worst-case regret [$M]", worst, FMT_MUSD2), ("worst under case", where, FMT_TEXT),
+                               ("", marks, FMT_TEXT)))
     row = _section(ws, row, "Plans that could not be evaluated (n/a above)")
     row = _small_table(ws, row, ["plan of", "evaluated under", "why"], ([a, b, w] for (a, b), w in notes.items()),
                        empty="none: every plan could be evaluated under every case")
@@ -785,7 +782,7 @@ def _link_target(workbook: str, folder: str | Path | None) -> str:
     if folder is not None:
         try:
             base = Path(folder).resolve()
-            rel = os.path.relpath(p.resolve() if p.is_absolute() or p.exists() else Path.cwd() / p, base)
+            rel = os.path.relpath(p.resolve(), base)
             return quote(PurePath(rel).as_posix(), safe="/._-~")
         except (OSError, ValueError):  # another drive on Windows
             pass
@@ -1032,7 +1029,8 @@ def _write_summary(ws: Worksheet, cmp: Comparison, ctx: _Context, charts: _Chart
                         "each case's plan was re-evaluated under every other case (regret sheet).", font=_NOTE_FONT)
     else:
         _cell(ws, 3, 1, "Each case is one possible policy future: its optimal plan, costs and builds side by side. "
-                        "The regret analysis (each plan under every other case) was not run.", font=_NOTE_FONT)
+                        "The regret analysis (each plan under every other case: planner compare --regret) was not "
+                        "run.", font=_NOTE_FONT)
     _cell(ws, 4, 1, "Money in $M (millions of US dollars), discounted to the base year; shares in % of demand. "
                     "Details on the other sheets.", font=_NOTE_FONT)
     wrap += [(1, 1), (2, 1), (3, 1), (4, 1)]
@@ -1084,7 +1082,7 @@ def _write_summary(ws: Worksheet, cmp: Comparison, ctx: _Context, charts: _Chart
     row = _section(ws, row, "Which plan is safest under policy uncertainty?")
     reg = cmp.regret
     if reg is None:
-        row = _none_row(ws, row, "not computed: the regret analysis was not run for this comparison")
+        row = _none_row(ws, row, "not computed: the regret analysis was not run (planner compare --regret)")
     else:
         if reg.best_plan is not None:
             worst = _musd(reg.max_regret.get(reg.best_plan))

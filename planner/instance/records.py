@@ -164,6 +164,23 @@ class FixedPlan:
 
 
 @dataclass(frozen=True)
+class WhatIf:
+    """A question asked of the model by re-solving it with a change (explanations).
+
+    `force`: (project, start year) pairs that must start at least one unit then; `exclude`:
+    projects never built; `drop_targets`: solve without localization targets; `objective`:
+    "cost" (the plan) or "shortfall" (the least unmet demand and missed targets achievable, cost
+    ignored: what the data allows at most).
+    """
+
+    label: str = ""
+    force: tuple[tuple[str, int], ...] = ()
+    exclude: frozenset[str] = frozenset()
+    drop_targets: bool = False
+    objective: str = "cost"
+
+
+@dataclass(frozen=True)
 class PolicyRow:
     """One non-blank case cell of the policy sheet."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.instance.records import FixedPlan, Instance
+from planner.instance.records import FixedPlan, Instance, WhatIf
 from planner.model.core import Accumulators, Context
 from planner.model.flows import add_balance, add_imports, add_purchases, add_shipments, add_unmet_demand
 from planner.model.objective import add_objective
@@ -12,13 +12,14 @@ from planner.model.plants import add_build_decisions, add_capital_costs, add_exc
 from planner.model.policy import add_45x_stacking, add_48c_awards, add_capex_budgets, add_grants, add_localization
 
 
-def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan | None = None
-                ) -> pyo.ConcreteModel:
+def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
+                whatif: WhatIf | None = None) -> pyo.ConcreteModel:
     """The Pyomo MILP of one instance under its applied policy case.
 
     Families run in this order; each returns at once when its sparse index is empty and talks to
     the others only through the accumulators of `planner.model.core`. With `plan`, the build and
-    signing decisions are fixed to that plan (see `plan_problems` for plans that do not fit).
+    signing decisions are fixed to that plan (see `plan_problems` for plans that do not fit); with
+    `whatif`, the model answers an explanation's question (see `WhatIf`).
     """
     if inst.policy is None:
         raise ValueError("apply a policy case (planner.cases.apply_case) before building the model")
@@ -46,7 +47,26 @@ def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan |
     add_objective(m, ctx)
     if plan is not None:
         fix_plan(m, ctx, plan)
+    if whatif is not None:
+        apply_whatif(m, ctx, whatif)
     return m
+
+
+def apply_whatif(m: pyo.ConcreteModel, ctx: Context, w: WhatIf) -> None:
+    """Force or exclude projects, or swap the objective for the least total shortfall (not a family)."""
+    sets = ctx.sets
+    for p, s in w.force:
+        m.v_units[p, s].setlb(1)
+    for p in w.exclude:
+        for s in sets.starts.get(p, ()):
+            if (p, s) in m.v_units:
+                m.v_units[p, s].fix(0)
+    if w.objective == "shortfall":
+        terms = [m.v_unmet[k] for k in m.v_unmet] if hasattr(m, "v_unmet") else []
+        terms += [m.v_loc_short[k] for k in m.v_loc_short] if hasattr(m, "v_loc_short") else []
+        m.o_total_cost.deactivate()
+        m.o_shortfall = pyo.Objective(expr=sum(terms) if terms else 0.0, sense=pyo.minimize,
+                                      doc="least unmet demand plus missed targets [kt]")
 
 
 def plan_problems(inst: Instance, plan: FixedPlan) -> list[str]:
@@ -63,6 +83,12 @@ def plan_problems(inst: Instance, plan: FixedPlan) -> list[str]:
             else:
                 out.append(f"project {p} cannot start in {s} in this case")
     return out
+
+
+def whatif_problems(inst: Instance, w: WhatIf) -> list[str]:
+    """Why a what-if cannot be posed under `inst`'s case (empty when it can)."""
+    options = set(inst.sets.option_vars)
+    return [f"project {p} cannot start in {s} in this case" for p, s in w.force if (p, s) not in options]
 
 
 def fix_plan(m: pyo.ConcreteModel, ctx: Context, plan: FixedPlan) -> None:

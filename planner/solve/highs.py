@@ -278,6 +278,12 @@ def solve(
             if is_int[j]:
                 val = float(round(val))
             v.set_value(val, skip_validation=True)
+        # a variable in no active row or objective is free: give it its lower bound (or 0)
+        for v in m.component_data_objects(pyo.Var, descend_into=True):
+            if v.value is None:
+                lb = v.lb
+                v.set_value(0.0 if lb is None else max(lb, min(0.0, v.ub if v.ub is not None else 0.0)),
+                            skip_validation=True)
     if not hasattr(m, "dual"):
         m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
     m.dual.clear()

@@ -1,0 +1,355 @@
+"""Explain a plan: what each target costs, why a candidate is (not) built, why demand is short.
+
+Every number here is computed from solved `Solution`s (re-solves run through the case runner, in
+parallel like `planner compare`) and from the instance's data; nothing here imports Pyomo.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.cases import apply_case, qualifies_for_localization, resolve_case_name
+from planner.compare.runner import CaseTask, Event, run_tasks
+from planner.errors import SolveError
+from planner.instance.records import Instance, WhatIf
+from planner.instance.validate import load_instance
+from planner.results.solution import Solution
+from planner.solve.presets import SolverOptions
+
+TOL_T = 1.0  # tonnes below which a shortfall is noise
+
+
+@dataclass(frozen=True)
+class Explanation:
+    instance: str
+    instance_path: str
+    instance_sha256: str
+    case: str
+    solution: Solution  # the plan being explained
+    target_costs: pd.DataFrame
+    targets_total_usd: float | None  # cost of all targets: plan with them minus plan without them
+    unbuilt: pd.DataFrame  # candidates not built: the premium of forcing them in
+    built: pd.DataFrame  # built candidates: the cost of doing without them
+    shortfalls: pd.DataFrame  # unmet demand and missed targets, in plain words
+    findings: tuple[str, ...]
+    notes: pd.DataFrame  # item, how it was computed
+    failures: dict[str, str] = field(default_factory=dict)  # re-solve -> why it failed
+
+    @property
+    def marginal_costs(self) -> pd.DataFrame:
+        return self.solution.marginal_costs
+
+
+def explain(path: str | Path, case: str | None = None, *, options: SolverOptions, jobs: int = 1,
+            scheduler: str | None = None, on_event: Event | None = None) -> Explanation:
+    """Solve the case, then the what-ifs that explain it; re-solves run `jobs` at a time."""
+    path = Path(path)
+    inst = load_instance(path)
+    name = resolve_case_name(inst, case)
+    ci = apply_case(inst, name)
+    data = path.read_bytes()
+    highs = dict(options.highs)
+    if jobs > 1 or scheduler:
+        highs["threads"] = 1
+
+    def task(key: str, whatif: WhatIf | None = None) -> CaseTask:
+        return CaseTask(key=key, case=name, instance_name=str(path), instance_bytes=data, options=highs,
+                        preset=options.preset, whatif=whatif)
+
+    first = run_tasks([task("plan")], jobs=1, scheduler=scheduler, on_event=on_event)["plan"]
+    if first.status != "done" or first.solution is None:
+        raise SolveError(f"case '{name}' has no plan to explain: {first.error}")
+    sol = first.solution
+    base_cost = float(sol.status["objective_usd"])
+
+    sets = ci.sets
+    built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
+    tasks: list[CaseTask] = []
+    if ci.policy.targets:  # type: ignore[union-attr]
+        tasks.append(task("without targets", WhatIf("without targets", drop_targets=True)))
+    short = sol.unmet["tonnes"].sum() + sol.localization["shortfall_t"].sum()
+    if short > TOL_T:
+        tasks.append(task("least shortfall", WhatIf("least shortfall", objective="shortfall")))
+    for p in sets.candidates:
+        if p in built:
+            tasks.append(task(f"without {p}", WhatIf(f"without {p}", exclude=frozenset({p}))))
+        else:
+            s0 = sets.starts[p][0]
+            tasks.append(task(f"force {p}", WhatIf(f"force {p} from {s0}", force=((p, s0),))))
+    runs = run_tasks(tasks, jobs=jobs, scheduler=scheduler, on_event=on_event)
+    failures = {k: r.error or r.status for k, r in runs.items() if r.status != "done"}
+
+    def cost_of(key: str) -> float | None:
+        r = runs.get(key)
+        if r is None or r.status != "done" or r.solution is None:
+            return None
+        return float(r.solution.status["objective_usd"])
+
+    targets_total = None
+    if "without targets" in runs and cost_of("without targets") is not None:
+        targets_total = base_cost - cost_of("without targets")  # type: ignore[operator]
+
+    target_costs = _target_costs(ci, sol)
+    unbuilt, built_df = _candidates(ci, sol, base_cost, cost_of)
+    aux = runs.get("least shortfall")
+    shortfalls = _shortfalls(ci, sol, aux.solution if aux is not None and aux.status == "done" else None)
+    findings = _findings(ci, sol, target_costs, targets_total, unbuilt, built_df, shortfalls)
+    return Explanation(
+        instance=inst.name, instance_path=str(path.resolve()), instance_sha256=inst.sha256, case=name,
+        solution=sol, target_costs=target_costs, targets_total_usd=targets_total, unbuilt=unbuilt,
+        built=built_df, shortfalls=shortfalls, findings=tuple(findings), notes=_notes(), failures=failures,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# cost of localization
+# --------------------------------------------------------------------------------------------
+
+
+def _target_costs(ci: Instance, sol: Solution) -> pd.DataFrame:
+    loc = sol.localization
+    rows = []
+    for r in loc[loc["target_share"] > 0].itertuples():
+        gwh = ci.cell_gwh.get(int(r.year), 0.0)
+        dual = r.target_cost_usd_per_t
+        per_kwh = None
+        if dual is not None and not math.isnan(dual) and gwh > 0:
+            # one more kWh of cells raises the required qualifying tonnes by share x tonnes per kWh
+            per_kwh = dual * r.target_share * r.demand_t / (gwh * 1e6)
+        rows.append({
+            "group": r.group, "year": int(r.year), "target_share": r.target_share, "required_t": r.required_t,
+            "qualifying_t": r.qualifying_t, "shortfall_t": r.shortfall_t,
+            "binding": bool(dual is not None and not math.isnan(dual) and dual > 1e-6),
+            "cost_usd_per_t": None if dual is None or math.isnan(dual) else dual + 0.0,
+            "cost_usd_per_kwh": None if per_kwh is None else per_kwh + 0.0,
+        })
+    return pd.DataFrame(rows, columns=["group", "year", "target_share", "required_t", "qualifying_t", "shortfall_t",
+                                       "binding", "cost_usd_per_t", "cost_usd_per_kwh"])
+
+
+# --------------------------------------------------------------------------------------------
+# why (not) built
+# --------------------------------------------------------------------------------------------
+
+
+def _candidates(ci: Instance, sol: Solution, base_cost: float, cost_of: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sets = ci.sets
+    built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
+    unbuilt_rows, built_rows = [], []
+    for pid, prj in ci.projects.items():
+        if prj.fixed:
+            continue
+        common = {"project": pid, "name": prj.name, "commodity": prj.commodity, "site": prj.site,
+                  "capacity_t": prj.capacity * prj.units_max}
+        starts = sets.starts.get(pid, ())
+        if pid in built:
+            c = cost_of(f"without {pid}")
+            built_rows.append({**common, "value_usd": None if c is None else c - base_cost,
+                               "note": "cost increase if the project were excluded" if c is not None
+                               else "the re-solve without it failed"})
+            continue
+        if not starts:
+            unbuilt_rows.append({**common, "earliest_start": None, "earliest_qualified": None, "premium_usd": None,
+                                 "premium_usd_per_t": None,
+                                 "note": "cannot be qualified within the horizon: never a choice"})
+            continue
+        s0 = starts[0]
+        c = cost_of(f"force {pid}")
+        qualified_years = sum(1 for y in ci.years if prj.availability(s0, y) > 0)
+        premium = None if c is None else max(c - base_cost, 0.0)
+        per_t = premium / (prj.capacity * qualified_years) if premium is not None and qualified_years else None
+        unbuilt_rows.append({
+            **common, "earliest_start": s0, "earliest_qualified": prj.qualified_year(s0), "premium_usd": premium,
+            "premium_usd_per_t": per_t,
+            "note": ("support that would make it part of the cheapest plan (cost of forcing one unit in from its "
+                     "earliest start)" if c is not None else "the forced re-solve failed"),
+        })
+    unbuilt = pd.DataFrame(unbuilt_rows, columns=["project", "name", "commodity", "site", "capacity_t",
+                                                  "earliest_start", "earliest_qualified", "premium_usd",
+                                                  "premium_usd_per_t", "note"])
+    unbuilt = unbuilt.sort_values("premium_usd", na_position="last").reset_index(drop=True)
+    built_df = pd.DataFrame(built_rows, columns=["project", "name", "commodity", "site", "capacity_t", "value_usd",
+                                                 "note"])
+    built_df = built_df.sort_values("value_usd", ascending=False, na_position="last").reset_index(drop=True)
+    return unbuilt, built_df
+
+
+# --------------------------------------------------------------------------------------------
+# shortfalls in plain words
+# --------------------------------------------------------------------------------------------
+
+
+def _in_group(ci: Instance, group: str, commodity: str) -> bool:
+    return commodity == group or ci.commodities[commodity].family == group
+
+
+def _earliest_qualified(ci: Instance, pid: str) -> int | None:
+    ss = ci.sets.starts.get(pid, ())
+    return ci.projects[pid].qualified_year(ss[0]) if ss else None
+
+
+def _max_deliverable(ci: Instance, pid: str, year: int) -> float:
+    """Tonnes project `pid` could deliver in `year` if built as early as possible (all units)."""
+    prj = ci.projects[pid]
+    best = 0.0
+    for s in ci.sets.starts.get(pid, ()):
+        best = max(best, prj.availability(s, year))
+    return best * prj.capacity * prj.units_max
+
+
+def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], what: str) -> str:
+    """Name what limits supply in `year`: lead times, contract limits, bans, budgets."""
+    pol = ci.policy
+    assert pol is not None
+    parts = []
+    # alternatives (a project and its JV variants, an exclusive group) count once: the best of them
+    best: dict[str, float] = {}
+    for p in projects:
+        prj = ci.projects[p]
+        key = f"group {prj.exclusive_group}" if prj.exclusive_group else prj.base
+        best[key] = max(best.get(key, 0.0), _max_deliverable(ci, p, year))
+    able = sum(best.values())
+    later = sorted(((q, p) for p in projects if (q := _earliest_qualified(ci, p)) is not None and q > year))
+    parts.append(f"plants that can be online and qualified by {year} deliver at most {able:,.0f} t")
+    if later:
+        names = ", ".join(p for _q, p in later[:6]) + (" …" if len(later) > 6 else "")
+        parts.append(f"every other {what} candidate's earliest qualified year is {later[0][0]} or later ({names})")
+    never = [p for p in projects if not ci.sets.starts.get(p)]
+    if never:
+        parts.append(f"{len(never)} candidate(s) cannot be qualified within the horizon at all")
+    caps = []
+    for k in contracts:
+        con = ci.contracts[k]
+        if not (con.first_year <= year <= con.last_year):
+            continue
+        if con.feoc and not pol.feoc_imports_allowed.get(year, True):
+            caps.append(f"{k} is a FEOC supplier, banned in {year}")
+        elif con.max_volume.get(year) is not None:
+            caps.append(f"{k} at most {con.max_volume[year]:,.0f} t")
+        else:
+            caps.append(f"{k} unlimited")
+    parts.append("import contracts: " + ("; ".join(caps) if caps else "none can deliver"))
+    budgets = [y for y, b in pol.capex_budget.items() if b is not None and y <= year]
+    if budgets or pol.capex_budget_total is not None:
+        parts.append("capex budgets limit new builds"
+                     + (f" (total ${pol.capex_budget_total / 1e6:,.0f}M)" if pol.capex_budget_total else ""))
+    return "; ".join(parts)
+
+
+def _shortfalls(ci: Instance, sol: Solution, aux: Solution | None) -> pd.DataFrame:
+    pol = ci.policy
+    assert pol is not None
+    rows = []
+    aux_loc = aux.localization.set_index(["group", "year"])["shortfall_t"] if aux is not None else None
+    aux_unmet = aux.unmet.groupby(["commodity", "year"])["tonnes"].sum() if aux is not None and len(aux.unmet) \
+        else pd.Series(dtype=float)
+    pen_loc = ci.settings.penalty_localization
+    pen_unmet = ci.settings.penalty_unmet_demand
+    for r in sol.localization[sol.localization["shortfall_t"] > TOL_T].itertuples():
+        g, y = r.group, int(r.year)
+        structural = aux_loc is not None and aux_loc.get((g, y), 0.0) > TOL_T
+        achievable = r.required_t - (aux_loc.get((g, y), 0.0) if aux_loc is not None else 0.0)
+        if aux is None:
+            rows.append({"kind": "target missed", "what": g, "year": y, "short_t": r.shortfall_t,
+                         "need_t": r.required_t, "achievable_t": None,
+                         "explanation": f"{y} {g} target is missed by {r.shortfall_t:,.0f} t (the auxiliary solve "
+                                        "that would tell whether it can be met failed)"})
+            continue
+        if structural:
+            projects = [p for p, prj in ci.projects.items() if _in_group(ci, g, prj.commodity)
+                        and qualifies_for_localization(ci, region=prj.site, feoc=prj.feoc_owned)]
+            contracts = [k for k, con in ci.contracts.items() if _in_group(ci, g, con.commodity)
+                         and qualifies_for_localization(ci, region=con.origin, feoc=con.feoc)]
+            text = (f"{y} {g} target needs {r.required_t:,.0f} t of qualifying supply; at most {achievable:,.0f} t "
+                    f"can be online and qualified by {y}: " + _cause(ci, y, projects, contracts, "qualifying"))
+            kind = "target out of reach"
+        else:
+            text = (f"{y} {g} target is missed by {r.shortfall_t:,.0f} t although it could be met: meeting it "
+                    f"would cost more than the penalty of ${pen_loc:,.0f} per t (settings)")
+            kind = "target priced out"
+        rows.append({"kind": kind, "what": g, "year": y, "short_t": r.shortfall_t, "need_t": r.required_t,
+                     "achievable_t": achievable, "explanation": text})
+    unmet = sol.unmet.groupby(["commodity", "year"], as_index=False)[["tonnes", "demand_t"]].sum()
+    for r in unmet[unmet["tonnes"] > TOL_T].itertuples():
+        c, y = r.commodity, int(r.year)
+        structural = aux is not None and aux_unmet.get((c, y), 0.0) > TOL_T
+        if aux is None:
+            rows.append({"kind": "demand unmet", "what": c, "year": y, "short_t": r.tonnes, "need_t": r.demand_t,
+                         "achievable_t": None,
+                         "explanation": f"{y} {c}: {r.tonnes:,.0f} t of demand unmet (the auxiliary solve that would "
+                                        "tell whether it can be met failed)"})
+            continue
+        if structural:
+            projects = [p for p, prj in ci.projects.items() if prj.commodity == c]
+            contracts = [k for k, con in ci.contracts.items() if con.commodity == c]
+            achievable = r.demand_t - aux_unmet.get((c, y), 0.0)
+            text = (f"{y} {c}: {r.tonnes:,.0f} t of {r.demand_t:,.0f} t demand unmet; at most {achievable:,.0f} t can "
+                    f"be supplied in {y}: " + _cause(ci, y, projects, contracts, c))
+            kind = "demand out of reach"
+        else:
+            achievable = r.demand_t
+            text = (f"{y} {c}: {r.tonnes:,.0f} t unmet although supply exists: serving it would cost more than the "
+                    f"penalty of ${pen_unmet:,.0f} per t (settings)")
+            kind = "demand priced out"
+        rows.append({"kind": kind, "what": c, "year": y, "short_t": r.tonnes, "need_t": r.demand_t,
+                     "achievable_t": achievable, "explanation": text})
+    return pd.DataFrame(rows, columns=["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"])
+
+
+# --------------------------------------------------------------------------------------------
+# findings and notes
+# --------------------------------------------------------------------------------------------
+
+
+def _m(x: float) -> str:
+    return f"${x / 1e6:,.1f}M"
+
+
+def _findings(ci: Instance, sol: Solution, tc: pd.DataFrame, total: float | None, unbuilt: pd.DataFrame,
+              built: pd.DataFrame, shortfalls: pd.DataFrame) -> list[str]:
+    out = [f"Plan for case '{sol.case}': {sol.status['status']}, total cost {_m(sol.status['objective_usd'])}."]
+    if total is not None:
+        out.append(f"The localization targets cost {_m(total)} in all (the plan with them minus the plan without "
+                   "them, discounted).")
+    binding = tc[tc["binding"].astype(bool)].sort_values("cost_usd_per_t", ascending=False)
+    for r in binding.head(3).itertuples():
+        kwh = f" (${r.cost_usd_per_kwh:,.4f} per kWh of cells)" if r.cost_usd_per_kwh is not None else ""
+        out.append(f"The {r.year} {r.group} target costs ${r.cost_usd_per_t:,.0f} per t of qualifying supply at the "
+                   f"margin{kwh}.")
+    for r in built.head(3).itertuples():
+        if r.value_usd is not None:
+            out.append(f"{r.project} ({r.name}) is worth {_m(r.value_usd)} to the plan: the cost rises by that much "
+                       "without it.")
+    for r in unbuilt.dropna(subset=["premium_usd"]).head(3).itertuples():
+        out.append(f"{r.project} ({r.name}) is not built: it would need about {_m(r.premium_usd)} of support "
+                   f"(${r.premium_usd_per_t:,.0f} per t of qualified output) to be chosen.")
+    for r in shortfalls.head(5).itertuples():
+        out.append(r.explanation)
+    return out
+
+
+def _notes() -> pd.DataFrame:
+    rows = [
+        ("target cost $/t", "dual of the localization row in the LP with the plan's integer decisions fixed "
+                            "(fixed-integer re-solve), per t of required qualifying supply, in money of that year"),
+        ("target cost $/kWh", "the $/t dual x target share x tonnes of the family per kWh of cells that year "
+                              "(cell_demand GWh): the marginal cost of the target per kWh of extra cell output"),
+        ("cost of all targets", "objective of the plan minus the objective of the same case re-solved without any "
+                                "localization target (a second MILP solve), discounted"),
+        ("marginal supply cost", "dual of the material balance in the fixed-integer LP, per commodity, region and "
+                                 "year, in money of that year"),
+        ("premium of an unbuilt candidate", "objective with at least one unit forced to start in the candidate's "
+                                            "earliest feasible start year, minus the plan's objective; per t: divided "
+                                            "by its nameplate times its qualified years in the horizon"),
+        ("value of a built candidate", "objective with the project excluded, minus the plan's objective"),
+        ("achievable supply", "an auxiliary solve minimising unmet demand plus missed targets, cost ignored, under "
+                              "every lead time, budget, ban and contract limit of the case"),
+        ("out of reach / priced out", "a shortfall that remains in the auxiliary solve is out of reach; one that "
+                                      "vanishes there is a choice: meeting it costs more than the penalty"),
+    ]
+    return pd.DataFrame(rows, columns=["item", "how it is computed"])
