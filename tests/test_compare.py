@@ -100,3 +100,19 @@ def test_comparison_code_never_imports_pyomo() -> None:
             "print('pyomo' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_cli_compare_writes_comparison_and_case_workbooks(multi_case: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli.app import app
+
+    out = tmp_path / "cmp.xlsx"
+    r = CliRunner().invoke(app, ["compare", str(multi_case), "--cases", "base,localize", "--regret", "--jobs", "1",
+                                 "--preset", "exact", "-o", str(out)])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 0, text
+    assert out.exists()
+    assert (tmp_path / "multi-base-results.xlsx").exists() and (tmp_path / "multi-localize-results.xlsx").exists()
+    assert "Regret" in text and "Smallest worst-case regret: localize" in text
+    assert "$98.6M" in text and "$100.6M" in text

@@ -291,8 +291,18 @@ class Terminal:
             ("unmet demand", "unmet_demand_t", tonnes),
             (f"cost of localization vs {cmp.base}", "localization_cost_usd_per_kwh", _per_kwh),
         ]
+        def headline(k: str) -> bool:  # localized shares every fifth year and at the end; FEOC shares
+            if k.startswith("feoc_import_share_"):
+                return True
+            if not k.startswith("localized_share_"):
+                return False
+            year = int(k.rsplit("_", 1)[1])
+            return year % 5 == 0 or year == last_year
+
+        years = [int(k.rsplit("_", 1)[1]) for k in cmp.kpis.index if k.startswith("localized_share_")]
+        last_year = max(years) if years else 0
         rows += [(k.replace("_", " ").replace("localized share", "localized"), k, share)
-                 for k in cmp.kpis.index if k.startswith(("localized_share_", "feoc_import_share_"))]
+                 for k in cmp.kpis.index if headline(k)]
         if solved:
             self.out.print(f"[bold]Cases compared[/bold] (base: {cmp.base})")
             t = Table(header_style="bold")
