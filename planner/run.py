@@ -20,7 +20,7 @@ from planner.errors import SolveError
 from planner.instance.records import FixedPlan, Instance, WhatIf
 from planner.instance.validate import load_instance
 from planner.results.solution import Solution
-from planner.solve.highs import Progress, SolveReport
+from planner.solve.highs import Interrupt, Progress, SolveReport
 from planner.solve.presets import SolverOptions, merge_options
 
 
@@ -45,6 +45,7 @@ def solve_case(
     stream_log: bool = False,
     plan: FixedPlan | None = None,
     whatif: WhatIf | None = None,
+    interrupt: Interrupt | None = None,
 ) -> Solution:
     """Solve `case` of `instance` (a path or a validated Instance) and return its Solution.
 
@@ -85,8 +86,8 @@ def solve_case(
     m = build_model(ci, hard_targets=hard_targets, plan=plan, whatif=whatif)
     timings["build"] = time.perf_counter() - t
 
-    report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log)
-    messages: list[str] = []
+    report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log, interrupt=interrupt)
+    messages: list[str] = list(report.warnings)
     if report.termination == "infeasible" and hard_targets:
         messages.extend(explain_hard_targets(ci, options))
     elif report.termination in ("infeasible", "unbounded"):

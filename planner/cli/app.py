@@ -5,14 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from planner.cli.console import Terminal
-from planner.errors import InstanceError, PlannerError, SolveError, UsageError
+from planner.errors import InstanceError, OutputError, PlannerError, SolveError, UsageError
 
 app = typer.Typer(
     name="planner",
@@ -59,6 +60,32 @@ def _guard(term: Terminal) -> Iterator[None]:
         raise typer.Exit(70) from None
 
 
+class _Fallback:
+    """Remembers whether an output had to be saved somewhere else (the command then exits with 1)."""
+
+    used = False
+
+
+def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: Path, protect: tuple[Path, ...]
+                  ) -> Path:
+    """Write `obj` to `out`; if that fails, save it in the temporary folder and say where (never lose it)."""
+    try:
+        return write(obj, out, protect=protect)
+    except OutputError as exc:
+        fallback = Path(tempfile.gettempdir()) / "planner-results" / out.name
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        written = write(obj, fallback, protect=protect)
+        term.error(f"{exc}. The results were saved to {written} instead.")
+        _Fallback.used = True
+        return written
+
+
+def _exit_if_fallback() -> None:
+    if _Fallback.used:
+        _Fallback.used = False
+        raise typer.Exit(1)
+
+
 def _default_output(instance: Path, case: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", case).strip("_") or "case"
     return Path.cwd() / f"{instance.stem}-{safe}-results.xlsx"
@@ -74,6 +101,7 @@ def solve(
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop (e.g. 0.001).", min=0.0)] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads.", min=0)] = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Make localization targets hard constraints (no priced shortfall).")] = False,
+    keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the best plan found so far (marked not proven optimal) instead of nothing.")] = False,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
@@ -101,14 +129,30 @@ def solve(
         out = output or _default_output(instance, case_name)
         if out.exists() and out.resolve() == instance.resolve():
             raise UsageError("the output would overwrite the input workbook; choose another --output")
-        with term.solving(f"Solving {inst.name} [{case_name}] with HiGHS") as update:
+        from planner.solve.highs import Interrupt
+
+        stop = Interrupt()
+        with term.solving(f"Solving {inst.name} [{case_name}] with HiGHS (Ctrl-C stops)") as update:
             sol = solve_case(inst, case_name, options=options, hard_targets=hard_targets, on_progress=update,
-                             stream_log=verbose)
+                             stream_log=verbose, interrupt=stop)
+        if stop.requested:
+            if keep_incumbent and sol.has_plan:
+                written = _write_safely(term, write_results, sol, out, (instance,))
+                term.solution_summary(sol, output=str(written))
+                term.error("interrupted: the best plan found so far was written (not proven optimal)")
+            else:
+                term.error("interrupted: nothing was written" + ("" if keep_incumbent else
+                           " (--keep-incumbent writes the best plan found so far)"))
+            raise typer.Exit(130)
         if not sol.has_plan:
             term.solution_summary(sol)
-            raise SolveError(f"no plan: {sol.status['status']}. Nothing was written.")
-        write_results(sol, out, protect=(instance,))
-        term.solution_summary(sol, output=str(out))
+            hint = ""
+            if sol.status["termination"] == "time_limit":
+                hint = " Raise --time-limit, or try --preset fast."
+            raise SolveError(f"no plan: {sol.status['status']}. Nothing was written.{hint}")
+        written = _write_safely(term, write_results, sol, out, (instance,))
+        term.solution_summary(sol, output=str(written))
+        _exit_if_fallback()
 
 
 @app.command()
@@ -147,13 +191,14 @@ def compare(
         for c, run in runs.items():
             if run.status == "done" and run.solution is not None:
                 path = out.parent / _default_output(instance, c).name
-                write_results(run.solution, path, protect=(instance,))
-                runs[c] = mark_written(run, str(path))
+                written = _write_safely(term, write_results, run.solution, path, (instance,))
+                runs[c] = mark_written(run, str(written))
         from dataclasses import replace
 
         cmp = replace(cmp, runs=runs)
-        write_comparison(cmp, out, protect=(instance,))
-        term.comparison_summary(cmp, output=str(out))
+        written = _write_safely(term, write_comparison, cmp, out, (instance,))
+        term.comparison_summary(cmp, output=str(written))
+        _exit_if_fallback()
         if not cmp.solved:
             raise SolveError("no case could be solved")
 
@@ -181,8 +226,9 @@ def explain(
         with term.case_progress(f"Explaining {instance.name}") as event:
             expl = run_explain(instance, case, options=options, jobs=jobs or default_jobs(), on_event=event)
         out = output or Path.cwd() / f"{instance.stem}-{re.sub(r'[^A-Za-z0-9._-]+', '_', expl.case)}-explained.xlsx"
-        write_explanation(expl, out, protect=(instance,))
-        term.findings(expl, output=str(out))
+        written = _write_safely(term, write_explanation, expl, out, (instance,))
+        term.findings(expl, output=str(written))
+        _exit_if_fallback()
 
 
 @app.command()

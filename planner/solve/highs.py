@@ -78,6 +78,7 @@ class SolveReport:
     dual_objective: float | None = None  # objective of the fixed-integer LP
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
+    warnings: tuple[str, ...] = ()  # numerics, in plain words
 
     @property
     def proven_optimal(self) -> bool:
@@ -89,12 +90,15 @@ class SolveReport:
             return "optimal"
         if self.has_solution:
             gap = f"{100 * self.gap:.2f}%" if self.gap is not None and math.isfinite(self.gap) else "unknown"
-            return f"feasible, not proven optimal (gap {gap})"
+            why = {"time_limit": ", time limit reached", "interrupted": ", interrupted"}.get(self.termination, "")
+            return f"feasible, not proven optimal (gap {gap}{why})"
         return {"infeasible": "infeasible", "unbounded": "unbounded", "interrupted": "interrupted, no plan found",
                 "time_limit": "time limit reached, no plan found"}.get(self.termination, "no plan found")
 
 
-class _Interrupt:
+class Interrupt:
+    """Set `requested` (e.g. from a Ctrl-C) to make HiGHS stop at its next callback."""
+
     def __init__(self) -> None:
         self.requested = False
 
@@ -112,7 +116,7 @@ def solve(
     on_progress: Callable[[Progress], None] | None = None,
     stream_log: bool = False,
     want_duals: bool = True,
-    interrupt: _Interrupt | None = None,
+    interrupt: Interrupt | None = None,
     poll: float = 0.2,
 ) -> SolveReport:
     """Solve Pyomo model `m` with HiGHS; load the solution and (for balance rows) the duals."""
@@ -166,6 +170,7 @@ def solve(
     c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(n)
     offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
 
+    warnings = list(scaling_warnings(A, c, cols, row_cons))
     h = new_highs()
     lp = highspy.HighsLp()
     lp.num_col_ = n
@@ -196,7 +201,7 @@ def solve(
 
     set_options()
     state: dict[str, Any] = {}
-    interrupt = interrupt or _Interrupt()
+    interrupt = interrupt or Interrupt()
 
     def on_mip(e: Any) -> None:
         d = e.data_out
@@ -243,6 +248,14 @@ def solve(
     termination = _termination(status, highspy, interrupt.requested)
     if termination == "optimal" and not has_solution:
         termination = "error"
+    if has_solution:
+        tol = float(options.get("mip_feasibility_tolerance", 1e-6))
+        if hinfo.max_primal_infeasibility > 10 * tol:
+            warnings.append(f"HiGHS's plan violates a constraint by {hinfo.max_primal_infeasibility:.2g} (in kt or $M), "
+                            "more than its tolerance: numerical trouble; check the data for extreme magnitudes")
+        if mip and getattr(hinfo, "max_integrality_violation", 0.0) > 1e-4:
+            warnings.append(f"an integer decision is off by {hinfo.max_integrality_violation:.2g} from a whole "
+                            "number: numerical trouble; the rounded plan may be slightly infeasible")
 
     duals_note = "not requested"
     dual_objective = None
@@ -296,8 +309,35 @@ def solve(
         termination=termination, has_solution=has_solution, objective=objective, bound=bound, gap=gap,
         wall_time=time.perf_counter() - t0, highs_time=highs_time, model_status=h.modelStatusToString(status),
         n_cols=n, n_rows=len(row_cons), n_int=n_int, nnz=int(A.nnz), options=dict(options), duals=duals_note,
-        dual_objective=dual_objective, timings=timings,
+        dual_objective=dual_objective, timings=timings, warnings=tuple(warnings),
     )
+
+
+SCALE_LIMIT = 1e9  # a span of coefficient magnitudes above which HiGHS's tolerances lose meaning
+
+
+def scaling_warnings(A: Any, c: np.ndarray, cols: list[Any], rows: list[Any]) -> list[str]:
+    """Plain-words warnings when the model's coefficients span too many orders of magnitude."""
+    out = []
+    data = np.abs(A.data)
+    data = data[data > 0]
+    if data.size:
+        lo, hi = float(data.min()), float(data.max())
+        if hi / lo > SCALE_LIMIT:
+            coo = A.tocoo()
+            i_lo = int(np.argmin(np.where(np.abs(coo.data) > 0, np.abs(coo.data), np.inf)))
+            i_hi = int(np.argmax(np.abs(coo.data)))
+            out.append(
+                f"badly scaled data: matrix coefficients span {hi / lo:.1e} (from {lo:.3g} in "
+                f"{rows[coo.row[i_lo]].name} / {cols[coo.col[i_lo]].name} to {hi:.3g} in "
+                f"{rows[coo.row[i_hi]].name} / {cols[coo.col[i_hi]].name}, internal units kt and $M): "
+                "check for a unit mistake (t vs kt, $ vs $M, $/kg vs $/t) in those projects or contracts")
+    cost = np.abs(c[c != 0])
+    if cost.size and float(cost.max()) / float(cost.min()) > SCALE_LIMIT:
+        j_lo, j_hi = int(np.argmin(np.where(c != 0, np.abs(c), np.inf))), int(np.argmax(np.abs(c)))
+        out.append(f"badly scaled costs: objective coefficients span {float(cost.max()) / float(cost.min()):.1e} "
+                   f"(from {cols[j_lo].name} to {cols[j_hi].name}): check prices and penalties for unit mistakes")
+    return out
 
 
 def _progress(state: dict[str, Any], elapsed: float) -> Progress:
