@@ -122,19 +122,25 @@ def _target_costs(ci: Instance, sol: Solution) -> pd.DataFrame:
             # one more kWh of cells raises the required qualifying tonnes by share x tonnes per kWh
             per_kwh = dual * r.target_share * r.demand_t / (gwh * 1e6)
         rows.append({
-            "group": r.group, "year": int(r.year), "target_share": r.target_share, "required_t": r.required_t,
-            "qualifying_t": r.qualifying_t, "shortfall_t": r.shortfall_t,
+            "group": r.group, "year": int(r.year), "cell_gwh": gwh, "target_share": r.target_share,
+            "required_t": r.required_t, "qualifying_t": r.qualifying_t, "shortfall_t": r.shortfall_t,
             "binding": bool(dual is not None and not math.isnan(dual) and dual > 1e-6),
             "cost_usd_per_t": None if dual is None or math.isnan(dual) else dual + 0.0,
             "cost_usd_per_kwh": None if per_kwh is None else per_kwh + 0.0,
         })
-    return pd.DataFrame(rows, columns=["group", "year", "target_share", "required_t", "qualifying_t", "shortfall_t",
-                                       "binding", "cost_usd_per_t", "cost_usd_per_kwh"])
+    return pd.DataFrame(rows, columns=["group", "year", "cell_gwh", "target_share", "required_t", "qualifying_t",
+                                       "shortfall_t", "binding", "cost_usd_per_t", "cost_usd_per_kwh"])
 
 
 # --------------------------------------------------------------------------------------------
 # why (not) built
 # --------------------------------------------------------------------------------------------
+
+
+def _alternatives(ci: Instance, a: str, b: str) -> bool:
+    """Whether projects a and b exclude each other (variants of one site, or one exclusive group)."""
+    pa, pb = ci.projects[a], ci.projects[b]
+    return pa.base == pb.base or (pa.exclusive_group is not None and pa.exclusive_group == pb.exclusive_group)
 
 
 def _candidates(ci: Instance, sol: Solution, base_cost: float, cost_of: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -156,9 +162,11 @@ def _candidates(ci: Instance, sol: Solution, base_cost: float, cost_of: Any) -> 
         if not starts:
             unbuilt_rows.append({**common, "earliest_start": None, "earliest_qualified": None, "premium_usd": None,
                                  "premium_usd_per_t": None,
-                                 "note": "cannot be qualified within the horizon: never a choice"})
+                                 "note": "cannot be qualified within the horizon: never a choice",
+                                 "alternative_built": ""})
             continue
         s0 = starts[0]
+        rivals = sorted(q for q in built if q != pid and _alternatives(ci, pid, q))
         c = cost_of(f"force {pid}")
         qualified_years = sum(1 for y in ci.years if prj.availability(s0, y) > 0)
         premium = None if c is None else max(c - base_cost, 0.0)
@@ -166,12 +174,15 @@ def _candidates(ci: Instance, sol: Solution, base_cost: float, cost_of: Any) -> 
         unbuilt_rows.append({
             **common, "earliest_start": s0, "earliest_qualified": prj.qualified_year(s0), "premium_usd": premium,
             "premium_usd_per_t": per_t,
-            "note": ("support that would make it part of the cheapest plan (cost of forcing one unit in from its "
+            "note": (f"an alternative is built instead ({', '.join(rivals)}): forcing this one in replaces it"
+                     if rivals else
+                     "support that would make it part of the cheapest plan (cost of forcing one unit in from its "
                      "earliest start)" if c is not None else "the forced re-solve failed"),
+            "alternative_built": ", ".join(rivals),
         })
     unbuilt = pd.DataFrame(unbuilt_rows, columns=["project", "name", "commodity", "site", "capacity_t",
                                                   "earliest_start", "earliest_qualified", "premium_usd",
-                                                  "premium_usd_per_t", "note"])
+                                                  "premium_usd_per_t", "note", "alternative_built"])
     unbuilt = unbuilt.sort_values("premium_usd", na_position="last").reset_index(drop=True)
     built_df = pd.DataFrame(built_rows, columns=["project", "name", "commodity", "site", "capacity_t", "value_usd",
                                                  "note"])
@@ -215,7 +226,8 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], w
         best[key] = max(best.get(key, 0.0), _max_deliverable(ci, p, year))
     able = sum(best.values())
     later = sorted(((q, p) for p in projects if (q := _earliest_qualified(ci, p)) is not None and q > year))
-    parts.append(f"plants that can be online and qualified by {year} deliver at most {able:,.0f} t")
+    parts.append(f"built as early as possible, plants could deliver at most {able:,.0f} t in {year} (before "
+                 "budgets, contract limits and the other years' needs are taken into account)")
     if later:
         names = ", ".join(p for _q, p in later[:6]) + (" …" if len(later) > 6 else "")
         parts.append(f"every other {what} candidate's earliest qualified year is {later[0][0]} or later ({names})")
@@ -316,16 +328,22 @@ def _findings(ci: Instance, sol: Solution, tc: pd.DataFrame, total: float | None
     if total is not None:
         out.append(f"The localization targets cost {_m(total)} in all (the plan with them minus the plan without "
                    "them, discounted).")
-    binding = tc[tc["binding"].astype(bool)].sort_values("cost_usd_per_t", ascending=False)
-    for r in binding.head(3).itertuples():
+    binding = tc[tc["binding"].astype(bool)]
+    met = binding[binding["shortfall_t"] <= TOL_T].sort_values("cost_usd_per_t", ascending=False)
+    for r in met.head(3).itertuples():
         kwh = f" (${r.cost_usd_per_kwh:,.4f} per kWh of cells)" if r.cost_usd_per_kwh is not None else ""
         out.append(f"The {r.year} {r.group} target costs ${r.cost_usd_per_t:,.0f} per t of qualifying supply at the "
                    f"margin{kwh}.")
+    missed = binding[binding["shortfall_t"] > TOL_T]
+    if len(missed):
+        years = ", ".join(f"{r.group} {r.year}" for r in missed.itertuples())
+        out.append(f"{len(missed)} target(s) are missed ({years}): their marginal cost is the localization penalty "
+                   f"(${ci.settings.penalty_localization:,.0f}/t), not a price of compliance.")
     for r in built.head(3).itertuples():
         if r.value_usd is not None:
             out.append(f"{r.project} ({r.name}) is worth {_m(r.value_usd)} to the plan: the cost rises by that much "
                        "without it.")
-    for r in unbuilt.dropna(subset=["premium_usd"]).head(3).itertuples():
+    for r in unbuilt[unbuilt["alternative_built"] == ""].dropna(subset=["premium_usd"]).head(3).itertuples():
         out.append(f"{r.project} ({r.name}) is not built: it would need about {_m(r.premium_usd)} of support "
                    f"(${r.premium_usd_per_t:,.0f} per t of qualified output) to be chosen.")
     for r in shortfalls.head(5).itertuples():

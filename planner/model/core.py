@@ -64,6 +64,18 @@ class Context:
     pol: Policy
     acc: Accumulators
     hard_targets: bool = False
+    v: dict[str, dict[Any, Any]] = field(default_factory=dict)  # variable family -> {index: VarData}
+
+    def add_var(self, m: pyo.ConcreteModel, name: str, index: list[Any], **kw: Any) -> dict[Any, Any]:
+        """Create variable family `name` over `index`; return (and keep) a plain dict of its members.
+
+        Families look variables up in these dicts: a dict lookup costs a fraction of Pyomo's
+        `Var.__getitem__`, which normalises every index on every call.
+        """
+        setattr(m, name, pyo.Var(index, **kw))
+        members = dict(getattr(m, name).items())
+        self.v[name] = members
+        return members
 
 
 def linear(terms: Iterable[Term], constant: float = 0.0) -> LinearExpression:
@@ -77,17 +89,42 @@ def linear(terms: Iterable[Term], constant: float = 0.0) -> LinearExpression:
 
 def add_rows(m: pyo.ConcreteModel, name: str, rows: dict[Hashable, tuple[list[Term], str, float]],
              doc: str = "") -> None:
-    """Add an indexed constraint `name` with one row per key: (terms, sense, rhs), sense in <=, >=, ==."""
+    """Add the family `name`: one row per key, (terms, sense, rhs) with sense in <=, >=, ==.
+
+    Rows are stored as a Pyomo `MatrixConstraint` (CSR), which bypasses Pyomo's expression system:
+    no expression object per coefficient. Rows are numbered in the order of `rows`; the component's
+    `row_keys` holds the keys in that order and `row_of` maps a key to its row number (see `row`).
+    """
     if not rows:
         return
+    from pyomo.core.base.matrix_constraint import MatrixConstraint
 
-    def rule(_m: Any, *key: Any) -> Any:
-        terms, sense, rhs = rows[key[0] if len(key) == 1 else key]
-        body = linear(terms)
-        if sense == "<=":
-            return body <= rhs
-        if sense == ">=":
-            return body >= rhs
-        return body == rhs
+    col: dict[int, int] = {}
+    xs: list[Any] = []
+    data: list[float] = []
+    indices: list[int] = []
+    indptr = [0]
+    lower: list[float | None] = []
+    upper: list[float | None] = []
+    for terms, sense, rhs in rows.values():
+        for c, v in terms:
+            j = col.get(id(v))
+            if j is None:
+                j = col[id(v)] = len(xs)
+                xs.append(v)
+            data.append(float(c))
+            indices.append(j)
+        indptr.append(len(data))
+        lower.append(None if sense == "<=" else float(rhs))
+        upper.append(None if sense == ">=" else float(rhs))
+    comp = MatrixConstraint(data, indices, indptr, lower, upper, xs)
+    comp.doc = doc
+    setattr(m, name, comp)
+    comp.row_keys = list(rows)
+    comp.row_of = {k: i for i, k in enumerate(comp.row_keys)}
 
-    setattr(m, name, pyo.Constraint(list(rows), rule=rule, doc=doc))
+
+def row(m: pyo.ConcreteModel, name: str, key: Hashable) -> Any:
+    """The row of family `name` for `key` (a ConstraintData with body, lower and upper)."""
+    comp = getattr(m, name)
+    return comp[comp.row_of[key]]

@@ -45,20 +45,20 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
         return (min(mx, big) if mx is not None else big) * MASS
 
     bounds = {(k, y): cap(k, y) for k, y in sets.imports}
-    m.v_import = pyo.Var(
+    ctx.add_var(m, "v_import", 
         list(sets.imports), within=pyo.NonNegativeReals,
         bounds=lambda _m, k, y: (0.0, None if k in signed else bounds[(k, y)]), doc="imports [kt/yr]",
     )
     if signed:
-        m.b_sign = pyo.Var(list(sets.signed), within=pyo.Binary, doc="contract signed [0/1]")
+        ctx.add_var(m, "b_sign", list(sets.signed), within=pyo.Binary, doc="contract signed [0/1]")
     if sets.take_or_pay:
-        m.v_top = pyo.Var(list(sets.take_or_pay), within=pyo.NonNegativeReals, doc="untaken minimum [kt/yr]")
+        ctx.add_var(m, "v_top", list(sets.take_or_pay), within=pyo.NonNegativeReals, doc="untaken minimum [kt/yr]")
     top_keys = set(sets.take_or_pay)
     rows_max: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     rows_top: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     for k, y in sets.imports:
         con = inst.contracts[k]
-        x = m.v_import[k, y]
+        x = ctx.v["v_import"][k, y]
         acc.balance[(con.commodity, con.origin, y)].append((1.0, x))
         price = con.price[y]
         acc.cost[("imports", y)].append((price * PER_T, x))
@@ -66,16 +66,16 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
         if tariff:
             acc.cost[("tariffs", y)].append((tariff * price * PER_T, x))
         if k in signed:
-            rows_max[(k, y)] = ([(1.0, x), (-bounds[(k, y)], m.b_sign[k])], "<=", 0.0)
+            rows_max[(k, y)] = ([(1.0, x), (-bounds[(k, y)], ctx.v["b_sign"][k])], "<=", 0.0)
         if (k, y) in top_keys:
-            top = m.v_top[k, y]
-            rows_top[(k, y)] = ([(1.0, x), (1.0, top), (-con.min_take[y] * MASS, m.b_sign[k])], ">=", 0.0)
+            top = ctx.v["v_top"][k, y]
+            rows_top[(k, y)] = ([(1.0, x), (1.0, top), (-con.min_take[y] * MASS, ctx.v["b_sign"][k])], ">=", 0.0)
             acc.cost[("take_or_pay", y)].append((price * PER_T, top))
     for k in sets.signed:
         con = inst.contracts[k]
         if con.signing_fee:
             y = max(con.first_year, sets.years[0])
-            acc.cost[("signing_fees", y)].append((con.signing_fee * MONEY, m.b_sign[k]))
+            acc.cost[("signing_fees", y)].append((con.signing_fee * MONEY, ctx.v["b_sign"][k]))
     add_rows(m, "c_contract_max", rows_max, "imports only under a signed contract, within its maximum")
     add_rows(m, "c_take_or_pay", rows_top, "a signed contract's minimum is taken or paid for")
 
@@ -92,9 +92,9 @@ def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
     if not sets.ships:
         return
-    m.v_ship = pyo.Var(list(sets.ships), within=pyo.NonNegativeReals, doc="shipments [kt/yr]")
+    ctx.add_var(m, "v_ship", list(sets.ships), within=pyo.NonNegativeReals, doc="shipments [kt/yr]")
     for c, i, j, y in sets.ships:
-        f = m.v_ship[c, i, j, y]
+        f = ctx.v["v_ship"][c, i, j, y]
         acc.balance[(c, i, y)].append((-1.0, f))
         acc.balance[(c, j, y)].append((1.0, f))
         tc = inst.transport[(c, i, j)]
@@ -112,9 +112,9 @@ def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
     if not sets.buys:
         return
-    m.v_buy = pyo.Var(list(sets.buys), within=pyo.NonNegativeReals, doc="spot purchases [kt/yr]")
+    ctx.add_var(m, "v_buy", list(sets.buys), within=pyo.NonNegativeReals, doc="spot purchases [kt/yr]")
     for c, r, y in sets.buys:
-        b = m.v_buy[c, r, y]
+        b = ctx.v["v_buy"][c, r, y]
         acc.balance[(c, r, y)].append((1.0, b))
         acc.cost[("purchases", y)].append((inst.commodities[c].market_price * PER_T, b))
 
@@ -128,11 +128,11 @@ def add_unmet_demand(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
     if not sets.unmet:
         return
-    m.v_unmet = pyo.Var(list(sets.unmet), within=pyo.NonNegativeReals,
+    ctx.add_var(m, "v_unmet", list(sets.unmet), within=pyo.NonNegativeReals,
                         bounds=lambda _m, c, r, y: (0.0, inst.demand[(c, r, y)] * MASS), doc="unmet demand [kt/yr]")
     pen = inst.settings.penalty_unmet_demand * PER_T
     for c, r, y in sets.unmet:
-        u = m.v_unmet[c, r, y]
+        u = ctx.v["v_unmet"][c, r, y]
         acc.balance[(c, r, y)].append((1.0, u))
         acc.cost[("penalty_unmet", y)].append((pen, u))
 

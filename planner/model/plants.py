@@ -14,7 +14,7 @@ def units(m: pyo.ConcreteModel, ctx: Context, p: str, s: int) -> tuple[float, An
     fixed = ctx.sets.fixed_units.get((p, s))
     if fixed is not None:
         return float(fixed), None
-    return 1.0, m.v_units[p, s]
+    return 1.0, ctx.v["v_units"][p, s]
 
 
 def add_build_decisions(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -35,17 +35,17 @@ def add_build_decisions(m: pyo.ConcreteModel, ctx: Context) -> None:
     if not sets.option_vars:
         return
     projects = ctx.inst.projects
-    m.v_units = pyo.Var(
+    ctx.add_var(m, "v_units", 
         list(sets.option_vars), within=pyo.NonNegativeIntegers,
         bounds=lambda _m, p, s: (0, projects[p].units_max), doc="units started [units]",
     )
-    m.b_build = pyo.Var(list(sets.candidates), within=pyo.Binary, doc="project built [0/1]")
+    ctx.add_var(m, "b_build", list(sets.candidates), within=pyo.Binary, doc="project built [0/1]")
     rows = {
-        p: ([(1.0, m.v_units[p, s]) for s in sets.starts[p]] + [(-projects[p].units_max, m.b_build[p])], "<=", 0.0)
+        p: ([(1.0, ctx.v["v_units"][p, s]) for s in sets.starts[p]] + [(-projects[p].units_max, ctx.v["b_build"][p])], "<=", 0.0)
         for p in sets.candidates
     }
     add_rows(m, "c_units_limit", rows, "units of a project within its maximum, only if built")
-    link = {p: ([(1.0, m.b_build[p])] + [(-1.0, m.v_units[p, s]) for s in sets.starts[p]], "<=", 0.0)
+    link = {p: ([(1.0, ctx.v["b_build"][p])] + [(-1.0, ctx.v["v_units"][p, s]) for s in sets.starts[p]], "<=", 0.0)
             for p in sets.candidates}
     add_rows(m, "c_build_link", link, "a project counts as built only with at least one unit")
 
@@ -63,7 +63,7 @@ def add_exclusive_groups(m: pyo.ConcreteModel, ctx: Context) -> None:
     """
     if not ctx.sets.exclusive:
         return
-    rows = {g: ([(1.0, m.b_build[p]) for p in members], "<=", 1.0) for g, members in ctx.sets.exclusive.items()}
+    rows = {g: ([(1.0, ctx.v["b_build"][p]) for p in members], "<=", 1.0) for g, members in ctx.sets.exclusive.items()}
     add_rows(m, "c_exclusive", rows, "at most one project of an exclusive group")
 
 
@@ -97,13 +97,13 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
             bounds[(p, y)] = prj.capacity * MASS * cap
         else:
             bounds[(p, y)] = None
-    m.v_prod = pyo.Var(list(sets.prod), within=pyo.NonNegativeReals,
+    ctx.add_var(m, "v_prod", list(sets.prod), within=pyo.NonNegativeReals,
                        bounds=lambda _m, p, y: (0.0, bounds[(p, y)]), doc="output [kt/yr]")
     for p, y in sets.prod:
         prj = inst.projects[p]
-        x = m.v_prod[p, y]
+        x = ctx.v["v_prod"][p, y]
         if not prj.fixed:
-            rows[(p, y)] = ([(1.0, x)] + [(-prj.capacity * MASS * a, m.v_units[p, s])
+            rows[(p, y)] = ([(1.0, x)] + [(-prj.capacity * MASS * a, ctx.v["v_units"][p, s])
                                          for s, a in sets.deliverable[(p, y)]], "<=", 0.0)
         share = prj.equity_share
         acc.balance[(prj.commodity, prj.site, y)].append((1.0 - share, x))
@@ -163,4 +163,4 @@ def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
         amount = prj.capex * (1.0 - prj.equity_share) * MONEY / len(spend)
         if amount:
             for y in spend:
-                acc.capex_spend[y].append((amount, m.v_units[p, s]))
+                acc.capex_spend[y].append((amount, ctx.v["v_units"][p, s]))

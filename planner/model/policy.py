@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.cases import qualifies_for_localization
-from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows, linear
+from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
 from planner.model.plants import units
 
 
@@ -39,14 +39,14 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
                 continue
             for g in groups:
                 if _in_group(ctx, g, prj.commodity):
-                    acc.qualifying[(g, y)].append((1.0, m.v_prod[p, y]))
+                    acc.qualifying[(g, y)].append((1.0, ctx.v["v_prod"][p, y]))
     for k, y in sets.imports:
         con = inst.contracts[k]
         if not qualifies_for_localization(inst, region=con.origin, feoc=con.feoc):
             continue
         for g in groups:
             if _in_group(ctx, g, con.commodity):
-                acc.qualifying[(g, y)].append((1.0, m.v_import[k, y]))
+                acc.qualifying[(g, y)].append((1.0, ctx.v["v_import"][k, y]))
     by_commodity: dict[tuple[str, int], float] = {}
     for (c, _r, y), t in inst.demand.items():
         by_commodity[(c, y)] = by_commodity.get((c, y), 0.0) + t
@@ -55,15 +55,15 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
         total = sum(t for (c, yy), t in by_commodity.items() if yy == y and _in_group(ctx, g, c))
         need[(g, y)] = share * total * MASS
     # a hard target is the same row with the shortfall held at zero
-    m.v_loc_short = pyo.Var(list(sets.targets), within=pyo.NonNegativeReals,
+    ctx.add_var(m, "v_loc_short", list(sets.targets), within=pyo.NonNegativeReals,
                             bounds=lambda _m, g, y: (0.0, 0.0 if ctx.hard_targets else need[(g, y)]),
                             doc="localization shortfall [kt/yr]")
     pen = inst.settings.penalty_localization * PER_T
     for g, y in sets.targets:
-        acc.cost[("penalty_localization", y)].append((pen, m.v_loc_short[g, y]))
+        acc.cost[("penalty_localization", y)].append((pen, ctx.v["v_loc_short"][g, y]))
     rows = {}
     for g, y in sets.targets:
-        terms = list(acc.qualifying.get((g, y), [])) + [(1.0, m.v_loc_short[g, y])]
+        terms = list(acc.qualifying.get((g, y), [])) + [(1.0, ctx.v["v_loc_short"][g, y])]
         rows[(g, y)] = (terms, ">=", need[(g, y)])
     add_rows(m, "c_localization", rows, "qualifying supply covers the target share of demand")
 
@@ -99,26 +99,26 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     if not sets.awards_48c:
         return
     opts = [(p, s) for p in sets.awards_48c for s in sets.starts[p]]
-    m.b_48c = pyo.Var(list(sets.awards_48c), within=pyo.Binary, doc="48C awarded [0/1]")
-    m.v_48c = pyo.Var(opts, within=pyo.NonNegativeReals,
+    ctx.add_var(m, "b_48c", list(sets.awards_48c), within=pyo.Binary, doc="48C awarded [0/1]")
+    ctx.add_var(m, "v_48c", opts, within=pyo.NonNegativeReals,
                       bounds=lambda _m, p, s: (0.0, inst.projects[p].units_max), doc="units covered by 48C [units]")
-    rows_units = {(p, s): ([(1.0, m.v_48c[p, s]), (-1.0, m.v_units[p, s])], "<=", 0.0) for p, s in opts}
+    rows_units = {(p, s): ([(1.0, ctx.v["v_48c"][p, s]), (-1.0, ctx.v["v_units"][p, s])], "<=", 0.0) for p, s in opts}
     rows_award = {
-        p: ([(1.0, m.v_48c[p, s]) for s in sets.starts[p]] + [(-inst.projects[p].units_max, m.b_48c[p])], "<=", 0.0)
+        p: ([(1.0, ctx.v["v_48c"][p, s]) for s in sets.starts[p]] + [(-inst.projects[p].units_max, ctx.v["b_48c"][p])], "<=", 0.0)
         for p in sets.awards_48c
     }
     budget_terms: list[Term] = []
     for p, s in opts:
         prj = inst.projects[p]
         credit = pol.x48c_rate * prj.capex * MONEY  # claimed by all owners together
-        budget_terms.append((credit, m.v_48c[p, s]))
+        budget_terms.append((credit, ctx.v["v_48c"][p, s]))
         for y in sets.years:
             if prj.is_online(s, y):
-                acc.cost[("credit_48c", y)].append((-inst.crf(prj) * credit, m.v_48c[p, s]))
+                acc.cost[("credit_48c", y)].append((-inst.crf(prj) * credit, ctx.v["v_48c"][p, s]))
     add_rows(m, "c_48c_units", rows_units, "48C covers only units that are built")
     add_rows(m, "c_48c_award", rows_award, "48C covers a project only if awarded")
-    m.c_48c_budget = pyo.Constraint(expr=linear(budget_terms) <= pol.x48c_budget * MONEY,
-                                    doc="48C awards within the allocation budget")
+    add_rows(m, "c_48c_budget", {"total": (budget_terms, "<=", pol.x48c_budget * MONEY)},
+             "48C awards within the allocation budget")
 
 
 def add_45x_stacking(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -138,15 +138,15 @@ def add_45x_stacking(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
     if not sets.stacking_45x:
         return
-    m.v_45x = pyo.Var(list(sets.stacking_45x), within=pyo.NonNegativeReals, doc="45X credit [$M/yr]")
+    ctx.add_var(m, "v_45x", list(sets.stacking_45x), within=pyo.NonNegativeReals, doc="45X credit [$M/yr]")
     rows_out, rows_stack = {}, {}
     for p, y in sets.stacking_45x:
         prj = inst.projects[p]
         chi = pol.x45_credit[(p, y)] * PER_T
-        z = m.v_45x[p, y]
+        z = ctx.v["v_45x"][p, y]
         big = chi * prj.capacity * MASS * prj.units_max
-        rows_out[(p, y)] = ([(1.0, z), (-chi, m.v_prod[p, y])], "<=", 0.0)
-        rows_stack[(p, y)] = ([(1.0, z), (big, m.b_48c[p])], "<=", big)
+        rows_out[(p, y)] = ([(1.0, z), (-chi, ctx.v["v_prod"][p, y])], "<=", 0.0)
+        rows_stack[(p, y)] = ([(1.0, z), (big, ctx.v["b_48c"][p])], "<=", big)
         acc.cost[("credit_45x", y)].append((-1.0, z))
     add_rows(m, "c_45x_output", rows_out, "45X in proportion to output")
     add_rows(m, "c_45x_stacking", rows_stack, "no 45X for a project with a 48C award")
@@ -167,7 +167,7 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
     if not sets.grants:
         return
-    m.v_grant = pyo.Var(list(sets.grants), within=pyo.NonNegativeReals,
+    ctx.add_var(m, "v_grant", list(sets.grants), within=pyo.NonNegativeReals,
                         bounds=lambda _m, p, s: (0.0, inst.projects[p].grant * MONEY), doc="grant [$M]")
     rows_opt, rows_prj = {}, {}
     by_project: dict[str, list[int]] = {}
@@ -179,19 +179,19 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
             continue
         g = prj.grant * MONEY
         for s in ss:
-            rows_opt[(p, s)] = ([(1.0, m.v_grant[p, s]), (-g, m.v_units[p, s])], "<=", 0.0)
-        rows_prj[p] = ([(1.0, m.v_grant[p, s]) for s in ss] + [(-g, m.b_build[p])], "<=", 0.0)
+            rows_opt[(p, s)] = ([(1.0, ctx.v["v_grant"][p, s]), (-g, ctx.v["v_units"][p, s])], "<=", 0.0)
+        rows_prj[p] = ([(1.0, ctx.v["v_grant"][p, s]) for s in ss] + [(-g, ctx.v["b_build"][p])], "<=", 0.0)
     for p, s in sets.grants:
         prj = inst.projects[p]
         crf = inst.crf(prj)
         for y in sets.years:
             if prj.is_online(s, y):
-                acc.cost[("grants", y)].append((-crf, m.v_grant[p, s]))
+                acc.cost[("grants", y)].append((-crf, ctx.v["v_grant"][p, s]))
     add_rows(m, "c_grant_option", rows_opt, "a grant goes only with units that are built")
     add_rows(m, "c_grant_project", rows_prj, "a grant is paid once per built project")
     if pol.grant_pool is not None:
-        m.c_grant_pool = pyo.Constraint(expr=linear((1.0, m.v_grant[k]) for k in sets.grants)
-                                        <= pol.grant_pool * MONEY, doc="grants within the pool")
+        add_rows(m, "c_grant_pool", {"total": ([(1.0, ctx.v["v_grant"][k]) for k in sets.grants], "<=",
+                                               pol.grant_pool * MONEY)}, "grants within the pool")
 
 
 def add_capex_budgets(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -215,8 +215,8 @@ def add_capex_budgets(m: pyo.ConcreteModel, ctx: Context) -> None:
     }
     add_rows(m, "c_capex_budget", rows, "capex spent on new builds within the year's budget")
     if pol.capex_budget_total is not None:
-        terms = [(inst.projects[p].capex * (1.0 - inst.projects[p].equity_share) * MONEY, m.v_units[p, s])
+        terms = [(inst.projects[p].capex * (1.0 - inst.projects[p].equity_share) * MONEY, ctx.v["v_units"][p, s])
                  for p, s in sets.option_vars if inst.projects[p].capex > 0]
         if terms:
-            m.c_capex_budget_total = pyo.Constraint(expr=linear(terms) <= pol.capex_budget_total * MONEY,
-                                                    doc="capex of new builds within the total budget")
+            add_rows(m, "c_capex_budget_total", {"total": (terms, "<=", pol.capex_budget_total * MONEY)},
+                     "capex of new builds within the total budget")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -24,12 +25,13 @@ def _values(m: pyo.ConcreteModel, name: str) -> dict[Any, float]:
     return {k: (v.value or 0.0) for k, v in comp.items()}
 
 
-def _duals(m: pyo.ConcreteModel, name: str) -> dict[Any, float]:
+def _duals(m: pyo.ConcreteModel, report: SolveReport, name: str) -> dict[Any, float]:
+    """Row key -> dual of family `name` (model units), from the fixed-integer re-solve."""
     comp = getattr(m, name, None)
-    dual = getattr(m, "dual", None)
-    if comp is None or dual is None or len(dual) == 0:
+    y = report.row_duals.get(name)
+    if comp is None or y is None:
         return {}
-    return {k: dual[c] for k, c in comp.items() if c in dual}
+    return {k: float(d) for k, d in zip(comp.row_keys, y)}
 
 
 def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info: dict[str, Any],
@@ -171,7 +173,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
                                              *supply_cols, "feoc_imports_t"])
 
     # ---------------------------------------------------------------- localization
-    loc_duals = _duals(m, "c_localization") if ok else {}
+    loc_duals = _duals(m, report, "c_localization") if ok else {}
     fam = {c: x.family for c, x in inst.commodities.items()}
     groups = sorted({fam[c] for (c, _r, _y) in inst.demand} | {g for g, _ in pol.targets},
                     key=lambda g: (g not in fam.values(), g))
@@ -250,9 +252,10 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
 
     # ---------------------------------------------------------------- costs and credits
     crow = []
-    if ok and hasattr(m, "e_cost"):
-        for (comp, y), e in m.e_cost.items():
-            v = pyo.value(e) / MONEY
+    if ok:
+        for (comp, y), (coefs, vars_, const) in getattr(m, "cost_terms", {}).items():
+            values = np.fromiter((v.value for v in vars_), dtype=float, count=len(vars_))
+            v = (float(np.dot(coefs, values)) + const) / MONEY
             crow.append({"year": y, "component": comp, "cost_usd": v,
                          "discounted_usd": v * st.discount_factor(y)})
     costs = pd.DataFrame(crow, columns=["year", "component", "cost_usd", "discounted_usd"])
@@ -270,7 +273,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
     credits = pd.DataFrame(credit_rows, columns=["year", "credit_45x_usd", "credit_48c_usd", "grants_usd",
                                                  "total_usd", "discounted_usd"])
 
-    bal_duals = _duals(m, "c_balance") if ok else {}
+    bal_duals = _duals(m, report, "c_balance") if ok else {}
     marginal = pd.DataFrame(
         [{"commodity": c, "region": r, "year": y,
           "marginal_cost_usd_per_t": d / PER_T / st.discount_factor(y),

@@ -79,6 +79,7 @@ class SolveReport:
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
     warnings: tuple[str, ...] = ()  # numerics, in plain words
+    row_duals: dict[str, Any] = field(default_factory=dict, repr=False)  # family -> dual per row (model units)
 
     @property
     def proven_optimal(self) -> bool:
@@ -103,10 +104,150 @@ class Interrupt:
         self.requested = False
 
 
-def _compile(m: Any) -> Any:
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+@dataclass
+class Compiled:
+    """The model as HiGHS takes it: columns, rows (by family, as COO and CSC arrays), objective."""
 
-    return LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+    cols: list[Any]
+    lower: np.ndarray
+    upper: np.ndarray
+    is_int: np.ndarray
+    rows: np.ndarray  # COO row of each nonzero (duplicates summed)
+    colidx: np.ndarray  # COO column of each nonzero
+    vals: np.ndarray
+    start: np.ndarray  # CSC column starts (len n + 1), for HiGHS
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    c: np.ndarray
+    offset: float
+    blocks: list[tuple[str, Any, int, int]]  # (family name, component, first row, number of rows)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lo)
+
+    @property
+    def nnz(self) -> int:
+        return len(self.vals)
+
+    def row_name(self, i: int) -> str:
+        for name, comp, first, n in self.blocks:
+            if first <= i < first + n:
+                keys = getattr(comp, "row_keys", None)
+                key = keys[i - first] if keys is not None else list(comp.keys())[i - first]
+                return f"{name}[{key}]"
+        return f"row {i}"
+
+
+def compile_model(m: Any) -> Compiled:
+    """Compile a linear Pyomo model to HiGHS's arrays without Pyomo's expression visitor where possible.
+
+    Families built as `MatrixConstraint` (CSR) are copied block by block with numpy; any other
+    constraint and the objective go through Pyomo's linear representation.
+    """
+    import pyomo.environ as pyo
+    from pyomo.core.base.matrix_constraint import MatrixConstraint
+    from pyomo.core.expr.numeric_expr import LinearExpression
+    from pyomo.repn.standard_repn import generate_standard_repn
+
+    cols: list[Any] = []
+    col_of: dict[int, int] = {}
+    for v in m.component_data_objects(pyo.Var, descend_into=True):
+        col_of[id(v)] = len(cols)
+        cols.append(v)
+    n = len(cols)
+    lower = np.empty(n)
+    upper = np.empty(n)
+    is_int = np.zeros(n, dtype=bool)
+    for j, v in enumerate(cols):
+        if v.fixed:
+            lower[j] = upper[j] = v.value
+        else:
+            lb, ub = v.bounds
+            lower[j] = -math.inf if lb is None else lb
+            upper[j] = math.inf if ub is None else ub
+        is_int[j] = v.is_integer()
+
+    r_parts: list[np.ndarray] = []
+    c_parts: list[np.ndarray] = []
+    v_parts: list[np.ndarray] = []
+    los: list[np.ndarray] = []
+    his: list[np.ndarray] = []
+    blocks: list[tuple[str, Any, int, int]] = []
+    first = 0
+    for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True):
+        if isinstance(comp, MatrixConstraint):
+            x_map = np.fromiter((col_of[id(v)] for v in comp._x), dtype=np.int64, count=len(comp._x))
+            idx = np.asarray(comp._A_indices, dtype=np.int64)
+            indptr = np.asarray(comp._A_indptr, dtype=np.int64)
+            nrow = len(comp._lower)
+            r_parts.append(first + np.repeat(np.arange(nrow, dtype=np.int64), np.diff(indptr)))
+            c_parts.append(x_map[idx] if idx.size else idx)
+            v_parts.append(np.asarray(comp._A_data, dtype=float))
+            los.append(np.array([-math.inf if v is None else v for v in comp._lower], dtype=float))
+            his.append(np.array([math.inf if v is None else v for v in comp._upper], dtype=float))
+        else:
+            ri: list[int] = []
+            cj: list[int] = []
+            vals: list[float] = []
+            lo_l: list[float] = []
+            hi_l: list[float] = []
+            for r, con in enumerate(comp.values()):
+                repn = generate_standard_repn(con.body, compute_values=True)
+                if repn.nonlinear_expr is not None or repn.quadratic_vars:
+                    raise ValueError(f"constraint {con.name} is not linear")
+                for coef, v in zip(repn.linear_coefs, repn.linear_vars):
+                    ri.append(first + r)
+                    cj.append(col_of[id(v)])
+                    vals.append(float(coef))
+                const = float(repn.constant or 0.0)
+                lo_l.append(-math.inf if con.lower is None else float(pyo.value(con.lower)) - const)
+                hi_l.append(math.inf if con.upper is None else float(pyo.value(con.upper)) - const)
+            nrow = len(lo_l)
+            r_parts.append(np.asarray(ri, dtype=np.int64))
+            c_parts.append(np.asarray(cj, dtype=np.int64))
+            v_parts.append(np.asarray(vals, dtype=float))
+            los.append(np.asarray(lo_l, dtype=float))
+            his.append(np.asarray(hi_l, dtype=float))
+        blocks.append((comp.local_name, comp, first, nrow))
+        first += nrow
+
+    rows = np.concatenate(r_parts) if r_parts else np.zeros(0, dtype=np.int64)
+    colidx = np.concatenate(c_parts) if c_parts else np.zeros(0, dtype=np.int64)
+    vals = np.concatenate(v_parts) if v_parts else np.zeros(0)
+    # column-wise order, duplicates (same row and column) summed, zeros dropped
+    order = np.lexsort((rows, colidx))
+    rows, colidx, vals = rows[order], colidx[order], vals[order]
+    if rows.size:
+        new = np.ones(rows.size, dtype=bool)
+        new[1:] = (rows[1:] != rows[:-1]) | (colidx[1:] != colidx[:-1])
+        at = np.flatnonzero(new)
+        vals = np.add.reduceat(vals, at)
+        rows, colidx = rows[at], colidx[at]
+        keep = vals != 0.0
+        rows, colidx, vals = rows[keep], colidx[keep], vals[keep]
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(colidx, minlength=n), out=start[1:])
+
+    c = np.zeros(n)
+    objs = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    if len(objs) != 1:
+        raise ValueError(f"the model must have exactly one active objective, not {len(objs)}")
+    expr = objs[0].expr
+    if isinstance(expr, LinearExpression):  # fixed variables are columns too (lower = upper)
+        idx = np.fromiter((col_of[id(v)] for v in expr.linear_vars), dtype=np.int64, count=len(expr.linear_vars))
+        np.add.at(c, idx, np.asarray(expr.linear_coefs, dtype=float))
+        offset = float(pyo.value(expr.constant))
+    else:
+        repn = generate_standard_repn(expr, compute_values=True)
+        for coef, v in zip(repn.linear_coefs, repn.linear_vars):
+            c[col_of[id(v)]] += float(coef)
+        offset = float(repn.constant or 0.0)
+    if objs[0].sense == pyo.maximize:
+        c, offset = -c, -offset
+    return Compiled(cols, lower, upper, is_int, rows, colidx, vals, start,
+                    np.concatenate(los) if los else np.zeros(0), np.concatenate(his) if his else np.zeros(0),
+                    c, offset, blocks)
 
 
 def solve(
@@ -125,69 +266,30 @@ def solve(
 
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    info = _compile(m)
+    cm = compile_model(m)
     timings["compile"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    cols = info.columns
+    cols, is_int, c = cm.cols, cm.is_int, cm.c
     n = len(cols)
-    lower = np.empty(n)
-    upper = np.empty(n)
-    is_int = np.zeros(n, dtype=bool)
-    for j, v in enumerate(cols):
-        if v.fixed:
-            lower[j] = upper[j] = v.value
-        else:
-            lb, ub = v.bounds
-            lower[j] = -math.inf if lb is None else lb
-            upper[j] = math.inf if ub is None else ub
-        is_int[j] = v.is_integer()
-    # rows: the compiler emits a ranged constraint as two rows; HiGHS takes one row with two bounds
-    row_of: dict[int, int] = {}
-    row_cons: list[Any] = []
-    row_lo: list[float] = []
-    row_hi: list[float] = []
-    keep: list[int] = []
-    for i, (entry, rhs) in enumerate(zip(info.rows, info.rhs)):
-        con, bt = entry.constraint, entry.bound_type
-        key = id(con)
-        r = row_of.get(key)
-        if r is None:
-            r = len(row_cons)
-            row_of[key] = r
-            row_cons.append(con)
-            row_lo.append(-math.inf)
-            row_hi.append(math.inf)
-            keep.append(i)
-        if bt <= 0:
-            row_lo[r] = float(rhs)
-        if bt >= 0:
-            row_hi[r] = float(rhs)
-    A = info.A
-    if len(keep) != A.shape[0]:
-        A = A[keep, :]
-    A = A.tocsc()
-    c = np.asarray(info.c.todense()).ravel() if info.c.shape[0] else np.zeros(n)
-    offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-
-    warnings = list(scaling_warnings(A, c, cols, row_cons))
+    warnings = list(scaling_warnings(cm))
     h = new_highs()
     lp = highspy.HighsLp()
     lp.num_col_ = n
-    lp.num_row_ = len(row_cons)
+    lp.num_row_ = cm.n_rows
     lp.col_cost_ = c
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = np.asarray(row_lo)
-    lp.row_upper_ = np.asarray(row_hi)
-    lp.offset_ = offset
+    lp.col_lower_ = cm.lower
+    lp.col_upper_ = cm.upper
+    lp.row_lower_ = cm.row_lo
+    lp.row_upper_ = cm.row_hi
+    lp.offset_ = cm.offset
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
+    lp.a_matrix_.start_ = cm.start
+    lp.a_matrix_.index_ = cm.rows
+    lp.a_matrix_.value_ = cm.vals
     n_int = int(is_int.sum())
     if n_int:
-        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous for b in is_int]
+        lp.integrality_ = np.where(is_int, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
     h.passModel(lp)
     timings["handover"] = time.perf_counter() - t1
 
@@ -297,40 +399,36 @@ def solve(
                 lb = v.lb
                 v.set_value(0.0 if lb is None else max(lb, min(0.0, v.ub if v.ub is not None else 0.0)),
                             skip_validation=True)
-    if not hasattr(m, "dual"):
-        m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
-    m.dual.clear()
+    row_duals: dict[str, np.ndarray] = {}
     if y is not None:
-        for r, con in enumerate(row_cons):
-            m.dual[con] = float(y[r])
+        for name, _comp, first, count in cm.blocks:
+            row_duals[name] = y[first:first + count]
     timings["load"] = time.perf_counter() - t4
 
     return SolveReport(
         termination=termination, has_solution=has_solution, objective=objective, bound=bound, gap=gap,
         wall_time=time.perf_counter() - t0, highs_time=highs_time, model_status=h.modelStatusToString(status),
-        n_cols=n, n_rows=len(row_cons), n_int=n_int, nnz=int(A.nnz), options=dict(options), duals=duals_note,
-        dual_objective=dual_objective, timings=timings, warnings=tuple(warnings),
+        n_cols=n, n_rows=cm.n_rows, n_int=n_int, nnz=cm.nnz, options=dict(options), duals=duals_note,
+        dual_objective=dual_objective, timings=timings, warnings=tuple(warnings), row_duals=row_duals,
     )
 
 
 SCALE_LIMIT = 1e9  # a span of coefficient magnitudes above which HiGHS's tolerances lose meaning
 
 
-def scaling_warnings(A: Any, c: np.ndarray, cols: list[Any], rows: list[Any]) -> list[str]:
+def scaling_warnings(cm: Compiled) -> list[str]:
     """Plain-words warnings when the model's coefficients span too many orders of magnitude."""
     out = []
-    data = np.abs(A.data)
-    data = data[data > 0]
-    if data.size:
-        lo, hi = float(data.min()), float(data.max())
-        if hi / lo > SCALE_LIMIT:
-            coo = A.tocoo()
-            i_lo = int(np.argmin(np.where(np.abs(coo.data) > 0, np.abs(coo.data), np.inf)))
-            i_hi = int(np.argmax(np.abs(coo.data)))
+    cols, c = cm.cols, cm.c
+    mag = np.abs(cm.vals)
+    if mag.size:
+        i_lo, i_hi = int(np.argmin(mag)), int(np.argmax(mag))
+        lo, hi = float(mag[i_lo]), float(mag[i_hi])
+        if lo > 0 and hi / lo > SCALE_LIMIT:
             out.append(
                 f"badly scaled data: matrix coefficients span {hi / lo:.1e} (from {lo:.3g} in "
-                f"{rows[coo.row[i_lo]].name} / {cols[coo.col[i_lo]].name} to {hi:.3g} in "
-                f"{rows[coo.row[i_hi]].name} / {cols[coo.col[i_hi]].name}, internal units kt and $M): "
+                f"{cm.row_name(int(cm.rows[i_lo]))} / {cols[cm.colidx[i_lo]].name} to {hi:.3g} in "
+                f"{cm.row_name(int(cm.rows[i_hi]))} / {cols[cm.colidx[i_hi]].name}, internal units kt and $M): "
                 "check for a unit mistake (t vs kt, $ vs $M, $/kg vs $/t) in those projects or contracts")
     cost = np.abs(c[c != 0])
     if cost.size and float(cost.max()) / float(cost.min()) > SCALE_LIMIT:
