@@ -130,7 +130,7 @@ def explain_hard_targets(inst: Instance, options: SolverOptions) -> list[str]:
     import pyomo.environ as pyo
 
     from planner.model.build import build_model
-    from planner.model.core import MASS
+    from planner.model.core import MASS, row
     from planner.solve.highs import solve
 
     m = build_model(inst, hard_targets=False)
@@ -147,8 +147,7 @@ def explain_hard_targets(inst: Instance, options: SolverOptions) -> list[str]:
     for (g, y), v in sorted(m.v_loc_short.items()):
         short = (v.value or 0.0) / MASS
         if short > 1e-3:
-            need = m.c_localization[g, y].lower
-            need_t = float(pyo.value(need)) / MASS
+            need_t = float(row(m, "c_localization", (g, y)).lower) / MASS
             lines.append(f"  {g} {y}: the target needs {need_t:,.0f} t of qualifying supply; at most "
                          f"{need_t - short:,.0f} t can be qualified and delivered in {y} (short by {short:,.0f} t).")
     lines.append("Lead times, qualification years, capex budgets or contract limits make these years unreachable. "
