@@ -232,6 +232,75 @@ def explain(
 
 
 @app.command()
+def generate(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the synthetic instance (.xlsx).")],
+    projects: Annotated[int, typer.Option(help="Plants (existing, committed, candidate).", min=1)] = 30,
+    regions: Annotated[int, typer.Option(help="Demand regions.", min=1)] = 10,
+    years: Annotated[int, typer.Option(help="Years in the horizon.", min=1)] = 11,
+    commodities: Annotated[int, typer.Option(help="Commodities (CAM, AAM, precursor).", min=1)] = 8,
+    contracts: Annotated[int, typer.Option(help="Import contracts.", min=0)] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same instance.")] = 1,
+    cases: Annotated[int, typer.Option(help="Policy cases.", min=1)] = 3,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a synthetic instance with the structure and magnitudes of the default one (for benchmarks)."""
+    term = _terminal()
+    with _guard(term):
+        from planner.datasets.synthetic import generate as gen
+
+        if output.exists() and not force:
+            raise UsageError(f"{output} exists; use --force to overwrite it")
+        path = gen(output, projects=projects, regions=regions, years=years, commodities=commodities,
+                   contracts=contracts, seed=seed, cases=cases)
+        term.success(f"synthetic instance written to [bold]{path}[/bold] (seed {seed})")
+
+
+@app.command()
+def bench(
+    instances: Annotated[Optional[list[Path]], typer.Argument(help="Instance workbooks to time (besides --sizes).")] = None,
+    sizes: Annotated[Optional[str], typer.Option("--sizes", help="Built-in sizes: S (default instance), M ≈ 50k, L ≈ 250k, XL ≈ 1M variables (synthetic), e.g. S,M,L.")] = None,
+    repeat: Annotated[int, typer.Option("--repeat", help="Runs per instance; medians are reported.", min=1)] = 1,
+    lp_relaxation: Annotated[bool, typer.Option("--lp-relaxation", help="Solve the LP relaxation instead of the MILP (for XL).")] = False,
+    preset: Annotated[str, typer.Option(help="Solver preset.")] = "default",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic sizes.")] = 1,
+) -> None:
+    """Time each phase (read, build, hand-over, HiGHS, duals, extract, export) and peak memory, against HiGHS
+    solving the same model from an MPS file."""
+    term = _terminal()
+    with _guard(term):
+        import tempfile as _tf
+
+        from planner.bench import Target, measure, targets_for_sizes
+        from planner.solve.presets import merge_options
+
+        options = merge_options(preset, {"time_limit": time_limit})
+        rows = []
+        with _tf.TemporaryDirectory() as folder:
+            targets = [Target(p.name, p) for p in (instances or [])]
+            if sizes:
+                with term.out.status("generating synthetic instances …"):
+                    targets += targets_for_sizes(sizes.split(","), Path(folder), seed)
+            if not targets:
+                raise UsageError("give instance files or --sizes (e.g. --sizes S,M,L)")
+            for t in targets:
+                with term.out.status(f"benchmarking {t.label} ({repeat} run(s)) …"):
+                    rows.append(measure(t, options=options.highs, preset=options.preset, repeat=repeat,
+                                        lp_relaxation=lp_relaxation))
+                term.bench_row(rows[-1])
+        term.bench_table(rows)
+        import csv
+
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        with open(output, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=keys)
+            w.writeheader()
+            w.writerows(rows)
+        term.success(f"table written to [bold]{output}[/bold]")
+
+
+@app.command()
 def validate(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
     quiet: Quiet = False,

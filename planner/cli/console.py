@@ -277,6 +277,25 @@ class Terminal:
         if output:
             self.success(f"plan and explanation written to [bold]{output}[/bold]")
 
+    def bench_row(self, r: dict[str, Any]) -> None:
+        self.info(f"  {r['instance']}: {r.get('status', '')}, wall {_sec(r.get('wall_s'))} s, "
+                  f"HiGHS {_sec(r.get('highs_s'))} s")
+
+    def bench_table(self, rows: list[dict[str, Any]]) -> None:
+        t = Table(title="Time per phase in s (medians), peak memory in MB", title_justify="left", header_style="bold")
+        cols = [("instance", "instance", str), ("vars", "vars", _count), ("rows", "rows", _count),
+                ("read+validate", "read_validate_s", _sec), ("build", "build_s", _sec),
+                ("hand-over", "handover_s", _sec), ("HiGHS", "highs_s", _sec), ("duals", "duals_s", _sec),
+                ("extract", "extract_s", _sec), ("export", "export_s", _sec), ("wall", "wall_s", _sec),
+                ("not HiGHS", "non_highs_share", share), ("µs/var", "build_handover_us_per_var", _sec),
+                ("peak MB", "peak_rss_mb", _count), ("MPS: HiGHS", "mps_highs_s", _sec),
+                ("MPS MB", "mps_peak_rss_mb", _count), ("MB ratio", "rss_ratio", _sec)]
+        for label, _k, _f in cols:
+            t.add_column(label, justify="left" if label == "instance" else "right")
+        for r in rows:
+            t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
+        self.out.print(t, width=max(self.out.width, 190), crop=False)
+
     def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
         """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
         if self.verbosity < 0:
@@ -337,6 +356,10 @@ class Terminal:
                                f"({money(reg.max_regret.loc[reg.best_plan])})")
         if output:
             self.success(f"comparison written to [bold]{output}[/bold]")
+
+
+def _sec(x: Any) -> str:
+    return "–" if x is None else f"{x:,.2f}"
 
 
 def _count(x: Any) -> str:

@@ -1,0 +1,180 @@
+"""`planner bench`: time every phase of the pipeline and compare with HiGHS alone.
+
+Each measurement runs in a fresh process (so that peak memory is that run's own): read and
+validate the workbook, build the Pyomo model, hand it to HiGHS (compile + passModel), HiGHS's own
+run time for the MILP as HiGHS reports it, the fixed-integer LP re-solve for duals, extraction of
+the results tables, and export of the results workbook. The reference, in the same run, is HiGHS
+reading the same model written as an MPS file and solving it with the same options, also in a
+fresh process. Medians over `repeat` runs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SIZES = ("S", "M", "L", "XL")
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str  # size name or file name
+    path: Path
+    case: str | None = None
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kB
+
+
+def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: str, relax: bool, mps: str,
+                 queue: Any) -> None:
+    try:
+        t = time.perf_counter()
+        from planner.cases import apply_case
+        from planner.export.results import write_results
+        from planner.instance.validate import load_instance
+        from planner.model.build import build_model
+        from planner.results.extract import extract
+        from planner.solve.highs import solve
+        imports = time.perf_counter() - t
+
+        wall0 = time.perf_counter()
+        t = time.perf_counter()
+        inst = load_instance(path)
+        read = time.perf_counter() - t
+        t = time.perf_counter()
+        ci = apply_case(inst, case)
+        m = build_model(ci)
+        build = time.perf_counter() - t
+        rep = solve(m, options, relax_integrality=relax, write_mps=mps)
+        t = time.perf_counter()
+        sol = extract(m, ci, rep, {"instance": inst.name, "instance_path": path, "case": ci.case,
+                                   "preset": preset, "solver_options": [], "versions": {}, "sources": []})
+        ext = time.perf_counter() - t
+        t = time.perf_counter()
+        with tempfile.TemporaryDirectory() as d:
+            write_results(sol, Path(d) / "bench.xlsx")
+        export = time.perf_counter() - t
+        wall = time.perf_counter() - wall0
+        tm = rep.timings
+        queue.put({
+            "ok": True, "case": ci.case, "vars": rep.n_cols, "ints": rep.n_int, "rows": rep.n_rows, "nnz": rep.nnz,
+            "imports_s": imports, "read_validate_s": read, "build_s": build,
+            "handover_s": tm.get("compile", 0.0) + tm.get("handover", 0.0),
+            "highs_s": tm.get("highs_milp", 0.0), "duals_s": tm.get("duals", 0.0),
+            "duals_highs_s": tm.get("highs_duals", 0.0), "load_s": tm.get("load", 0.0), "extract_s": ext,
+            "export_s": export, "wall_s": wall, "peak_rss_mb": _peak_rss_mb(), "status": rep.status_text,
+            "gap": rep.gap,
+        })
+    except BaseException as exc:  # report, never hang the parent
+        queue.put({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def _run_mps(mps: str, options: dict[str, Any], relax: bool, queue: Any) -> None:
+    try:
+        import math
+
+        from planner.solve.highs import new_highs
+
+        h = new_highs()
+        t = time.perf_counter()
+        h.readModel(mps)
+        read = time.perf_counter() - t
+        if relax:
+            import highspy
+            import numpy as np
+
+            lp = h.getLp()
+            n = lp.num_col_
+            h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                    np.array([highspy.HighsVarType.kContinuous] * n))
+        for k, v in options.items():
+            h.setOptionValue(k, highspy_inf(v) if isinstance(v, float) and math.isinf(v) else v)
+        h.setOptionValue("output_flag", False)
+        t = time.perf_counter()
+        h.run()
+        wall = time.perf_counter() - t
+        queue.put({"ok": True, "mps_read_s": read, "mps_highs_s": h.getRunTime(), "mps_wall_s": wall,
+                   "mps_peak_rss_mb": _peak_rss_mb()})
+    except BaseException as exc:
+        queue.put({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+
+
+def highspy_inf(v: float) -> float:
+    import highspy
+
+    return highspy.kHighsInf
+
+
+def _in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def measure(target: Target, *, options: dict[str, Any], preset: str, repeat: int = 1,
+            lp_relaxation: bool = False) -> dict[str, Any]:
+    """Median phase times of `repeat` runs of the planner and of the MPS reference."""
+    runs: list[dict[str, Any]] = []
+    refs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as d:
+        mps = os.path.join(d, "model.mps")
+        for _ in range(repeat):
+            r = _in_fresh_process(_run_planner, str(target.path), target.case, options, preset, lp_relaxation, mps)
+            if not r["ok"]:
+                return {"instance": target.label, "status": f"failed: {r['error']}"}
+            runs.append(r)
+            ref = _in_fresh_process(_run_mps, mps, options, lp_relaxation)
+            if ref["ok"]:
+                refs.append(ref)
+    out: dict[str, Any] = {"instance": target.label, "case": runs[0]["case"], "repeat": repeat,
+                           "relaxation": "LP" if lp_relaxation else "MILP"}
+    for k in ("vars", "ints", "rows", "nnz"):
+        out[k] = runs[0][k]
+    for k, v in runs[0].items():
+        if k.endswith("_s") or k.endswith("_mb"):
+            out[k] = statistics.median(r[k] for r in runs)
+    for k in ("mps_read_s", "mps_highs_s", "mps_wall_s", "mps_peak_rss_mb"):
+        out[k] = statistics.median(r[k] for r in refs) if refs else None
+    out["status"] = runs[-1]["status"]
+    out["gap"] = runs[-1]["gap"]
+    wall = out["wall_s"]
+    out["non_highs_share"] = (wall - out["highs_s"] - out["duals_highs_s"]) / wall if wall else None
+    out["build_handover_us_per_var"] = 1e6 * (out["build_s"] + out["handover_s"]) / max(out["vars"], 1)
+    out["duals_share_of_milp"] = out["duals_s"] / out["highs_s"] if out["highs_s"] else None
+    ref_rss = out["mps_peak_rss_mb"]
+    out["rss_ratio"] = out["peak_rss_mb"] / ref_rss if ref_rss else None
+    return out
+
+
+def targets_for_sizes(sizes: list[str], folder: Path, seed: int = 1) -> list[Target]:
+    """S = the bundled default instance; M, L, XL = synthetic instances generated into `folder`."""
+    from planner import resources
+    from planner.datasets.synthetic import generate, size_preset
+
+    out = []
+    for s in sizes:
+        s = s.strip().upper()
+        if s not in SIZES:
+            from planner.errors import UsageError
+
+            raise UsageError(f"unknown size '{s}': use S, M, L or XL")
+        if s == "S":
+            out.append(Target("S (default instance)", resources.default_instance()))
+        else:
+            path = folder / f"synthetic-{s}.xlsx"
+            generate(path, **{**size_preset(s), "seed": seed})
+            out.append(Target(f"{s} (synthetic)", path))
+    return out
