@@ -234,10 +234,11 @@ def explain(
 @app.command()
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the synthetic instance (.xlsx).")],
+    size: Annotated[Optional[str], typer.Option("--size", help="A size preset (S, M ≈ 50k, L ≈ 250k, XL ≈ 1M variables) instead of the counts below.")] = None,
     projects: Annotated[int, typer.Option(help="Plants (existing, committed, candidate).", min=1)] = 30,
-    regions: Annotated[int, typer.Option(help="Demand regions.", min=1)] = 10,
+    regions: Annotated[int, typer.Option(help="Domestic demand regions (six supply-origin countries and, from 6, a few FTA plant sites come on top).", min=1)] = 10,
     years: Annotated[int, typer.Option(help="Years in the horizon.", min=1)] = 11,
-    commodities: Annotated[int, typer.Option(help="Commodities (CAM, AAM, precursor).", min=1)] = 8,
+    commodities: Annotated[int, typer.Option(help="CAM and AAM commodities (from 4, one precursor comes on top).", min=1)] = 8,
     contracts: Annotated[int, typer.Option(help="Import contracts.", min=0)] = 10,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same instance.")] = 1,
     cases: Annotated[int, typer.Option(help="Policy cases.", min=1)] = 3,
@@ -250,8 +251,17 @@ def generate(
 
         if output.exists() and not force:
             raise UsageError(f"{output} exists; use --force to overwrite it")
-        path = gen(output, projects=projects, regions=regions, years=years, commodities=commodities,
-                   contracts=contracts, seed=seed, cases=cases)
+        if size:
+            from planner.datasets.synthetic import size_preset
+
+            try:
+                kwargs = {**size_preset(size), "seed": seed}
+            except (KeyError, ValueError):
+                raise UsageError(f"unknown size '{size}': use S, M, L or XL") from None
+        else:
+            kwargs = dict(projects=projects, regions=regions, years=years, commodities=commodities,
+                          contracts=contracts, seed=seed, cases=cases)
+        path = gen(output, **kwargs)
         term.success(f"synthetic instance written to [bold]{path}[/bold] (seed {seed})")
 
 
