@@ -26,7 +26,7 @@ from planner.solve.presets import SolverOptions, merge_options
 
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("active-materials-planner", "pyomo", "highspy", "pandas", "numpy", "scipy", "openpyxl", "rich",
+    for dist in ("active-materials-planner", "pyomo", "highspy", "pandas", "numpy", "openpyxl", "lxml", "rich",
                  "typer"):
         try:
             out[dist] = metadata.version(dist)

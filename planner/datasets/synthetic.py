@@ -735,6 +735,7 @@ def model_size(tables: Tables, case: str | None = None) -> dict[str, int]:
         "v_import": len(s.imports), "b_sign": len(s.signed), "v_top": len(s.take_or_pay), "v_ship": len(s.ships),
         "v_buy": len(s.buys), "v_unmet": len(s.unmet), "v_loc_short": len(s.targets), "b_48c": len(s.awards_48c),
         "v_48c": awards_opts, "v_45x": len(s.stacking_45x), "v_grant": len(s.grants),
+        "v_total_cost": 1,  # the objective's variable (its defining row is folded into the costs for HiGHS)
     }
     integer = var["v_units"] + var["b_build"] + var["b_sign"] + var["b_48c"]
     signed = set(s.signed)
@@ -765,6 +766,7 @@ def model_size(tables: Tables, case: str | None = None) -> dict[str, int]:
         "c_capex_budget": sum(1 for y, b in pol.capex_budget.items() if b is not None and y in spend_years)
         if has_opts else 0,
         "c_capex_budget_total": int(pol.capex_budget_total is not None and has_opts),
+        "c_total_cost": 1,
     }
     out = {"variables": sum(var.values()), "integer_variables": integer, "constraints": sum(con.values())}
     out.update({k: v for k, v in {**var, **con}.items() if v})

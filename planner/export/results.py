@@ -445,14 +445,17 @@ def _write_table_sheet(ws: Worksheet, name: str, df: pd.DataFrame, ctx: _Context
     ws.row_dimensions[KEY_ROW].hidden = True
 
     per_row_fmt = _kpi_formats(df) if name == "kpis" else None
-    for i, row in enumerate(df.itertuples(index=False, name=None)):
-        r = FIRST_DATA_ROW + i
-        for j, (c, v) in enumerate(zip(cols, row, strict=True), start=1):
-            v = _plain(v)
-            if c.kind == "number" and isinstance(v, int | float) and not isinstance(v, bool) and c.scale != 1.0:
-                v = v * c.scale
-            fmt = per_row_fmt[i] if per_row_fmt is not None and c.name == "value" else c.fmt
-            _put(ws, r, j, v, fmt if c.kind != "text" or isinstance(v, str) else FMT_TEXT)
+    if per_row_fmt is None:
+        _write_columns(ws, cols, df)
+    else:
+        for i, row in enumerate(df.itertuples(index=False, name=None)):
+            r = FIRST_DATA_ROW + i
+            for j, (c, v) in enumerate(zip(cols, row, strict=True), start=1):
+                v = _plain(v)
+                if c.kind == "number" and isinstance(v, int | float) and not isinstance(v, bool) and c.scale != 1.0:
+                    v = v * c.scale
+                fmt = per_row_fmt[i] if c.name == "value" else c.fmt
+                _put(ws, r, j, v, fmt if c.kind != "text" or isinstance(v, str) else FMT_TEXT)
     last_row = HEADER_ROW + len(df)
     if df.empty:
         _put(ws, FIRST_DATA_ROW, 1, "none", font=_NONE_FONT)
@@ -462,6 +465,64 @@ def _write_table_sheet(ws: Worksheet, name: str, df: pd.DataFrame, ctx: _Context
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=2 if len(cols) > 8 else 1)
     _autowidth(ws, cols, df, per_row_fmt)
     _print_setup(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+
+
+def _column_cells(c: _Column, s: pd.Series) -> list[tuple[Any, str]]:
+    """(value, openpyxl data type) for every cell of a column, prepared in bulk (what `_put` does per cell)."""
+    if c.kind == "number":
+        arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan) * c.scale
+        out: list[tuple[Any, str]] = []
+        for x in arr.tolist():
+            if x != x:
+                out.append((None, "n"))
+            elif x in (math.inf, -math.inf):
+                out.append(("inf" if x > 0 else "-inf", "s"))
+            else:
+                out.append((x, "n"))
+        return out
+    out = []
+    for v in s.tolist():
+        v = _plain(v)
+        if isinstance(v, str):
+            v = ILLEGAL_CHARACTERS_RE.sub("", v)[:32767] or None
+        if v is None:
+            out.append((None, "n"))
+        elif isinstance(v, str):
+            out.append((v, "s"))  # a literal string, never a formula
+        elif isinstance(v, bool):
+            out.append((v, "b"))
+        else:
+            out.append((v, "n"))
+    return out
+
+
+def _write_columns(ws: Worksheet, cols: Sequence[_Column], df: pd.DataFrame) -> None:
+    """Write a data table fast: values prepared per column, one number format (style) per column.
+
+    The same result as `_put` cell by cell, at a fraction of the cost on large tables.
+    """
+    from copy import copy
+
+    from openpyxl.cell.cell import Cell
+
+    cells = ws._cells
+    for j, c in enumerate(cols, start=1):
+        values = _column_cells(c, df.iloc[:, j - 1])
+        probe = Cell(ws, row=FIRST_DATA_ROW, column=j)
+        probe.number_format = c.fmt
+        style = probe._style
+        bool_style = None
+        for i, (v, dt) in enumerate(values):
+            r = FIRST_DATA_ROW + i
+            cell = Cell(ws, row=r, column=j, style_array=copy(style))
+            cell._value = v
+            cell.data_type = dt
+            if dt == "b" and c.fmt in (FMT_GENERAL, None):
+                if bool_style is None:
+                    probe.number_format = FMT_BOOL
+                    bool_style = probe._style
+                cell._style = copy(bool_style)
+            cells[(r, j)] = cell
 
 
 def _kpi_formats(df: pd.DataFrame) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
@@ -49,12 +50,45 @@ Term = tuple[float, Any]  # (coefficient, Pyomo variable)
 
 
 @dataclass
+class Block:
+    """Many terms at once, for large families: term i is coefs[i] x vars[i] in row keys[i]."""
+
+    keys: list[Any]
+    vars: list[Any]
+    coefs: list[float]
+
+
+@dataclass
 class Accumulators:
+    """The named accumulators. Terms are added one by one (dicts of lists) or, by the largest
+    families, as blocks built with list comprehensions; both end up in the same rows."""
+
     balance: dict[tuple[str, str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
+    balance_blocks: list[Block] = field(default_factory=list)
     cost: dict[tuple[str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
+    cost_blocks: list[Block] = field(default_factory=list)
     cost_constant: dict[tuple[str, int], float] = field(default_factory=lambda: defaultdict(float))
     qualifying: dict[tuple[str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
     capex_spend: dict[int, list[Term]] = field(default_factory=lambda: defaultdict(list))
+
+
+def flatten(terms_by_key: dict[Any, list[Term]], blocks: list[Block], keys: list[Any]
+            ) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """(row number, variable, coefficient) of every term, rows numbered in the order of `keys`."""
+    row_of = {k: i for i, k in enumerate(keys)}
+    rows: list[int] = []
+    vars_: list[Any] = []
+    coefs: list[float] = []
+    for k, terms in terms_by_key.items():
+        r = row_of[k]
+        rows.extend([r] * len(terms))
+        vars_.extend(v for _c, v in terms)
+        coefs.extend(c for c, _v in terms)
+    for b in blocks:
+        rows.extend([row_of[k] for k in b.keys])
+        vars_.extend(b.vars)
+        coefs.extend(b.coefs)
+    return np.asarray(rows, dtype=np.int64), vars_, np.asarray(coefs, dtype=float)
 
 
 @dataclass
@@ -89,38 +123,40 @@ def linear(terms: Iterable[Term], constant: float = 0.0) -> LinearExpression:
 
 def add_rows(m: pyo.ConcreteModel, name: str, rows: dict[Hashable, tuple[list[Term], str, float]],
              doc: str = "") -> None:
-    """Add the family `name`: one row per key, (terms, sense, rhs) with sense in <=, >=, ==.
-
-    Rows are stored as a Pyomo `MatrixConstraint` (CSR), which bypasses Pyomo's expression system:
-    no expression object per coefficient. Rows are numbered in the order of `rows`; the component's
-    `row_keys` holds the keys in that order and `row_of` maps a key to its row number (see `row`).
-    """
+    """Add the family `name`: one row per key, (terms, sense, rhs) with sense in <=, >=, ==."""
     if not rows:
         return
+    keys = list(rows)
+    r, vars_, coefs = flatten({k: t for k, (t, _s, _r) in rows.items()}, [], keys)
+    lower = [None if sense == "<=" else float(rhs) for _t, sense, rhs in rows.values()]
+    upper = [None if sense == ">=" else float(rhs) for _t, sense, rhs in rows.values()]
+    add_matrix_rows(m, name, keys, r, vars_, coefs, lower, upper, doc)
+
+
+def add_matrix_rows(m: pyo.ConcreteModel, name: str, keys: list[Any], rows: np.ndarray, vars_: list[Any],
+                    coefs: np.ndarray, lower: list[float | None], upper: list[float | None], doc: str = "") -> None:
+    """Add the family `name` from its terms in coordinate form: term i is coefs[i] x vars_[i] in row rows[i].
+
+    Rows are stored as a Pyomo `MatrixConstraint` (CSR), which bypasses Pyomo's expression system:
+    no expression object per coefficient. Row i is keys[i]; the component's `row_keys` holds the
+    keys and `row_of` maps a key to its row number (see `row`).
+    """
     from pyomo.core.base.matrix_constraint import MatrixConstraint
 
-    col: dict[int, int] = {}
-    xs: list[Any] = []
-    data: list[float] = []
-    indices: list[int] = []
-    indptr = [0]
-    lower: list[float | None] = []
-    upper: list[float | None] = []
-    for terms, sense, rhs in rows.values():
-        for c, v in terms:
-            j = col.get(id(v))
-            if j is None:
-                j = col[id(v)] = len(xs)
-                xs.append(v)
-            data.append(float(c))
-            indices.append(j)
-        indptr.append(len(data))
-        lower.append(None if sense == "<=" else float(rhs))
-        upper.append(None if sense == ">=" else float(rhs))
-    comp = MatrixConstraint(data, indices, indptr, lower, upper, xs)
+    ids = np.fromiter(map(id, vars_), dtype=np.uint64, count=len(vars_))
+    uniq, first, codes = np.unique(ids, return_index=True, return_inverse=True)
+    order_of_first = np.argsort(first, kind="stable")  # columns in order of first appearance
+    rank = np.empty_like(order_of_first)
+    rank[order_of_first] = np.arange(len(order_of_first))
+    xs = [vars_[i] for i in first[order_of_first]]
+    cols = rank[codes.ravel()]
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=len(keys)), out=indptr[1:])
+    comp = MatrixConstraint(coefs[order], cols[order], indptr, lower, upper, xs)
     comp.doc = doc
     setattr(m, name, comp)
-    comp.row_keys = list(rows)
+    comp.row_keys = list(keys)
     comp.row_of = {k: i for i, k in enumerate(comp.row_keys)}
 
 

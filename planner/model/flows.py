@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
+from planner.model.core import MASS, MONEY, PER_T, Block, Context, Term, add_matrix_rows, add_rows, flatten
 
 
 def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -92,14 +92,16 @@ def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
     if not sets.ships:
         return
-    ctx.add_var(m, "v_ship", list(sets.ships), within=pyo.NonNegativeReals, doc="shipments [kt/yr]")
-    for c, i, j, y in sets.ships:
-        f = ctx.v["v_ship"][c, i, j, y]
-        acc.balance[(c, i, y)].append((-1.0, f))
-        acc.balance[(c, j, y)].append((1.0, f))
-        tc = inst.transport[(c, i, j)]
-        if tc:
-            acc.cost[("transport", y)].append((tc * PER_T, f))
+    ships = ctx.add_var(m, "v_ship", list(sets.ships), within=pyo.NonNegativeReals, doc="shipments [kt/yr]")
+    # the largest family (most of the variables): handed over as blocks built by comprehension
+    keys = list(ships)
+    fs = list(ships.values())
+    acc.balance_blocks.append(Block([(c, i, y) for c, i, _j, y in keys], fs, [-1.0] * len(fs)))
+    acc.balance_blocks.append(Block([(c, j, y) for c, _i, j, y in keys], fs, [1.0] * len(fs)))
+    tc = [inst.transport[(c, i, j)] * PER_T for c, i, j, _y in keys]
+    paid = [n for n, t in enumerate(tc) if t]
+    acc.cost_blocks.append(Block([("transport", keys[n][3]) for n in paid], [fs[n] for n in paid],
+                                 [tc[n] for n in paid]))
 
 
 def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -155,7 +157,11 @@ def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
     acc = ctx.acc
     demand = ctx.inst.demand
     keys = set(acc.balance) | set(demand)
+    for b in acc.balance_blocks:
+        keys.update(b.keys)
     if not keys:
         return
-    rows = {k: (acc.balance.get(k, []), "==", demand.get(k, 0.0) * MASS) for k in sorted(keys)}
-    add_rows(m, "c_balance", rows, "supply equals demand plus use")
+    ordered = sorted(keys)
+    r, vars_, coefs = flatten(acc.balance, acc.balance_blocks, ordered)
+    rhs = [demand.get(k, 0.0) * MASS for k in ordered]
+    add_matrix_rows(m, "c_balance", ordered, r, vars_, coefs, rhs, rhs, "supply equals demand plus use")

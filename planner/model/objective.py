@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
-from planner.model.core import COST_COMPONENTS, Context
+from planner.model.core import COST_COMPONENTS, Context, add_matrix_rows, flatten
 
 
 def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -13,32 +13,31 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     $$\min \sum_{y} \delta_y \sum_{n \in \mathcal{N}} E_{n,y}, \qquad \delta_y = (1+r)^{-(y - y_0)}$$
 
-    `o_total_cost` is the discounted sum of the cost accumulator $E_{n,y}$ ($M of year $y$), one
-    entry per cost component $n$ and year — capex (annualised), fixed O&M, variable cost, spot
-    purchases, imports at contract price, tariffs, take-or-pay, signing fees, transport (including
-    freight and JV offtake), minus the 45X, 48C and grant credits, plus the penalties for unmet
-    demand and missed localization — as collected by the families. The objective is built as one
-    flat linear expression; the accumulator's terms are kept on the model (`cost_terms`) so that
-    the results report every component by year. The cost to industry is the objective without
-    penalties; the public cost is the credits.
+    The objective `o_total_cost` minimises `v_total_cost`, which the row `c_total_cost` defines as
+    the discounted sum of the cost accumulator $E_{n,y}$ ($M of year $y$), one entry per cost
+    component $n$ and year — capex (annualised), fixed O&M, variable cost, spot purchases, imports
+    at contract price, tariffs, take-or-pay, signing fees, transport (including freight and JV
+    offtake), minus the 45X, 48C and grant credits, plus the penalties for unmet demand and missed
+    localization — as collected by the families. Holding the objective in a defining row keeps
+    Pyomo from creating an expression object per cost term; the solve layer folds the row back into
+    HiGHS's cost vector, so HiGHS sees the plain objective. The accumulator's terms stay on the model
+    (`cost_terms`) so that the results report every component by year. The cost to industry is the
+    objective without penalties; the public cost is the credits.
     """
     acc, inst = ctx.acc, ctx.inst
-    keys = sorted(set(acc.cost) | set(acc.cost_constant), key=lambda k: (COST_COMPONENTS.index(k[0]), k[1]))
+    keys = set(acc.cost) | set(acc.cost_constant)
+    for b in acc.cost_blocks:
+        keys.update(b.keys)
+    ordered = sorted(keys, key=lambda k: (COST_COMPONENTS.index(k[0]), k[1]))
+    rows, vars_, coefs = flatten(acc.cost, acc.cost_blocks, ordered)
+    constants = np.array([acc.cost_constant.get(k, 0.0) for k in ordered], dtype=float)
+    # plain data, not a Pyomo component: term i adds coefs[i] x vars[i] to cost entry keys[rows[i]]
+    m.cost_terms = {"keys": ordered, "rows": rows, "vars": vars_, "coefs": coefs, "constants": constants}
     st = inst.settings
-    coefs: list[float] = []
-    vars_: list[object] = []
-    constant = 0.0
-    cost_terms = {}
-    for comp, y in keys:
-        terms = acc.cost.get((comp, y), [])
-        const = acc.cost_constant.get((comp, y), 0.0)
-        cost_terms[(comp, y)] = ([float(c) for c, _ in terms], [v for _, v in terms], const)
-        df = st.discount_factor(y)
-        coefs.extend(df * float(c) for c, _ in terms)
-        vars_.extend(v for _, v in terms)
-        constant += df * const
-    m.cost_terms = cost_terms  # plain data, not a Pyomo component: (component, year) -> (coefs, vars, constant)
-    m.o_total_cost = pyo.Objective(
-        expr=LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=vars_),
-        sense=pyo.minimize, doc="discounted total cost [$M]",
-    )
+    df = np.array([st.discount_factor(y) for _n, y in ordered], dtype=float)
+    m.v_total_cost = pyo.Var(within=pyo.Reals, doc="discounted total cost [$M]")
+    # v_total_cost - sum of discounted terms = discounted constants
+    add_matrix_rows(m, "c_total_cost", ["total"], np.zeros(len(vars_) + 1, dtype=np.int64),
+                    [m.v_total_cost, *vars_], np.concatenate([[1.0], -df[rows] * coefs]),
+                    [float(df @ constants)], [float(df @ constants)], "the objective's defining row")
+    m.o_total_cost = pyo.Objective(expr=m.v_total_cost, sense=pyo.minimize, doc="discounted total cost [$M]")

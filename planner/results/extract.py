@@ -252,10 +252,12 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
 
     # ---------------------------------------------------------------- costs and credits
     crow = []
-    if ok:
-        for (comp, y), (coefs, vars_, const) in getattr(m, "cost_terms", {}).items():
-            values = np.fromiter((v.value for v in vars_), dtype=float, count=len(vars_))
-            v = (float(np.dot(coefs, values)) + const) / MONEY
+    ct = getattr(m, "cost_terms", None)
+    if ok and ct is not None:
+        values = np.fromiter((v.value for v in ct["vars"]), dtype=float, count=len(ct["vars"]))
+        by_key = np.bincount(ct["rows"], weights=ct["coefs"] * values, minlength=len(ct["keys"])) + ct["constants"]
+        for (comp, y), total in zip(ct["keys"], by_key.tolist()):
+            v = total / MONEY
             crow.append({"year": y, "component": comp, "cost_usd": v,
                          "discounted_usd": v * st.discount_factor(y)})
     costs = pd.DataFrame(crow, columns=["year", "component", "cost_usd", "discounted_usd"])

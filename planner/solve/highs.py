@@ -1,11 +1,13 @@
 """The only code that talks to HiGHS.
 
-The Pyomo model is compiled to matrices by Pyomo's standard-form compiler and handed to HiGHS
-in memory (highspy `passModel`). HiGHS runs in a worker thread while the caller's progress
-function is polled; every option is set explicitly on every run. Duals of a MILP come from the
-LP with the integer columns fixed at the incumbent, in the same HiGHS object (integrality and
-bounds changed on the HiGHS side, no Pyomo rebuild). Primal values are loaded back into the
-Pyomo variables and row duals into the model's `dual` suffix.
+The Pyomo model is compiled to HiGHS's column-wise arrays (`compile_model`: the model's row
+families are Pyomo `MatrixConstraint` blocks, copied with numpy; anything else goes through
+Pyomo's linear representation) and handed to HiGHS in memory (highspy `passModel`), never through
+files. HiGHS runs in a worker thread while the caller's progress function is polled; every option
+is set explicitly on every run. Duals of a MILP come from the LP with the integer columns fixed at
+the incumbent, in the same HiGHS object (integrality and bounds changed on the HiGHS side, no
+Pyomo rebuild). Primal values are loaded back into the Pyomo variables; row duals are returned
+per family in `SolveReport.row_duals`.
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ class Compiled:
     c: np.ndarray
     offset: float
     blocks: list[tuple[str, Any, int, int]]  # (family name, component, first row, number of rows)
+    objective_var: Any = None  # the variable an objective's defining row defines (folded away)
 
     @property
     def n_rows(self) -> int:
@@ -174,8 +177,42 @@ def compile_model(m: Any) -> Compiled:
     los: list[np.ndarray] = []
     his: list[np.ndarray] = []
     blocks: list[tuple[str, Any, int, int]] = []
+    objs = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    if len(objs) != 1:
+        raise ValueError(f"the model must have exactly one active objective, not {len(objs)}")
+    c = np.zeros(n)
+    offset = 0.0
+    sign = -1.0 if objs[0].sense == pyo.maximize else 1.0
+    expr = objs[0].expr
+    # an objective held by a defining row (`v = sum c_j x_j + k`, see planner.model.objective): fold the
+    # row into the cost vector, so that HiGHS gets the plain objective and never the dense row
+    defining = None
+    objective_var = None
+    if getattr(expr, "is_variable_type", None) and expr.is_variable_type():
+        for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True):
+            if not (isinstance(comp, MatrixConstraint) and len(comp) == 1 and comp._lower[0] == comp._upper[0]):
+                continue
+            xs = comp._x
+            j = next((i for i, v in enumerate(xs) if v is expr), None)
+            if j is None:
+                continue
+            data = np.asarray(comp._A_data, dtype=float)
+            idx = np.asarray(comp._A_indices, dtype=np.int64)
+            hit = np.flatnonzero(idx == j)
+            if len(hit) != 1 or data[hit[0]] == 0:
+                continue
+            a = data[hit[0]]
+            cols_k = np.fromiter((col_of[id(v)] for v in xs), dtype=np.int64, count=len(xs))[idx]
+            np.add.at(c, cols_k, -data / a)
+            c[col_of[id(expr)]] = 0.0
+            offset = float(comp._lower[0]) / a
+            defining, objective_var = comp, expr
+            break
+
     first = 0
     for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True):
+        if comp is defining:
+            continue
         if isinstance(comp, MatrixConstraint):
             x_map = np.fromiter((col_of[id(v)] for v in comp._x), dtype=np.int64, count=len(comp._x))
             idx = np.asarray(comp._A_indices, dtype=np.int64)
@@ -229,25 +266,21 @@ def compile_model(m: Any) -> Compiled:
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(colidx, minlength=n), out=start[1:])
 
-    c = np.zeros(n)
-    objs = list(m.component_data_objects(pyo.Objective, active=True, descend_into=True))
-    if len(objs) != 1:
-        raise ValueError(f"the model must have exactly one active objective, not {len(objs)}")
-    expr = objs[0].expr
-    if isinstance(expr, LinearExpression):  # fixed variables are columns too (lower = upper)
-        idx = np.fromiter((col_of[id(v)] for v in expr.linear_vars), dtype=np.int64, count=len(expr.linear_vars))
-        np.add.at(c, idx, np.asarray(expr.linear_coefs, dtype=float))
-        offset = float(pyo.value(expr.constant))
-    else:
-        repn = generate_standard_repn(expr, compute_values=True)
-        for coef, v in zip(repn.linear_coefs, repn.linear_vars):
-            c[col_of[id(v)]] += float(coef)
-        offset = float(repn.constant or 0.0)
-    if objs[0].sense == pyo.maximize:
-        c, offset = -c, -offset
+    if defining is None:
+        if isinstance(expr, LinearExpression):  # fixed variables are columns too (lower = upper)
+            idx = np.fromiter((col_of[id(v)] for v in expr.linear_vars), dtype=np.int64,
+                              count=len(expr.linear_vars))
+            np.add.at(c, idx, np.asarray(expr.linear_coefs, dtype=float))
+            offset = float(pyo.value(expr.constant))
+        else:
+            repn = generate_standard_repn(expr, compute_values=True)
+            for coef, v in zip(repn.linear_coefs, repn.linear_vars):
+                c[col_of[id(v)]] += float(coef)
+            offset = float(repn.constant or 0.0)
+    c, offset = sign * c, sign * offset
     return Compiled(cols, lower, upper, is_int, rows, colidx, vals, start,
                     np.concatenate(los) if los else np.zeros(0), np.concatenate(his) if his else np.zeros(0),
-                    c, offset, blocks)
+                    c, offset, blocks, objective_var)
 
 
 def solve(
@@ -400,6 +433,8 @@ def solve(
             if n_int and is_int[j]:
                 val = float(round(val))
             v.set_value(val, skip_validation=True)
+        if cm.objective_var is not None and objective is not None:
+            cm.objective_var.set_value(objective, skip_validation=True)
         # a variable in no active row or objective is free: give it its lower bound (or 0)
         for v in m.component_data_objects(pyo.Var, descend_into=True):
             if v.value is None:
