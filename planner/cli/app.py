@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from rich.markup import escape
+
 from planner.cli.console import Terminal
 from planner.errors import InstanceError, OutputError, PlannerError, SolveError, UsageError
 
@@ -117,7 +119,7 @@ def solve(
 
         if instance is None:
             instance = resources.default_instance()
-            term.info(f"Using the bundled default instance [bold]{instance.name}[/bold]")
+            term.info(f"Using the bundled default instance [bold]{escape(instance.name)}[/bold]")
         inst = load_instance(instance)
         if inst.warnings:
             if term.verbosity >= 1:
@@ -262,7 +264,7 @@ def generate(
             kwargs = dict(projects=projects, regions=regions, years=years, commodities=commodities,
                           contracts=contracts, seed=seed, cases=cases)
         path = gen(output, **kwargs)
-        term.success(f"synthetic instance written to [bold]{path}[/bold] (seed {seed})")
+        term.success(f"synthetic instance written to [bold]{escape(str(path))}[/bold] (seed {seed})")
 
 
 @app.command()
@@ -307,7 +309,7 @@ def bench(
             w = csv.DictWriter(fh, fieldnames=keys)
             w.writeheader()
             w.writerows(rows)
-        term.success(f"table written to [bold]{output}[/bold]")
+        term.success(f"table written to [bold]{escape(str(output))}[/bold]")
 
 
 @app.command()
@@ -323,9 +325,9 @@ def validate(
         inst = load_instance(instance)
         term.issues(list(inst.warnings))
         s = inst.summary()
-        term.success(f"{instance}: no errors, {len(inst.warnings)} warning(s). {s['horizon']}, "
+        term.success(f"{escape(str(instance))}: no errors, {len(inst.warnings)} warning(s). {s['horizon']}, "
                      f"{sum(s['projects'].values())} projects, {s['contracts']} contracts, "
-                     f"{len(s['cases'])} case(s): {', '.join(s['cases'])}")
+                     f"{len(s['cases'])} case(s): {escape(', '.join(s['cases']))}")
 
 
 @app.command()
@@ -343,7 +345,8 @@ def template(
         if output.suffix.lower() != ".xlsx":
             raise UsageError("the template must be an .xlsx file")
         write_template(output)
-        term.success(f"template written to [bold]{output}[/bold]; fill it in, then run `planner validate {output}`")
+        term.success(f"template written to [bold]{escape(str(output))}[/bold]; fill it in, then run "
+                     f"`planner validate {escape(str(output))}`")
 
 
 @app.command()

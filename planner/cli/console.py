@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -57,10 +58,10 @@ class Terminal:
             self.out.print(f"[dim]{message}[/dim]")
 
     def warn(self, message: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {message}")
+        self.err.print(Text.from_markup("[yellow]warning:[/yellow] ") + Text(message), soft_wrap=True)
 
     def error(self, message: str) -> None:
-        self.err.print(f"[bold red]error:[/bold red] {message}")
+        self.err.print(Text.from_markup("[bold red]error:[/bold red] ") + Text(message), soft_wrap=True)
 
     def issues(self, issues: list[Issue], *, show_warnings: bool = True) -> None:
         """Every problem of a workbook, errors first, one line each: file, sheet, row, column, words."""
@@ -75,7 +76,7 @@ class Terminal:
             head = f"[yellow]{len(warnings)} warning(s)[/yellow]"
         else:
             return
-        console.print(f"{head} in {(errors or warnings)[0].file}:")
+        console.print(f"{head} in {escape((errors or warnings)[0].file)}:")
         for i in errors + warnings:
             tag = "[bold red]error[/bold red]" if i.severity == "error" else "[yellow]warning[/yellow]"
             where = i.location.split(", ", 1)[1] if ", " in i.location else ""
@@ -91,6 +92,7 @@ class Terminal:
         if self.verbosity != 0:
             yield lambda _p: None
             return
+        label = escape(label)
         with self.out.status(f"{label} …", spinner="dots") as status:
             def update(p: Any) -> None:
                 parts = [f"{label}", f"{p.elapsed:,.1f} s"]
@@ -109,7 +111,7 @@ class Terminal:
         table = Table(show_header=False, box=None, pad_edge=False)
         table.add_column(style="bold")
         table.add_column()
-        table.add_row("title", str(s["title"]))
+        table.add_row("title", escape(str(s["title"])))
         table.add_row("horizon", f"{s['horizon']} ({s['years']} years), discount rate {100 * s['discount_rate']:.1f}%")
         table.add_row("regions", f"{s['regions']} ({s['domestic_regions']} domestic)")
         table.add_row("commodities", str(s["commodities"]))
@@ -118,7 +120,7 @@ class Terminal:
         table.add_row("import contracts", str(s["contracts"]))
         table.add_row("transport links", str(s["transport_links"]))
         table.add_row("demand", ", ".join(f"{k} {tonnes(v)}" for k, v in s["demand_t"].items()) + " over the horizon")
-        table.add_row("policy cases", ", ".join(s["cases"]))
+        table.add_row("policy cases", escape(", ".join(s["cases"])))
         self.out.print(table)
 
     def solution_summary(self, sol: Any, output: str | None = None) -> None:
@@ -135,8 +137,15 @@ class Terminal:
         head = Table(show_header=False, box=None, pad_edge=False)
         head.add_column(style="bold")
         head.add_column()
-        head.add_row("instance", f"{sol.run_info['instance']}  [dim]({sol.run_info['instance_path']})[/dim]")
-        head.add_row("case", sol.case + ("  [dim](hard targets)[/dim]" if st["hard_targets"] else ""))
+        head.add_row("instance", f"{escape(str(sol.run_info['instance']))}  "
+                                 f"[dim]({escape(str(sol.run_info['instance_path']))})[/dim]")
+        made = []
+        if sol.run_info.get("case_extends"):
+            made.append("extends " + escape(" -> ".join(sol.run_info["case_extends"])))
+        if sol.run_info.get("case_overrides"):
+            made.append(f"{len(sol.run_info['case_overrides'])} override(s) of the data, listed in run_info")
+        head.add_row("case", escape(sol.case) + ("  [dim](hard targets)[/dim]" if st["hard_targets"] else "")
+                     + (f"  [dim]({'; '.join(made)})[/dim]" if made else ""))
         head.add_row("status", f"[{style}]{st['status']}[/{style}]")
         if ok:
             head.add_row("total cost", f"{money(st['objective_usd'])}  [dim](discounted, net of credits, with penalties)[/dim]")
@@ -153,7 +162,7 @@ class Terminal:
                              f"{st['constraints']:,} rows")
         self.out.print(head)
         for m in sol.messages:
-            self.out.print(f"[yellow]{m}[/yellow]")
+            self.out.print(Text(m, style="yellow"), soft_wrap=True)
         if not ok:
             return
 
@@ -166,7 +175,7 @@ class Terminal:
                 t.add_column(col, justify="right" if col in ("units", "start", "online", "qualified", "capacity",
                                                              "capex") else "left")
             for r in built.itertuples():
-                t.add_row(r.project, r.name, r.site, r.commodity, str(r.units), str(r.start_year), str(r.online_year),
+                t.add_row(escape(r.project), escape(r.name), escape(r.site), escape(r.commodity), str(r.units), str(r.start_year), str(r.online_year),
                           str(r.qualified_year), tonnes(r.capacity_t) + "/yr", money(r.capex_usd))
             if len(built) == 0:
                 t.add_row("–", "no new plant", "", "", "", "", "", "", "", "")
@@ -179,14 +188,14 @@ class Terminal:
                 for col in ("contract", "origin", "product", "total over horizon"):
                     t.add_column(col, justify="right" if col.startswith("total") else "left")
                 for r in signed.itertuples():
-                    t.add_row(r.contract, r.origin, r.commodity, tonnes(r.tonnes))
+                    t.add_row(escape(r.contract), escape(r.origin), escape(r.commodity), tonnes(r.tonnes))
                 self.out.print(t)
             self._localization(sol)
             if not sol.unmet.empty:
                 total = sol.unmet["tonnes"].sum()
                 self.out.print(f"[yellow]Unmet demand: {tonnes(total)} over the horizon — see sheet 'unmet'.[/yellow]")
         if output:
-            self.success(f"results written to [bold]{output}[/bold]")
+            self.success(f"results written to [bold]{escape(output)}[/bold]")
 
     def _localization(self, sol: Any) -> None:
         loc = sol.localization
@@ -216,7 +225,7 @@ class Terminal:
                     text += f" ({share(r['target_share'])})"
                     text = f"[red]{text}[/red]" if miss else f"[green]{text}[/green]"
                 cells.append(text)
-            t.add_row(str(g), *cells)
+            t.add_row(escape(str(g)), *cells)
         self.out.print(t)
 
     # ---------------------------------------------------------------- comparisons
@@ -231,7 +240,7 @@ class Terminal:
         started: dict[str, float] = {}
 
         def table() -> Table:
-            t = Table(title=title, title_justify="left", header_style="bold")
+            t = Table(title=escape(title), title_justify="left", header_style="bold")
             for col in ("case", "state", "time", "gap", "total cost", "note"):
                 t.add_column(col, justify="right" if col in ("time", "gap", "total cost") else "left")
             for key, r in rows.items():
@@ -240,10 +249,10 @@ class Terminal:
                 secs = r.get("seconds")
                 if secs is None and key in started and state == "solving":
                     secs = time.perf_counter() - started[key]
-                t.add_row(key, f"[{style}]{state}[/{style}]", "" if secs is None else f"{secs:.1f} s",
+                t.add_row(escape(key), f"[{style}]{state}[/{style}]", "" if secs is None else f"{secs:.1f} s",
                           share(r.get("gap")) if r.get("gap") is not None else "",
                           money(r.get("objective")) if r.get("objective") is not None else "",
-                          (r.get("error") or "")[:80])
+                          escape((r.get("error") or "")[:80]))
             return t
 
         def event(key: str, state: str, details: dict[str, Any]) -> None:
@@ -253,7 +262,7 @@ class Terminal:
             if not live_on and self.verbosity >= 0 and state in ("done", "failed"):
                 r = rows[key]
                 note = f" — {r['error']}" if r.get("error") else ""
-                self.out.print(f"  {key}: {state} in {r.get('seconds', 0):.1f} s{note}", soft_wrap=True)
+                self.out.print(f"  {escape(key)}: {state} in {r.get('seconds', 0):.1f} s{escape(note)}", soft_wrap=True)
 
         live_on = self.verbosity == 0 and self.out.is_terminal
         if live_on:
@@ -269,16 +278,16 @@ class Terminal:
         if self.verbosity < 0:
             self.out.print(f"{len(expl.findings)} findings" + (f"; written to {output}" if output else ""))
             return
-        self.out.print(f"[bold]Why this plan[/bold] ({expl.instance}, case {expl.case})")
+        self.out.print(f"[bold]Why this plan[/bold] ({escape(expl.instance)}, case {escape(expl.case)})")
         for i, f in enumerate(expl.findings, start=1):
-            self.out.print(f"{i:>2}. {f}", soft_wrap=True)
+            self.out.print(f"{i:>2}. {escape(f)}", soft_wrap=True)
         for what, why in expl.failures.items():
             self.warn(f"re-solve '{what}' failed: {why}")
         if output:
-            self.success(f"plan and explanation written to [bold]{output}[/bold]")
+            self.success(f"plan and explanation written to [bold]{escape(output)}[/bold]")
 
     def bench_row(self, r: dict[str, Any]) -> None:
-        self.info(f"  {r['instance']}: {r.get('status', '')}, wall {_sec(r.get('wall_s'))} s, "
+        self.info(f"  {escape(str(r['instance']))}: {escape(str(r.get('status', '')))}, wall {_sec(r.get('wall_s'))} s, "
                   f"HiGHS {_sec(r.get('highs_s'))} s")
 
     def bench_table(self, rows: list[dict[str, Any]]) -> None:
@@ -323,17 +332,17 @@ class Terminal:
         rows += [(k.replace("_", " ").replace("localized share", "localized"), k, share)
                  for k in cmp.kpis.index if headline(k)]
         if solved:
-            self.out.print(f"[bold]Cases compared[/bold] (base: {cmp.base})")
+            self.out.print(f"[bold]Cases compared[/bold] (base: {escape(cmp.base)})")
             t = Table(header_style="bold")
             t.add_column("")
             for c in solved:
-                t.add_column(c, justify="right")
+                t.add_column(escape(c), justify="right")
             for label, key, fmt in rows:
                 if key in cmp.kpis.index:
-                    t.add_row(label, *[fmt(cmp.kpis.loc[key, c]) for c in solved])
+                    t.add_row(escape(label), *[fmt(cmp.kpis.loc[key, c]) for c in solved])
             self.out.print(t)
         for c in cmp.failed:
-            self.out.print(f"[red]case {c} failed:[/red] {cmp.runs[c].error}", soft_wrap=True)
+            self.out.print(f"[red]case {escape(c)} failed:[/red] {escape(str(cmp.runs[c].error))}", soft_wrap=True)
         if cmp.regret is not None and len(cmp.regret.cost):
             reg = cmp.regret
             self.out.print("[bold]Regret[/bold]: extra cost of each case's plan (builds, JVs, contracts fixed) "
@@ -341,21 +350,21 @@ class Terminal:
             t = Table(header_style="bold")
             t.add_column("plan of ↓ / case →")
             for b in reg.cost.columns:
-                t.add_column(str(b), justify="right")
+                t.add_column(escape(str(b)), justify="right")
             t.add_column("worst case", justify="right")
             for a in reg.cost.index:
                 best = a == reg.best_plan
                 cells = [money(reg.regret.loc[a, b]) if reg.regret.loc[a, b] == reg.regret.loc[a, b] else "n/a"
                          for b in reg.cost.columns]
                 worst = reg.max_regret.loc[a]
-                label = f"[bold green]{a} ★[/bold green]" if best else str(a)
+                label = f"[bold green]{escape(str(a))} ★[/bold green]" if best else escape(str(a))
                 t.add_row(label, *cells, money(worst) if worst == worst else "n/a")
             self.out.print(t)
             if reg.best_plan:
-                self.out.print(f"Smallest worst-case regret: [bold green]{reg.best_plan}[/bold green] "
+                self.out.print(f"Smallest worst-case regret: [bold green]{escape(reg.best_plan)}[/bold green] "
                                f"({money(reg.max_regret.loc[reg.best_plan])})")
         if output:
-            self.success(f"comparison written to [bold]{output}[/bold]")
+            self.success(f"comparison written to [bold]{escape(output)}[/bold]")
 
 
 def _sec(x: Any) -> str:

@@ -856,6 +856,20 @@ def _write_run_info(ws: Worksheet, cmp: Comparison, ctx: _Context, folder: str |
                        ([k, *[v.get(c.name) for c, _s in solved]] for k, v in options.items()),
                        empty="none recorded")
     row += 1
+    row = _section(ws, row, "How each case is made (extends; overrides of other sheets, in order)")
+    orows = []
+    for c, sol in solved:
+        ri = sol.run_info
+        chain = " -> ".join([*(ri.get("case_extends") or []), c.name])
+        overrides = ri.get("case_overrides") or []
+        if not overrides:
+            orows.append([c.name, chain, "", "", "", "", "", "none"])
+        for o in overrides:
+            orows.append([c.name, chain, o.get("sheet"), o.get("filter"), o.get("column"), o.get("operation"),
+                          o.get("value"), o.get("note")])
+    row = _small_table(ws, row, ["case", "extends", "sheet", "filter", "column", "operation", "value", "note"],
+                       orows, empty="no case extends another or overrides any sheet")
+    row += 1
     row = _section(ws, row, "Timings per case [s]")
     steps: dict[str, dict[str, Any]] = {}
     for c, sol in solved:

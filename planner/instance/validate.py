@@ -27,16 +27,93 @@ from planner.instance.records import (
     Region,
     Settings,
 )
-from planner.io.reader import RawSheet, RawWorkbook, read_workbook
+from planner.io.reader import BadCell, RawSheet, RawWorkbook, read_workbook
 
 MAX_HORIZON_YEARS = 200
 YEAR_RANGE = (1900, 2300)
 DEFAULT_CASE = "base"
 
+# --------------------------------------------------------------------------------------------
+# plausibility: hard limits (errors) and likely unit mistakes (warnings), in one place
+# --------------------------------------------------------------------------------------------
+
+#: no number in a workbook may be larger than this in magnitude: none can be right (world GDP is
+#: ~1e14 $/yr) and the solver treats 1e20 as infinite
+MAX_MAGNITUDE = 1e15
+#: identifiers (ids, references, choices, the key columns of a sheet, case names) longer than this
+MAX_ID_CHARS = 100
+#: whole-number columns whose larger values cannot be right and would make the model explode
+#: (one variable per start year and unit, capex spread over every construction year)
+HARD_MAXIMA: dict[str, float] = {
+    "units_max": 1_000,
+    "construction_years": 30,
+    "qualification_years": 30,
+    "lifetime": 100,
+}
+
+
+@dataclass(frozen=True)
+class UnitHint:
+    """A value that is allowed but suggests a unit mistake: warned about, never an error."""
+
+    below: float | None = None  # warn for 0 < value < below
+    above: float | None = None  # warn for value > above
+    why: str = ""  # what the value suggests, with an example of the right figure
+
+
+_KT = "quantities are in t, not kt: 30 kt is 30000"
+_MUSD = "money is in $, not $M: $750M is 750000000"
+_PER_KG = "prices and costs are per tonne, not per kg: $20/kg is 20000 $/t"
+#: (sheet, column or policy/settings parameter) -> hint
+UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
+    ("projects", "capacity_per_unit"): UnitHint(below=100, why="capacities are in t/yr, not kt/yr: 30 kt/yr is 30000"),
+    ("projects", "capex_per_unit"): UnitHint(below=10_000, why=_MUSD),
+    ("projects", "fixed_om_per_unit"): UnitHint(below=1_000, why=_MUSD),
+    ("projects", "credit_48c_awarded"): UnitHint(below=10_000, why=_MUSD),
+    ("projects", "grant"): UnitHint(below=10_000, why=_MUSD),
+    ("projects", "variable_cost"): UnitHint(below=10, why=_PER_KG),
+    ("commodities", "market_price"): UnitHint(below=10, why=_PER_KG),
+    ("contracts", "price"): UnitHint(below=10, why=_PER_KG),
+    ("contract_terms", "price"): UnitHint(below=10, why=_PER_KG),
+    ("contracts", "max_volume"): UnitHint(below=100, why=_KT),
+    ("contract_terms", "max_volume"): UnitHint(below=100, why=_KT),
+    ("contracts", "signing_fee"): UnitHint(below=1_000, why=_MUSD),
+    ("material_demand", "tonnes"): UnitHint(below=1, why=_KT),
+    ("intensity", "t_per_gwh"): UnitHint(below=2, why="intensities are in t/GWh, not kg/kWh: 1.4 kg/kWh is 1400 t/GWh"),
+    ("cell_demand", "gwh"): UnitHint(above=100_000, why="cell output is in GWh, not MWh: the whole U.S. makes "
+                                                        "about 1,000 GWh of cells a year"),
+    ("transport", "cost_per_t"): UnitHint(below=1, why=_PER_KG),
+    ("settings", "penalty_unmet_demand"): UnitHint(below=10, why=_PER_KG),
+    ("settings", "penalty_localization"): UnitHint(below=10, why=_PER_KG),
+    ("policy", "x48c_budget"): UnitHint(below=10_000, why=_MUSD),
+    ("policy", "grant_pool"): UnitHint(below=10_000, why=_MUSD),
+    ("policy", "capex_budget"): UnitHint(below=10_000, why=_MUSD),
+    ("policy", "capex_budget_total"): UnitHint(below=10_000, why=_MUSD),
+}
+
+
+def unit_hint(sheet: str, column: str, x: Any) -> UnitHint | None:
+    """The hint a value triggers, or None."""
+    h = UNIT_HINTS.get((sheet, column))
+    if h is None or isinstance(x, bool) or not isinstance(x, (int, float)):
+        return None
+    if (h.below is not None and 0 < x < h.below) or (h.above is not None and x > h.above):
+        return h
+    return None
+
+
+def _instance_sheet(name: str) -> bool:
+    """Whether a sheet of this name is read (sheets beginning with '_' and unknown ones are not)."""
+    key = name.strip().lower()
+    return not name.startswith("_") and key in _KNOWN_SHEETS
+
+
+_KNOWN_SHEETS = {schema.SETTINGS_SHEET, schema.POLICY_SHEET, *schema.SHEETS_BY_NAME}
+
 
 def load_instance(path: str | Path, *, data: bytes | None = None) -> Instance:
     """Read and validate an instance workbook (or its bytes). Raises `InstanceError` listing every problem."""
-    return validate(read_workbook(path, data=data))
+    return validate(read_workbook(path, data=data, sheets=_instance_sheet))
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,13 +152,25 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _date_text(value: Any) -> str:
+    if isinstance(value, _dt.datetime) and value.time() == _dt.time(0):
+        return value.date().isoformat()
+    return str(value)
+
+
 def _number(value: Any, what: str) -> float:
+    if isinstance(value, BadCell):
+        raise BadValue(f"cannot be read: {value}")
     if isinstance(value, bool):
         raise BadValue(f"must be {what}; found the logical value {value}")
     if isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
-        raise BadValue(f"must be {what}; found a date/time ({value}) — format the cell as a number")
+        raise BadValue(f"must be {what}; found the date/time {_date_text(value)}: the cell is formatted as a "
+                       "date or time; format it as a number")
     if isinstance(value, (int, float)):
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:
+            x = math.inf if value > 0 else -math.inf
     elif isinstance(value, str):
         text = value.replace("\u00a0", "").replace(" ", "")
         scale = 1.0
@@ -89,27 +178,44 @@ def _number(value: Any, what: str) -> float:
             text, scale = text[:-1], 0.01
         try:
             x = float(text) * scale
-        except ValueError:
-            raise BadValue(f"must be {what}; found {_describe(value)}") from None
+        except (ValueError, OverflowError):
+            hint = ""
+            if any(ch.isdigit() for ch in value):
+                hint = (": write the number alone, without units, currency signs or thousands separators, with a "
+                        "point as the decimal mark (the column's unit is in its name)")
+            raise BadValue(f"must be {what}; found {_describe(value)}{hint}") from None
     else:
         raise BadValue(f"must be {what}; found {_describe(value)}")
     if math.isnan(x):
-        raise BadValue(f"must be {what}; found NaN")
-    if math.isinf(x):
-        raise BadValue(f"must be {what}; found an infinite value")
+        raise BadValue(f"must be {what}; found NaN (not a number)")
+    if math.isinf(x) or abs(x) > MAX_MAGNITUDE:
+        shown = "an infinite value" if math.isinf(x) else f"{x:.3g}"
+        raise BadValue(f"must be {what}; found {shown}, which is far too large to be right (numbers are accepted "
+                       f"up to {MAX_MAGNITUDE:.0e} in magnitude)")
     return x
 
 
 def parse_value(kind: str, value: Any) -> Any:
     """Convert one non-blank cell to the Python value of `kind`, or raise BadValue."""
+    if isinstance(value, BadCell):
+        raise BadValue(f"cannot be read: {value}")
     if kind in ("id", "text", "ref", "enum"):
         if isinstance(value, (_dt.date, _dt.time)):
-            raise BadValue(f"must be text; found a date/time ({value})")
-        if isinstance(value, float) and value.is_integer():
+            raise BadValue(f"must be text; found the date/time {_date_text(value)}")
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            raise BadValue(f"must be text; found {'NaN (not a number)' if math.isnan(value) else 'an infinite value'}")
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
             return str(int(value))
         if isinstance(value, bool):
             return "TRUE" if value else "FALSE"
-        return str(value).strip()
+        text = str(value).strip()
+        if kind != "text" and len(text) > MAX_ID_CHARS:
+            raise BadValue(f"is {len(text):,} characters long; identifiers and names of choices may have at most "
+                           f"{MAX_ID_CHARS}")
+        return text
+    if kind == "year" and isinstance(value, (_dt.date, _dt.datetime)):
+        raise BadValue(f"must be a year; found the date {_date_text(value)}: write the year alone as a number "
+                       f"(e.g. {value.year}), or format the cell as a number if it shows a date")
     if kind in ("int", "year"):
         what = "a year" if kind == "year" else "a whole number"
         x = _number(value, what)
@@ -146,6 +252,13 @@ def parse_value(kind: str, value: Any) -> Any:
 
 
 def _check_range(col: schema.Column | schema.Parameter, x: Any) -> str | None:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        if not math.isfinite(x) or abs(x) > MAX_MAGNITUDE:
+            return f"is far too large to be right ({float(x):.3g}; numbers are accepted up to {MAX_MAGNITUDE:.0e})"
+        top = HARD_MAXIMA.get(col.name) if isinstance(col, schema.Column) else None
+        if top is not None and x > top:
+            shown = f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+            return f"must be at most {top:,g}; {shown} cannot be right"
     if col.kind == "share" and not (0.0 <= x <= 1.0):
         return f"must be a share between 0 and 1; found {x:g}"
     if col.minimum is not None and isinstance(x, (int, float)):
@@ -201,15 +314,91 @@ class Table:
         return self.letters.get(name)
 
 
-def _find_sheet(raw: RawWorkbook, name: str, issues: _Issues, required: bool) -> RawSheet | None:
+def _find_sheet(raw: RawWorkbook, name: str, issues: _Issues, required: bool,
+                columns: list[str] | None = None, needed: list[str] | None = None) -> RawSheet | None:
+    """The sheet called `name` with a usable header row, or None (absent, empty or unusable: reported).
+
+    `columns` are the sheet's declared column names and `needed` the required ones.
+    """
     sheet = raw.find(name)
-    if sheet is None and required:
-        issues.error(
-            f"required sheet '{name}' is missing" + _suggest(name, list(raw.sheets)), sheet=name
-        )
-    if sheet is not None and sheet.hidden:
+    if sheet is None:
+        if required:
+            issues.error(f"required sheet '{name}' is missing" + _suggest(name, list(raw.sheets)), sheet=name)
+        return None
+    if sheet.hidden:
         issues.warning("sheet is hidden in the workbook; it is read like any other", sheet=sheet.name)
+    columns, needed = columns or [], needed or []
+    if not sheet.headers and not sheet.rows:
+        if required:
+            issues.error(f"the sheet is empty: row 1 must hold the column names ({', '.join(needed or columns)}) "
+                         "and the rows below them the data", sheet=sheet.name, row=1)
+        else:
+            issues.warning("the sheet is empty and is ignored", sheet=sheet.name)
+        return None
+    if columns and _header_row_unusable(sheet, columns, needed, issues):
+        return None
+    _unnamed_columns(sheet, issues)
     return sheet
+
+
+def _header_row_unusable(sheet: RawSheet, columns: list[str], needed: list[str], issues: _Issues) -> bool:
+    """True (and reported) when row 1 holds none of the column names but a row below does, or is blank."""
+    norms = {_norm(c) for c in columns}
+    if any(_norm(t) in norms for t in sheet.headers.values()):
+        return False
+    for r in sheet.rows[:20]:
+        hits = sum(1 for v in r.values.values() if isinstance(v, str) and _norm(v) in norms)
+        if hits >= min(2, len(columns)):
+            issues.error(f"the column names are in row {r.row}, but must be in row 1: delete the rows above them "
+                         "(titles and notes belong in another sheet)", sheet=sheet.name, row=r.row)
+            return True
+    if not sheet.headers:
+        issues.error(f"row 1 is blank: it must hold the column names ({', '.join(needed or columns)})",
+                     sheet=sheet.name, row=1)
+        return True
+    return False
+
+
+def _unnamed_columns(sheet: RawSheet, issues: _Issues) -> None:
+    """Values in a column without a name in row 1 are ignored: say so, once per column."""
+    first: dict[str, int] = {}
+    for r in sheet.rows:
+        for letter, v in r.values.items():
+            if v is not None and letter not in sheet.headers and letter not in first:
+                first[letter] = r.row
+    for letter, row in sorted(first.items(), key=lambda kv: (len(kv[0]), kv[0])):
+        issues.warning(f"column {letter} holds values (first in row {row}) but has no name in row 1: it is ignored",
+                       sheet=sheet.name, row=row, column=letter)
+
+
+def _missing_column(sheet: RawSheet, name: str, found: dict[str, str], issues: _Issues) -> None:
+    """Report a missing required column, suggesting the closest unmatched header."""
+    used = set(found.values())
+    others = {letter: text for letter, text in sheet.headers.items() if letter not in used}
+    by_norm = {_norm(t): letter for letter, t in others.items()}
+    close = difflib.get_close_matches(name, list(by_norm), n=1, cutoff=0.6)
+    if not close:
+        close = [k for k in by_norm if len(k) >= 3 and (k in name or name in k)][:1]
+    hint, letter = "", None
+    if close:
+        letter = by_norm[close[0]]
+        shown = others[letter] if len(others[letter]) <= 40 else others[letter][:37] + "..."
+        hint = f" (did you mean column {letter}, '{shown}'? Rename it '{name}')"
+    issues.error(f"required column '{name}' is missing from the header row{hint}", sheet=sheet.name, row=1,
+                 column=letter, field=name)
+
+
+def _hint_issues(sheet: str, shown: str, hits: dict[str, list[tuple[int, Any]]], letters: dict[str, str],
+                 unit: dict[str, str], issues: _Issues) -> None:
+    """One warning per column for values that suggest a unit mistake (see UNIT_HINTS)."""
+    for name, found in hits.items():
+        h = UNIT_HINTS[(sheet, name)]
+        rows_ = sorted({r for r, _ in found})
+        rows = ", ".join(str(r) for r in rows_[:6]) + (f" and {len(rows_) - 6} more" if len(rows_) > 6 else "")
+        where = f"below {h.below:,g}" if h.below is not None and 0 < found[0][1] < h.below else f"above {h.above:,g}"
+        u = f" {unit.get(name)}" if unit.get(name) else ""
+        issues.warning(f"{name} is {where}{u} in row{'s' if len(rows_) > 1 else ''} {rows} (e.g. {found[0][1]:,g}); "
+                       f"check the unit: {h.why}", sheet=shown, row=found[0][0], column=letters.get(name), field=name)
 
 
 def _map_headers(
@@ -242,19 +431,18 @@ def _map_headers(
 
 def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
     """Parse one table sheet: headers, types, ranges, enums, key uniqueness (not references)."""
-    sheet = _find_sheet(raw, spec.name, issues, spec.required)
+    names = [c.name for c in spec.columns]
+    sheet = _find_sheet(raw, spec.name, issues, spec.required, names, [c.name for c in spec.columns if c.required])
     if sheet is None:
         return Table("", spec)
-    names = [c.name for c in spec.columns]
     letters, _ = _map_headers(sheet, names, issues, allow_extra=False)
     table = Table(sheet.name, spec, letters)
     missing = [c.name for c in spec.columns if c.required and c.name not in letters]
     for name in missing:
-        issues.error(
-            f"required column '{name}' is missing from the header row", sheet=sheet.name, row=1, field=name
-        )
+        _missing_column(sheet, name, letters, issues)
     if missing:
         return table
+    hints: dict[str, list[tuple[int, Any]]] = {}
     for raw_row in sheet.rows:
         values: dict[str, Any] = {}
         ok = True
@@ -278,6 +466,10 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
                 values[col.name] = None
                 continue
             problem = _check_range(col, x)
+            if problem is None and col.name in spec.key and isinstance(x, str) and len(x) > MAX_ID_CHARS:
+                problem = f"is {len(x):,} characters long; the key columns of a sheet may have at most {MAX_ID_CHARS}"
+            if problem is None and unit_hint(spec.name, col.name, x) is not None:
+                hints.setdefault(col.name, []).append((raw_row.row, x))
             if problem is None and col.kind == "enum":
                 match = next((c for c in col.choices if c.lower() == str(x).lower()), None)
                 if match is None:
@@ -293,6 +485,7 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
             table.ids.add(values[spec.key[0]])
         if ok:
             table.records.append(Record(raw_row.row, values))
+    _hint_issues(spec.name, sheet.name, hints, letters, {c.name: c.unit for c in spec.columns}, issues)
     if spec.key:
         seen: dict[tuple[Any, ...], int] = {}
         for rec in table.records:
@@ -347,18 +540,20 @@ def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None
 
 def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter, ...],
                      issues: _Issues) -> dict[str, Any]:
-    sheet = _find_sheet(raw, name, issues, required=True)
+    columns = [c.name for c in schema.SETTINGS_COLUMNS]
+    sheet = _find_sheet(raw, name, issues, True, columns, ["parameter", "value"])
     out: dict[str, Any] = {}
     if sheet is None:
         return out
-    letters, _ = _map_headers(sheet, [c.name for c in schema.SETTINGS_COLUMNS], issues, allow_extra=False)
+    letters, _ = _map_headers(sheet, columns, issues, allow_extra=False)
     for need in ("parameter", "value"):
         if need not in letters:
-            issues.error(f"required column '{need}' is missing from the header row", sheet=sheet.name, row=1, field=need)
+            _missing_column(sheet, need, letters, issues)
     if "parameter" not in letters or "value" not in letters:
         return out
     by_name = {p.name: p for p in params}
     seen: dict[str, int] = {}
+    hints: dict[str, list[tuple[int, Any]]] = {}
     for r in sheet.rows:
         pname = r.values.get(letters["parameter"])
         cell = r.values.get(letters["value"])
@@ -366,6 +561,10 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
             if cell is not None:
                 issues.error("a value is given without a parameter name", sheet=sheet.name, row=r.row,
                              column=letters["parameter"], field="parameter")
+            continue
+        if isinstance(pname, BadCell):
+            issues.error(f"the parameter name cannot be read: {pname}", sheet=sheet.name, row=r.row,
+                         column=letters["parameter"], field="parameter")
             continue
         key = _norm(str(pname))
         p = by_name.get(key)
@@ -389,7 +588,11 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
         if problem:
             issues.error(f"{key} {problem}", sheet=sheet.name, row=r.row, column=letters["value"], field="value")
             continue
+        if unit_hint(name, key, x) is not None:
+            hints.setdefault(key, []).append((r.row, x))
         out[key] = x
+    _hint_issues(name, sheet.name, hints, {k: letters["value"] for k in hints}, {p.name: p.unit for p in params},
+                 issues)
     for p in params:
         if p.required and p.name not in out and p.name not in seen:
             issues.error(f"setting '{p.name}' is required: add a row with parameter '{p.name}'", sheet=sheet.name)
@@ -398,10 +601,10 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
 
 def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
                  ) -> dict[str, tuple[PolicyRow, ...]]:
-    sheet = _find_sheet(raw, schema.POLICY_SHEET, issues, required=False)
+    fixed = [c.name for c in schema.POLICY_FIXED_COLUMNS]
+    sheet = _find_sheet(raw, schema.POLICY_SHEET, issues, False, fixed, ["parameter"])
     if sheet is None:
         return {DEFAULT_CASE: ()}
-    fixed = [c.name for c in schema.POLICY_FIXED_COLUMNS]
     letters, extra = _map_headers(sheet, fixed, issues, allow_extra=True)
     if "parameter" not in letters:
         issues.error("required column 'parameter' is missing from the header row", sheet=sheet.name, row=1,
@@ -411,6 +614,10 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
     lower: dict[str, str] = {}
     for letter, text in extra.items():
         name = text.strip()
+        if len(name) > MAX_ID_CHARS:
+            issues.error(f"the case name in this header cell is {len(name):,} characters long; case names may have "
+                         f"at most {MAX_ID_CHARS}", sheet=sheet.name, row=1, column=letter)
+            continue
         if name.lower() in lower:
             issues.error(f"case '{name}' appears twice (also in column {lower[name.lower()]})",
                          sheet=sheet.name, row=1, column=letter)
@@ -423,6 +630,8 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
         return {}
     out: dict[str, list[PolicyRow]] = {name: [] for name in cases.values()}
     seen: dict[tuple[Any, ...], int] = {}
+    hints: dict[str, list[tuple[int, Any]]] = {}
+    hint_letters: dict[str, str] = {}
     names = [p.name for p in schema.POLICY]
     for r in sheet.rows:
         pcell = r.values.get(letters["parameter"])
@@ -430,6 +639,10 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
             if any(r.values.get(k) is not None for k in cases):
                 issues.error("values are given without a parameter name", sheet=sheet.name, row=r.row,
                              column=letters["parameter"], field="parameter")
+            continue
+        if isinstance(pcell, BadCell):
+            issues.error(f"the parameter name cannot be read: {pcell}", sheet=sheet.name, row=r.row,
+                         column=letters["parameter"], field="parameter")
             continue
         pname = _norm(str(pcell))
         param = schema.POLICY_BY_NAME.get(pname)
@@ -491,7 +704,12 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
             if problem:
                 issues.error(f"{pname} {problem}", sheet=sheet.name, row=r.row, column=letter, field=case)
                 continue
+            if unit_hint(schema.POLICY_SHEET, pname, x) is not None:
+                hints.setdefault(pname, []).append((r.row, x))
+                hint_letters.setdefault(pname, letter)
             out[case].append(PolicyRow(pname, qual["year"], qual["region"], qual["commodity"], x, r.row))
+    _hint_issues(schema.POLICY_SHEET, sheet.name, hints, hint_letters, {p.name: p.unit for p in schema.POLICY},
+                 issues)
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -547,8 +765,11 @@ class Parsed:
 def validate(raw: RawWorkbook) -> Instance:
     """Check everything and build the Instance, or raise InstanceError listing every problem."""
     issues = _Issues(raw.path)
+    issues.items.extend(raw.issues)
     parsed = parse(raw, issues)
-    inst = assemble(parsed, issues)
+    inst = _assemble_after(parsed, issues)
+    if inst is not None:
+        _check_policy_years(parsed, inst.settings, issues)
     if inst is not None and parsed.overrides:
         # every case's overlay must assemble too: report its problems now, not at solve time
         for case in parsed.cases:
@@ -556,7 +777,7 @@ def validate(raw: RawWorkbook) -> Instance:
             rows = [o for c in chain for o in parsed.overrides if o.case == c]
             if rows and rows[-1].case == case:
                 sub = _Issues(raw.path)
-                assemble(apply_overrides(parsed, rows, sub), sub)
+                _assemble_after(apply_overrides(parsed, rows, sub), sub)
                 for i in sub.items:
                     if i.severity == "error":
                         issues.items.append(replace(i, message=f"with the overrides of case '{case}': {i.message}"))
@@ -565,6 +786,17 @@ def validate(raw: RawWorkbook) -> Instance:
     if issues.has_errors or inst is None:
         raise InstanceError(issues.items)
     return replace(inst, warnings=tuple(i for i in issues.items if i.severity == "warning"))
+
+
+def _assemble_after(parsed: Parsed, issues: _Issues) -> Instance | None:
+    """`assemble`, also when parsing found errors: rows with errors were dropped, and a cross-sheet check
+    that trips over a missing row has nothing to add to the errors that dropped it."""
+    if not issues.has_errors:
+        return assemble(parsed, issues)
+    try:
+        return assemble(parsed, issues)
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError):
+        return None
 
 
 def rebuild(parsed: Parsed, overrides: list[Override]) -> Instance:
@@ -588,11 +820,18 @@ def case_chain(cases: dict[str, tuple[PolicyRow, ...]], case: str) -> list[str]:
 
 def parse(raw: RawWorkbook, issues: _Issues) -> Parsed:
     """Read every sheet into typed records: types, ranges, enums, keys, references."""
-    known = {schema.SETTINGS_SHEET, schema.POLICY_SHEET, *schema.SHEETS_BY_NAME}
+    known = _KNOWN_SHEETS
+    by_key: dict[str, list[str]] = defaultdict(list)
     for name in raw.sheets:
+        by_key[name.strip().lower()].append(name)
         if name.strip().lower() not in known and not name.startswith("_"):
             issues.warning(f"sheet '{name}' is not part of an instance and is ignored"
                            + _suggest(name.strip().lower(), sorted(known)), sheet=name)
+    for key, names in by_key.items():
+        if key in known and len(names) > 1:
+            shown = ", ".join(f"'{n}'" for n in names)
+            issues.error(f"{len(names)} sheets are called '{key}' ({shown}, differing only in spaces or case): keep "
+                         f"one; only '{names[0]}' would be read", sheet=names[1])
     s = _key_value_sheet(raw, schema.SETTINGS_SHEET, schema.SETTINGS, issues)
     tables = {spec.name: read_table(raw, spec, issues) for spec in schema.TABLE_SHEETS}
     ids = {name: t.ids for name, t in tables.items() if t.ids}
@@ -873,6 +1112,9 @@ def apply_overrides(parsed: Parsed, overrides: list[Override], issues: _Issues) 
             new = _combine(o, r[col.name])
             if new is None:
                 continue  # scaling or adding to a blank (e.g. unlimited) leaves it blank
+            if isinstance(new, float) and not math.isfinite(new):
+                issues.error(f"case '{o.case}' makes {col.name} of sheet '{o.sheet}' row {r.row} infinite", **where)
+                continue
             if col.kind in ("int", "year"):
                 new = int(round(new))
             problem = _check_range(col, new)
@@ -970,11 +1212,11 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
 
     demand: dict[tuple[str, str, int], float] = defaultdict(float)
     gwh: dict[int, float] = defaultdict(float)
-    outside = 0
+    outside: dict[str, list[Record]] = defaultdict(list)
     cd = tables["cell_demand"]
     for r in cd.records:
         if r["year"] not in years:
-            outside += 1
+            outside["cell_demand"].append(r)
             continue
         gwh[r["year"]] += r["gwh"]
         seg = r["segment"]
@@ -993,12 +1235,17 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     md = tables["material_demand"]
     for r in md.records:
         if r["year"] not in years:
-            outside += 1
+            outside["material_demand"].append(r)
             continue
         demand[(r["commodity"], r["region"], r["year"])] += r["tonnes"]
-    if outside:
-        issues.warning(f"{outside} demand row(s) lie outside the horizon {st.first_year}-{st.last_year} and are ignored",
-                       sheet=cd.sheet or md.sheet)
+    for name, recs in outside.items():
+        t = tables[name]
+        rows = ", ".join(str(r.row) for r in recs[:8]) + (f" and {len(recs) - 8} more" if len(recs) > 8 else "")
+        found = sorted({r["year"] for r in recs})
+        shown = ", ".join(str(y) for y in found[:5]) + (", ..." if len(found) > 5 else "")
+        issues.warning(f"{len(recs)} demand row(s) ({rows}) lie outside the horizon {st.first_year}-{st.last_year} "
+                       f"(years {shown}) and are ignored", sheet=t.sheet, row=recs[0].row, column=t.letter("year"),
+                       field="year")
     return {k: v for k, v in demand.items() if v > 0}, dict(gwh)
 
 
@@ -1113,6 +1360,11 @@ def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region
             issues.error(f"last_year {l} is before first_year {f}", sheet=ct.sheet, row=r.row,
                          column=ct.letter("last_year"), field="last_year")
             continue
+        if f > st.last_year or l < st.first_year:
+            issues.warning(f"the contract delivers in {f}-{l}, outside the horizon {st.first_year}-{st.last_year}: "
+                           "it can never be used", sheet=ct.sheet, row=r.row,
+                           column=ct.letter("first_year" if f > st.last_year else "last_year"),
+                           field="first_year" if f > st.last_year else "last_year")
         mx = r["max_volume"]
         if mx is not None and r["min_take"] > mx:
             issues.error(f"min_take {r['min_take']:g} exceeds max_volume {mx:g}", sheet=ct.sheet, row=r.row,
@@ -1135,12 +1387,27 @@ def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region
             if not (f <= y <= l) or y not in price:
                 issues.warning(f"terms for {y} lie outside the contract's delivery years {f}-{l} (or the horizon) "
                                "and are ignored", sheet=tt.sheet, row=t.row, column=tt.letter("year"), field="year")
-        feoc = r["feoc"] if r["feoc"] is not None else regions[r["origin"]].feoc
+        origin = regions.get(r["origin"])
+        if r["feoc"] is None and origin is None:  # the origin's row has errors (reported): nothing to add
+            continue
+        feoc = r["feoc"] if r["feoc"] is not None else origin.feoc
         out[r["contract"]] = Contract(
             id=r["contract"], origin=r["origin"], commodity=r["commodity"], price=price, min_take=mins,
             max_volume=maxs, first_year=f, last_year=l, signing_fee=r["signing_fee"], feoc=bool(feoc), row=r.row,
         )
     return out
+
+
+def _check_policy_years(parsed: Parsed, st: Settings, issues: _Issues) -> None:
+    """Policy rows for a year outside the horizon never apply: one warning per row."""
+    rows: dict[int, int] = {}
+    for case_rows in parsed.cases.values():
+        for r in case_rows:
+            if r.year is not None and not (st.first_year <= r.year <= st.last_year):
+                rows[r.row] = r.year
+    for row, year in sorted(rows.items()):
+        issues.warning(f"the year {year} lies outside the horizon {st.first_year}-{st.last_year}: this row never "
+                       "applies", sheet=schema.POLICY_SHEET, row=row, field="year")
 
 
 def _check_supply_exists(demand: dict[tuple[str, str, int], float], commodities: dict[str, Commodity],

@@ -8,12 +8,18 @@ from planner.instance.records import FixedPlan, Instance, WhatIf
 from planner.model.core import Accumulators, Context
 from planner.model.flows import add_balance, add_imports, add_purchases, add_shipments, add_unmet_demand
 from planner.model.objective import add_objective
-from planner.model.plants import add_build_decisions, add_capital_costs, add_exclusive_groups, add_production
+from planner.model.plants import (
+    add_build_decisions,
+    add_capital_costs,
+    add_exclusive_groups,
+    add_market_limit,
+    add_production,
+)
 from planner.model.policy import add_45x_stacking, add_48c_awards, add_capex_budgets, add_grants, add_localization
 
 
 def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
-                whatif: WhatIf | None = None) -> pyo.ConcreteModel:
+                whatif: WhatIf | None = None, tighten: bool = True) -> pyo.ConcreteModel:
     """The Pyomo MILP of one instance under its applied policy case.
 
     Families run in this order; each returns at once when its sparse index is empty and talks to
@@ -23,7 +29,8 @@ def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan |
     """
     if inst.policy is None:
         raise ValueError("apply a policy case (planner.cases.apply_case) before building the model")
-    ctx = Context(inst=inst, sets=inst.sets, pol=inst.policy, acc=Accumulators(), hard_targets=hard_targets)
+    ctx = Context(inst=inst, sets=inst.sets, pol=inst.policy, acc=Accumulators(), hard_targets=hard_targets,
+                  tighten=tighten)
     m = pyo.ConcreteModel(name=f"{inst.name} [{inst.case}]")
 
     # plants
@@ -105,6 +112,7 @@ FAMILIES = (
     add_build_decisions,
     add_exclusive_groups,
     add_production,
+    add_market_limit,
     add_capital_costs,
     add_imports,
     add_shipments,

@@ -98,6 +98,7 @@ class Context:
     pol: Policy
     acc: Accumulators
     hard_targets: bool = False
+    tighten: bool = True  # add valid inequalities that strengthen the LP relaxation
     v: dict[str, dict[Any, Any]] = field(default_factory=dict)  # variable family -> {index: VarData}
 
     def add_var(self, m: pyo.ConcreteModel, name: str, index: list[Any], **kw: Any) -> dict[Any, Any]:
