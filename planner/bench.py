@@ -27,7 +27,7 @@ SIZES = ("S", "M", "L", "XL")
 class Target:
     label: str  # size name or file name
     path: Path
-    case: str | None = None
+    case: str | None = None  # None: the first case
 
 
 def _peak_rss_mb() -> float:
@@ -35,7 +35,7 @@ def _peak_rss_mb() -> float:
 
 
 def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: str, relax: bool, mps: str,
-                 queue: Any) -> None:
+                 tighten: bool, queue: Any) -> None:
     try:
         t = time.perf_counter()
         from planner.cases import apply_case
@@ -52,7 +52,7 @@ def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: s
         read = time.perf_counter() - t
         t = time.perf_counter()
         ci = apply_case(inst, case)
-        m = build_model(ci)
+        m = build_model(ci, tighten=tighten)
         build = time.perf_counter() - t
         rep = solve(m, options, relax_integrality=relax, write_mps=mps)
         t = time.perf_counter()
@@ -125,14 +125,15 @@ def _in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
 
 
 def measure(target: Target, *, options: dict[str, Any], preset: str, repeat: int = 1,
-            lp_relaxation: bool = False) -> dict[str, Any]:
+            lp_relaxation: bool = False, tighten: bool = False) -> dict[str, Any]:
     """Median phase times of `repeat` runs of the planner and of the MPS reference."""
     runs: list[dict[str, Any]] = []
     refs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as d:
         mps = os.path.join(d, "model.mps")
         for _ in range(repeat):
-            r = _in_fresh_process(_run_planner, str(target.path), target.case, options, preset, lp_relaxation, mps)
+            r = _in_fresh_process(_run_planner, str(target.path), target.case, options, preset, lp_relaxation, mps,
+                                  tighten)
             if not r["ok"]:
                 return {"instance": target.label, "status": f"failed: {r['error']}"}
             runs.append(r)
@@ -140,7 +141,7 @@ def measure(target: Target, *, options: dict[str, Any], preset: str, repeat: int
             if ref["ok"]:
                 refs.append(ref)
     out: dict[str, Any] = {"instance": target.label, "case": runs[0]["case"], "repeat": repeat,
-                           "relaxation": "LP" if lp_relaxation else "MILP"}
+                           "relaxation": "LP" if lp_relaxation else "MILP", "tightened": tighten}
     for k in ("vars", "ints", "rows", "nnz"):
         out[k] = runs[0][k]
     for k, v in runs[0].items():

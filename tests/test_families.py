@@ -412,3 +412,26 @@ def test_awarded_48c_counts_unless_the_case_drops_it() -> None:
     assert paid.credits["credit_48c_usd"].sum() == pytest.approx(90_000)
     assert cost(dropped) == pytest.approx(570_000)
     assert dropped.credits["credit_48c_usd"].sum() == pytest.approx(0)
+
+
+def test_market_limit_is_valid_and_cuts_only_oversized_plants() -> None:
+    # a 1,000 t/yr plant in a 100 t/yr market: the optional market-limit rows exist for it and leave the
+    # optimum unchanged (they only cut fractional plans): $300k annuity x ... see test_lead_time's numbers
+    from helpers import instance_of
+    from planner.cases import apply_case
+    from planner.model.build import build_model
+    from planner.solve.highs import solve
+    from planner.solve.presets import merge_options
+
+    t = base()
+    t["projects"] = [plant(capacity_per_unit=1_000, construction_years=1), plant("Q", capacity_per_unit=50)]
+    ci = apply_case(instance_of(t), None)
+    objs = {}
+    for tighten in (False, True):
+        m = build_model(ci, tighten=tighten)
+        objs[tighten] = solve(m, merge_options("exact").highs).objective
+        if tighten:
+            assert {p for p, _y in m.c_market_limit.row_keys} == {"P"}
+        else:
+            assert not hasattr(m, "c_market_limit")
+    assert objs[True] == pytest.approx(objs[False], rel=1e-9)

@@ -273,6 +273,8 @@ def bench(
     sizes: Annotated[Optional[str], typer.Option("--sizes", help="Built-in sizes: S (default instance), M ≈ 50k, L ≈ 250k, XL ≈ 1M variables (synthetic), e.g. S,M,L.")] = None,
     repeat: Annotated[int, typer.Option("--repeat", help="Runs per instance; medians are reported.", min=1)] = 1,
     lp_relaxation: Annotated[bool, typer.Option("--lp-relaxation", help="Solve the LP relaxation instead of the MILP (for XL).")] = False,
+    tighten: Annotated[bool, typer.Option("--tighten", help="Add the market-limit rows (an optional tightening of the LP relaxation).")] = False,
+    case: Annotated[Optional[str], typer.Option("--case", "-c", help="Case to solve in every instance. Default: each instance's first.")] = None,
     preset: Annotated[str, typer.Option(help="Solver preset.")] = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
@@ -294,12 +296,16 @@ def bench(
             if sizes:
                 with term.out.status("generating synthetic instances …"):
                     targets += targets_for_sizes(sizes.split(","), Path(folder), seed)
+            if case:
+                from dataclasses import replace as _replace
+
+                targets = [_replace(t, case=case) for t in targets]
             if not targets:
                 raise UsageError("give instance files or --sizes (e.g. --sizes S,M,L)")
             for t in targets:
                 with term.out.status(f"benchmarking {t.label} ({repeat} run(s)) …"):
                     rows.append(measure(t, options=options.highs, preset=options.preset, repeat=repeat,
-                                        lp_relaxation=lp_relaxation))
+                                        lp_relaxation=lp_relaxation, tighten=tighten))
                 term.bench_row(rows[-1])
         term.bench_table(rows)
         import csv

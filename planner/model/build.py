@@ -19,7 +19,7 @@ from planner.model.policy import add_45x_stacking, add_48c_awards, add_capex_bud
 
 
 def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
-                whatif: WhatIf | None = None, tighten: bool = True) -> pyo.ConcreteModel:
+                whatif: WhatIf | None = None, tighten: bool = False) -> pyo.ConcreteModel:
     """The Pyomo MILP of one instance under its applied policy case.
 
     Families run in this order; each returns at once when its sparse index is empty and talks to

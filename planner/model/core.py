@@ -98,7 +98,7 @@ class Context:
     pol: Policy
     acc: Accumulators
     hard_targets: bool = False
-    tighten: bool = True  # add valid inequalities that strengthen the LP relaxation
+    tighten: bool = False  # add the market-limit rows (valid, they tighten the LP; see docs/performance.md)
     v: dict[str, dict[Any, Any]] = field(default_factory=dict)  # variable family -> {index: VarData}
 
     def add_var(self, m: pyo.ConcreteModel, name: str, index: list[Any], **kw: Any) -> dict[Any, Any]:
