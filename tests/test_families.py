@@ -415,8 +415,8 @@ def test_awarded_48c_counts_unless_the_case_drops_it() -> None:
 
 
 def test_market_limit_is_valid_and_cuts_only_oversized_plants() -> None:
-    # a 1,000 t/yr plant in a 100 t/yr market: the optional market-limit rows exist for it and leave the
-    # optimum unchanged (they only cut fractional plans): $300k annuity x ... see test_lead_time's numbers
+    # a 1,000 t/yr plant in a 100 t/yr market gets the optional market-limit rows, a 50 t/yr one does not;
+    # the rows leave the optimum unchanged (they only cut fractional plans)
     from helpers import instance_of
     from planner.cases import apply_case
     from planner.model.build import build_model
