@@ -38,3 +38,73 @@ def test_badly_scaled_data_is_warned_in_plain_words() -> None:
     t["projects"][0]["earliest_start"] = 2026
     sol = solve_tables(t, "base", check=False)
     assert any("badly scaled" in m and "P1" in m for m in sol.messages), sol.messages
+
+
+# ---------------------------------------------------------------- time limits and Ctrl-C on a hard case
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import openpyxl
+import pytest
+
+from planner.datasets.synthetic import generate, size_preset
+
+HARD_CASE = "strict_localization"  # the synthetic M's hard MILP: minutes with the default preset
+
+
+@pytest.fixture(scope="module")
+def hard(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("hard") / "m.xlsx", **{**size_preset("M"), "seed": 1})
+
+
+def test_time_limit_returns_the_best_plan_marked_not_proven(hard: Path, tmp_path: Path) -> None:
+    out = tmp_path / "limited.xlsx"
+    r = CliRunner().invoke(app, ["solve", str(hard), "--case", HARD_CASE, "--time-limit", "3", "-o", str(out)])
+    t = text(r)
+    assert r.exit_code == 0, t
+    assert "feasible, not proven optimal (gap" in t and "time limit reached" in t
+    wb = openpyxl.load_workbook(out)
+    for name in ("builds", "supply", "costs"):
+        assert "not proven optimal" in str(wb[name]["A1"].value), name  # every sheet's header line
+
+
+def test_time_limit_without_a_plan_exits_3_and_writes_nothing(hard: Path, tmp_path: Path) -> None:
+    out = tmp_path / "none.xlsx"
+    r = CliRunner().invoke(app, ["solve", str(hard), "--case", HARD_CASE, "--time-limit", "0.001", "-o", str(out)])
+    assert r.exit_code == 3, text(r)
+    assert "no plan" in text(r) and "--time-limit" in text(r)
+    assert not out.exists()
+
+
+def _interrupt(hard: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "planner", "solve", str(hard), "--case", HARD_CASE, "-o", str(out), *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "COLUMNS": "200"})
+    time.sleep(8)  # imports, reading and building take a few seconds; then HiGHS runs for minutes
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
+
+
+def test_ctrl_c_stops_cleanly_and_writes_nothing(hard: Path, tmp_path: Path) -> None:
+    out = tmp_path / "stopped.xlsx"
+    r = _interrupt(hard, out)
+    assert r.returncode == 130, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "interrupted" in r.stderr and not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temporary or half-written file
+
+
+def test_ctrl_c_keep_incumbent_writes_the_best_plan(hard: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kept.xlsx"
+    r = _interrupt(hard, out, "--keep-incumbent")
+    assert r.returncode == 130, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert out.exists(), r.stdout + r.stderr
+    wb = openpyxl.load_workbook(out)
+    head = " ".join(str(c.value) for row in wb["summary"].iter_rows(max_row=6) for c in row if c.value)
+    assert "not proven optimal" in head and "interrupted" in head
+    assert "interrupted" in str(wb["builds"]["A1"].value)
