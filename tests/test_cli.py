@@ -82,14 +82,15 @@ def test_output_never_overwrites_input(tmp_path: Path) -> None:
     assert copy.read_bytes() == before
 
 
-def test_hard_targets_infeasible_explained(tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", ["localize", "base"])  # base: one single target (a one-variable objective)
+def test_hard_targets_infeasible_explained(tmp_path: Path, case: str) -> None:
     t = tiny_tables()
     # a 100% AAM target in 2027: the only domestic anode plant cannot be qualified before 2027 ends
     t["policy"].append({"parameter": "localization_target", "year": 2027, "commodity": "AAM", "base": 1.0,
                         "localize": 1.0})
     path = write_instance(t, tmp_path / "hard.xlsx")
     out = tmp_path / "hard-out.xlsx"
-    r = run("solve", str(path), "--case", "localize", "--hard-targets", "-o", str(out))
+    r = run("solve", str(path), "--case", case, "--hard-targets", "-o", str(out))
     assert r.exit_code == 3, text(r)
     assert "AAM 2027" in text(r) and "cannot all be met" in text(r)
     assert "Traceback" not in text(r)

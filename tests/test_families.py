@@ -201,7 +201,7 @@ def test_signing_fee() -> None:
 @pytest.mark.parametrize("budget, stacking, expected", [
     (1e6, False, 510_000),   # 48C $90k beats 45X $30k; no stacking
     (1e6, True, 480_000),    # both: 600k - 90k - 30k
-    (50_000, False, 550_000),  # budget caps the award at $50k, still better than 45X
+    (50_000, False, 570_000),  # the $90k award does not fit a $50k budget: no award (never partial), 45X
     (20_000, False, 570_000),  # a $20k award loses to 45X ($30k): no award
 ])
 def test_48c_budget_and_stacking(budget: float, stacking: bool, expected: float) -> None:
@@ -435,3 +435,31 @@ def test_market_limit_is_valid_and_cuts_only_oversized_plants() -> None:
         else:
             assert not hasattr(m, "c_market_limit")
     assert objs[True] == pytest.approx(objs[False], rel=1e-9)
+
+
+def test_interest_during_construction() -> None:
+    # r = 10%, base year 2026. P takes one year to build (start 2026, online 2027) and lives one year:
+    # its $300k are spent in 2026, so the 2027 annuity is CRF (1.1) x IDC (1.1) x $300k = $363k, which
+    # discounts to $330k in 2026 — the same present value as spending $300k in 2026 (with the annuity
+    # paid in arrears). 2026 is imported ($1.0M); 2027: ($363k + $100k) / 1.1 = $420,909.
+    t = base(last_year=2027, discount_rate=0.1)
+    t["material_demand"] = [r for r in t["material_demand"] if r["year"] <= 2027]
+    t["projects"] = [plant(construction_years=1, lifetime=1)]
+    sol = solve_tables(t)
+    assert built(sol) == {"P": (1, 2026)}
+    assert cost(sol) == pytest.approx(1_000_000 + 463_000 / 1.1)
+
+
+def test_no_take_or_pay_for_banned_volumes() -> None:
+    # K2 (a FEOC supplier) at $5,000/t with a 150 t/yr minimum is worth signing in 2026-27 ($750k/yr
+    # against $1.0M); in 2028 its imports are banned, so its minimum is not owed: K1 supplies 2028.
+    # 2 x $750k + $1.0M = $2.5M (charging the banned minimum would add $750k).
+    t = base()
+    t["regions"].append({"region": "China", "feoc": True})
+    t["transport"].append({"from_region": "China", "to_region": "OH", "cost_per_t": 0, "both_ways": False})
+    t["contracts"].append({"contract": "K2", "origin": "China", "commodity": "CAM1", "price": 5_000,
+                           "min_take": 150, "max_volume": 300})
+    t["policy"] = policy(case={"feoc_imports_allowed@2028": False})
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(2_500_000)
+    assert component(sol, "take_or_pay") == pytest.approx(2 * 50 * 5_000)

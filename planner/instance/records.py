@@ -129,6 +129,16 @@ class Project:
         """Years over which the overnight capex is spent (evenly)."""
         return tuple(range(start, start + max(self.construction_years, 1)))
 
+    def construction_interest(self, rate: float) -> float:
+        """Value in the online year of one dollar of capex spent evenly over the construction years.
+
+        1 without construction time or discounting; (1+r)^T for a sum spent T years early.
+        """
+        c = self.construction_years
+        if c == 0 or rate == 0.0:
+            return 1.0
+        return sum((1.0 + rate) ** (c - k) for k in range(c)) / c
+
 
 @dataclass(frozen=True)
 class Contract:
@@ -261,6 +271,11 @@ class Instance:
 
     def crf(self, project: Project) -> float:
         return capital_recovery_factor(self.settings.discount_rate, project.lifetime)
+
+    def capex_annuity_factor(self, project: Project) -> float:
+        """Annuity per dollar of capex from the online year: capital recovery x interest during construction."""
+        r = self.settings.discount_rate
+        return capital_recovery_factor(r, project.lifetime) * project.construction_interest(r)
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""

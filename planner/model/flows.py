@@ -18,7 +18,8 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
     plus the case's ad-valorem tariff on it. Signing `b_sign[k]` is a decision for contracts with a
     signing fee or a minimum take; the fee is paid in the first delivery year. Take-or-pay: the
     untaken part of the minimum, `v_top[k, y]` ($t_{k,y}$), is paid at the contract price without
-    tariff or freight. Without a signing decision the maximum is a bound on $m_{k,y}$; so is the
+    tariff or freight; it is not owed in a year the case bans the supplier (or the year has no use
+    for the commodity at all). Without a signing decision the maximum is a bound on $m_{k,y}$; so is the
     case's ban on FEOC suppliers in a year. Unlimited contracts use the year's total use of the
     commodity as the bound. Rows `c_contract_max[k, y]`, `c_take_or_pay[k, y]`.
 
@@ -67,7 +68,7 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
             acc.cost[("tariffs", y)].append((tariff * price * PER_T, x))
         if k in signed:
             rows_max[(k, y)] = ([(1.0, x), (-bounds[(k, y)], ctx.v["b_sign"][k])], "<=", 0.0)
-        if (k, y) in top_keys:
+        if (k, y) in top_keys and bounds[(k, y)] > 0:  # no take-or-pay for volumes a ban forbids taking
             top = ctx.v["v_top"][k, y]
             rows_top[(k, y)] = ([(1.0, x), (1.0, top), (-con.min_take[y] * MASS, ctx.v["b_sign"][k])], ">=", 0.0)
             acc.cost[("take_or_pay", y)].append((price * PER_T, top))

@@ -40,4 +40,5 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
     add_matrix_rows(m, "c_total_cost", ["total"], np.zeros(len(vars_) + 1, dtype=np.int64),
                     [m.v_total_cost, *vars_], np.concatenate([[1.0], -df[rows] * coefs]),
                     [float(df @ constants)], [float(df @ constants)], "the objective's defining row")
+    m.c_total_cost.defines = m.v_total_cost  # marks the row the solve layer may fold into the costs
     m.o_total_cost = pyo.Objective(expr=m.v_total_cost, sense=pyo.minimize, doc="discounted total cost [$M]")

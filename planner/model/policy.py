@@ -72,15 +72,17 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     r"""48C investment credit: a binary award per eligible candidate within the allocation budget.
 
     $$w_{p,s} \le U_{p,s}, \qquad \sum_s w_{p,s} \le \bar U_p\, \alpha_p, \qquad
-    \sum_{p,s} \theta\, I_p\, w_{p,s} \le B^{48C}$$
+    w_{p,s} \ge U_{p,s} - \bar U_p (1 - \alpha_p), \qquad \sum_{p,s} \theta\, I_p\, w_{p,s} \le B^{48C}$$
 
-    `b_48c[p]` ($\alpha_p$) awards the credit to project $p$; `v_48c[p, s]` ($w_{p,s}$) are the units
-    it covers (continuous, so a budget can be exhausted pro rata). The credit, the case's rate
+    `b_48c[p]` ($\alpha_p$) is the binary award to project $p$; `v_48c[p, s]` ($w_{p,s}$) are the units
+    it covers: all of the project's built units when awarded, none otherwise (an award is never
+    partial; a project whose credit does not fit in the remaining budget gets none). The credit, the case's rate
     $\theta$ of the capex (all owners), lowers capital cost and is annualised like capex (only
-    in-horizon online years count). Credits already allocated (project column
+    in-horizon online years count); it is claimed when the plant is placed in service, so it carries
+    no interest during construction. Credits already allocated (project column
     `credit_48c_awarded`) are counted the same way without a decision, unless the case says they are
     not paid (`x48c_awarded_paid`). Rows `c_48c_units[p, s]`,
-    `c_48c_award[p]`, `c_48c_budget`.
+    `c_48c_award[p]`, `c_48c_full[p, s]`, `c_48c_budget`.
 
     Dual of `c_48c_budget`: the value of one more dollar of 48C allocation (≤ 0: cost falls).
     """
@@ -107,6 +109,10 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
         p: ([(1.0, ctx.v["v_48c"][p, s]) for s in sets.starts[p]] + [(-inst.projects[p].units_max, ctx.v["b_48c"][p])], "<=", 0.0)
         for p in sets.awards_48c
     }
+    # an award covers the whole project: every built unit, or none
+    rows_full = {(p, s): ([(1.0, ctx.v["v_48c"][p, s]), (-1.0, ctx.v["v_units"][p, s]),
+                           (-inst.projects[p].units_max, ctx.v["b_48c"][p])], ">=", -inst.projects[p].units_max)
+                 for p, s in opts}
     budget_terms: list[Term] = []
     for p, s in opts:
         prj = inst.projects[p]
@@ -117,6 +123,7 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
                 acc.cost[("credit_48c", y)].append((-inst.crf(prj) * credit, ctx.v["v_48c"][p, s]))
     add_rows(m, "c_48c_units", rows_units, "48C covers only units that are built")
     add_rows(m, "c_48c_award", rows_award, "48C covers a project only if awarded")
+    add_rows(m, "c_48c_full", rows_full, "an award covers all of the project's units")
     add_rows(m, "c_48c_budget", {"total": (budget_terms, "<=", pol.x48c_budget * MONEY)},
              "48C awards within the allocation budget")
 
@@ -183,7 +190,7 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
         rows_prj[p] = ([(1.0, ctx.v["v_grant"][p, s]) for s in ss] + [(-g, ctx.v["b_build"][p])], "<=", 0.0)
     for p, s in sets.grants:
         prj = inst.projects[p]
-        crf = inst.crf(prj)
+        crf = inst.capex_annuity_factor(prj)  # a grant pays for capex: it is annualised like capex
         for y in sets.years:
             if prj.is_online(s, y):
                 acc.cost[("grants", y)].append((-crf, ctx.v["v_grant"][p, s]))

@@ -190,7 +190,9 @@ def compile_model(m: Any) -> Compiled:
     objective_var = None
     if getattr(expr, "is_variable_type", None) and expr.is_variable_type():
         for comp in m.component_objects(pyo.Constraint, active=True, descend_into=True):
-            if not (isinstance(comp, MatrixConstraint) and len(comp) == 1 and comp._lower[0] == comp._upper[0]):
+            # only a row that declares itself the definition of this very variable is folded
+            if not (isinstance(comp, MatrixConstraint) and getattr(comp, "defines", None) is expr
+                    and len(comp) == 1 and comp._lower[0] == comp._upper[0]):
                 continue
             xs = comp._x
             j = next((i for i, v in enumerate(xs) if v is expr), None)
