@@ -88,8 +88,9 @@ def solve_case(
 
     report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log, interrupt=interrupt)
     messages: list[str] = list(report.warnings)
-    if report.termination == "infeasible" and hard_targets:
-        messages.extend(explain_hard_targets(ci, options))
+    if report.termination in ("infeasible", "unbounded") and hard_targets:  # HiGHS may say "infeasible or unbounded"
+        report = replace(report, termination="infeasible")
+        messages.extend(explain_hard_targets(inst, ci.case, options))  # type: ignore[arg-type]
     elif report.termination in ("infeasible", "unbounded"):
         messages.append("HiGHS found no plan. This should not happen with soft targets; please report the instance.")
     if report.termination == "error":
@@ -125,31 +126,21 @@ def solve_case(
     return sol
 
 
-def explain_hard_targets(inst: Instance, options: SolverOptions) -> list[str]:
-    """Plain words for an infeasible hard-target case: which targets cannot be met, by how much."""
-    import pyomo.environ as pyo
+def explain_hard_targets(inst: Instance, case: str, options: SolverOptions) -> list[str]:
+    """Plain words for an infeasible hard-target case: which targets and demand are out of reach, by how
+    much, and why (the same explanation as `planner explain`)."""
+    from planner.cases import apply_case
+    from planner.explain.analysis import out_of_reach
 
-    from planner.model.build import build_model
-    from planner.model.core import MASS, row
-    from planner.solve.highs import solve
-
-    m = build_model(inst, hard_targets=False)
-    if not hasattr(m, "v_loc_short"):
-        return ["The case is infeasible, but it has no localization target: check capex budgets and contracts."]
-    m.o_total_cost.deactivate()
-    m.o_shortfall = pyo.Objective(expr=sum(m.v_loc_short[k] for k in m.v_loc_short), sense=pyo.minimize)
-    rep: SolveReport = solve(m, options.highs, want_duals=False)
-    if not rep.has_solution:
+    aux = solve_case(inst, case, options=options, whatif=WhatIf("least shortfall", objective="shortfall"))
+    if not aux.has_plan:
         return ["The localization targets cannot all be met, and the largest achievable qualifying supply could "
-                "not be computed within the solver limits."]
-    lines = ["The localization targets cannot all be met as hard constraints (--hard-targets). "
-             "Even putting localization before cost, these shortfalls remain:"]
-    for (g, y), v in sorted(m.v_loc_short.items()):
-        short = (v.value or 0.0) / MASS
-        if short > 1e-3:
-            need_t = float(row(m, "c_localization", (g, y)).lower) / MASS
-            lines.append(f"  {g} {y}: the target needs {need_t:,.0f} t of qualifying supply; at most "
-                         f"{need_t - short:,.0f} t can be qualified and delivered in {y} (short by {short:,.0f} t).")
-    lines.append("Lead times, qualification years, capex budgets or contract limits make these years unreachable. "
-                 "Run without --hard-targets to get the cheapest plan with the shortfalls priced.")
-    return lines
+                f"not be computed ({aux.status['status']})."]
+    reach = out_of_reach(apply_case(inst, case), aux)
+    if reach.empty:
+        return ["The case is infeasible with hard targets, yet every target can be met in some plan: check the "
+                "capex budgets and take-or-pay contracts."]
+    return (["The localization targets cannot all be met as hard constraints (--hard-targets):"]
+            + [f"  {t}." for t in reach["explanation"]]
+            + ["Run without --hard-targets to get the cheapest plan with the shortfalls priced, or "
+               "`planner explain` for the full explanation."])

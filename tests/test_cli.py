@@ -92,7 +92,7 @@ def test_hard_targets_infeasible_explained(tmp_path: Path, case: str) -> None:
     out = tmp_path / "hard-out.xlsx"
     r = run("solve", str(path), "--case", case, "--hard-targets", "-o", str(out))
     assert r.exit_code == 3, text(r)
-    assert "AAM 2027" in text(r) and "cannot all be met" in text(r)
+    assert "2027 AAM target needs 750 t" in text(r) and "cannot all be met" in text(r)
     assert "Traceback" not in text(r)
     assert not out.exists()
 

@@ -77,5 +77,5 @@ def test_shortfall_named_with_year_family_and_amount(tmp_path: Path) -> None:
     row = e.shortfalls.query("what == 'AAM' and year == 2027").iloc[0]
     assert row["kind"] == "target out of reach"
     assert row["short_t"] == pytest.approx(250) and row["achievable_t"] == pytest.approx(500)
-    assert "2027 AAM target needs 750 t of qualifying supply; at most 500 t can be online and qualified by 2027" \
-        in row["explanation"]
+    assert "2027 AAM target needs 750 t of qualifying supply; the plan that misses least reaches 500 t (short by " \
+           "250 t)" in row["explanation"]

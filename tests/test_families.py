@@ -303,7 +303,7 @@ def test_localization_penalty_and_hard_target() -> None:
     hard = solve_tables(t, hard_targets=True)
     assert not hard.has_plan
     text = "\n".join(hard.messages)
-    assert "CAM 2026" in text and "50 t" in text
+    assert "2026 CAM target needs 50 t" in text and "short by 50 t" in text
 
 
 @pytest.mark.parametrize("yearly, total, expected, start", [

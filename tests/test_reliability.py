@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,12 +23,25 @@ def text(result) -> str:  # noqa: ANN001
 def test_unwritable_output_is_saved_elsewhere_and_said(tmp_path: Path) -> None:
     target = tmp_path / "no-such-folder" / "plan.xlsx"
     r = CliRunner().invoke(app, ["solve", str(TINY), "-o", str(target)])
-    fallback = Path(tempfile.gettempdir()) / "planner-results" / "plan.xlsx"
-    assert r.exit_code == 1, text(r)
-    assert "does not exist" in text(r) and str(fallback) in text(r)
+    assert r.exit_code == 4, text(r)
+    said = re.search(r"saved to (\S+plan\.xlsx) instead", text(r))
+    assert "does not exist" in text(r) and said, text(r)
+    fallback = Path(said.group(1))
     assert fallback.exists() and not target.exists()
+    assert fallback.parent.name.startswith("planner-results-") and Path(tempfile.gettempdir()) in fallback.parents
     assert "Traceback" not in text(r)
     fallback.unlink()
+    fallback.parent.rmdir()
+
+
+def test_outputs_checked_before_solving(tmp_path: Path) -> None:
+    for command in ("solve", "explain", "compare"):
+        r = CliRunner().invoke(app, [command, str(TINY), "-o", str(tmp_path / "out.csv")])
+        assert r.exit_code == 2 and "must be an .xlsx workbook" in text(r), (command, text(r))
+    copy = tmp_path / "tiny.xlsx"
+    copy.write_bytes(TINY.read_bytes())
+    r = CliRunner().invoke(app, ["explain", str(copy), "-o", str(copy)])
+    assert r.exit_code == 2 and "overwrite the input" in text(r)
 
 
 def test_badly_scaled_data_is_warned_in_plain_words() -> None:

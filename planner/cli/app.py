@@ -62,20 +62,31 @@ def _guard(term: Terminal) -> Iterator[None]:
         raise typer.Exit(70) from None
 
 
+#: exit code when results could not be written where asked and were saved elsewhere
+EXIT_SAVED_ELSEWHERE = 4
+
+
 class _Fallback:
-    """Remembers whether an output had to be saved somewhere else (the command then exits with 1)."""
+    """Remembers whether an output had to be saved somewhere else (the command then exits with 4)."""
 
     used = False
 
 
+def _check_output(out: Path, instance: Path) -> None:
+    """Refuse, before any solving, an output that is not .xlsx or that would overwrite the input."""
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"the output must be an .xlsx workbook, not '{out.name}'")
+    if out.exists() and instance.exists() and out.resolve() == instance.resolve():
+        raise UsageError("the output would overwrite the input workbook; choose another --output")
+
+
 def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: Path, protect: tuple[Path, ...]
                   ) -> Path:
-    """Write `obj` to `out`; if that fails, save it in the temporary folder and say where (never lose it)."""
+    """Write `obj` to `out`; if that fails, save it in a new temporary folder and say where (never lose it)."""
     try:
         return write(obj, out, protect=protect)
     except OutputError as exc:
-        fallback = Path(tempfile.gettempdir()) / "planner-results" / out.name
-        fallback.parent.mkdir(parents=True, exist_ok=True)
+        fallback = Path(tempfile.mkdtemp(prefix="planner-results-")) / out.name
         written = write(obj, fallback, protect=protect)
         term.error(f"{exc}. The results were saved to {written} instead.")
         _Fallback.used = True
@@ -85,12 +96,16 @@ def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: 
 def _exit_if_fallback() -> None:
     if _Fallback.used:
         _Fallback.used = False
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_SAVED_ELSEWHERE)
+
+
+def _safe(name: str) -> str:
+    """A case name made safe for a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "case"
 
 
 def _default_output(instance: Path, case: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", case).strip("_") or "case"
-    return Path.cwd() / f"{instance.stem}-{safe}-results.xlsx"
+    return Path.cwd() / f"{instance.stem}-{_safe(case)}-results.xlsx"
 
 
 @app.command()
@@ -129,8 +144,7 @@ def solve(
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap, "threads": threads})
         case_name = resolve_case_name(inst, case)
         out = output or _default_output(instance, case_name)
-        if out.exists() and out.resolve() == instance.resolve():
-            raise UsageError("the output would overwrite the input workbook; choose another --output")
+        _check_output(out, instance)
         from planner.solve.highs import Interrupt
 
         stop = Interrupt()
@@ -183,8 +197,7 @@ def compare(
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
         out = output or Path.cwd() / f"{instance.stem}-comparison.xlsx"
-        if out.exists() and out.resolve() == instance.resolve():
-            raise UsageError("the output would overwrite the input workbook; choose another --output")
+        _check_output(out, instance)
         n_jobs = jobs or default_jobs()
         with term.case_progress(f"Solving cases of {instance.name}") as event:
             cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
@@ -214,6 +227,7 @@ def explain(
     preset: Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or a .toml file.")] = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve.", min=0.001)] = None,
     gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop.", min=0.0)] = None,
+    hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints; if they cannot be met, say which and why.")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Explain a plan: cost of each localization target, why candidates are (not) built, shortfalls in plain words."""
@@ -224,10 +238,16 @@ def explain(
         from planner.export.explanation import write_explanation
         from planner.solve.presets import merge_options
 
+        from planner.cases import resolve_case_name
+        from planner.instance.validate import load_instance
+
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
+        case_name = resolve_case_name(load_instance(instance), case)
+        out = output or Path.cwd() / f"{instance.stem}-{_safe(case_name)}-explained.xlsx"
+        _check_output(out, instance)
         with term.case_progress(f"Explaining {instance.name}") as event:
-            expl = run_explain(instance, case, options=options, jobs=jobs or default_jobs(), on_event=event)
-        out = output or Path.cwd() / f"{instance.stem}-{re.sub(r'[^A-Za-z0-9._-]+', '_', expl.case)}-explained.xlsx"
+            expl = run_explain(instance, case_name, options=options, jobs=jobs or default_jobs(), on_event=event,
+                               hard_targets=hard_targets)
         written = _write_safely(term, write_explanation, expl, out, (instance,))
         term.findings(expl, output=str(written))
         _exit_if_fallback()

@@ -46,8 +46,12 @@ class Explanation:
 
 
 def explain(path: str | Path, case: str | None = None, *, options: SolverOptions, jobs: int = 1,
-            scheduler: str | None = None, on_event: Event | None = None) -> Explanation:
-    """Solve the case, then the what-ifs that explain it; re-solves run `jobs` at a time."""
+            scheduler: str | None = None, on_event: Event | None = None, hard_targets: bool = False) -> Explanation:
+    """Solve the case, then the what-ifs that explain it; re-solves run `jobs` at a time.
+
+    With `hard_targets`, a case whose targets cannot all be met raises SolveError carrying the same
+    plain-words explanation of what is out of reach, instead of a solver status.
+    """
     path = Path(path)
     inst = load_instance(path)
     name = resolve_case_name(inst, case)
@@ -61,7 +65,9 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
         return CaseTask(key=key, case=name, instance_name=str(path), instance_bytes=data, options=highs,
                         preset=options.preset, whatif=whatif)
 
-    first = run_tasks([task("plan")], jobs=1, scheduler=scheduler, on_event=on_event)["plan"]
+    plan_task = CaseTask(key="plan", case=name, instance_name=str(path), instance_bytes=data, options=highs,
+                         preset=options.preset, hard_targets=hard_targets)
+    first = run_tasks([plan_task], jobs=1, scheduler=scheduler, on_event=on_event)["plan"]
     if first.status != "done" or first.solution is None:
         raise SolveError(f"case '{name}' has no plan to explain: {first.error}")
     sol = first.solution
@@ -213,8 +219,27 @@ def _max_deliverable(ci: Instance, pid: str, year: int) -> float:
     return best * prj.capacity * prj.units_max
 
 
-def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], what: str) -> str:
-    """Name what limits supply in `year`: lead times, contract limits, bans, budgets."""
+def _budget_binds(ci: Instance, plan: Solution, year: int) -> str | None:
+    """A sentence naming a capex budget the plan spends in full by `year`, or None."""
+    pol = ci.policy
+    assert pol is not None
+    spend: dict[int, float] = {}
+    b = plan.builds[plan.builds["decision"] == "build"]
+    for r in b.itertuples():
+        prj = ci.projects[r.project]
+        years = prj.spend_years(int(r.start_year))
+        for y in years:
+            spend[y] = spend.get(y, 0.0) + r.capex_planner_usd / len(years)
+    for y, cap in sorted(pol.capex_budget.items()):
+        if cap is not None and y <= year and spend.get(y, 0.0) >= 0.99 * cap:
+            return f"the {y} capex budget (${cap / 1e6:,.0f}M) is spent in full"
+    if pol.capex_budget_total is not None and sum(spend.values()) >= 0.99 * pol.capex_budget_total:
+        return f"the total capex budget (${pol.capex_budget_total / 1e6:,.0f}M) is spent in full"
+    return None
+
+
+def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], plan: Solution) -> str:
+    """What limits supply in `year`: lead times, contract limits and bans, binding budgets."""
     pol = ci.policy
     assert pol is not None
     parts = []
@@ -225,12 +250,17 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], w
         key = f"group {prj.exclusive_group}" if prj.exclusive_group else prj.base
         best[key] = max(best.get(key, 0.0), _max_deliverable(ci, p, year))
     able = sum(best.values())
-    later = sorted(((q, p) for p in projects if (q := _earliest_qualified(ci, p)) is not None and q > year))
-    parts.append(f"built as early as possible, plants could deliver at most {able:,.0f} t in {year} (before "
-                 "budgets, contract limits and the other years' needs are taken into account)")
-    if later:
-        names = ", ".join(p for _q, p in later[:6]) + (" …" if len(later) > 6 else "")
-        parts.append(f"every other {what} candidate's earliest qualified year is {later[0][0]} or later ({names})")
+    parts.append(f"plants able to deliver by then could give at most {able:,.0f} t in {year} if all were built "
+                 "as early as possible (an upper bound: it ignores budgets and what other years need)")
+    late = [(q, p) for p in projects if (q := _earliest_qualified(ci, p)) is not None and q > year]
+    late_new = sorted((q, p) for q, p in late if not ci.projects[p].fixed)
+    late_fixed = sorted((q, p) for q, p in late if ci.projects[p].fixed)
+    if late_new:
+        names = ", ".join(p for _q, p in late_new[:6]) + (" …" if len(late_new) > 6 else "")
+        parts.append(f"every other candidate's earliest qualified year is {late_new[0][0]} or later ({names})")
+    if late_fixed:
+        parts.append("existing or committed plants qualified only later: "
+                     + ", ".join(f"{p} ({q})" for q, p in late_fixed[:6]))
     never = [p for p in projects if not ci.sets.starts.get(p)]
     if never:
         parts.append(f"{len(never)} candidate(s) cannot be qualified within the horizon at all")
@@ -245,72 +275,94 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], w
             caps.append(f"{k} at most {con.max_volume[year]:,.0f} t")
         else:
             caps.append(f"{k} unlimited")
-    parts.append("import contracts: " + ("; ".join(caps) if caps else "none can deliver"))
-    budgets = [y for y, b in pol.capex_budget.items() if b is not None and y <= year]
-    if budgets or pol.capex_budget_total is not None:
-        parts.append("capex budgets limit new builds"
-                     + (f" (total ${pol.capex_budget_total / 1e6:,.0f}M)" if pol.capex_budget_total else ""))
+    parts.append("import contracts: " + ("; ".join(caps) if caps else "none can deliver in that year"))
+    budget = _budget_binds(ci, plan, year)
+    if budget:
+        parts.append(budget)
     return "; ".join(parts)
 
 
-def _shortfalls(ci: Instance, sol: Solution, aux: Solution | None) -> pd.DataFrame:
-    pol = ci.policy
-    assert pol is not None
+def out_of_reach(ci: Instance, aux: Solution) -> pd.DataFrame:
+    """Targets and demand the least-shortfall plan `aux` still cannot meet, in plain words (national totals).
+
+    `aux` is the case solved for the least unmet demand plus missed targets, cost ignored
+    (`WhatIf(objective="shortfall")`): what remains short there is out of reach under the case's
+    lead times, budgets, bans and contract limits.
+    """
     rows = []
-    aux_loc = aux.localization.set_index(["group", "year"])["shortfall_t"] if aux is not None else None
-    aux_unmet = aux.unmet.groupby(["commodity", "year"])["tonnes"].sum() if aux is not None and len(aux.unmet) \
-        else pd.Series(dtype=float)
+    loc = aux.localization
+    for r in loc[loc["shortfall_t"] > TOL_T].itertuples():
+        g, y = r.group, int(r.year)
+        projects = [p for p, prj in ci.projects.items() if _in_group(ci, g, prj.commodity)
+                    and qualifies_for_localization(ci, region=prj.site, feoc=prj.feoc_owned)]
+        contracts = [k for k, con in ci.contracts.items() if _in_group(ci, g, con.commodity)
+                     and qualifies_for_localization(ci, region=con.origin, feoc=con.feoc)]
+        achievable = r.required_t - r.shortfall_t
+        text = (f"{y} {g} target needs {r.required_t:,.0f} t of qualifying supply; the plan that misses least "
+                f"reaches {achievable:,.0f} t (short by {r.shortfall_t:,.0f} t): "
+                + _cause(ci, y, projects, contracts, aux))
+        rows.append({"kind": "target out of reach", "what": g, "year": y, "short_t": r.shortfall_t,
+                     "need_t": r.required_t, "achievable_t": achievable, "explanation": text})
+    demand: dict[tuple[str, int], float] = {}
+    for (c, _r, y), t in ci.demand.items():
+        demand[(c, y)] = demand.get((c, y), 0.0) + t
+    unmet = aux.unmet.groupby(["commodity", "year"])["tonnes"].sum() if len(aux.unmet) else pd.Series(dtype=float)
+    for (c, y), short in unmet.items():
+        if short <= TOL_T:
+            continue
+        need = demand.get((c, int(y)), 0.0)
+        projects = [p for p, prj in ci.projects.items() if prj.commodity == c]
+        contracts = [k for k, con in ci.contracts.items() if con.commodity == c]
+        text = (f"{int(y)} {c}: {need:,.0f} t demand in all; the plan that misses least supplies {need - short:,.0f} t "
+                f"(short by {short:,.0f} t): " + _cause(ci, int(y), projects, contracts, aux))
+        rows.append({"kind": "demand out of reach", "what": c, "year": int(y), "short_t": float(short),
+                     "need_t": need, "achievable_t": need - short, "explanation": text})
+    return pd.DataFrame(rows, columns=["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"])
+
+
+def _shortfalls(ci: Instance, sol: Solution, aux: Solution | None) -> pd.DataFrame:
+    """Every shortfall of the plan `sol`: out of reach (it remains in `aux`) or priced out (a choice)."""
+    cols = ["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"]
+    reach = out_of_reach(ci, aux) if aux is not None else pd.DataFrame(columns=cols)
+    structural = {(r.what, int(r.year)): r for r in reach.itertuples()}
+    rows = []
     pen_loc = ci.settings.penalty_localization
     pen_unmet = ci.settings.penalty_unmet_demand
     for r in sol.localization[sol.localization["shortfall_t"] > TOL_T].itertuples():
         g, y = r.group, int(r.year)
-        structural = aux_loc is not None and aux_loc.get((g, y), 0.0) > TOL_T
-        achievable = r.required_t - (aux_loc.get((g, y), 0.0) if aux_loc is not None else 0.0)
-        if aux is None:
-            rows.append({"kind": "target missed", "what": g, "year": y, "short_t": r.shortfall_t,
-                         "need_t": r.required_t, "achievable_t": None,
-                         "explanation": f"{y} {g} target is missed by {r.shortfall_t:,.0f} t (the auxiliary solve "
-                                        "that would tell whether it can be met failed)"})
+        if (g, y) in structural:
+            rows.append(structural[(g, y)]._asdict())
+            rows[-1].pop("Index", None)
             continue
-        if structural:
-            projects = [p for p, prj in ci.projects.items() if _in_group(ci, g, prj.commodity)
-                        and qualifies_for_localization(ci, region=prj.site, feoc=prj.feoc_owned)]
-            contracts = [k for k, con in ci.contracts.items() if _in_group(ci, g, con.commodity)
-                         and qualifies_for_localization(ci, region=con.origin, feoc=con.feoc)]
-            text = (f"{y} {g} target needs {r.required_t:,.0f} t of qualifying supply; at most {achievable:,.0f} t "
-                    f"can be online and qualified by {y}: " + _cause(ci, y, projects, contracts, "qualifying"))
-            kind = "target out of reach"
-        else:
-            text = (f"{y} {g} target is missed by {r.shortfall_t:,.0f} t although it could be met: meeting it "
-                    f"would cost more than the penalty of ${pen_loc:,.0f} per t (settings)")
-            kind = "target priced out"
-        rows.append({"kind": kind, "what": g, "year": y, "short_t": r.shortfall_t, "need_t": r.required_t,
-                     "achievable_t": achievable, "explanation": text})
-    unmet = sol.unmet.groupby(["commodity", "year"], as_index=False)[["tonnes", "demand_t"]].sum()
-    for r in unmet[unmet["tonnes"] > TOL_T].itertuples():
-        c, y = r.commodity, int(r.year)
-        structural = aux is not None and aux_unmet.get((c, y), 0.0) > TOL_T
-        if aux is None:
-            rows.append({"kind": "demand unmet", "what": c, "year": y, "short_t": r.tonnes, "need_t": r.demand_t,
-                         "achievable_t": None,
-                         "explanation": f"{y} {c}: {r.tonnes:,.0f} t of demand unmet (the auxiliary solve that would "
-                                        "tell whether it can be met failed)"})
+        text = (f"{y} {g} target is missed by {r.shortfall_t:,.0f} t although it could be met: meeting it costs "
+                f"more than the penalty of ${pen_loc:,.0f} per t (settings)" if aux is not None else
+                f"{y} {g} target is missed by {r.shortfall_t:,.0f} t (the auxiliary solve that would tell whether "
+                "it can be met failed)")
+        rows.append({"kind": "target priced out" if aux is not None else "target missed", "what": g, "year": y,
+                     "short_t": r.shortfall_t, "need_t": r.required_t,
+                     "achievable_t": r.required_t if aux is not None else None, "explanation": text})
+    unmet = sol.unmet.groupby(["commodity", "year"])["tonnes"].sum() if len(sol.unmet) else pd.Series(dtype=float)
+    demand: dict[tuple[str, int], float] = {}
+    for (c, _r, y), t in ci.demand.items():
+        demand[(c, y)] = demand.get((c, y), 0.0) + t
+    for (c, y), short in unmet.items():
+        y = int(y)
+        if short <= TOL_T:
             continue
-        if structural:
-            projects = [p for p, prj in ci.projects.items() if prj.commodity == c]
-            contracts = [k for k, con in ci.contracts.items() if con.commodity == c]
-            achievable = r.demand_t - aux_unmet.get((c, y), 0.0)
-            text = (f"{y} {c}: {r.tonnes:,.0f} t of {r.demand_t:,.0f} t demand unmet; at most {achievable:,.0f} t can "
-                    f"be supplied in {y}: " + _cause(ci, y, projects, contracts, c))
-            kind = "demand out of reach"
-        else:
-            achievable = r.demand_t
-            text = (f"{y} {c}: {r.tonnes:,.0f} t unmet although supply exists: serving it would cost more than the "
-                    f"penalty of ${pen_unmet:,.0f} per t (settings)")
-            kind = "demand priced out"
-        rows.append({"kind": kind, "what": c, "year": y, "short_t": r.tonnes, "need_t": r.demand_t,
-                     "achievable_t": achievable, "explanation": text})
-    return pd.DataFrame(rows, columns=["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"])
+        if (c, y) in structural:
+            row = structural[(c, y)]._asdict()
+            row.pop("Index", None)
+            rows.append(row)
+            continue
+        text = (f"{y} {c}: {short:,.0f} t of {demand.get((c, y), 0.0):,.0f} t demand unmet although it could be "
+                f"served (by building or contracting more in time), because serving it costs more than the "
+                f"penalty of ${pen_unmet:,.0f} per t (settings)" if aux is not None else
+                f"{y} {c}: {short:,.0f} t of demand unmet (the auxiliary solve that would tell whether it can be "
+                "met failed)")
+        rows.append({"kind": "demand priced out" if aux is not None else "demand unmet", "what": c, "year": y,
+                     "short_t": float(short), "need_t": demand.get((c, y), 0.0),
+                     "achievable_t": demand.get((c, y), 0.0) if aux is not None else None, "explanation": text})
+    return pd.DataFrame(rows, columns=cols)
 
 
 # --------------------------------------------------------------------------------------------
