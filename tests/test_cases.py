@@ -123,3 +123,11 @@ def test_override_matching_nothing_is_a_warning() -> None:
                        "operation": "scale", "value": 2}]
     inst = instance_of(t)
     assert any("matches no row" in str(w) for w in inst.warnings)
+
+
+def test_policy_references_ignore_case_like_every_sheet() -> None:
+    t = base()
+    t["regions"].append({"region": "China", "feoc": True})
+    t["policy"] = [{"parameter": "tariff", "region": "china", "commodity": "cam", "case": 0.5}]
+    ci = apply_case(instance_of(t), "case")
+    assert {r.region for r in ci.policy.rows} == {"China"} and {r.commodity for r in ci.policy.rows} == {"CAM"}

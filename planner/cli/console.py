@@ -156,7 +156,7 @@ class Terminal:
             head.add_row("public cost of credits", money(k.get("public_cost_usd")))
             if k.get("penalties_usd"):
                 head.add_row("penalties", f"[yellow]{money(k.get('penalties_usd'))}[/yellow]")
-            head.add_row("capex committed", money(k.get("capex_committed_usd")))
+            head.add_row("capex of new builds", money(k.get("capex_committed_usd")))
         head.add_row("time", f"{st['wall_time_s']:.2f} s (HiGHS {st['highs_time_s']:.2f} s), "
                              f"{st['variables']:,} variables ({st['integer_variables']:,} integer), "
                              f"{st['constraints']:,} rows")
@@ -168,7 +168,8 @@ class Terminal:
 
         built = sol.builds[sol.builds["decision"] == "build"]
         if self.verbosity >= 0:
-            self.out.print(f"[bold]Plants built[/bold] ({len(built)})")
+            self.out.print(f"[bold]New plants[/bold] ({built['project'].nunique()} project(s), "
+                           f"{int(built['units'].sum())} unit(s); one row per start year)")
             t = Table(header_style="bold")
             for col in ("project", "name", "site", "product", "units", "start", "online", "qualified", "capacity",
                         "capex"):
@@ -315,7 +316,7 @@ class Terminal:
         rows = [
             ("total cost", "total_cost_usd", money), ("cost to industry", "cost_to_industry_usd", money),
             ("public cost of credits", "public_cost_usd", money), ("penalties", "penalties_usd", money),
-            ("capex committed", "capex_committed_usd", money), ("plants built", "plants_built", _count),
+            ("capex of new builds", "capex_committed_usd", money), ("plants built", "plants_built", _count),
             ("unmet demand", "unmet_demand_t", tonnes),
             (f"cost of localization vs {cmp.base}", "localization_cost_usd_per_kwh", _per_kwh),
         ]
@@ -346,7 +347,9 @@ class Terminal:
         if cmp.regret is not None and len(cmp.regret.cost):
             reg = cmp.regret
             self.out.print("[bold]Regret[/bold]: extra cost of each case's plan (builds, JVs, contracts fixed) "
-                           "when another case comes true, against the best plan found for that case")
+                           "when another case comes true, against the best plan found for that case. Penalties "
+                           "count: a plan that leaves a case's demand or targets unmet pays the settings' penalty "
+                           "prices there")
             t = Table(header_style="bold")
             t.add_column("plan of ↓ / case →")
             for b in reg.cost.columns:

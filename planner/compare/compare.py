@@ -112,16 +112,13 @@ def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instanc
                 meta[r.kpi] = (r.unit, r.note)
             values[c][r.kpi] = r.value
     base_ok = base in sols
-    cost_key = "cost_to_industry_usd"
     for c in solved:
-        gwh = values[c].get("cell_output_gwh")
-        if base_ok and gwh and values[c].get(cost_key) is not None and values[base].get(cost_key) is not None:
-            values[c]["localization_cost_usd_per_kwh"] = (values[c][cost_key] - values[base][cost_key]) / (gwh * 1e6)
-        else:
-            values[c]["localization_cost_usd_per_kwh"] = None
+        values[c]["localization_cost_usd_per_kwh"] = _cost_per_kwh(values[c], values[base]) if base_ok else None
     order.append("localization_cost_usd_per_kwh")
     meta["localization_cost_usd_per_kwh"] = (
-        "$/kWh", f"cost to industry minus that of the base case '{base}', per kWh of cells over the horizon")
+        "$/kWh", f"total discounted cost (penalties for unmet demand and missed targets included) minus that of the "
+                 f"base case '{base}', per discounted kWh of cells: the levelized cost of the case's policy; only "
+                 "between cases with the same cell demand (blank otherwise)")
     first = [k for k in KEY_KPIS if k in order]
     order = first + [k for k in order if k not in first]
     kpis = pd.DataFrame({"unit": [meta[k][0] for k in order], "note": [meta[k][1] for k in order]}, index=order)
@@ -202,6 +199,17 @@ def regret_matrix(own: Mapping[str, float], cross: Mapping[tuple[str, str], floa
     finite = max_regret.dropna()
     best_plan = str(finite.idxmin()) if len(finite) else None
     return Regret(cost=cost, regret=regret, max_regret=max_regret, best_plan=best_plan, notes=dict(notes or {}))
+
+
+def _cost_per_kwh(case: dict[str, Any], base: dict[str, Any]) -> float | None:
+    """(total cost − base total cost) per discounted kWh, if both serve the same cell demand."""
+    keys = ("total_cost_usd", "cell_output_gwh", "cell_output_gwh_discounted")
+    if any(not isinstance(case.get(k), (int, float)) or not isinstance(base.get(k), (int, float)) for k in keys):
+        return None
+    if not base["cell_output_gwh_discounted"] or abs(case["cell_output_gwh"] - base["cell_output_gwh"]) > \
+            1e-6 * max(1.0, abs(base["cell_output_gwh"])):
+        return None
+    return (case["total_cost_usd"] - base["total_cost_usd"]) / (base["cell_output_gwh_discounted"] * 1e6)
 
 
 def _minus(a: Any, b: Any) -> Any:

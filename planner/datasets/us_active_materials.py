@@ -914,6 +914,11 @@ def _projects(src: _Sources) -> list[dict[str, Any]]:
         fom_basis = capex_m * 1e6
         if p.fom_basis is not None:
             fom_basis = src.use(f"{item} fixed O&M basis", p.fom_basis) * 1e6
+        if status == "existing" and capex:
+            # an existing plant's investment is sunk: it is no decision and must not load the plan's cost;
+            # its fixed O&M stays 3% of what it cost
+            notes.append(f"capex ${capex / 1e6:,.0f} M is sunk (existing plant): not counted; fixed O&M on it")
+            capex = 0.0
         grant = 0.0
         if p.grant is not None:
             grant = src.use(f"{item} grant", p.grant, used=f"{p.grant.value * 1e6:,.0f} $") * 1e6

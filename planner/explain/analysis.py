@@ -90,18 +90,27 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     runs = run_tasks(tasks, jobs=jobs, scheduler=scheduler, on_event=on_event)
     failures = {k: r.error or r.status for k, r in runs.items() if r.status != "done"}
 
-    def cost_of(key: str) -> float | None:
+    def outcome(s: Solution) -> Outcome:
+        st = s.status
+        bound = st["bound_usd"] if st.get("bound_usd") is not None else st["objective_usd"]
+        return Outcome(float(st["objective_usd"]), float(st["objective_usd"]) - float(bound),
+                       float(s.kpi("penalties_usd") or 0.0))
+
+    base = outcome(sol)
+
+    def cost_of(key: str) -> Outcome | None:
         r = runs.get(key)
         if r is None or r.status != "done" or r.solution is None:
             return None
-        return float(r.solution.status["objective_usd"])
+        return outcome(r.solution)
 
     targets_total = None
-    if "without targets" in runs and cost_of("without targets") is not None:
-        targets_total = base_cost - cost_of("without targets")  # type: ignore[operator]
+    without = cost_of("without targets")
+    if without is not None:
+        targets_total = base_cost - without.cost
 
     target_costs = _target_costs(ci, sol)
-    unbuilt, built_df = _candidates(ci, sol, base_cost, cost_of)
+    unbuilt, built_df = _candidates(ci, sol, base, cost_of)
     aux = runs.get("least shortfall")
     shortfalls = _shortfalls(ci, sol, aux.solution if aux is not None and aux.status == "done" else None)
     findings = _findings(ci, sol, target_costs, targets_total, unbuilt, built_df, shortfalls)
@@ -149,7 +158,22 @@ def _alternatives(ci: Instance, a: str, b: str) -> bool:
     return pa.base == pb.base or (pa.exclusive_group is not None and pa.exclusive_group == pb.exclusive_group)
 
 
-def _candidates(ci: Instance, sol: Solution, base_cost: float, cost_of: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+@dataclass(frozen=True)
+class Outcome:
+    """A solve's total cost, how far from proven optimal it may be ($), and its penalties."""
+
+    cost: float
+    slack: float  # objective minus HiGHS's bound: the optimum lies within this much below the cost
+    penalties: float
+
+
+def _difference(new: Outcome, base: Outcome) -> dict[str, float]:
+    """new − base, the part of it that is penalties, and the solver uncertainty of the difference."""
+    return {"delta": new.cost - base.cost, "penalties": new.penalties - base.penalties,
+            "uncertainty": new.slack + base.slack}
+
+
+def _candidates(ci: Instance, sol: Solution, base: Outcome, cost_of: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     sets = ci.sets
     built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
     unbuilt_rows, built_rows = [], []
@@ -160,38 +184,45 @@ def _candidates(ci: Instance, sol: Solution, base_cost: float, cost_of: Any) -> 
                   "capacity_t": prj.capacity * prj.units_max}
         starts = sets.starts.get(pid, ())
         if pid in built:
-            c = cost_of(f"without {pid}")
-            built_rows.append({**common, "value_usd": None if c is None else c - base_cost,
-                               "note": "cost increase if the project were excluded" if c is not None
+            o = cost_of(f"without {pid}")
+            d = _difference(o, base) if o is not None else None
+            built_rows.append({**common, "value_usd": None if d is None else d["delta"],
+                               "of_which_penalties_usd": None if d is None else d["penalties"],
+                               "uncertainty_usd": None if d is None else d["uncertainty"],
+                               "note": "cost increase if the project were excluded" if d is not None
                                else "the re-solve without it failed"})
             continue
         if not starts:
             unbuilt_rows.append({**common, "earliest_start": None, "earliest_qualified": None, "premium_usd": None,
-                                 "premium_usd_per_t": None,
+                                 "premium_usd_per_t": None, "uncertainty_usd": None,
                                  "note": "cannot be qualified within the horizon: never a choice",
                                  "alternative_built": ""})
             continue
         s0 = starts[0]
         rivals = sorted(q for q in built if q != pid and _alternatives(ci, pid, q))
-        c = cost_of(f"force {pid}")
+        o = cost_of(f"force {pid}")
+        d = _difference(o, base) if o is not None else None
         qualified_years = sum(1 for y in ci.years if prj.availability(s0, y) > 0)
-        premium = None if c is None else max(c - base_cost, 0.0)
+        premium = None if d is None else d["delta"]
         per_t = premium / (prj.capacity * qualified_years) if premium is not None and qualified_years else None
+        within = d is not None and abs(d["delta"]) <= d["uncertainty"]
         unbuilt_rows.append({
             **common, "earliest_start": s0, "earliest_qualified": prj.qualified_year(s0), "premium_usd": premium,
-            "premium_usd_per_t": per_t,
+            "premium_usd_per_t": per_t, "uncertainty_usd": None if d is None else d["uncertainty"],
             "note": (f"an alternative is built instead ({', '.join(rivals)}): forcing this one in replaces it"
-                     if rivals else
+                     if rivals else "the forced re-solve failed" if d is None else
+                     "within the solvers' optimality tolerance of the plan: as good as chosen" if within else
                      "support that would make it part of the cheapest plan (cost of forcing one unit in from its "
-                     "earliest start)" if c is not None else "the forced re-solve failed"),
+                     "earliest start)"),
             "alternative_built": ", ".join(rivals),
         })
     unbuilt = pd.DataFrame(unbuilt_rows, columns=["project", "name", "commodity", "site", "capacity_t",
                                                   "earliest_start", "earliest_qualified", "premium_usd",
-                                                  "premium_usd_per_t", "note", "alternative_built"])
+                                                  "premium_usd_per_t", "uncertainty_usd", "note",
+                                                  "alternative_built"])
     unbuilt = unbuilt.sort_values("premium_usd", na_position="last").reset_index(drop=True)
     built_df = pd.DataFrame(built_rows, columns=["project", "name", "commodity", "site", "capacity_t", "value_usd",
-                                                 "note"])
+                                                 "of_which_penalties_usd", "uncertainty_usd", "note"])
     built_df = built_df.sort_values("value_usd", ascending=False, na_position="last").reset_index(drop=True)
     return unbuilt, built_df
 
@@ -392,10 +423,16 @@ def _findings(ci: Instance, sol: Solution, tc: pd.DataFrame, total: float | None
         out.append(f"{len(missed)} target(s) are missed ({years}): their marginal cost is the localization penalty "
                    f"(${ci.settings.penalty_localization:,.0f}/t), not a price of compliance.")
     for r in built.head(3).itertuples():
-        if r.value_usd is not None:
-            out.append(f"{r.project} ({r.name}) is worth {_m(r.value_usd)} to the plan: the cost rises by that much "
-                       "without it.")
-    for r in unbuilt[unbuilt["alternative_built"] == ""].dropna(subset=["premium_usd"]).head(3).itertuples():
+        if r.value_usd is None or abs(r.value_usd) <= (r.uncertainty_usd or 0.0):
+            continue
+        pen = r.of_which_penalties_usd or 0.0
+        why = (f" ({_m(pen)} of it is avoided penalties for unmet demand or missed targets)"
+               if pen > 0.5 * r.value_usd else "")
+        out.append(f"{r.project} ({r.name}) is worth {_m(r.value_usd)} to the plan: the cost rises by that much "
+                   f"without it{why}.")
+    clear = unbuilt[(unbuilt["alternative_built"] == "") & (unbuilt["premium_usd"].astype(float)
+                                                             > unbuilt["uncertainty_usd"].astype(float))]
+    for r in clear.head(3).itertuples():
         out.append(f"{r.project} ({r.name}) is not built: it would need about {_m(r.premium_usd)} of support "
                    f"(${r.premium_usd_per_t:,.0f} per t of qualified output) to be chosen.")
     for r in shortfalls.head(5).itertuples():
@@ -416,7 +453,11 @@ def _notes() -> pd.DataFrame:
         ("premium of an unbuilt candidate", "objective with at least one unit forced to start in the candidate's "
                                             "earliest feasible start year, minus the plan's objective; per t: divided "
                                             "by its nameplate times its qualified years in the horizon"),
-        ("value of a built candidate", "objective with the project excluded, minus the plan's objective"),
+        ("value of a built candidate", "objective with the project excluded, minus the plan's objective; the part "
+                                       "that is penalties (unmet demand, missed targets) is shown on its own"),
+        ("uncertainty", "each solve stops within the preset's relative gap of the optimum: the sum of both solves' "
+                        "distance to HiGHS's bound (objective minus bound) bounds the error of a difference; "
+                        "differences within it are not significant and are not reported as findings"),
         ("achievable supply", "an auxiliary solve minimising unmet demand plus missed targets, cost ignored, under "
                               "every lead time, budget, ban and contract limit of the case"),
         ("out of reach / priced out", "a shortfall that remains in the auxiliary solve is out of reach; one that "

@@ -764,6 +764,7 @@ _UNBUILT_COLUMNS = (
     _Col("earliest_qualified", "earliest qualified year", FMT_YEAR, 10),
     _Col("premium_usd", "premium [$M]", FMT_MUSD2, 11, 1 / MONEY_SCALE),
     _Col("premium_usd_per_t", "premium [$/t of qualified output]", FMT_USD_PER_T, 13),
+    _Col("uncertainty_usd", "solver uncertainty [$M]", FMT_MUSD2, 11, 1 / MONEY_SCALE),
     _Col("note", "note", None, 40, wrap=True),
 )
 _BUILT_COLUMNS = (
@@ -773,7 +774,9 @@ _BUILT_COLUMNS = (
     _Col("site", "site", None, 8),
     _Col("capacity_t", "capacity [t/yr]", FMT_T, 11),
     _Col("value_usd", "value [$M]", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _Col("note", "note", None, 40, wrap=True, span=4),  # under the unbuilt table's columns G to J
+    _Col("of_which_penalties_usd", "of which avoided penalties [$M]", FMT_MUSD2, 12, 1 / MONEY_SCALE),
+    _Col("uncertainty_usd", "solver uncertainty [$M]", FMT_MUSD2, 11, 1 / MONEY_SCALE),
+    _Col("note", "note", None, 40, wrap=True, span=3),  # under the unbuilt table's columns I to K
 )
 
 

@@ -670,18 +670,16 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
                 issues.error(str(exc), sheet=sheet.name, row=r.row, column=letter, field=qname)
                 ok = False
                 continue
-            if qname == "region":
-                known = ids["regions"]
-                if x not in known:
-                    issues.error(f"unknown region '{x}'" + _suggest(x, sorted(known)), sheet=sheet.name, row=r.row,
+            if qname in ("region", "commodity"):
+                # references are matched regardless of case, as in every other sheet
+                known = ids["regions"] if qname == "region" else ids["commodities"] | set(schema.FAMILIES)
+                match = x if x in known else next((k for k in known if k.lower() == x.lower()), None)
+                if match is None:
+                    what = "region" if qname == "region" else "commodity or family"
+                    issues.error(f"unknown {what} '{x}'" + _suggest(x, sorted(known)), sheet=sheet.name, row=r.row,
                                  column=letter, field=qname)
                     ok = False
-            if qname == "commodity":
-                known = ids["commodities"] | set(schema.FAMILIES)
-                if x not in known:
-                    issues.error(f"unknown commodity or family '{x}'" + _suggest(x, sorted(known)),
-                                 sheet=sheet.name, row=r.row, column=letter, field=qname)
-                    ok = False
+                x = match if match is not None else x
             qual[qname] = x
         if not ok:
             continue

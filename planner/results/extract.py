@@ -297,11 +297,12 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
     kpis: list[tuple[str, Any, str, str]] = [
         ("total_cost_usd", objective, "$", f"discounted to {st.base_year}, net of credits, including penalties"),
         ("cost_to_industry_usd", None if objective is None else objective - penalties, "$",
-         "discounted total cost net of credits, without penalties"),
+         "discounted total cost net of credits, without penalties: demand left unmet costs nothing here, so "
+         "compare it between cases only together with unmet_demand_t"),
         ("public_cost_usd", public if ok else None, "$", "discounted 45X, 48C and grants counted in the plan"),
         ("penalties_usd", penalties if ok else None, "$", "unmet demand and missed localization, discounted"),
         ("capex_committed_usd", float(new["capex_usd"].sum()) if ok else None, "$",
-         "overnight capex of new builds (all owners)"),
+         "overnight capex of the plan's new builds (all owners); existing and committed plants not included"),
         ("capex_planner_usd", float(new["capex_planner_usd"].sum()) if ok else None, "$",
          "overnight capex of new builds net of JV partners' shares"),
         ("plants_built", int(new["project"].nunique()) if ok else None, "count", "candidate projects built"),
@@ -311,6 +312,8 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
         ("unmet_demand_t", float(unmet_df["tonnes"].sum()) if ok else None, "t", "over the horizon"),
         ("cell_output_gwh", float(sum(inst.cell_gwh.values())), "GWh",
          "cells behind the demand (cell_demand sheet), over the horizon"),
+        ("cell_output_gwh_discounted", float(sum(g * st.discount_factor(y) for y, g in inst.cell_gwh.items())),
+         "GWh", f"cell output discounted to {st.base_year} like costs (for levelized $/kWh figures)"),
     ]
     report_years = sorted({y for y in years if y % 5 == 0} | {years[-1]} | {y for _g, y in pol.targets})
     for g in groups:

@@ -45,19 +45,27 @@ def load_preset(name_or_path: str) -> tuple[str, dict[str, Any]]:
     path = resources.preset_path(name_or_path)
     if path is None:
         candidate = Path(name_or_path)
-        if candidate.suffix.lower() == ".toml" and candidate.is_file():
+        names = ", ".join(resources.preset_names())
+        if candidate.suffix.lower() == ".toml":
+            if not candidate.is_file():
+                raise UsageError(f"solver preset file {candidate} not found (built-in presets: {names})")
             path = candidate
         else:
-            names = ", ".join(resources.preset_names())
             raise UsageError(f"unknown solver preset '{name_or_path}': use one of {names}, or the path of a .toml file")
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"solver preset {path} cannot be read: {exc}") from None
-    highs = data.get("highs", {})
+    if "highs" not in data:
+        raise UsageError(f"solver preset {path} has no [highs] table: put the HiGHS options under a line [highs]"
+                         + (f" (found {', '.join(sorted(data))} outside it)" if data else ""))
+    highs = data["highs"]
     if not isinstance(highs, dict):
         raise UsageError(f"solver preset {path}: [highs] must be a table of options")
+    extra = sorted(set(data) - {"highs"})
+    if extra:
+        raise UsageError(f"solver preset {path}: unknown section(s) {', '.join(extra)}; only [highs] is read")
     bad = sorted(set(highs) & RESERVED)
     if bad:
         raise UsageError(f"solver preset {path}: option(s) {', '.join(bad)} are set by the planner itself")
@@ -96,5 +104,8 @@ def _check(options: dict[str, Any], where: str) -> None:
             raise UsageError(f"{where}: HiGHS option {k} = {v!r} is not valid ({exc})") from None
         if status != highspy.HighsStatus.kOk:
             raise UsageError(f"{where}: HiGHS does not accept option {k} = {v!r} (unknown option or value out of range)")
-    if options.get("mip_rel_gap", 0) < 0 or options.get("time_limit", 1) <= 0:
-        raise UsageError("the gap must be ≥ 0 and the time limit > 0")
+    gap = options.get("mip_rel_gap", 0)
+    if not (0 <= gap < 1):
+        raise UsageError(f"the relative gap must be at least 0 and below 1 (0.001 = 0.1%); got {gap}")
+    if options.get("time_limit", 1) <= 0:
+        raise UsageError("the time limit must be more than 0 seconds")
