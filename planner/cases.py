@@ -171,6 +171,11 @@ def apply_case(inst: Instance, case: str | None = None) -> Instance:
     return replace(inst, case=name, policy=policy, demand=demand, cell_gwh=cell_gwh)
 
 
+def in_group(inst: Instance, group: str, commodity: str) -> bool:
+    """Whether `commodity` belongs to localization group `group` (a family such as CAM, or itself)."""
+    return commodity == group or inst.commodities[commodity].family == group
+
+
 def qualifies_for_localization(inst: Instance, *, region: str, feoc: bool) -> bool:
     """Whether supply from `region` (by an owner/supplier with FEOC status `feoc`) is qualifying."""
     pol = inst.policy

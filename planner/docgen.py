@@ -121,13 +121,6 @@ def allowed_text(col: schema.Column | schema.Parameter, *, markdown: bool = True
     return "; ".join(parts)
 
 
-def default_text(item: schema.Column | schema.Parameter) -> str:
-    """The default shown to users: blank when there is none, '(required)' when required."""
-    if item.required:
-        return "(required)"
-    return format_value(item.default)
-
-
 # --------------------------------------------------------------------------------------------
 # docs/instance-format.md
 # --------------------------------------------------------------------------------------------

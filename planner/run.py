@@ -13,14 +13,13 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from planner.cases import apply_case
 from planner.errors import SolveError
 from planner.instance.records import FixedPlan, Instance, WhatIf
 from planner.instance.validate import load_instance
 from planner.results.solution import Solution
-from planner.solve.highs import Interrupt, Progress, SolveReport
+from planner.solve.highs import Interrupt, Progress
 from planner.solve.presets import SolverOptions, merge_options
 
 

@@ -393,7 +393,7 @@ def _version(value: bool) -> None:
         from planner.run import versions
 
         v = versions()
-        typer.echo(f"planner {v['active-materials-planner']} (pyomo {v['pyomo']}, highspy {v['highspy']})")
+        _terminal().info(f"planner {v['active-materials-planner']} (pyomo {v['pyomo']}, highspy {v['highspy']})")
         raise typer.Exit()
 
 

@@ -53,10 +53,6 @@ class Terminal:
         if self.verbosity >= 0:
             self.out.print(f"[green]✓[/green] {message}")
 
-    def detail(self, message: str) -> None:
-        if self.verbosity >= 1:
-            self.out.print(f"[dim]{message}[/dim]")
-
     def warn(self, message: str) -> None:
         self.err.print(Text.from_markup("[yellow]warning:[/yellow] ") + Text(message), soft_wrap=True)
 

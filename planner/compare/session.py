@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +79,6 @@ def default_jobs() -> int:
     import os
 
     return max(1, os.cpu_count() or 1)
-
-
-def finite(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 __all__ = ["CaseRun", "Comparison", "run_comparison", "default_jobs"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner import schema
+from planner.instance.validate import interpolate
 
 Tables = dict[str, list[dict[str, Any]]]
 
@@ -694,19 +694,6 @@ TARIFFS: tuple[tuple[str, str | None, dict[str, tuple[float, float]], Fig], ...]
 # --------------------------------------------------------------------------------------------
 
 
-def _interp(points: dict[int, float], year: int) -> float:
-    ys = sorted(points)
-    if year <= ys[0]:
-        return points[ys[0]]
-    if year >= ys[-1]:
-        return points[ys[-1]]
-    for a, b in zip(ys, ys[1:]):
-        if a <= year <= b:
-            w = (year - a) / (b - a)
-            return points[a] * (1 - w) + points[b] * w
-    raise AssertionError(year)
-
-
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in km (haversine, earth radius 6,371 km)."""
     la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
@@ -727,7 +714,7 @@ def ev_share(year: int) -> float:
 
 def node_shares(year: int) -> dict[str, float]:
     """§2.3 node shares: 2025 and 2030 given, interpolated in between, 2030 held to 2035, renormalised."""
-    raw = {n: _interp({y: NODE_SHARES[y][n] for y in NODE_SHARES}, year) for n, *_ in NODES}
+    raw = {n: interpolate({y: NODE_SHARES[y][n] for y in NODE_SHARES}, year) for n, *_ in NODES}
     total = sum(raw.values())
     return {n: v / total for n, v in raw.items()}
 
@@ -737,7 +724,7 @@ def ira_demand_scale(year: int) -> float:
     pts = {2025: 1.0}
     for y, fig in HIGH_PATH.items():
         pts[y] = fig.value / DEMAND_PATH[y][2]
-    return _interp(pts, year)
+    return interpolate(pts, year)
 
 
 def _step(points: dict[int, Any], year: int, before: Any) -> Any:

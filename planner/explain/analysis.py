@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.cases import apply_case, qualifies_for_localization, resolve_case_name
+from planner.cases import apply_case, in_group, qualifies_for_localization, resolve_case_name
 from planner.compare.runner import CaseTask, Event, run_tasks
 from planner.errors import SolveError
 from planner.instance.records import Instance, WhatIf
@@ -232,10 +232,6 @@ def _candidates(ci: Instance, sol: Solution, base: Outcome, cost_of: Any) -> tup
 # --------------------------------------------------------------------------------------------
 
 
-def _in_group(ci: Instance, group: str, commodity: str) -> bool:
-    return commodity == group or ci.commodities[commodity].family == group
-
-
 def _earliest_qualified(ci: Instance, pid: str) -> int | None:
     ss = ci.sets.starts.get(pid, ())
     return ci.projects[pid].qualified_year(ss[0]) if ss else None
@@ -324,9 +320,9 @@ def out_of_reach(ci: Instance, aux: Solution) -> pd.DataFrame:
     loc = aux.localization
     for r in loc[loc["shortfall_t"] > TOL_T].itertuples():
         g, y = r.group, int(r.year)
-        projects = [p for p, prj in ci.projects.items() if _in_group(ci, g, prj.commodity)
+        projects = [p for p, prj in ci.projects.items() if in_group(ci, g, prj.commodity)
                     and qualifies_for_localization(ci, region=prj.site, feoc=prj.feoc_owned)]
-        contracts = [k for k, con in ci.contracts.items() if _in_group(ci, g, con.commodity)
+        contracts = [k for k, con in ci.contracts.items() if in_group(ci, g, con.commodity)
                      and qualifies_for_localization(ci, region=con.origin, feoc=con.feoc)]
         achievable = r.required_t - r.shortfall_t
         text = (f"{y} {g} target needs {r.required_t:,.0f} t of qualifying supply; the plan that misses least "

@@ -6,7 +6,6 @@ mutated: `planner.cases.apply_case` returns a copy with one policy case resolved
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -302,7 +301,3 @@ class Instance:
             "cases": list(self.cases),
             "demand_t": total_demand,
         }
-
-
-def is_finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)

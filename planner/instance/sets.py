@@ -35,10 +35,6 @@ class Sets:
     stacking_45x: tuple[tuple[str, int], ...]  # (p, y) whose 45X depends on the 48C award
     grants: tuple[tuple[str, int], ...]  # options (p, s) that may receive a grant
 
-    @property
-    def is_mip(self) -> bool:
-        return bool(self.option_vars or self.signed or self.awards_48c)
-
 
 def _reach(starts: set[str], arcs: dict[str, set[str]]) -> set[str]:
     seen = set(starts)

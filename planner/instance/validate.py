@@ -716,7 +716,7 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
 # --------------------------------------------------------------------------------------------
 
 
-def _interpolate(points: dict[int, float], year: int) -> float:
+def interpolate(points: dict[int, float], year: int) -> float:
     ys = sorted(points)
     if year <= ys[0]:
         return points[ys[0]]
@@ -1181,7 +1181,7 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
                 intensity[chem][com] = {y: pts[None] for y in years}
             else:
                 given = {int(y): v for y, v in pts.items() if y is not None}
-                intensity[chem][com] = {y: _interpolate(given, y) for y in years}
+                intensity[chem][com] = {y: interpolate(given, y) for y in years}
     chem_lower = {c.lower(): c for c in intensity}
 
     mix_t = tables["chemistry_mix"]
@@ -1206,7 +1206,7 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     def mix(seg: str, year: int) -> dict[str, float]:
         chems = mix_points[seg]
         given = sorted({y for pts in chems.values() for y in pts})
-        return {c: _interpolate({y: pts.get(y, 0.0) for y in given}, year) for c, pts in chems.items()}
+        return {c: interpolate({y: pts.get(y, 0.0) for y in given}, year) for c, pts in chems.items()}
 
     demand: dict[tuple[str, str, int], float] = defaultdict(float)
     gwh: dict[int, float] = defaultdict(float)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.cases import qualifies_for_localization
+from planner.cases import in_group, qualifies_for_localization
 from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
 from planner.model.plants import units
-
-
-def _in_group(ctx: Context, group: str, commodity: str) -> bool:
-    return commodity == group or ctx.inst.commodities[commodity].family == group
 
 
 def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -38,21 +34,21 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
             if not qualifies_for_localization(inst, region=prj.site, feoc=prj.feoc_owned):
                 continue
             for g in groups:
-                if _in_group(ctx, g, prj.commodity):
+                if in_group(inst, g, prj.commodity):
                     acc.qualifying[(g, y)].append((1.0, ctx.v["v_prod"][p, y]))
     for k, y in sets.imports:
         con = inst.contracts[k]
         if not qualifies_for_localization(inst, region=con.origin, feoc=con.feoc):
             continue
         for g in groups:
-            if _in_group(ctx, g, con.commodity):
+            if in_group(inst, g, con.commodity):
                 acc.qualifying[(g, y)].append((1.0, ctx.v["v_import"][k, y]))
     by_commodity: dict[tuple[str, int], float] = {}
     for (c, _r, y), t in inst.demand.items():
         by_commodity[(c, y)] = by_commodity.get((c, y), 0.0) + t
     need: dict[tuple[str, int], float] = {}
     for (g, y), share in pol.targets.items():
-        total = sum(t for (c, yy), t in by_commodity.items() if yy == y and _in_group(ctx, g, c))
+        total = sum(t for (c, yy), t in by_commodity.items() if yy == y and in_group(inst, g, c))
         need[(g, y)] = share * total * MASS
     # a hard target is the same row with the shortfall held at zero
     ctx.add_var(m, "v_loc_short", list(sets.targets), within=pyo.NonNegativeReals,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.cases import qualifies_for_localization
+from planner.cases import in_group, qualifies_for_localization
 from planner.instance.records import Instance
 from planner.model.core import COST_COMPONENTS, CREDIT_COMPONENTS, MASS, MONEY, PENALTY_COMPONENTS, PER_T
 from planner.results.solution import Solution
@@ -178,9 +178,6 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
     groups = sorted({fam[c] for (c, _r, _y) in inst.demand} | {g for g, _ in pol.targets},
                     key=lambda g: (g not in fam.values(), g))
 
-    def in_group(g: str, c: str) -> bool:
-        return c == g or fam[c] == g
-
     qual_by: dict[tuple[str, int], float] = defaultdict(float)
     dom_by: dict[tuple[str, int], float] = defaultdict(float)
     fta_by: dict[tuple[str, int], float] = defaultdict(float)
@@ -188,7 +185,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
         prj = inst.projects[p]
         reg = inst.regions[prj.site]
         for g in groups:
-            if in_group(g, prj.commodity):
+            if in_group(inst, g, prj.commodity):
                 if qualifies_for_localization(inst, region=prj.site, feoc=prj.feoc_owned):
                     qual_by[(g, y)] += out
                 if reg.domestic:
@@ -199,7 +196,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
         con = inst.contracts[k]
         reg = inst.regions[con.origin]
         for g in groups:
-            if in_group(g, con.commodity):
+            if in_group(inst, g, con.commodity):
                 if qualifies_for_localization(inst, region=con.origin, feoc=con.feoc):
                     qual_by[(g, y)] += t
                 if reg.fta and not reg.domestic:
@@ -207,7 +204,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
     lrows = []
     for g in groups:
         for y in years:
-            dem = sum(t for (c, yy), t in demand_cy.items() if yy == y and in_group(g, c))
+            dem = sum(t for (c, yy), t in demand_cy.items() if yy == y and in_group(inst, g, c))
             if dem <= 0:
                 continue
             target = pol.targets.get((g, y), 0.0)
