@@ -123,8 +123,9 @@ DESCRIPTIONS: dict[str, str] = {
                "base year.",
     "costs": "Cost by year and component in $M of each year and discounted to the base year; credits are "
              "negative costs.",
-    "marginal_costs": "Marginal cost of one more tonne delivered, by commodity, region and year [$/t] "
-                      "(duals of the supply balance).",
+    "marginal_costs": "Marginal cost of one more tonne delivered where there is demand, by commodity, region "
+                      "and year [$/t] (duals of the supply balance); the note flags prices set by the unmet-demand "
+                      "penalty.",
     "unmet": "Demand not met by the plan [t] (priced by the unmet-demand penalty).",
     "kpis": "Key indicators of the plan, each in the unit given ($ = dollars, share = 0-100%); the note says "
             "what each one counts.",

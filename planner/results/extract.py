@@ -22,7 +22,8 @@ def _values(m: pyo.ConcreteModel, name: str) -> dict[Any, float]:
     comp = getattr(m, name, None)
     if comp is None:
         return {}
-    return {k: (v.value or 0.0) for k, v in comp.items()}
+    # rounded to 1e-9 of the internal unit (1 mg, or a thousandth of a dollar): no float noise in the reports
+    return {k: round(v.value or 0.0, 9) + 0.0 for k, v in comp.items()}
 
 
 def _duals(m: pyo.ConcreteModel, report: SolveReport, name: str) -> dict[Any, float]:
@@ -92,8 +93,8 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
             "project": p, "name": prj.name, "decision": "not built", "variant_of": prj.base if prj.is_jv else "",
             "partner": prj.partner or "", "equity_share": prj.equity_share, "commodity": prj.commodity,
             "site": prj.site, "units": 0, "start_year": None, "online_year": None, "qualified_year": None,
-            "retire_year": None, "capacity_t": 0.0, "capex_usd": 0.0, "capex_planner_usd": 0.0, "grant_usd": 0.0,
-            "credit_48c_usd": 0.0, "x45_eligible": any((p, y) in pol.x45_credit for y in years),
+            "retire_year": None, "capacity_t": None, "capex_usd": None, "capex_planner_usd": None, "grant_usd": None,
+            "credit_48c_usd": None, "x45_eligible": any((p, y) in pol.x45_credit for y in years),
         })
     builds = pd.DataFrame(rows, columns=[
         "project", "name", "decision", "variant_of", "partner", "equity_share", "commodity", "site", "units",
@@ -273,12 +274,18 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
                                                  "total_usd", "discounted_usd"])
 
     bal_duals = _duals(m, report, "c_balance") if ok else {}
-    marginal = pd.DataFrame(
-        [{"commodity": c, "region": r, "year": y,
-          "marginal_cost_usd_per_t": d / PER_T / st.discount_factor(y),
-          "discounted_usd_per_t": d / PER_T}
-         for (c, r, y), d in sorted(bal_duals.items())],
-        columns=["commodity", "region", "year", "marginal_cost_usd_per_t", "discounted_usd_per_t"])
+    pen = st.penalty_unmet_demand
+    mrows = []
+    for (c, r, y), d in sorted(bal_duals.items()):
+        if inst.demand.get((c, r, y), 0.0) <= 0:
+            continue  # where demand is: what one more tonne for cells there would cost
+        price = d / PER_T / st.discount_factor(y) + 0.0
+        mrows.append({"commodity": c, "region": r, "year": y, "marginal_cost_usd_per_t": price,
+                      "discounted_usd_per_t": d / PER_T + 0.0,
+                      "note": "demand unmet here: the price is the penalty (settings)" if price >= 0.999 * pen
+                      else ""})
+    marginal = pd.DataFrame(mrows, columns=["commodity", "region", "year", "marginal_cost_usd_per_t",
+                                            "discounted_usd_per_t", "note"])
     unmet_df = pd.DataFrame(
         [{"commodity": c, "region": r, "year": y, "tonnes": t, "demand_t": inst.demand[(c, r, y)]}
          for (c, r, y), t in sorted(unmet.items()) if t > 1e-6],
