@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from planner import schema
@@ -128,3 +127,18 @@ def assert_invariants(sol: Solution, inst: Instance) -> None:
         assert sum(1 for m in members if m in set(b["project"])) <= 1
     # 7. unmet demand is reported where the balance needed it
     assert (sol.unmet["tonnes"] <= sol.unmet["demand_t"] * (1 + 1e-9) + tol).all()
+
+
+def chart_values(wb: Any, ref: str) -> list:
+    """The cell values a chart reference such as ``'chart data'!$B$3:$B$9`` points at."""
+    from openpyxl.utils import range_boundaries
+
+    sheet, rng = ref.rsplit("!", 1)
+    ws = wb[sheet.strip("'")]
+    c1, r1, c2, r2 = range_boundaries(rng.replace("$", ""))
+    return [ws.cell(r, c).value for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def file_names(folder: Any) -> set[str]:
+    """The names of the files in a folder (to check no temporary file is left behind)."""
+    return {p.name for p in folder.iterdir()}

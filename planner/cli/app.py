@@ -30,6 +30,8 @@ app = typer.Typer(
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show details (for solve: the full HiGHS log).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the result line.")]
+Preset = Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or the path of a .toml file.")]
+Gap = Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop (e.g. 0.001).", min=0.0)]
 
 
 def _terminal(verbose: bool = False, quiet: bool = False) -> Terminal:
@@ -113,9 +115,9 @@ def solve(
     instance: Annotated[Optional[Path], typer.Argument(help="Instance workbook (.xlsx). Default: the bundled default instance.", show_default=False)] = None,
     case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case (a column of the policy sheet). Default: the first.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Results workbook. Default: <instance>-<case>-results.xlsx in the current folder.")] = None,
-    preset: Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or the path of a .toml file.")] = "default",
+    preset: Preset = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds before HiGHS returns its best plan.", min=0.001)] = None,
-    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop (e.g. 0.001).", min=0.0)] = None,
+    gap: Gap = None,
     threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads.", min=0)] = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Make localization targets hard constraints (no priced shortfall).")] = False,
     keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the best plan found so far (marked not proven optimal) instead of nothing.")] = False,
@@ -180,9 +182,9 @@ def compare(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Cases solved at once on this machine. Default: the number of cores.", min=1)] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of a Dask distributed scheduler (e.g. tcp://10.0.0.5:8786) to run the cases on a cluster.")] = None,
     regret: Annotated[bool, typer.Option("--regret", help="Re-optimise every case's plan under every other case: cost and regret matrices.")] = False,
-    preset: Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or a .toml file.")] = "default",
+    preset: Preset = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per case before HiGHS returns its best plan.", min=0.001)] = None,
-    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop.", min=0.0)] = None,
+    gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints.")] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -224,9 +226,9 @@ def explain(
     case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case. Default: the first.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Workbook with the plan and its explanation. Default: <instance>-<case>-explained.xlsx in the current folder.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Re-solves run at once. Default: the number of cores.", min=1)] = None,
-    preset: Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or a .toml file.")] = "default",
+    preset: Preset = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve.", min=0.001)] = None,
-    gap: Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop.", min=0.0)] = None,
+    gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints; if they cannot be met, say which and why.")] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -295,7 +297,7 @@ def bench(
     lp_relaxation: Annotated[bool, typer.Option("--lp-relaxation", help="Solve the LP relaxation instead of the MILP (for XL).")] = False,
     tighten: Annotated[bool, typer.Option("--tighten", help="Add the market-limit rows (an optional tightening of the LP relaxation).")] = False,
     case: Annotated[Optional[str], typer.Option("--case", "-c", help="Case to solve in every instance. Default: each instance's first.")] = None,
-    preset: Annotated[str, typer.Option(help="Solver preset.")] = "default",
+    preset: Preset = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sizes.")] = 1,

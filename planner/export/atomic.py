@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.errors import OutputError
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 
 def _umask() -> int:
@@ -51,3 +55,24 @@ def atomic_path(target: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def save_workbook(build: Callable[[], Workbook], path: str | Path, *, what: str,
+                  protect: tuple[str | Path, ...] = ()) -> Path:
+    """Build a workbook with `build()` and save it to `path` atomically; return the path.
+
+    The name is checked before anything is built; the workbook is built in memory, saved to a
+    temporary file next to `path` and renamed into place, so on any error `path` is left as it was.
+    `what` names the workbook in messages ("results workbook"); `protect` lists files that must
+    never be overwritten (the input workbook): writing onto one raises `OutputError`.
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise OutputError(f"cannot write {target}: the {what} must be an .xlsx file")
+    wb = build()
+    with atomic_path(target, protect=protect) as tmp:
+        try:
+            wb.save(tmp)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target

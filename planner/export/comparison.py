@@ -39,9 +39,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.compare.compare import CaseRun, Comparison
-from planner.errors import OutputError
-from planner.export.atomic import atomic_path
+from planner.export.atomic import save_workbook
 from planner.export.results import (
+    _musd,
+    _number,
     _BOLD,
     _LINK_FONT,
     _NONE_FONT,
@@ -166,16 +167,9 @@ def write_comparison(cmp: Comparison, path: str | Path, *, protect: tuple[str | 
     workbook): writing onto one raises `OutputError`. Links to the cases' own results workbooks
     are relative to the folder of `path` when possible.
     """
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise OutputError(f"cannot write {target}: the comparison workbook must be an .xlsx file")
-    wb = build_comparison_workbook(cmp, folder=target.parent)
-    with atomic_path(target, protect=protect) as tmp:
-        try:
-            wb.save(tmp)
-        except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target
+    folder = Path(path).parent
+    return save_workbook(lambda: build_comparison_workbook(cmp, folder=folder), path,
+                         what="comparison workbook", protect=protect)
 
 
 def build_comparison_workbook(cmp: Comparison, *, folder: str | Path | None = None) -> Workbook:
@@ -284,18 +278,6 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, 
         kw.setdefault("align", Alignment(horizontal="right"))
         return _cell(ws, row, col, NA, **kw)
     return _cell(ws, row, col, value, fmt, **kw)
-
-
-def _number(v: Any) -> float | None:
-    v = _plain(v)
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    return float(v) if math.isfinite(float(v)) else None
-
-
-def _musd(v: Any) -> float | None:
-    x = _number(v)
-    return None if x is None else x / MONEY_SCALE
 
 
 def _label(kpi: str) -> str:

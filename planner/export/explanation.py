@@ -38,10 +38,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.errors import OutputError
 from planner.explain.analysis import Explanation
-from planner.export.atomic import atomic_path
+from planner.export.atomic import save_workbook
 from planner.export.results import (
+    _musd,
+    _number,
     _BOLD,
     _LINK_FONT,
     _NONE_FONT,
@@ -129,16 +130,8 @@ def write_explanation(expl: Explanation, path: str | Path, *, protect: tuple[str
     `path` is left as it was. `protect` lists files that must never be overwritten (the input
     workbook): writing onto one raises `OutputError`.
     """
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise OutputError(f"cannot write {target}: the explanation workbook must be an .xlsx file")
-    wb = build_explanation_workbook(expl)
-    with atomic_path(target, protect=protect) as tmp:
-        try:
-            wb.save(tmp)
-        except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target
+    return save_workbook(lambda: build_explanation_workbook(expl), path, what="explanation workbook",
+                         protect=protect)
 
 
 def build_explanation_workbook(expl: Explanation) -> Workbook:
@@ -221,18 +214,6 @@ def _finish(ws: Worksheet, last_col: int, *, title_rows: str | None = None) -> N
 
 
 # ---------------------------------------------------------------------------------- cell helpers
-def _number(v: Any) -> float | None:
-    v = _plain(v)
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    return float(v) if math.isfinite(float(v)) else None
-
-
-def _musd(v: Any) -> float | None:
-    x = _number(v)
-    return None if x is None else x / MONEY_SCALE
-
-
 def _year(v: Any) -> int | None:
     x = _number(v)
     return None if x is None else int(round(x))

@@ -37,7 +37,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.errors import OutputError
-from planner.export.atomic import atomic_path
+from planner.export.atomic import save_workbook
 from planner.results.solution import TABLES, Solution
 
 #: data sheets in workbook order (the order the brief of the results workbook asks for)
@@ -167,16 +167,7 @@ def write_results(sol: Solution, path: str | Path, *, protect: tuple[str | Path,
     into place; on any error `path` is left as it was. `protect` lists files that must never be
     overwritten (the input workbook): writing onto one raises `OutputError`.
     """
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise OutputError(f"cannot write {target}: the results workbook must be an .xlsx file")
-    wb = build_workbook(sol)
-    with atomic_path(target, protect=protect) as tmp:
-        try:
-            wb.save(tmp)
-        except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target
+    return save_workbook(lambda: build_workbook(sol), path, what="results workbook", protect=protect)
 
 
 def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -303,6 +294,20 @@ def _plain(v: Any) -> Any:
     if isinstance(v, numbers.Real):
         return _plain(float(v))
     return str(v)
+
+
+def _number(v: Any) -> float | None:
+    """A finite number, or None (blanks, text, booleans, ±inf)."""
+    v = _plain(v)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v) if math.isfinite(float(v)) else None
+
+
+def _musd(v: Any) -> float | None:
+    """Dollars as $M, or None."""
+    x = _number(v)
+    return None if x is None else x / MONEY_SCALE
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, *, font: Font | None = None,
