@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
-from dataclasses import replace
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 

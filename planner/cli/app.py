@@ -332,8 +332,10 @@ def bench(
         term.bench_table(rows)
         import csv
 
+        from planner.export.atomic import atomic_path
+
         keys = list(dict.fromkeys(k for r in rows for k in r))
-        with open(output, "w", newline="") as fh:
+        with atomic_path(output) as tmp, open(tmp, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=keys)
             w.writeheader()
             w.writerows(rows)

@@ -46,10 +46,8 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
         return (min(mx, big) if mx is not None else big) * MASS
 
     bounds = {(k, y): cap(k, y) for k, y in sets.imports}
-    ctx.add_var(m, "v_import", 
-        list(sets.imports), within=pyo.NonNegativeReals,
-        bounds=lambda _m, k, y: (0.0, None if k in signed else bounds[(k, y)]), doc="imports [kt/yr]",
-    )
+    ctx.add_var(m, "v_import", list(sets.imports), within=pyo.NonNegativeReals,
+                bounds=lambda _m, k, y: (0.0, None if k in signed else bounds[(k, y)]), doc="imports [kt/yr]")
     if signed:
         ctx.add_var(m, "b_sign", list(sets.signed), within=pyo.Binary, doc="contract signed [0/1]")
     if sets.take_or_pay:
@@ -132,7 +130,7 @@ def add_unmet_demand(m: pyo.ConcreteModel, ctx: Context) -> None:
     if not sets.unmet:
         return
     ctx.add_var(m, "v_unmet", list(sets.unmet), within=pyo.NonNegativeReals,
-                        bounds=lambda _m, c, r, y: (0.0, inst.demand[(c, r, y)] * MASS), doc="unmet demand [kt/yr]")
+                bounds=lambda _m, c, r, y: (0.0, inst.demand[(c, r, y)] * MASS), doc="unmet demand [kt/yr]")
     pen = inst.settings.penalty_unmet_demand * PER_T
     for c, r, y in sets.unmet:
         u = ctx.v["v_unmet"][c, r, y]

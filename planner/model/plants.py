@@ -35,10 +35,8 @@ def add_build_decisions(m: pyo.ConcreteModel, ctx: Context) -> None:
     if not sets.option_vars:
         return
     projects = ctx.inst.projects
-    ctx.add_var(m, "v_units", 
-        list(sets.option_vars), within=pyo.NonNegativeIntegers,
-        bounds=lambda _m, p, s: (0, projects[p].units_max), doc="units started [units]",
-    )
+    ctx.add_var(m, "v_units", list(sets.option_vars), within=pyo.NonNegativeIntegers,
+                bounds=lambda _m, p, s: (0, projects[p].units_max), doc="units started [units]")
     ctx.add_var(m, "b_build", list(sets.candidates), within=pyo.Binary, doc="project built [0/1]")
     rows = {
         p: ([(1.0, ctx.v["v_units"][p, s]) for s in sets.starts[p]] + [(-projects[p].units_max, ctx.v["b_build"][p])], "<=", 0.0)
@@ -98,7 +96,7 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
         else:
             bounds[(p, y)] = None
     ctx.add_var(m, "v_prod", list(sets.prod), within=pyo.NonNegativeReals,
-                       bounds=lambda _m, p, y: (0.0, bounds[(p, y)]), doc="output [kt/yr]")
+                bounds=lambda _m, p, y: (0.0, bounds[(p, y)]), doc="output [kt/yr]")
     for p, y in sets.prod:
         prj = inst.projects[p]
         x = ctx.v["v_prod"][p, y]

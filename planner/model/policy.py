@@ -52,8 +52,8 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
         need[(g, y)] = share * total * MASS
     # a hard target is the same row with the shortfall held at zero
     ctx.add_var(m, "v_loc_short", list(sets.targets), within=pyo.NonNegativeReals,
-                            bounds=lambda _m, g, y: (0.0, 0.0 if ctx.hard_targets else need[(g, y)]),
-                            doc="localization shortfall [kt/yr]")
+                bounds=lambda _m, g, y: (0.0, 0.0 if ctx.hard_targets else need[(g, y)]),
+                doc="localization shortfall [kt/yr]")
     pen = inst.settings.penalty_localization * PER_T
     for g, y in sets.targets:
         acc.cost[("penalty_localization", y)].append((pen, ctx.v["v_loc_short"][g, y]))
@@ -99,7 +99,7 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     opts = [(p, s) for p in sets.awards_48c for s in sets.starts[p]]
     ctx.add_var(m, "b_48c", list(sets.awards_48c), within=pyo.Binary, doc="48C awarded [0/1]")
     ctx.add_var(m, "v_48c", opts, within=pyo.NonNegativeReals,
-                      bounds=lambda _m, p, s: (0.0, inst.projects[p].units_max), doc="units covered by 48C [units]")
+                bounds=lambda _m, p, s: (0.0, inst.projects[p].units_max), doc="units covered by 48C [units]")
     rows_units = {(p, s): ([(1.0, ctx.v["v_48c"][p, s]), (-1.0, ctx.v["v_units"][p, s])], "<=", 0.0) for p, s in opts}
     rows_award = {
         p: ([(1.0, ctx.v["v_48c"][p, s]) for s in sets.starts[p]] + [(-inst.projects[p].units_max, ctx.v["b_48c"][p])], "<=", 0.0)
@@ -171,7 +171,7 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
     if not sets.grants:
         return
     ctx.add_var(m, "v_grant", list(sets.grants), within=pyo.NonNegativeReals,
-                        bounds=lambda _m, p, s: (0.0, inst.projects[p].grant * MONEY), doc="grant [$M]")
+                bounds=lambda _m, p, s: (0.0, inst.projects[p].grant * MONEY), doc="grant [$M]")
     rows_opt, rows_prj = {}, {}
     by_project: dict[str, list[int]] = {}
     for p, s in sets.grants:
