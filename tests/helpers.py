@@ -142,3 +142,35 @@ def chart_values(wb: Any, ref: str) -> list:
 def file_names(folder: Any) -> set[str]:
     """The names of the files in a folder (to check no temporary file is left behind)."""
     return {p.name for p in folder.iterdir()}
+
+
+def sheet_texts(ws: Any) -> list[str]:
+    """Every text cell of a worksheet, row by row."""
+    return [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+
+
+def find_cell(ws: Any, value: Any, *, column: int | None = None) -> Any:
+    """The first cell holding `value` (in `column` if given); fails the test when there is none."""
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value == value and (column is None or c.column == column):
+                return c
+    raise AssertionError(f"{value!r} not found on {ws.title}")
+
+
+def assert_libreoffice_converts(path: Any, folder: Any) -> None:
+    """LibreOffice (headless, private profile in `folder`) converts the workbook at `path` to a real PDF."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    profile = Path(folder) / "lo-profile"
+    env = {**os.environ, "HOME": str(folder)}
+    proc = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+         "--convert-to", "pdf", "--outdir", str(folder), str(path)],
+        capture_output=True, text=True, timeout=240, env=env)
+    pdf = Path(folder) / (Path(path).stem + ".pdf")
+    assert proc.returncode == 0, proc.stderr
+    assert pdf.is_file() and pdf.stat().st_size > 10_000, proc.stdout + proc.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
@@ -16,7 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
 from factories import tiny_tables
-from helpers import chart_values, file_names
+from helpers import assert_libreoffice_converts, chart_values, file_names, find_cell, sheet_texts
 from planner.compare.compare import CaseRun, Comparison, compare, plan_of, regret_matrix
 from planner.errors import OutputError
 from planner.export.comparison import SHEET_ORDER, build_comparison_workbook, write_comparison
@@ -69,18 +67,6 @@ def written(solved, tmp_path_factory) -> dict:
     return {"cmp": cmp, "path": path, "folder": folder, "books": books, "wb": load_workbook(path)}
 
 
-def _texts(ws) -> list[str]:
-    return [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
-
-
-def _find(ws, value, *, column: int | None = None):
-    for row in ws.iter_rows():
-        for c in row:
-            if c.value == value and (column is None or c.column == column):
-                return c
-    raise AssertionError(f"{value!r} not found on {ws.title}")
-
-
 def _header(ws, row: int = 4) -> dict[str, int]:
     return {c.value: c.column for c in ws[row] if c.value is not None}
 
@@ -121,12 +107,12 @@ def test_failed_case_is_visible_with_its_reason_everywhere(written):
     wb = written["wb"]
     ws = wb["summary"]
     assert "1 of 3 cases have no plan" in ws["A2"].value and REASON in ws["A2"].value
-    broken = _find(ws, "broken", column=1)
+    broken = find_cell(ws, "broken", column=1)
     row = [c.value for c in ws[broken.row]]
     assert "failed" in row and REASON in row
-    assert "done" in [c.value for c in ws[_find(ws, "base", column=1).row]]
+    assert "done" in [c.value for c in ws[find_cell(ws, "base", column=1).row]]
     for sheet in wb.worksheets:
-        assert any(REASON in t for t in _texts(sheet)), sheet.title
+        assert any(REASON in t for t in sheet_texts(sheet)), sheet.title
     # its columns and rows say n/a or failed, never a number
     kpis = wb["kpis"]
     col = _header(kpis)["broken"]
@@ -142,10 +128,10 @@ def test_failed_case_is_visible_with_its_reason_everywhere(written):
 
 def test_summary_lists_cases_kpis_and_the_safest_plan(written):
     cmp, ws = written["cmp"], written["wb"]["summary"]
-    head_row = _find(ws, "solve time [s]").row
+    head_row = find_cell(ws, "solve time [s]").row
     head = _header(ws, head_row)
     for case, sol in written["cmp"].runs.items():
-        r = _find(ws, case, column=1).row
+        r = find_cell(ws, case, column=1).row
         if sol.status == "done":
             assert ws.cell(r, head["status"]).value == "done"
             assert ws.cell(r, head["total cost [$M]"]).value == pytest.approx(
@@ -154,13 +140,13 @@ def test_summary_lists_cases_kpis_and_the_safest_plan(written):
             assert ws.cell(r, head["solve status (or why the case failed)"]).value.startswith("optimal")
     reg = cmp.regret
     assert reg.best_plan == "localize"  # the tiny instance: base's plan misses localize's target
-    texts = _texts(ws)
+    texts = sheet_texts(ws)
     safest = next(t for t in texts if "smallest worst-case regret" in t)
     assert "'localize'" in safest and f"${reg.max_regret['localize'] / 1e6:,.2f}M" in safest
-    kpi_head_row = _find(ws, "total cost [$M]", column=2).row
+    kpi_head_row = find_cell(ws, "total cost [$M]", column=2).row
     kh = _header(ws, kpi_head_row)
     assert {"public cost [$M]", "capex committed [$M]", "localization cost [$/kWh]", "units built"} <= set(kh)
-    r = _find(ws, "localize", column=1)
+    r = find_cell(ws, "localize", column=1)
     rows = [c.row for c in ws["A"] if c.value == "localize"]
     r = next(x for x in rows if x > kpi_head_row)
     assert ws.cell(r, kh["capex committed [$M]"]).value == pytest.approx(
@@ -195,7 +181,7 @@ def test_kpis_and_deltas_match_the_comparison(written):
                 assert "%" in ws.cell(list(records).index(kpi) + (6 if name == "kpis" else 5),
                                       head[cases[-1]]).number_format
     kpis = wb["kpis"]
-    total = _find(kpis, "total_cost_usd").row
+    total = find_cell(kpis, "total_cost_usd").row
     assert kpis.cell(total, 1).value == "Total cost" and kpis.cell(total, 2).value == "$M"
     assert kpis.cell(total, _header(kpis)["base"]).number_format == "#,##0.0"
 
@@ -290,7 +276,7 @@ def test_plans_that_cannot_be_evaluated_read_na_with_the_reason(solved, tmp_path
         assert ws.cell(rows["base"], cols["localize"]).value == "n/a"
     _h, cols, rows = _matrix(ws, "Regret [$M]")
     assert ws.cell(rows["base"], cols["worst-case regret [$M]"]).value == "n/a"
-    note = _find(ws, why)
+    note = find_cell(ws, why)
     assert ws.cell(note.row, 1).value == "base" and ws.cell(note.row, 2).value == "localize"
 
 
@@ -299,7 +285,7 @@ def test_without_regret_there_is_no_regret_sheet(solved, tmp_path):
     wb = load_workbook(write_comparison(cmp, tmp_path / "c.xlsx"))
     assert "regret" not in wb.sheetnames
     assert wb.sheetnames == [s for s in SHEET_ORDER if s != "regret"]
-    assert any("regret analysis was not run" in t for t in _texts(wb["summary"]))
+    assert any("regret analysis was not run" in t for t in sheet_texts(wb["summary"]))
 
 
 def test_failed_base_case_and_all_failed_still_write_a_clear_workbook(solved, tmp_path):
@@ -314,7 +300,7 @@ def test_failed_base_case_and_all_failed_still_write_a_clear_workbook(solved, tm
     assert "2 of 2 cases have no plan" in wb["summary"]["A2"].value
     assert not wb["summary"]._charts
     for sheet in wb.worksheets:
-        assert any(REASON in t for t in _texts(sheet)) and any("timeout" in t for t in _texts(sheet)), sheet.title
+        assert any(REASON in t for t in sheet_texts(sheet)) and any("timeout" in t for t in sheet_texts(sheet)), sheet.title
 
 
 def test_a_solve_without_a_plan_reads_as_no_plan(solved, tmp_path):
@@ -335,19 +321,19 @@ def test_a_solve_without_a_plan_reads_as_no_plan(solved, tmp_path):
     assert {kpis.cell(r, col).value for r in range(6, kpis.max_row + 1)} <= {"n/a", None}
     assert {r["hard"] for r in _table(wb["builds"])} == {"n/a"}
     for sheet in wb.worksheets:
-        assert any("NO PLAN" in t for t in _texts(sheet)), sheet.title
+        assert any("NO PLAN" in t for t in sheet_texts(sheet)), sheet.title
 
 
 # ------------------------------------------------------------------------------------------ links
 def test_links_point_to_each_case_workbook_relative_to_the_comparison(written):
     ws, folder = written["wb"]["summary"], written["folder"]
     for book in written["books"].values():
-        cell = _find(ws, book.name)
+        cell = find_cell(ws, book.name)
         assert cell.hyperlink is not None and cell.hyperlink.target == book.name
         assert (folder / unquote(cell.hyperlink.target)).resolve() == book.resolve()
-    broken = _find(ws, "broken", column=1).row
-    assert ws.cell(broken, _find(ws, "results workbook").column).value == "not written"
-    contents = _find(ws, "regret", column=1)
+    broken = find_cell(ws, "broken", column=1).row
+    assert ws.cell(broken, find_cell(ws, "results workbook").column).value == "not written"
+    contents = find_cell(ws, "regret", column=1)
     assert contents.hyperlink.location == "'regret'!A1" or contents.hyperlink.target == "#'regret'!A1"
 
 
@@ -358,7 +344,7 @@ def test_links_into_another_folder_stay_relative(solved, tmp_path):
     path = write_comparison(_comparison(solved, workbooks=books), tmp_path / "out" / "cmp.xlsx")
     ws = load_workbook(path)["summary"]
     for book in books.values():
-        cell = _find(ws, book.name)
+        cell = find_cell(ws, book.name)
         assert cell.hyperlink.target == f"../cases/{book.name.replace(' ', '%20')}"
         assert (path.parent / unquote(cell.hyperlink.target)).resolve() == book.resolve()
 
@@ -394,9 +380,9 @@ def test_input_text_is_never_a_formula(solved, tmp_path):
     assert "=1+1" in [r["project"] for r in builds]
     assert next(r for r in builds if r["project"] == "P2")["name"] == INJECTION
     assert next(r for r in builds if r["project"] == "P2")["JV partner"] == "@SUM(A1)"
-    assert any("=cmd|' /C calc'!A0" in t for t in _texts(wb["summary"]))
+    assert any("=cmd|' /C calc'!A0" in t for t in sheet_texts(wb["summary"]))
     assert "=SUM(1)" in wb["run_info"]["A1"].value
-    assert "=2*3" in _texts(wb["run_info"])
+    assert "=2*3" in sheet_texts(wb["run_info"])
     _h, cols, rows = _matrix(wb["regret"], "Regret [$M]")
     assert set(rows) == {"=1+1", "-2+3"} and "=1+1" in cols
 
@@ -468,14 +454,5 @@ def test_charts_draw_the_kpis_and_the_localized_shares(solved, written):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_the_workbook_to_pdf(written, tmp_path):
     path = shutil.copy(written["path"], tmp_path / "comparison.xlsx")
-    profile = tmp_path / "lo-profile"
-    env = {**os.environ, "HOME": str(tmp_path)}
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        capture_output=True, text=True, timeout=240, env=env)
-    pdf = tmp_path / "comparison.pdf"
-    assert proc.returncode == 0, proc.stderr
-    assert pdf.is_file() and pdf.stat().st_size > 10_000, proc.stdout + proc.stderr
-    assert pdf.read_bytes().startswith(b"%PDF")
+    assert_libreoffice_converts(path, tmp_path)
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from factories import tiny_tables
-from helpers import chart_values
+from helpers import assert_libreoffice_converts, chart_values, find_cell, sheet_texts
 from planner.errors import OutputError
 from planner.explain.analysis import Explanation, explain
 from planner.export.explanation import EXPLANATION_SHEETS, build_explanation_workbook, write_explanation
@@ -69,18 +67,6 @@ def written(tiny, unreachable, unbuilt, tmp_path_factory) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _texts(ws) -> list[str]:
-    return [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
-
-
-def _find(ws, value, *, column: int | None = None):
-    for row in ws.iter_rows():
-        for c in row:
-            if c.value == value and (column is None or c.column == column):
-                return c
-    raise AssertionError(f"{value!r} not found on {ws.title}")
-
-
 def _table_at(ws, head_row: int) -> list[dict]:
     """The records of the table whose header is on `head_row`, down to the first row that is blank after its
     first cell (a blank line or a note under the table)."""
@@ -118,7 +104,7 @@ def test_every_explanation_sheet_names_instance_case_and_status(written):
     # the summary's contents list links to the explanation sheets too
     summary = wb["summary"]
     for name in EXPLANATION_SHEETS:
-        assert _find(summary, name, column=1).hyperlink is not None
+        assert find_cell(summary, name, column=1).hyperlink is not None
 
 
 def test_the_results_sheets_are_the_plans_results_workbook(written):
@@ -133,14 +119,14 @@ def test_findings_are_numbered_with_the_cost_of_all_targets(written):
     expl, ws = written["tiny"]["expl"], written["tiny"]["wb"]["findings"]
     assert expl.findings
     for i, text in enumerate(expl.findings, start=1):
-        cell = _find(ws, text, column=2)
+        cell = find_cell(ws, text, column=2)
         assert ws.cell(cell.row, 1).value == i
         assert cell.alignment.wrap_text
-    assert any("$100 per t" in t for t in _texts(ws))
-    label = _find(ws, "cost of all localization targets [$M]", column=1)
+    assert any("$100 per t" in t for t in sheet_texts(ws))
+    label = find_cell(ws, "cost of all localization targets [$M]", column=1)
     value = ws.cell(label.row + 1, 1)
     assert value.value == pytest.approx(expl.targets_total_usd / 1e6) and value.number_format == "#,##0.0"
-    assert any(t.startswith("none: every re-solve") for t in _texts(ws))
+    assert any(t.startswith("none: every re-solve") for t in sheet_texts(ws))
 
 
 def test_failed_resolves_are_listed_with_why_and_what_is_na(tiny, tmp_path):
@@ -148,10 +134,10 @@ def test_failed_resolves_are_listed_with_why_and_what_is_na(tiny, tmp_path):
                                  failures={"without targets": "time limit reached", "without P3": "=crash()"})
     wb = load_workbook(write_explanation(failed, tmp_path / "failed.xlsx"))
     ws = wb["findings"]
-    texts = _texts(ws)
+    texts = sheet_texts(ws)
     for key, why, what in (("without targets", "time limit reached", "cost of all localization targets"),
                            ("without P3", "=crash()", "the value of P3")):
-        cell = _find(ws, key, column=1)
+        cell = find_cell(ws, key, column=1)
         text = ws.cell(cell.row, 2).value
         assert text.startswith(f"failed: {why}") and what in text
     assert any(t.startswith("n/a: the re-solve without targets failed (time limit reached)") for t in texts)
@@ -187,14 +173,14 @@ def test_a_missed_target_is_red_and_priced_at_the_penalty(written):
     assert rows[2027]["target cost [$/t of qualifying supply]"] == pytest.approx(
         expl.target_costs.set_index("year").loc[2027, "cost_usd_per_t"])
     assert "penalty" in rows[2027]["how computed (details: how_computed)"]
-    cell = _find(ws, 2027, column=2)
+    cell = find_cell(ws, 2027, column=2)
     assert cell.font.color is not None and cell.font.color.rgb.endswith("9C0006")
 
 
 # ------------------------------------------------------------------------------------------ candidates
 def _candidate_tables(ws) -> tuple[list[dict], list[dict]]:
-    first = _find(ws, "premium [$M]").row
-    second = _find(ws, "value [$M]", column=6).row
+    first = find_cell(ws, "premium [$M]").row
+    second = find_cell(ws, "value [$M]", column=6).row
     return _table_at(ws, first), _table_at(ws, second)
 
 
@@ -222,7 +208,7 @@ def test_candidate_tables_match_the_explanation_and_are_sorted(written):
 
 def test_without_unbuilt_candidates_the_table_says_none(written):
     ws = written["tiny"]["wb"]["candidates"]
-    assert "none: every candidate is built" in _texts(ws)
+    assert "none: every candidate is built" in sheet_texts(ws)
     assert len(ws._charts) == 1  # only the value chart
 
 
@@ -237,11 +223,11 @@ def test_shortfall_of_the_unreachable_target_is_explained(written):
     assert row["short [t]"] == pytest.approx(250) and row["need [t]"] == pytest.approx(750)
     assert row["achievable [t]"] == pytest.approx(500)
     assert row["explanation"] == want["explanation"] and "at most 500 t" in row["explanation"]
-    cell = _find(ws, want["explanation"])
+    cell = find_cell(ws, want["explanation"])
     assert cell.alignment.wrap_text and ws.column_dimensions[cell.column_letter].width >= 80
     assert ws.row_dimensions[cell.row].height > 15
     # the plan's findings carry it too
-    assert any(want["explanation"] == t for t in _texts(written["unreachable"]["wb"]["findings"]))
+    assert any(want["explanation"] == t for t in sheet_texts(written["unreachable"]["wb"]["findings"]))
 
 
 def test_no_shortfall_reads_none(written):
@@ -253,11 +239,11 @@ def test_no_shortfall_reads_none(written):
 def test_how_computed_lists_the_notes_and_the_sources_of_each_sheet(written):
     expl, ws = written["tiny"]["expl"], written["tiny"]["wb"]["how_computed"]
     for item, how in expl.notes.itertuples(index=False):
-        cell = _find(ws, item, column=1)
+        cell = find_cell(ws, item, column=1)
         assert ws.cell(cell.row, 2).value == how
     for name in EXPLANATION_SHEETS[:-1]:
-        assert _find(ws, name, column=1).hyperlink is not None
-    assert expl.instance_sha256 in _texts(ws)
+        assert find_cell(ws, name, column=1).hyperlink is not None
+    assert expl.instance_sha256 in sheet_texts(ws)
 
 
 # ------------------------------------------------------------------------------------------ charts
@@ -305,7 +291,7 @@ def test_a_case_without_targets_says_so(tmp_path):
     wb = load_workbook(write_explanation(expl, tmp_path / "base.xlsx"))
     assert wb["target_costs"].cell(HEAD_ROW + 1, 1).value == "none: the case sets no localization target"
     assert not wb["target_costs"]._charts
-    assert "n/a: the case sets no localization target" in _texts(wb["findings"])
+    assert "n/a: the case sets no localization target" in sheet_texts(wb["findings"])
 
 
 # ------------------------------------------------------------------------------------------ safety
@@ -365,13 +351,4 @@ def test_build_in_memory_matches_what_is_written(tiny):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_the_workbook_to_pdf(written, tmp_path):
     path = shutil.copy(written["unreachable"]["path"], tmp_path / "explanation.xlsx")
-    profile = tmp_path / "lo-profile"
-    env = {**os.environ, "HOME": str(tmp_path)}
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        capture_output=True, text=True, timeout=240, env=env)
-    pdf = tmp_path / "explanation.pdf"
-    assert proc.returncode == 0, proc.stderr
-    assert pdf.is_file() and pdf.stat().st_size > 10_000, proc.stdout + proc.stderr
-    assert pdf.read_bytes().startswith(b"%PDF")
+    assert_libreoffice_converts(path, tmp_path)

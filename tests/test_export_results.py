@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
-import subprocess
 import zipfile
 
 import numpy as np
@@ -14,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from factories import tiny_tables
-from helpers import chart_values, file_names
+from helpers import assert_libreoffice_converts, chart_values, file_names
 from planner.errors import OutputError
 from planner.export.results import DATA_SHEETS, SHEET_ORDER, build_workbook, read_results, write_results
 from planner.instance.validate import validate
@@ -287,16 +285,7 @@ def test_charts_draw_the_right_data(solutions, tmp_path):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_the_workbook_to_pdf(solutions, tmp_path):
     path = write_results(solutions["localize"], tmp_path / "results.xlsx")
-    profile = tmp_path / "lo-profile"
-    env = {**os.environ, "HOME": str(tmp_path)}
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        capture_output=True, text=True, timeout=240, env=env)
-    pdf = tmp_path / "results.pdf"
-    assert proc.returncode == 0, proc.stderr
-    assert pdf.is_file() and pdf.stat().st_size > 10_000, proc.stdout + proc.stderr
-    assert pdf.read_bytes().startswith(b"%PDF")
+    assert_libreoffice_converts(path, tmp_path)
 
 
 def test_read_results_refuses_other_files(tmp_path):

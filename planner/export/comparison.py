@@ -33,7 +33,6 @@ from urllib.parse import quote
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -41,6 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.compare.compare import CaseRun, Comparison
 from planner.export.atomic import save_workbook
 from planner.export.results import (
+    _column_chart,
     _musd,
     _number,
     _BOLD,
@@ -560,6 +560,21 @@ def _source_label(source: str) -> str:
     return _words(source)
 
 
+def _rows_of_case(ws: Worksheet, row: int, c: _Case, df: pd.DataFrame, none_text: str
+                  ) -> tuple[pd.DataFrame | None, int]:
+    """The rows of `df` for case `c`, or None after writing one line saying the case failed or has none."""
+    if c.failed:
+        _cell(ws, row, 1, c.name, FMT_TEXT, font=_FAILED_FONT)
+        _cell(ws, row, 2, c.line, FMT_TEXT, font=_FAILED_FONT)
+        return None, row + 1
+    sub = df[df["case"] == c.name] if not df.empty else df
+    if sub.empty:
+        _cell(ws, row, 1, c.name, FMT_TEXT)
+        _cell(ws, row, 2, none_text, font=_NONE_FONT)
+        return None, row + 1
+    return sub, row
+
+
 def _write_supply_mix(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     _sheet_head(ws, ctx, DESCRIPTIONS["supply_mix"])
     mix = cmp.supply_mix
@@ -569,16 +584,8 @@ def _write_supply_mix(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
         _header_cell(ws, HEADER_ROW, j, h)
     row = FIRST_DATA_ROW
     for c in ctx.cases:
-        if c.failed:
-            _cell(ws, row, 1, c.name, FMT_TEXT, font=_FAILED_FONT)
-            _cell(ws, row, 2, c.line, FMT_TEXT, font=_FAILED_FONT)
-            row += 1
-            continue
-        sub = mix[mix["case"] == c.name] if not mix.empty else mix
-        if sub.empty:
-            _cell(ws, row, 1, c.name, FMT_TEXT)
-            _cell(ws, row, 2, "none: no supply in this plan", font=_NONE_FONT)
-            row += 1
+        sub, row = _rows_of_case(ws, row, c, mix, "none: no supply in this plan")
+        if sub is None:
             continue
         piv = sub.assign(source=sub["source"].astype(str)).pivot_table(
             index=["family", "year"], columns="source", values="tonnes", aggfunc="sum", sort=False)
@@ -623,16 +630,8 @@ def _write_localization(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     loc = cmp.localization
     row = FIRST_DATA_ROW
     for c in ctx.cases:
-        if c.failed:
-            _cell(ws, row, 1, c.name, FMT_TEXT, font=_FAILED_FONT)
-            _cell(ws, row, 2, c.line, FMT_TEXT, font=_FAILED_FONT)
-            row += 1
-            continue
-        sub = loc[loc["case"] == c.name] if not loc.empty else loc
-        if sub.empty:
-            _cell(ws, row, 1, c.name, FMT_TEXT)
-            _cell(ws, row, 2, "none: the instance sets no localization groups", font=_NONE_FONT)
-            row += 1
+        sub, row = _rows_of_case(ws, row, c, loc, "none: the instance sets no localization groups")
+        if sub is None:
             continue
         for rec in sub.to_dict("records"):
             short = (_number(rec.get("shortfall_t")) or 0.0) > 1e-6
@@ -954,33 +953,10 @@ def _write_chart_data(ws: Worksheet, cmp: Comparison, ctx: _Context) -> _Charts:
     return _Charts(kpi_block if present and ctx.cases else None, blocks)
 
 
-def _kpi_bar_chart(ws: Worksheet, block: _Block) -> BarChart:
-    ch = BarChart()
-    ch.type = "col"
-    ch.grouping = "clustered"
-    ch.gapWidth = 80
-    ch.title = "Cost per case"
-    ch.y_axis.title = "$M"
-    ch.x_axis.title = "case"
-    ch.y_axis.number_format = "#,##0"
-    ch.x_axis.delete = False
-    ch.y_axis.delete = False
-    ch.legend.position = "b"
-    ch.height = 9
-    ch.width = 16
-    data = Reference(ws, min_col=2, max_col=1 + len(block.series), min_row=block.header_row, max_row=block.last_row)
-    ch.add_data(data, titles_from_data=True)
-    ch.set_categories(Reference(ws, min_col=1, min_row=block.first_row, max_row=block.last_row))
-    for i, s in enumerate(ch.series):
-        s.graphicalProperties.solidFill = _PALETTE[i % len(_PALETTE)]
-        s.graphicalProperties.line.solidFill = _PALETTE[i % len(_PALETTE)]
-    return ch
-
-
 def _make_charts(ws: Worksheet, charts: _Charts) -> list[Any]:
     out: list[Any] = []
     if charts.kpis is not None and not charts.kpis.empty:
-        out.append(_kpi_bar_chart(ws, charts.kpis))
+        out.append(_column_chart(ws, charts.kpis, "Cost per case", "$M", "case"))
     for group, block, colors, dashed in charts.localization:
         ch = _line_chart(ws, block, f"Localized share of {group}", "share of demand", "0%")
         ch.y_axis.scaling.min = 0

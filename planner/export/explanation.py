@@ -41,6 +41,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.explain.analysis import Explanation
 from planner.export.atomic import save_workbook
 from planner.export.results import (
+    _column_chart,
     _musd,
     _number,
     _BOLD,
@@ -550,26 +551,9 @@ def _write_target_costs(ws: Worksheet, expl: Explanation, ctx: _Ctx) -> None:
     if cols:
         block, row = _write_block(ws, row, "Data of the chart: target cost by year and group [$/t of qualifying "
                                   "supply]; 0 = not binding", years, cols, FMT_USD_PER_T)
-        ch = BarChart()
-        ch.type = "col"
-        ch.grouping = "clustered"
-        ch.gapWidth = 60
-        ch.title = "Target cost by year and group [$/t of qualifying supply]"
-        ch.y_axis.title = "$/t, money of each year"
-        ch.x_axis.title = "target year"
-        ch.y_axis.number_format = "#,##0"
+        ch = _column_chart(ws, block, "Target cost by year and group [$/t of qualifying supply]",
+                           "$/t, money of each year", "target year", gap=60, height=8, width=18)
         ch.y_axis.scaling.min = 0
-        ch.x_axis.delete = False
-        ch.y_axis.delete = False
-        ch.legend.position = "b"
-        ch.height = 8
-        ch.width = 18
-        ch.add_data(Reference(ws, min_col=2, max_col=1 + len(cols), min_row=block.header_row,
-                              max_row=block.last_row), titles_from_data=True)
-        ch.set_categories(Reference(ws, min_col=1, min_row=block.first_row, max_row=block.last_row))
-        for i, s in enumerate(ch.series):
-            s.graphicalProperties.solidFill = _PALETTE[i % len(_PALETTE)]
-            s.graphicalProperties.line.solidFill = _PALETTE[i % len(_PALETTE)]
         ws.add_chart(ch, f"A{row}")
     _finish(ws, ncols, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
 

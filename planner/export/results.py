@@ -754,6 +754,34 @@ def _line_chart(ws: Worksheet, block: _Block, title: str, y_title: str, y_fmt: s
     return ch
 
 
+def _column_chart(ws: Worksheet, block: _Block, title: str, y_title: str, x_title: str, *, stacked: bool = False,
+                  gap: int = 80, legend: str = "b", height: float = 9, width: float = 16) -> BarChart:
+    """A column chart of `block` (categories in its first column, one series per further column),
+    series coloured in palette order."""
+    ch = BarChart()
+    ch.type = "col"
+    ch.grouping = "stacked" if stacked else "clustered"
+    if stacked:
+        ch.overlap = 100
+    ch.gapWidth = gap
+    ch.title = title
+    ch.y_axis.title = y_title
+    ch.x_axis.title = x_title
+    ch.y_axis.number_format = "#,##0"
+    ch.x_axis.delete = False
+    ch.y_axis.delete = False
+    ch.legend.position = legend
+    ch.height = height
+    ch.width = width
+    data = Reference(ws, min_col=2, max_col=1 + len(block.series), min_row=block.header_row, max_row=block.last_row)
+    ch.add_data(data, titles_from_data=True)
+    ch.set_categories(Reference(ws, min_col=1, min_row=block.first_row, max_row=block.last_row))
+    for i, s in enumerate(ch.series):
+        s.graphicalProperties.solidFill = _PALETTE[i % len(_PALETTE)]
+        s.graphicalProperties.line.solidFill = _PALETTE[i % len(_PALETTE)]
+    return ch
+
+
 def _make_charts(ws: Worksheet, blocks: dict[str, _Block]) -> list[Any]:
     charts = []
     b = blocks["capacity"]
@@ -776,27 +804,9 @@ def _make_charts(ws: Worksheet, blocks: dict[str, _Block]) -> list[Any]:
         charts.append(ch)
     b = blocks["costs"]
     if not b.empty:
-        ch = BarChart()
-        ch.type = "col"
-        ch.grouping = "stacked"
-        ch.overlap = 100
-        ch.gapWidth = 60
-        ch.title = "Cost by year and component (credits negative)"
-        ch.y_axis.title = "$M, money of each year"
-        ch.x_axis.title = "year"
-        ch.y_axis.number_format = "#,##0"
+        ch = _column_chart(ws, b, "Cost by year and component (credits negative)", "$M, money of each year", "year",
+                           stacked=True, gap=60, legend="r")
         ch.x_axis.tickLblPos = "low"  # year labels below the negative credits, not across them
-        ch.x_axis.delete = False
-        ch.y_axis.delete = False
-        ch.legend.position = "r"
-        ch.height = 9
-        ch.width = 16
-        data = Reference(ws, min_col=2, max_col=1 + len(b.series), min_row=b.header_row, max_row=b.last_row)
-        ch.add_data(data, titles_from_data=True)
-        ch.set_categories(Reference(ws, min_col=1, min_row=b.first_row, max_row=b.last_row))
-        for i, s in enumerate(ch.series):
-            s.graphicalProperties.solidFill = _PALETTE[i % len(_PALETTE)]
-            s.graphicalProperties.line.solidFill = _PALETTE[i % len(_PALETTE)]
         charts.append(ch)
     return charts
 
