@@ -359,6 +359,9 @@ ERRORS: list[tuple[str, Maker, list[str]]] = [
     # ids, sheets, columns
     ("unknown id", lambda t: book(t, setcell("projects", "site", 4, "Ohio")),
      ["row 4", "column C (site)", "unknown region 'Ohio'", "did you mean 'OH'"]),
+    ("two problems in one row", lambda t: book(t, lambda wb: (setcell("projects", "capex_per_unit", 3, "lots")(wb),
+                                                               setcell("projects", "site", 3, "Ohio")(wb))),
+     ["row 3", "column H (capex_per_unit)", "must be a number", "column C (site)", "unknown region 'Ohio'"]),
     ("duplicate id", lambda t: book(t, setcell("projects", "project", 4, "p2")),
      ["row 4", "column A (project)", "duplicate", "row 3"]),
     ("missing sheet", lambda t: book(t, drop_sheet("projects")), ["required sheet 'projects' is missing"]),

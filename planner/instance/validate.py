@@ -308,6 +308,8 @@ class Table:
     spec: schema.Sheet
     letters: dict[str, str] = field(default_factory=dict)  # column name -> letter
     records: list[Record] = field(default_factory=list)  # rows without any error
+    rejected: list[Record] = field(default_factory=list)  # rows with an error: their sound cells, for the
+    # reference check only (so that every problem of a row is reported at once)
     ids: set[str] = field(default_factory=set)  # ids of all rows, also those with errors
 
     def letter(self, name: str) -> str | None:
@@ -445,6 +447,7 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
     hints: dict[str, list[tuple[int, Any]]] = {}
     for raw_row in sheet.rows:
         values: dict[str, Any] = {}
+        bad: set[str] = set()
         ok = True
         for col in spec.columns:
             letter = letters.get(col.name)
@@ -480,11 +483,14 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
             if problem:
                 issues.error(problem, sheet=sheet.name, row=raw_row.row, column=letter, field=col.name)
                 ok = False
+                bad.add(col.name)
             values[col.name] = x
         if spec.key and spec.columns[0].kind == "id" and values.get(spec.key[0]) is not None:
             table.ids.add(values[spec.key[0]])
         if ok:
             table.records.append(Record(raw_row.row, values))
+        else:  # the cells already reported are not checked again
+            table.rejected.append(Record(raw_row.row, {k: None if k in bad else v for k, v in values.items()}))
     _hint_issues(spec.name, sheet.name, hints, letters, {c.name: c.unit for c in spec.columns}, issues)
     if spec.key:
         seen: dict[tuple[Any, ...], int] = {}
@@ -506,9 +512,10 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
 
 
 def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None:
-    """Unknown references: remove the offending records after reporting them."""
+    """Unknown references: remove the offending records after reporting them (rows already rejected for
+    another error are checked too, so that all of a row's problems are reported at once)."""
     keep: list[Record] = []
-    for rec in table.records:
+    for rec in table.records + table.rejected:
         good = True
         for col in table.spec.columns:
             if col.kind != "ref" or rec[col.name] is None:
@@ -530,7 +537,8 @@ def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None
             good = False
         if good:
             keep.append(rec)
-    table.records = keep
+    rejected = {id(r) for r in table.rejected}
+    table.records = [r for r in keep if id(r) not in rejected]
 
 
 # --------------------------------------------------------------------------------------------
