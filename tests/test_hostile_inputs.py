@@ -500,6 +500,19 @@ def test_refused_in_plain_words(tmp_path: Path, make: Maker, pieces: list[str]) 
     _check(folder, path, pieces, 1)
 
 
+def test_problems_are_listed_in_reading_order(tmp_path: Path) -> None:
+    """Found in different passes (values first, references later), the problems are still listed by row, then column."""
+    path = book(tmp_path, lambda wb: (setcell("projects", "earliest_start", 4, 1800)(wb),
+                                      setcell("projects", "capex_per_unit", 3, "lots")(wb),
+                                      setcell("projects", "site", 3, "Ohio")(wb)))
+    result = runner.invoke(app, ["validate", str(path)])
+    out = text(result)
+    assert result.exit_code == 1, out
+    at = [out.index(piece) for piece in ("row 3, column C (site)", "row 3, column H (capex_per_unit)",
+                                         "row 4, column K (earliest_start)")]
+    assert at == sorted(at), out
+
+
 def test_unreadable_file(tmp_path: Path) -> None:
     """A file without read permission. As root, the check runs as the user 'nobody'."""
     folder = Path(tempfile.mkdtemp(prefix="planner-perm-"))

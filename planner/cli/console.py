@@ -73,7 +73,13 @@ class Terminal:
         else:
             return
         console.print(f"{head} in {escape((errors or warnings)[0].file)}:")
-        for i in errors + warnings:
+        sheets = {s: k for k, s in enumerate(dict.fromkeys(i.sheet for i in issues))}
+
+        def reading_order(i: Issue) -> tuple[int, int, int, str]:  # sheets as first met, then row, column
+            col = i.column or ""
+            return sheets[i.sheet], i.row if i.row is not None else 0, len(col), col
+
+        for i in sorted(errors, key=reading_order) + sorted(warnings, key=reading_order):
             tag = "[bold red]error[/bold red]" if i.severity == "error" else "[yellow]warning[/yellow]"
             where = i.location.split(", ", 1)[1] if ", " in i.location else ""
             line = Text.from_markup(f"  {tag} ")
