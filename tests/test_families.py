@@ -463,3 +463,47 @@ def test_no_take_or_pay_for_banned_volumes() -> None:
     sol = solve_tables(t)
     assert cost(sol) == pytest.approx(2_500_000)
     assert component(sol, "take_or_pay") == pytest.approx(2 * 50 * 5_000)
+
+
+def test_spot_purchases_never_serve_demand() -> None:
+    # One year, 1,000 t of CAM1 demand in D1; CAM1 has a market price of $1,000/t because the plant Q in
+    # D1 (an existing pCAM-to-something plant, idle: its product X has no demand) lists CAM1 as a recipe
+    # input. The only way to serve the cell makers is import K at $10,000/t + $500/t freight = $10,500/t
+    # landed: 1,000 t x $10,500 = $10.5M. Spot purchases serve plant inputs only: buying 1,000 t at
+    # $1,000 ($1.0M) for demand is not allowed, and Q, idle, draws (so may buy) nothing.
+    t = {
+        "settings": [{"parameter": k, "value": v} for k, v in {
+            "title": "spot purchases", "first_year": 2026, "last_year": 2026, "discount_rate": 0.0,
+            "penalty_unmet_demand": 1_000_000}.items()],
+        "commodities": [{"commodity": "CAM1", "family": "CAM", "market_price": 1_000},
+                        {"commodity": "X", "family": "CAM"}],
+        "regions": [{"region": "D1", "domestic": True}, {"region": "Asia"}],
+        "material_demand": [{"region": "D1", "year": 2026, "commodity": "CAM1", "tonnes": 1_000}],
+        "projects": [plant("Q", site="D1", commodity="X", status="existing", capex_per_unit=0, earliest_start=2020,
+                           lifetime=20)],
+        "recipes": [{"project": "Q", "input": "CAM1", "t_per_t": 1.0}],
+        "contracts": [{"contract": "K", "origin": "Asia", "commodity": "CAM1", "price": 10_000}],
+        "transport": [{"from_region": "Asia", "to_region": "D1", "cost_per_t": 500, "both_ways": False}],
+    }
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(10_500_000)
+    assert component(sol, "purchases") == pytest.approx(0)
+    assert sol.imports["tonnes"].sum() == pytest.approx(1_000)
+    assert sol.supply["spot_purchases_t"].sum() == pytest.approx(0)
+
+
+def test_spot_purchases_cover_exactly_the_plants_draw() -> None:
+    # P (recipe 1.2 t pCAM per t, pCAM at $3,000/t spot) runs at 100 t/yr; it may buy its 120 t of pCAM but
+    # not a tonne more: a second pCAM user elsewhere (demand of 50 t/yr of pCAM in OH itself, served only by
+    # import KP at $9,000/t) must not be served from the spot market. Cost per year: P $100k + 100 x ($1,000 +
+    # $3,600) + 50 t pCAM imported x $9,000 = $1,010,000; three years $3.03M.
+    t = base()
+    t["commodities"].append({"commodity": "pCAM", "family": "precursor", "market_price": 3_000})
+    t["projects"] = [plant()]
+    t["recipes"] = [{"project": "P", "input": "pCAM", "t_per_t": 1.2}]
+    t["material_demand"] += [{"region": "OH", "year": y, "commodity": "pCAM", "tonnes": 50} for y in (2026, 2027, 2028)]
+    t["contracts"].append({"contract": "KP", "origin": "Asia", "commodity": "pCAM", "price": 9_000})
+    t["transport"] = [{"from_region": "Asia", "to_region": "OH", "cost_per_t": 0, "both_ways": False}]
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(3_030_000)
+    assert component(sol, "purchases") == pytest.approx(3 * 120 * 3_000)

@@ -758,7 +758,7 @@ def model_size(tables: Tables, case: str | None = None) -> dict[str, int]:
         "c_units_limit": var["b_build"], "c_build_link": var["b_build"], "c_exclusive": len(s.exclusive),
         "c_production_limit": sum(1 for p, _y in s.prod if not prj[p].fixed),
         "c_contract_max": sum(1 for k, _y in s.imports if k in signed), "c_take_or_pay": len(s.take_or_pay),
-        "c_balance": len(keys), "c_localization": len(s.targets),
+        "c_purchase_limit": len(s.buys), "c_balance": len(keys), "c_localization": len(s.targets),
         "c_48c_units": awards_opts, "c_48c_award": len(s.awards_48c), "c_48c_full": awards_opts,
         "c_48c_budget": int(bool(s.awards_48c)),
         "c_45x_output": len(s.stacking_45x), "c_45x_stacking": len(s.stacking_45x),

@@ -2,8 +2,9 @@
 
 Families never read each other's internals. They meet only in the accumulators below
 (GenX's eObj/ePowerBalance idea): each family adds its supply and use to `balance`, its cost
-terms to `cost`, its qualifying supply to `qualifying` and its capex spending to `capex_spend`;
-`add_balance`, `add_localization`, `add_capex_budgets` and `add_objective` turn them into rows.
+terms to `cost`, its qualifying supply to `qualifying`, its capex spending to `capex_spend` and
+the recipe inputs its plants draw to `draw`; `add_balance`, `add_localization`,
+`add_capex_budgets`, `add_purchases` and `add_objective` turn them into rows.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Accumulators:
     cost_constant: dict[tuple[str, int], float] = field(default_factory=lambda: defaultdict(float))
     qualifying: dict[tuple[str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
     capex_spend: dict[int, list[Term]] = field(default_factory=lambda: defaultdict(list))
+    draw: dict[tuple[str, str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
 
 
 def flatten(terms_by_key: dict[Any, list[Term]], blocks: list[Block], keys: list[Any]

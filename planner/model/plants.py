@@ -113,6 +113,7 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
                     acc.cost[("transport", y)].append((share * tc * PER_T, x))
         for c, tpt in prj.recipe:
             acc.balance[(c, prj.site, y)].append((-tpt, x))
+            acc.draw[(c, prj.site, y)].append((tpt, x))
         if prj.variable_cost:
             acc.cost[("variable", y)].append((prj.variable_cost * PER_T, x))
         credit = ctx.pol.x45_credit.get((p, y), 0.0)
