@@ -87,7 +87,10 @@ def solve_case(
 
     report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log, interrupt=interrupt)
     messages: list[str] = list(report.warnings)
-    if report.termination in ("infeasible", "unbounded") and hard_targets:  # HiGHS may say "infeasible or unbounded"
+    if report.termination in ("infeasible", "unbounded") and hard_targets and plan is not None:
+        report = replace(report, termination="infeasible")
+        messages.extend(explain_plan_hard_targets(inst, ci.case, plan, options))  # type: ignore[arg-type]
+    elif report.termination in ("infeasible", "unbounded") and hard_targets:  # HiGHS may say "infeasible or unbounded"
         report = replace(report, termination="infeasible")
         messages.extend(explain_hard_targets(inst, ci.case, options))  # type: ignore[arg-type]
     elif report.termination in ("infeasible", "unbounded"):
@@ -123,6 +126,23 @@ def solve_case(
     sol.status["timings"] = {**timings, **sol.status["timings"]}
     sol.run_info["finished_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return sol
+
+
+def explain_plan_hard_targets(inst: Instance, case: str, plan: FixedPlan, options: SolverOptions) -> list[str]:
+    """Plain words for a fixed plan that cannot meet a case's hard targets: the plan re-solved with the
+    targets soft, and the targets it misses."""
+    aux = solve_case(inst, case, options=options, plan=plan)
+    head = (f"The plan of case '{plan.source_case}' cannot meet the hard localization targets of case '{case}' "
+            "(--hard-targets)")
+    if not aux.has_plan:
+        return [f"{head}; its shortfalls could not be computed ({aux.status['status']})."]
+    loc = aux.localization
+    missed = loc[loc["shortfall_t"] > 1e-6]
+    if missed.empty:
+        return [f"{head}."]
+    return [f"{head}:"] + [
+        f"  {r.group} {r.year}: needs {r.required_t:,.0f} t of qualifying supply, the plan gives "
+        f"{r.qualifying_t:,.0f} t (short by {r.shortfall_t:,.0f} t)." for r in missed.itertuples()]
 
 
 def explain_hard_targets(inst: Instance, case: str, options: SolverOptions) -> list[str]:

@@ -8,6 +8,48 @@ from typing import Any
 Tables = dict[str, list[dict[str, Any]]]
 
 
+def base(**settings: Any) -> Tables:
+    """The common base of the family tests (tests/test_families.py): years 2026-2028, discount rate 0,
+    one demand region OH (domestic) needing 100 t/yr of CAM1, and a backstop import contract K1 from
+    Asia (neither FTA nor FEOC) at $10,000/t with free freight: doing nothing costs $3.0M."""
+    st = {"title": "family test", "first_year": 2026, "last_year": 2028, "discount_rate": 0.0,
+          "penalty_unmet_demand": 1_000_000, "penalty_localization": 50_000}
+    st.update(settings)
+    return {
+        "settings": [{"parameter": k, "value": v} for k, v in st.items()],
+        "commodities": [{"commodity": "CAM1", "family": "CAM"}],
+        "regions": [
+            {"region": "OH", "domestic": True},
+            {"region": "Asia"},
+        ],
+        "material_demand": [{"region": "OH", "year": y, "commodity": "CAM1", "tonnes": 100} for y in (2026, 2027, 2028)],
+        "projects": [],
+        "contracts": [{"contract": "K1", "origin": "Asia", "commodity": "CAM1", "price": 10_000}],
+        "transport": [{"from_region": "Asia", "to_region": "OH", "cost_per_t": 0, "both_ways": False}],
+    }
+
+
+def plant(pid: str = "P", **kw: Any) -> dict[str, Any]:
+    """A "standard" candidate plant: 100 t/yr, capex $300k, 3-year life ($100k/yr at r = 0), $1,000/t."""
+    p = {"project": pid, "site": "OH", "commodity": "CAM1", "status": "candidate", "units_max": 1,
+         "capacity_per_unit": 100, "capex_per_unit": 300_000, "variable_cost": 1_000, "earliest_start": 2026,
+         "construction_years": 0, "qualification_years": 0, "lifetime": 3}
+    p.update(kw)
+    return p
+
+
+def policy(**cases: dict[str, Any]) -> list[dict[str, Any]]:
+    """Policy rows from {case: {parameter: value}}; a (parameter, year) key may be given as 'param@year'."""
+    rows: dict[tuple[str, Any, Any, Any], dict[str, Any]] = {}
+    for case, params in cases.items():
+        for key, value in params.items():
+            name, _, year = key.partition("@")
+            name, _, com = name.partition(":")
+            k = (name, int(year) if year else None, None, com or None)
+            rows.setdefault(k, {"parameter": name, "year": k[1], "commodity": k[3]})[case] = value
+    return list(rows.values())
+
+
 def tiny_tables() -> Tables:
     """The content of instances/tiny.xlsx (see tests/test_tiny.py for its optimum by hand)."""
     return copy.deepcopy(_TINY)

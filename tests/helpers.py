@@ -122,9 +122,10 @@ def assert_invariants(sol: Solution, inst: Instance) -> None:
     k = sol.kpis.set_index("kpi")["value"]
     assert k["cost_to_industry_usd"] + k["penalties_usd"] == pytest.approx(k["total_cost_usd"], rel=1e-12, abs=1e-3)
     assert k["public_cost_usd"] == pytest.approx(sol.credits["discounted_usd"].sum(), rel=1e-9, abs=1e-3)
-    # 6. every exclusive group has at most one member built
-    for members in inst.sets.exclusive.values():
-        assert sum(1 for m in members if m in set(b["project"])) <= 1
+    # 6. every exclusive group has at most one member built, its existing and committed plants included
+    for g, members in inst.sets.exclusive.items():
+        fixed = inst.sets.exclusive_fixed.get(g, ())
+        assert sum(1 for m in members if m in set(b["project"])) <= (0 if fixed else 1), g
     # 7. unmet demand is reported where the balance needed it
     assert (sol.unmet["tonnes"] <= sol.unmet["demand_t"] * (1 + 1e-9) + tol).all()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from factories import base, plant, policy
 from helpers import cost, instance_of, solve_tables
 from planner.cases import apply_case
 from planner.errors import InstanceError
-from test_families import base, plant, policy
 
 
 def demand_of(inst, year: int) -> float:  # noqa: ANN001

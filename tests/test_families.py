@@ -5,6 +5,8 @@ Common base (unless a test says otherwise): years 2026-2028, discount rate 0, on
 FEOC) at $10,000/t with free freight. Doing nothing therefore costs 3 x 100 x 10,000 = $3.0M.
 A "standard" candidate plant P has 100 t/yr, capex $300k and a 3-year life, so with r = 0 its
 annuity is $100k per online year; its variable cost is $1,000/t.
+
+The common base is `factories.base`; `factories.plant` and `factories.policy` build the rows.
 """
 
 from __future__ import annotations
@@ -13,45 +15,8 @@ from typing import Any
 
 import pytest
 
-from helpers import Tables, built, component, cost, output, solve_tables
-
-
-def base(**settings: Any) -> Tables:
-    st = {"title": "family test", "first_year": 2026, "last_year": 2028, "discount_rate": 0.0,
-          "penalty_unmet_demand": 1_000_000, "penalty_localization": 50_000}
-    st.update(settings)
-    return {
-        "settings": [{"parameter": k, "value": v} for k, v in st.items()],
-        "commodities": [{"commodity": "CAM1", "family": "CAM"}],
-        "regions": [
-            {"region": "OH", "domestic": True},
-            {"region": "Asia"},
-        ],
-        "material_demand": [{"region": "OH", "year": y, "commodity": "CAM1", "tonnes": 100} for y in (2026, 2027, 2028)],
-        "projects": [],
-        "contracts": [{"contract": "K1", "origin": "Asia", "commodity": "CAM1", "price": 10_000}],
-        "transport": [{"from_region": "Asia", "to_region": "OH", "cost_per_t": 0, "both_ways": False}],
-    }
-
-
-def plant(pid: str = "P", **kw: Any) -> dict[str, Any]:
-    p = {"project": pid, "site": "OH", "commodity": "CAM1", "status": "candidate", "units_max": 1,
-         "capacity_per_unit": 100, "capex_per_unit": 300_000, "variable_cost": 1_000, "earliest_start": 2026,
-         "construction_years": 0, "qualification_years": 0, "lifetime": 3}
-    p.update(kw)
-    return p
-
-
-def policy(**cases: dict[str, Any]) -> list[dict[str, Any]]:
-    """Policy rows from {case: {parameter: value}}; a (parameter, year) key may be given as 'param@year'."""
-    rows: dict[tuple[str, Any, Any, Any], dict[str, Any]] = {}
-    for case, params in cases.items():
-        for key, value in params.items():
-            name, _, year = key.partition("@")
-            name, _, com = name.partition(":")
-            k = (name, int(year) if year else None, None, com or None)
-            rows.setdefault(k, {"parameter": name, "year": k[1], "commodity": k[3]})[case] = value
-    return list(rows.values())
+from factories import base, plant, policy
+from helpers import built, component, cost, output, solve_tables
 
 
 def test_nothing_to_build_costs_the_backstop() -> None:
@@ -507,3 +472,33 @@ def test_spot_purchases_cover_exactly_the_plants_draw() -> None:
     sol = solve_tables(t)
     assert cost(sol) == pytest.approx(3_030_000)
     assert component(sol, "purchases") == pytest.approx(3 * 120 * 3_000)
+
+
+def test_exclusive_group_holding_an_existing_plant_is_taken() -> None:
+    # demand 200 t/yr. E, an existing plant of 100 t/yr at $5,000/t, shares the group "site" with the
+    # candidate A ($1,000/t): the group's one plant exists, so A may not be built. E 100 t x $5,000 + 100 t
+    # imported x $10,000 = $1.5M/yr -> $4.5M (building A as well would give 3 x ($200k + $500k) = $2.1M).
+    t = base()
+    for r in t["material_demand"]:
+        r["tonnes"] = 200
+    t["projects"] = [plant("E", status="existing", capex_per_unit=0, variable_cost=5_000, earliest_start=2020,
+                           lifetime=20, exclusive_group="site"),
+                     plant("A", exclusive_group="site")]
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(4_500_000)
+    assert built(sol) == {}
+
+
+def test_jv_variants_of_grouped_projects_belong_to_the_group() -> None:
+    # demand 200 t/yr. P ($1,000/t) and Q ($2,000/t) share the group "site"; J is a JV variant of P (half
+    # owned by a partner in OH). Each alone saves money, but P, J and Q exclude each other: one of P or J
+    # (the same cost to industry) is built: 3 x ($100k + $100k + 100 t x $10,000) = $3.6M.
+    t = base()
+    for r in t["material_demand"]:
+        r["tonnes"] = 200
+    t["projects"] = [plant("P", exclusive_group="site"), plant("Q", variable_cost=2_000, exclusive_group="site")]
+    t["joint_ventures"] = [{"jv": "J", "project": "P", "partner": "OEM", "partner_region": "OH",
+                            "equity_share": 0.5}]
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(3_600_000)
+    assert len(built(sol)) == 1 and set(built(sol)) <= {"P", "J"}

@@ -24,6 +24,7 @@ class Sets:
     deliverable: dict[tuple[str, int], tuple[tuple[int, float], ...]]  # (p, y) -> ((start, availability), ...)
     online: dict[tuple[str, int], tuple[int, ...]]  # (p, y) -> starts whose plant is online in y
     exclusive: dict[str, tuple[str, ...]]  # group name -> candidate projects excluding each other
+    exclusive_fixed: dict[str, tuple[str, ...]]  # group name -> its existing/committed plants (the group is taken)
     imports: tuple[tuple[str, int], ...]  # (contract, year) deliveries possible
     signed: tuple[str, ...]  # contracts whose signing is a binary decision
     take_or_pay: tuple[tuple[str, int], ...]
@@ -89,17 +90,22 @@ def build_sets(inst: Instance) -> Sets:
                 online[(pid, y)] = on
 
     groups: dict[str, list[str]] = defaultdict(list)
+    taken: dict[str, list[str]] = defaultdict(list)  # groups holding an existing or committed plant
     for pid in candidates:
         p = inst.projects[pid]
         if p.exclusive_group:
             groups[f"group {p.exclusive_group}"].append(pid)
+    for p in inst.projects.values():
+        if p.fixed and p.exclusive_group:
+            taken[f"group {p.exclusive_group}"].append(p.id)
     families: dict[str, list[str]] = defaultdict(list)
     for pid in candidates:
         families[inst.projects[pid].base].append(pid)
     for base, members in families.items():
         if len(members) > 1:
             groups[f"variants of {base}"] = members
-    exclusive = {g: tuple(ms) for g, ms in groups.items() if len(ms) > 1}
+    exclusive = {g: tuple(ms) for g, ms in groups.items() if len(ms) + len(taken.get(g, ())) > 1}
+    exclusive_fixed = {g: tuple(taken[g]) for g in exclusive if g in taken}
 
     imports: list[tuple[str, int]] = []
     signed: list[str] = []
@@ -163,7 +169,7 @@ def build_sets(inst: Instance) -> Sets:
     return Sets(
         years=years, options=tuple(options), option_vars=tuple(option_vars), fixed_units=fixed_units,
         candidates=candidates, starts=starts, prod=tuple(prod), deliverable=deliverable, online=online,
-        exclusive=exclusive, imports=tuple(imports), signed=tuple(signed), take_or_pay=tuple(take_or_pay),
+        exclusive=exclusive, exclusive_fixed=exclusive_fixed, imports=tuple(imports), signed=tuple(signed), take_or_pay=tuple(take_or_pay),
         ships=tuple(ships), buys=tuple(sorted(buys)), unmet=tuple(sorted(inst.demand)),
         targets=tuple(sorted(pol.targets)), awards_48c=tuple(awards), stacking_45x=tuple(stacking),
         grants=tuple(grants),
