@@ -123,9 +123,12 @@ DESCRIPTIONS: dict[str, str] = {
                "base year.",
     "costs": "Cost by year and component in $M of each year and discounted to the base year; credits are "
              "negative costs.",
-    "marginal_costs": "Marginal cost of one more tonne delivered where there is demand, by commodity, region "
-                      "and year [$/t] (duals of the supply balance); the note flags prices set by the unmet-demand "
-                      "penalty.",
+    "marginal_costs": "What one more tonne of cell makers' demand adds to the plan's cost, by commodity, region "
+                      "and year [$/t]: the supply price there (dual of the supply balance) plus, where a "
+                      "localization target covers the commodity, the cost of the extra qualifying supply the "
+                      "target then requires (target share x the target's shadow price). Where a plant is exactly "
+                      "at its capacity one more tonne can cost more than shown (up to the penalties). The note "
+                      "names the targets included and flags prices set by the unmet-demand penalty.",
     "unmet": "Demand not met by the plan [t] (priced by the unmet-demand penalty).",
     "kpis": "Key indicators of the plan, each in the unit given ($ = dollars, share = 0-100%); the note says "
             "what each one counts.",

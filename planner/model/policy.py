@@ -21,8 +21,10 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     $h_{g,y}$ (`v_loc_short`) is priced at the settings' localization penalty; with
     `--hard-targets` its upper bound is 0 and the target must be met. Row `c_localization[g, y]`.
 
-    Dual: the cost of the target — what one more tonne of required qualifying supply adds to the
-    discounted total cost, in $ per t (capped by the penalty price when the target is soft).
+    Dual $\mu_{g,y}$: the cost of the target — what one more tonne of required qualifying supply adds
+    to the total cost, in $ per t of year $y$ (at most the penalty price when the target is soft).
+    Each tonne of demand of the group raises the requirement by $\tau_{g,y}$ tonnes, so $\tau_{g,y}
+    \mu_{g,y}$ is part of the marginal cost of that demand (see *Material balance*).
     """
     sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
     if not sets.targets:

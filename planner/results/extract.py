@@ -273,18 +273,38 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
     credits = pd.DataFrame(credit_rows, columns=["year", "credit_45x_usd", "credit_48c_usd", "grants_usd",
                                                  "total_usd", "discounted_usd"])
 
+    # marginal cost of demand (docs/model.md, Material balance): demand enters the balance, the bound of
+    # its unmet slack and the right-hand side of every target covering it (tau x demand), so
+    # d(cost)/d(D) = min(lambda, unmet penalty) + sum over targets of tau x min(mu, target penalty)
     bal_duals = _duals(m, report, "c_balance") if ok else {}
     pen = st.penalty_unmet_demand
+    pen_loc = float("inf") if hard_targets else st.penalty_localization
     mrows = []
     for (c, r, y), d in sorted(bal_duals.items()):
         if inst.demand.get((c, r, y), 0.0) <= 0:
             continue  # where demand is: what one more tonne for cells there would cost
-        price = d / PER_T / st.discount_factor(y) + 0.0
-        mrows.append({"commodity": c, "region": r, "year": y, "marginal_cost_usd_per_t": price,
-                      "discounted_usd_per_t": d / PER_T + 0.0,
-                      "note": "demand unmet here: the price is the penalty (settings)" if price >= 0.999 * pen
-                      else ""})
+        df = st.discount_factor(y)
+        price = d / PER_T / df + 0.0
+        target_part = 0.0
+        parts = []
+        for (g, yy), tau in sorted(pol.targets.items()):
+            if yy != y or not in_group(inst, g, c) or (g, y) not in loc_duals:
+                continue
+            mu = min(loc_duals[(g, y)] / PER_T / df, pen_loc)
+            if abs(tau * mu) > 1e-9:
+                target_part += tau * mu
+                parts.append(f"the {g} {y} target: {tau:.0%} of each tonne at ${mu:,.0f}/t")
+        mc = min(price, pen) + target_part + 0.0
+        notes = []
+        if price >= 0.999 * pen:
+            notes.append("demand unmet here: the supply price is the penalty (settings)")
+        if parts:
+            notes.append("includes " + "; ".join(parts))
+        mrows.append({"commodity": c, "region": r, "year": y, "marginal_cost_usd_per_t": mc,
+                      "supply_price_usd_per_t": price, "localization_targets_usd_per_t": target_part + 0.0,
+                      "discounted_usd_per_t": mc * df + 0.0, "note": "; ".join(notes)})
     marginal = pd.DataFrame(mrows, columns=["commodity", "region", "year", "marginal_cost_usd_per_t",
+                                            "supply_price_usd_per_t", "localization_targets_usd_per_t",
                                             "discounted_usd_per_t", "note"])
     unmet_df = pd.DataFrame(
         [{"commodity": c, "region": r, "year": y, "tonnes": t, "demand_t": inst.demand[(c, r, y)]}
