@@ -283,8 +283,9 @@ MODEL_INTRO = """\
 The planner solves one mixed-integer linear program (Pyomo, solved by HiGHS) per policy case. It
 is assembled by `planner.model.build.build_model` from the *families* below, in this order. Each
 family creates its own variables and rows and talks to the others only through shared
-accumulators (material balance, cost, qualifying supply, capex spending), so the sections can be
-read one at a time.
+accumulators (material balance, cost, qualifying supply, capex spending, recipe draw), so the
+sections can be read one at a time. How a policy case's values are chosen from the `policy`
+sheet comes first.
 
 Notation:
 
@@ -338,9 +339,23 @@ def _families() -> tuple[Callable[..., Any], ...]:
     return tuple(FAMILIES)
 
 
+def _docstring_section(module: Any, title: str) -> str:
+    """The text under the heading `title` (underlined with dashes) of a module's docstring."""
+    doc = inspect.getdoc(module) or ""
+    match = re.search(rf"^{re.escape(title)}\s*\n-+\s*\n(.*?)(?=\n\S[^\n]*\n-+\s*\n|\Z)", doc, flags=re.S | re.M)
+    return match.group(1).strip() if match else ""
+
+
 def render_model() -> str:
-    """docs/model.md: the model, assembled from the docstrings of the model families."""
-    lines = [GENERATED_NOTE.format(source="the docstrings of planner/model/"), "", MODEL_INTRO]
+    """docs/model.md: the model, assembled from the docstrings of the model families (and, for the
+    policy rows, of `planner.cases`)."""
+    from planner import cases  # local: it imports the instance package
+
+    lines = [GENERATED_NOTE.format(source="the docstrings of planner/model/ and planner/cases.py"), "", MODEL_INTRO]
+    rows = _docstring_section(cases, "Which policy row applies")
+    if rows:
+        lines += ["", "## Policy cases: which policy row applies", "", rows, "",
+                  "*Resolved by* `planner.cases.apply_case`."]
     table: list[list[str]] = []
     for fn in _families():
         doc = inspect.getdoc(fn) or fn.__name__

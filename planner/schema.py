@@ -314,7 +314,7 @@ CONTRACTS = Sheet(
         _c("origin", "ref", "Origin region (country).", ref="regions", required=True),
         _c("commodity", "ref", "Commodity delivered.", ref="commodities", required=True),
         _c("price", "float", "Price in the base year, before tariff and freight.", unit="$/t", required=True, minimum=0.0),
-        _c("escalation", "float", "Real price change per year after the base year (0.02 = +2%/yr).", unit="1/yr", default=0.0, minimum=-0.5, maximum=1.0),
+        _c("escalation", "float", "Real price change per year from the base year (0.02 = +2%/yr; before the base year the price is lower by the same rate).", unit="1/yr", default=0.0, minimum=-0.5, maximum=1.0),
         _c("min_take", "float", "Minimum yearly quantity paid for (take-or-pay) once signed.", unit="t/yr", default=0.0, minimum=0.0),
         _c("max_volume", "float", "Maximum yearly quantity. Blank: unlimited.", unit="t/yr", minimum=0.0),
         _c("first_year", "year", "First delivery year. Blank: first year of the horizon."),
@@ -373,7 +373,7 @@ POLICY_DESCRIPTION = (
 )
 POLICY: tuple[Parameter, ...] = (
     Parameter("extends", "text", "Name of the case this case extends: it starts from that case's policy values and overrides; its own values and overrides come on top.", example="current_law"),
-    Parameter("x45_rate", "share", "45X credit as a share of production cost (variable cost plus bought recipe inputs).", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.10),
+    Parameter("x45_rate", "share", "45X credit as a share of production cost (variable cost plus the recipe inputs that have a market price, valued at that price).", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.10),
     Parameter("x45_phase", "share", "45X phase-down multiplier by year of sale.", unit="0-1", default=1.0, qualifiers=("year",), example=0.75),
     Parameter("x45_requires_non_feoc", "bool", "FEOC-owned plants earn no 45X.", default=False, example=True),
     Parameter("x45_macr_min", "share", "Minimum non-PFE share of direct material cost (material-assistance cost ratio) a plant needs to earn 45X in a year; compared with 1 - pfe_cost_share.", unit="0-1", default=0.0, qualifiers=("year",), example=0.6),

@@ -58,7 +58,8 @@ def test_model_doc_follows_the_families() -> None:
 
     text = docgen.render_model()
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
-    assert len(headings) == len(FAMILIES) + 1  # + the closing table
+    assert len(headings) == len(FAMILIES) + 2  # + the policy-row rules (planner.cases) and the closing table
+    assert headings[0] == "Policy cases: which policy row applies"
     pos = 0
     for fn in FAMILIES:
         doc = inspect.getdoc(fn)

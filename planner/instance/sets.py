@@ -160,7 +160,9 @@ def build_sets(inst: Instance) -> Sets:
     awards: list[str] = []
     stacking: list[tuple[str, int]] = []
     if pol.x48c_rate > 0 and pol.x48c_budget > 0:
-        awards = [p for p in candidates if inst.projects[p].eligible_48c and inst.projects[p].capex > 0]
+        # a project whose allocation (credit_48c_awarded) counts in this case cannot be awarded again
+        awards = [p for p in candidates if inst.projects[p].eligible_48c and inst.projects[p].capex > 0
+                  and not (inst.projects[p].credit_48c_awarded > 0 and pol.x48c_awarded_paid)]
         if not pol.x48c_stacking:
             aw = set(awards)
             stacking = [(p, y) for (p, y) in prod if p in aw and (p, y) in pol.x45_credit]

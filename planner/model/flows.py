@@ -15,13 +15,26 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     `v_import[k, y]` is delivered into the balance of the contract's origin region and reaches
     demand regions over transport links (ocean freight is such a link). It costs the year's price
-    plus the case's ad-valorem tariff on it. Signing `b_sign[k]` is a decision for contracts with a
-    signing fee or a minimum take; the fee is paid in the first delivery year. Take-or-pay: the
-    untaken part of the minimum, `v_top[k, y]` ($t_{k,y}$), is paid at the contract price without
-    tariff or freight; it is not owed in a year the case bans the supplier (or the year has no use
-    for the commodity at all). Without a signing decision the maximum is a bound on $m_{k,y}$; so is the
-    case's ban on FEOC suppliers in a year. Unlimited contracts use the year's total use of the
-    commodity as the bound. Rows `c_contract_max[k, y]`, `c_take_or_pay[k, y]`.
+    plus the case's ad-valorem tariff on it. The year's price is the listed price escalated from the
+    settings' base year, $P_k (1+\epsilon_k)^{y - y_0}$, in both directions: before the base year
+    the price is lower than listed when the escalation is positive (a year of `contract_terms` with
+    a price replaces the escalated price of that year as it is, without escalation).
+
+    Signing `b_sign[k]` is a decision for contracts with a signing fee or a minimum take; the whole
+    fee is paid once, in the contract's first delivery year within the horizon: a contract whose
+    first year lies before the horizon is a decision at the start of the horizon and, if signed,
+    pays its whole fee in the horizon's first year; a fee is never spread or prorated, also for a
+    contract running past the horizon. Contracts without fee or minimum need no signing and are
+    used freely.
+
+    Take-or-pay: the untaken part of the minimum, `v_top[k, y]` ($t_{k,y}$), is paid at the contract
+    price without tariff or freight, in every delivery year of a signed contract — also in a year
+    with no use for the commodity at all (nothing can then be taken, so the whole minimum is paid).
+    It is not owed in a year the case bans the supplier (FEOC imports not allowed): the ban, not the
+    buyer, prevents the take. Without a signing decision the maximum is a bound on $m_{k,y}$; so is
+    the case's ban on FEOC suppliers in a year. Unlimited contracts use the year's total possible
+    use of the commodity (demand plus the most all plants could draw) as the bound. Rows
+    `c_contract_max[k, y]`, `c_take_or_pay[k, y]`.
 
     Dual of `c_take_or_pay`: the value, in $/t, of lowering the minimum take by one tonne.
     """
@@ -66,7 +79,8 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
             acc.cost[("tariffs", y)].append((tariff * price * PER_T, x))
         if k in signed:
             rows_max[(k, y)] = ([(1.0, x), (-bounds[(k, y)], ctx.v["b_sign"][k])], "<=", 0.0)
-        if (k, y) in top_keys and bounds[(k, y)] > 0:  # no take-or-pay for volumes a ban forbids taking
+        banned = con.feoc and not pol.feoc_imports_allowed[y]
+        if (k, y) in top_keys and not banned:  # no take-or-pay for volumes a ban forbids taking
             top = ctx.v["v_top"][k, y]
             rows_top[(k, y)] = ([(1.0, x), (1.0, top), (-con.min_take[y] * MASS, ctx.v["b_sign"][k])], ">=", 0.0)
             acc.cost[("take_or_pay", y)].append((price * PER_T, top))

@@ -25,9 +25,13 @@ def add_build_decisions(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     `v_units[p, s]` counts identical units (modules) of project $p$ whose construction starts in
     year $s$; `b_build[p]` says whether the project is built at all and carries exclusivity,
-    grants and 48C awards. Start years are limited to those from which the plant can be qualified
-    within the horizon. Existing and committed plants are constants ($U_{p,s}=\bar U_p$ at their
-    start year), not variables. Rows `c_units_limit[p]`, `c_build_link[p]`.
+    grants and 48C awards. A candidate's start years run from its earliest start to its latest
+    start (or the horizon's end), limited to the horizon and to those from which the plant can be
+    qualified within it. Construction never starts before the horizon: a candidate whose earliest
+    start lies before the first year may start in the first year at the earliest (a plant already
+    under construction is `committed`). Existing and committed plants are constants
+    ($U_{p,s}=\bar U_p$ at their start year, which may lie before the horizon), not variables.
+    Rows `c_units_limit[p]`, `c_build_link[p]`.
 
     Dual: not meaningful (integer row); its LP-relaxation value is the value of allowing one more unit.
     """

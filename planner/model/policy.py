@@ -15,6 +15,16 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     $$\sum_{p \in \mathcal{Q},\, c_p \in g} x_{p,y} + \sum_{k \in \mathcal{Q},\, c_k \in g} m_{k,y}
     + h_{g,y} \ge \tau_{g,y} \sum_{c \in g,\, r} D_{c,r,y}$$
 
+    Which targets a case sets (policy parameter `localization_target`): a row naming a family
+    (CAM, AAM) sets that family's target, $g$ = the family, on the demand of all its commodities;
+    a row naming a commodity sets a target of that commodity alone, on its own demand. A row with
+    a blank commodity sets the target of *every* family with demand, each family on its own (50%
+    blank means 50% of CAM demand from qualifying CAM supply and 50% of AAM demand from qualifying
+    AAM supply, not 50% of all); it never sets a commodity's own target. A family target and a
+    commodity target may hold together: both rows apply, and qualifying supply of the commodity
+    counts towards both (its family's target is not replaced by the commodity's). For each group
+    and year the most specific row applies (see *Policy cases*).
+
     A plant qualifies when its site is domestic, or an FTA partner and the case lets FTA supply
     count, and (when the case excludes FEOC supply) it is not FEOC-owned and not sited in a FEOC
     jurisdiction; an import contract qualifies likewise by its origin and supplier. The shortfall
@@ -75,11 +85,18 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     `b_48c[p]` ($\alpha_p$) is the binary award to project $p$; `v_48c[p, s]` ($w_{p,s}$) are the units
     it covers: all of the project's built units when awarded, none otherwise (an award is never
     partial; a project whose credit does not fit in the remaining budget gets none). The credit, the case's rate
-    $\theta$ of the capex (all owners), lowers capital cost and is annualised like capex (only
-    in-horizon online years count); it is claimed when the plant is placed in service, so it carries
-    no interest during construction. Credits already allocated (project column
-    `credit_48c_awarded`) are counted the same way without a decision, unless the case says they are
-    not paid (`x48c_awarded_paid`). Rows `c_48c_units[p, s]`,
+    $\theta$ of the capex (all owners), lowers capital cost and is annualised like capex with the
+    capital recovery factor, over in-horizon online years only; it is claimed when the plant is
+    placed in service, so it carries no interest during construction.
+
+    Credits already allocated (project column `credit_48c_awarded`, $A_p$) are counted without a
+    decision, unless the case says they are not paid (`x48c_awarded_paid`), and outside the
+    allocation budget. On a multi-unit project the allocation is spread evenly over its
+    $\bar U_p$ units: each unit built earns $A_p / \bar U_p$, annualised like an award over that
+    unit's in-horizon online years, and units not built earn nothing (a candidate with an
+    allocation that builds one of its two units gets half). A project whose allocation counts
+    cannot receive a new award as well (one 48C allocation per project); where the case drops
+    allocations it may compete for one like any eligible candidate. Rows `c_48c_units[p, s]`,
     `c_48c_award[p]`, `c_48c_full[p, s]`, `c_48c_budget`.
 
     Dual of `c_48c_budget`: the value of one more dollar of 48C allocation (≤ 0: cost falls).
@@ -132,9 +149,14 @@ def add_45x_stacking(m: pyo.ConcreteModel, ctx: Context) -> None:
     $$z_{p,y} \le \chi_{p,y}\, x_{p,y}, \qquad z_{p,y} \le \chi_{p,y}\, \kappa_p \bar U_p\, (1 - \alpha_p)$$
 
     Elsewhere 45X is simply a credit $\chi_{p,y}$ per tonne of output of eligible plants: the case's
-    rate × phase-down × production cost (variable cost plus bought inputs), for plants that are
-    45X-eligible, sited in the U.S., not FEOC-owned when the case requires it, and whose non-PFE
-    share of material cost meets the year's MACR threshold. For candidates that may receive a 48C
+    rate × phase-down × production cost, for plants that are 45X-eligible, sited in the U.S., not
+    FEOC-owned when the case requires it, and whose non-PFE share of material cost meets the year's
+    MACR threshold. The production cost per tonne is the plant's variable cost plus each recipe
+    input that has a market price, valued at that price ($\sum_c \phi_{p,c} P^{mkt}_c$) whether the
+    plant buys it spot or is supplied by another plant or a contract: the credit is a constant of
+    the case per tonne of output, known before solving, so it cannot depend on where the inputs come
+    from. Inputs without a market price add nothing to the basis. A project whose 48C allocation
+    counts (`credit_48c_awarded`, paid in the case) earns no 45X unless the case allows stacking. For candidates that may receive a 48C
     award while stacking is forbidden, `v_45x[p, y]` ($z_{p,y}$) carries the credit and vanishes
     when the award is made. Rows `c_45x_output[p, y]`, `c_45x_stacking[p, y]`.
 
@@ -163,8 +185,13 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
     $$g_{p,s} \le G_p\, U_{p,s}, \qquad \sum_s g_{p,s} \le G_p\, \beta_p, \qquad \sum_{p,s} g_{p,s} \le B^{grant}$$
 
     `v_grant[p, s]` ($M) is paid to a built project up to its listed grant; with a finite pool the
-    grants compete for it. A grant lowers capital cost and is annualised like capex. For fixed
-    plants the first two rows are bounds. Rows `c_grant_option[p, s]`, `c_grant_project[p]`,
+    grants compete for it (the grants of existing and committed plants too). A grant pays for
+    capex as it is spent: it is annualised exactly like capex, with the capital recovery factor
+    *and* the interest-during-construction factor $\iota_p$ (see *Capital costs*), over the
+    in-horizon online years of the units it goes with, so a grant $G$ lowers the cost of a plan
+    exactly as $G$ less capex would (unlike a 48C credit, which is claimed when the plant is placed
+    in service and so carries no interest during construction). For fixed plants the first two rows
+    are bounds. Rows `c_grant_option[p, s]`, `c_grant_project[p]`,
     `c_grant_pool`.
 
     Dual of `c_grant_pool`: the value of one more dollar in the grant pool (≤ 0: cost falls).
