@@ -147,7 +147,8 @@ def test_blank_commodity_target_sets_each_familys_target_and_commodity_targets_a
     # P1 the other 20 t ($20k). Total $6.0M + $100k + $100k + $180k = $6.38M.
     t = base()
     t["commodities"].append({"commodity": "CAM2", "family": "CAM"})
-    t["material_demand"] += [{"region": "OH", "year": y, "commodity": "CAM2", "tonnes": 100} for y in (2026, 2027, 2028)]
+    t["material_demand"] += [{"region": "OH", "year": y, "commodity": "CAM2", "tonnes": 100}
+                             for y in (2026, 2027, 2028)]
     t["contracts"].append({"contract": "K2", "origin": "Asia", "commodity": "CAM2", "price": 10_000})
     t["projects"] = [plant("P1", capacity_per_unit=200, variable_cost=11_000, capex_per_unit=0),
                      plant("P2", commodity="CAM2", capacity_per_unit=200, variable_cost=12_000, capex_per_unit=0)]

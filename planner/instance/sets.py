@@ -171,7 +171,8 @@ def build_sets(inst: Instance) -> Sets:
     return Sets(
         years=years, options=tuple(options), option_vars=tuple(option_vars), fixed_units=fixed_units,
         candidates=candidates, starts=starts, prod=tuple(prod), deliverable=deliverable, online=online,
-        exclusive=exclusive, exclusive_fixed=exclusive_fixed, imports=tuple(imports), signed=tuple(signed), take_or_pay=tuple(take_or_pay),
+        exclusive=exclusive, exclusive_fixed=exclusive_fixed, imports=tuple(imports), signed=tuple(signed),
+        take_or_pay=tuple(take_or_pay),
         ships=tuple(ships), buys=tuple(sorted(buys)), unmet=tuple(sorted(inst.demand)),
         targets=tuple(sorted(pol.targets)), awards_48c=tuple(awards), stacking_45x=tuple(stacking),
         grants=tuple(grants),

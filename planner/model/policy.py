@@ -156,8 +156,8 @@ def add_45x_stacking(m: pyo.ConcreteModel, ctx: Context) -> None:
     plant buys it spot or is supplied by another plant or a contract: the credit is a constant of
     the case per tonne of output, known before solving, so it cannot depend on where the inputs come
     from. Inputs without a market price add nothing to the basis. A project whose 48C allocation
-    counts (`credit_48c_awarded`, paid in the case) earns no 45X unless the case allows stacking. For candidates that may receive a 48C
-    award while stacking is forbidden, `v_45x[p, y]` ($z_{p,y}$) carries the credit and vanishes
+    counts (`credit_48c_awarded`, paid in the case) earns no 45X unless the case allows stacking.
+    For candidates that may receive a 48C award while stacking is forbidden, `v_45x[p, y]` ($z_{p,y}$) carries the credit and vanishes
     when the award is made. Rows `c_45x_output[p, y]`, `c_45x_stacking[p, y]`.
 
     Dual: not meaningful (rows with a binary).
