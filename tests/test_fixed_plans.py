@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from factories import base, plant, policy
-from helpers import Tables, cost, instance_of
+from helpers import Tables, cost, instance_of, sheet_texts
 from planner.cases import apply_case
 from planner.errors import SolveError
 from planner.instance.records import FixedPlan
@@ -162,5 +162,13 @@ def test_regret_names_the_broken_budget(tmp_path: Path) -> None:
     assert reg.cost.loc["tight", "free"] == pytest.approx(3_000_000)  # tight's plan (nothing) under free
     assert reg.cost.loc["free", "tight"] != reg.cost.loc["free", "tight"]  # NaN: cannot be carried out
     note = reg.notes[("free", "tight")]
-    assert "the plan's capex $0.3M in 2026 exceeds the case's 2026 capex budget $0.1M" in note
+    reason = "the plan's capex $0.3M in 2026 exceeds the case's 2026 capex budget $0.1M"
+    assert reason in note
     assert "HiGHS" not in note and "please report" not in note
+    # the comparison workbook's regret sheet gives the reason next to the cell
+    from openpyxl import load_workbook
+
+    from planner.export.comparison import write_comparison
+
+    wb = load_workbook(write_comparison(cmp, tmp_path / "comparison.xlsx"))
+    assert any(reason in text for text in sheet_texts(wb["regret"]))
