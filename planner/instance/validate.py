@@ -50,6 +50,8 @@ MAX_FILTER_CHARS = 1_000
 MAX_SHARES = 100
 #: errors (and, separately, warnings) listed; the rest are counted ("and 12,345 more errors")
 MAX_ISSUES = 200
+#: name comparisons spent on "did you mean" suggestions in one validation (about a second)
+MAX_SUGGESTION_WORK = 200_000
 #: whole-number columns whose larger values cannot be right and would make the model explode
 #: (one variable per start year and unit, capex spread over every construction year)
 HARD_MAXIMA: dict[str, float] = {
@@ -176,6 +178,7 @@ class _Issues:
         self.file = file
         self.items: list[Issue] = []
         self.counts = {"error": 0, "warning": 0}
+        self.work = 0  # comparisons spent on suggestions
 
     def add(self, issue: Issue) -> None:
         self.counts[issue.severity] += 1
@@ -206,6 +209,16 @@ class _Issues:
     def full(self) -> bool:
         """No further error would be listed (checks may skip costly suggestions)."""
         return self.counts["error"] >= MAX_ISSUES
+
+    def suggest(self, word: str, choices: Any) -> str:
+        """`_suggest` within a budget: none once no further error is listed, and at most
+        MAX_SUGGESTION_WORK comparisons in all (3,000 unknown references among 3,000 ids took a
+        minute of 'did you mean'). `choices` may be a function giving them (built only if needed)."""
+        if self.full or self.work >= MAX_SUGGESTION_WORK:
+            return ""
+        options = choices() if callable(choices) else choices
+        self.work += len(options)
+        return _suggest(word, options)
 
     def listed(self) -> list[Issue]:
         """The kept issues, then one line per severity saying how many more were found."""
@@ -498,7 +511,7 @@ def _find_sheet(raw: RawWorkbook, name: str, issues: _Issues, required: bool,
     sheet = raw.find(name)
     if sheet is None:
         if required:
-            issues.error(f"required sheet '{name}' is missing" + _suggest(name, list(raw.sheets)), sheet=name)
+            issues.error(f"required sheet '{name}' is missing" + issues.suggest(name, list(raw.sheets)), sheet=name)
         return None
     if sheet.hidden:
         issues.warning("sheet is hidden in the workbook; it is read like any other", sheet=sheet.name)
@@ -623,7 +636,7 @@ def _map_headers(
                 extra[letter] = text
             else:
                 issues.warning(
-                    f"column '{cut(text)}' is not part of this sheet and is ignored" + _suggest(key, names),
+                    f"column '{cut(text)}' is not part of this sheet and is ignored" + issues.suggest(key, names),
                     sheet=sheet.name, row=1, column=letter,
                 )
             continue
@@ -733,23 +746,27 @@ def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None
     """Unknown references: remove the offending records after reporting them (rows already rejected for
     another error are checked too, so that all of a row's problems are reported at once)."""
     keep: list[Record] = []
+    refs = [col for col in table.spec.columns if col.kind == "ref"]
+    known = {col.name: ids.get(col.ref or "", set()) | set(col.ref_extra) for col in refs}
+    # case differences are forgiven: one lookup per value, not a scan of every id
+    lower = {col.name: {k.lower(): k for k in sorted(known[col.name], reverse=True)} for col in refs}
+    choices: dict[str, list[str]] = {}  # for suggestions, sorted once per column, only when needed
     for rec in table.records + table.rejected:
         good = True
-        for col in table.spec.columns:
-            if col.kind != "ref" or rec[col.name] is None:
-                continue
-            known = ids.get(col.ref or "", set())
+        for col in refs:
             value = rec[col.name]
-            if value in known or value in col.ref_extra:
+            if value is None or value in known[col.name]:
                 continue
-            # forgive case differences, report them as warnings
-            match = next((k for k in list(known) + list(col.ref_extra) if k.lower() == value.lower()), None)
+            match = lower[col.name].get(value.lower())
             if match is not None:
                 rec.values[col.name] = match
                 continue
+            if col.name not in choices and not issues.full:
+                choices[col.name] = sorted(ids.get(col.ref or "", set())) + list(col.ref_extra)
+            hint = issues.suggest(value, choices.get(col.name, []))  # within a budget of comparisons
             issues.error(
                 f"unknown {col.ref[:-1] if col.ref and col.ref.endswith('s') else col.ref} '{cut(value)}': "
-                f"it is not listed in sheet '{col.ref}'" + _suggest(value, sorted(known) + list(col.ref_extra)),
+                f"it is not listed in sheet '{col.ref}'" + hint,
                 sheet=table.sheet, row=rec.row, column=table.letter(col.name), field=col.name,
             )
             good = False
@@ -801,7 +818,7 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
                              "ignored and its default used instead", sheet=sheet.name, row=r.row,
                              column=letters["parameter"], field="parameter")
             else:
-                issues.warning(f"unknown setting '{cut(pname)}' is ignored" + _suggest(key, list(by_name)),
+                issues.warning(f"unknown setting '{cut(pname)}' is ignored" + issues.suggest(key, list(by_name)),
                                sheet=sheet.name, row=r.row, column=letters["parameter"], field="parameter")
             continue
         if key in seen:
@@ -892,7 +909,7 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
         pname = _norm(str(pcell))
         param = schema.POLICY_BY_NAME.get(pname)
         if param is None:
-            issues.error(f"unknown policy parameter '{cut(pcell)}'" + _suggest(pname, names), sheet=sheet.name,
+            issues.error(f"unknown policy parameter '{cut(pcell)}'" + issues.suggest(pname, names), sheet=sheet.name,
                          row=r.row, column=letters["parameter"], field="parameter")
             continue
         qual: dict[str, Any] = {}
@@ -921,7 +938,7 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
                 match = x if x in known else next((k for k in known if k.lower() == x.lower()), None)
                 if match is None:
                     what = "region" if qname == "region" else "commodity or family"
-                    issues.error(f"unknown {what} '{cut(x)}'" + _suggest(x, sorted(known)), sheet=sheet.name, row=r.row,
+                    issues.error(f"unknown {what} '{cut(x)}'" + issues.suggest(x, lambda: sorted(known)), sheet=sheet.name, row=r.row,
                                  column=letter, field=qname)
                     ok = False
                 x = match if match is not None else x
@@ -1081,7 +1098,7 @@ def parse(raw: RawWorkbook, issues: _Issues) -> Parsed:
         by_key[sheet_key(name)].append(name)
         if sheet_key(name) not in known and not name.startswith("_"):
             issues.warning(f"sheet '{cut(name)}' is not part of an instance and is ignored"
-                           + _suggest(sheet_key(name), sorted(known)), sheet=name)
+                           + issues.suggest(sheet_key(name), sorted(known)), sheet=name)
     for key, names in by_key.items():
         if key in known and len(names) > 1:
             shown = ", ".join(f"'{cut(n)}'" for n in names)
@@ -1178,7 +1195,7 @@ def _check_extends(cases: dict[str, tuple[PolicyRow, ...]], issues: _Issues) -> 
                 parent = names.get(str(r.value).lower())
                 if parent is None:
                     issues.error(f"case '{case}' extends unknown case '{cut(r.value)}'"
-                                 + _suggest(str(r.value), list(cases)),
+                                 + issues.suggest(str(r.value), list(cases)),
                                  sheet=schema.POLICY_SHEET, row=r.row, field=case)
                     continue
                 if parent == case:
@@ -1222,7 +1239,7 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
         case = names.get(rec["case"].lower())
         if case is None:
             err(rec, "case", f"unknown case '{cut(rec['case'])}': it is not a case column of the policy sheet"
-                + _suggest(rec["case"], list(cases)))
+                + issues.suggest(rec["case"], list(cases)))
             continue
         sheet, op = rec["sheet"], rec["operation"]
         cols = _sheet_columns(sheet)
@@ -1247,7 +1264,7 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
             elif col in cols:
                 kind = cols[col].kind
             else:
-                err(rec, "filter", f"sheet '{sheet}' has no column '{cut(col)}'" + _suggest(col, list(cols)))
+                err(rec, "filter", f"sheet '{sheet}' has no column '{cut(col)}'" + issues.suggest(col, list(cols)))
                 ok = False
                 continue
             if oper in ("<", "<=", ">", ">=") and kind not in _NUMERIC:
@@ -1281,7 +1298,7 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
                 target: Any = settings[_norm(names_[0][2])]
             elif column is None or column not in cols:
                 err(rec, "column", f"sheet '{sheet}' has no column '{cut(rec['column'])}'"
-                    + _suggest(str(rec["column"]), list(cols)) if column else f"'{op}' needs a column to change")
+                    + issues.suggest(str(rec["column"]), list(cols)) if column else f"'{op}' needs a column to change")
                 ok = False
                 continue
             else:
@@ -1407,7 +1424,7 @@ def apply_overrides(parsed: Parsed, overrides: list[Override], issues: _Issues) 
             if col.kind == "ref":
                 known = tables[col.ref].ids if col.ref in tables else set()
                 if new not in known and new not in col.ref_extra:
-                    issues.error(f"case '{o.case}': unknown {col.ref} '{new}'" + _suggest(str(new), sorted(known)),
+                    issues.error(f"case '{o.case}': unknown {col.ref} '{new}'" + issues.suggest(str(new), lambda: sorted(known)),
                                  **where)
                     continue
             r.values[col.name] = new
@@ -1478,7 +1495,7 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
         chem = chem_lower.get(r["chemistry"].lower())
         if chem is None:
             issues.error(f"chemistry '{cut(r['chemistry'])}' has no intensities in sheet 'intensity'"
-                         + _suggest(r["chemistry"], sorted(intensity)), sheet=mix_t.sheet, row=r.row,
+                         + issues.suggest(r["chemistry"], lambda: sorted(intensity)), sheet=mix_t.sheet, row=r.row,
                          column=mix_t.letter("chemistry"), field="chemistry")
             continue
         mix_points[r["segment"]][chem][r["year"]] = r["share"]
@@ -1512,7 +1529,7 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
             shares = {chem_lower[seg.lower()]: 1.0}
         else:
             issues.error(f"segment '{cut(seg)}' is neither a segment of sheet 'chemistry_mix' nor a chemistry of sheet "
-                         "'intensity'" + _suggest(seg, sorted(mix_points) + sorted(intensity)),
+                         "'intensity'" + issues.suggest(seg, lambda: sorted(mix_points) + sorted(intensity)),
                          sheet=cd.sheet, row=r.row, column=cd.letter("segment"), field="segment")
             continue
         for chem, share in shares.items():
