@@ -667,6 +667,34 @@ def test_unknown_references_among_many_ids(tmp_path: Path) -> None:
     assert "Y1" not in out and "r00007" not in out
 
 
+def test_expansions_are_bounded_before_they_are_built() -> None:
+    """Sheets whose rows multiply (a link with a blank commodity counts once per commodity; a cell-demand
+    row once per chemistry and commodity) are refused from a count, before millions of entries are built;
+    an intensity given both ways is found by lookup, not by a scan of the sheet per pair."""
+    from helpers import instance_of
+    from planner.errors import InstanceError
+    from planner.instance.validate import MAX_EXPANDED
+
+    t = tiny_tables()
+    t["commodities"] += [{"commodity": f"C{i}", "family": "raw"} for i in range(2_000)]
+    t["regions"] += [{"region": f"R{i}"} for i in range(600)]
+    t["transport"] += [{"from_region": f"R{i}", "to_region": "OH", "cost_per_t": 5, "both_ways": True}
+                       for i in range(600)]
+    with pytest.raises(InstanceError) as exc:
+        instance_of(t)
+    assert "make 2,404,402 links of a commodity between two regions" in str(exc.value.errors[0])
+    assert MAX_EXPANDED == 2_000_000
+    t = tiny_tables()
+    t["commodities"] += [{"commodity": f"C{i}", "family": "raw"} for i in range(1_000)]
+    t["intensity"] += [{"chemistry": "NMC811", "commodity": f"C{i}", "t_per_gwh": 1} for i in range(1_000)]
+    t["regions"] += [{"region": f"R{i}"} for i in range(2_000)]
+    t["cell_demand"] += [{"region": f"R{i}", "year": 2026, "segment": "NMC811", "gwh": 1.0} for i in range(2_000)]
+    with pytest.raises(InstanceError) as exc:
+        instance_of(t)
+    assert any("cell_demand x chemistry_mix x intensity make 2,007,006 demand terms" in str(e)
+               for e in exc.value.errors), [str(e) for e in exc.value.errors][:3]
+
+
 def reader_schema() -> Any:
     from planner import schema
 

@@ -48,6 +48,8 @@ MAX_HEADER_CHARS = 255
 MAX_FILTER_CHARS = 1_000
 #: shares in a list such as a ramp-up profile
 MAX_SHARES = 100
+#: entries a sheet may expand to: transport links per commodity, demand terms (cell output x mix x intensity)
+MAX_EXPANDED = 2_000_000
 #: errors (and, separately, warnings) listed; the rest are counted ("and 12,345 more errors")
 MAX_ISSUES = 200
 #: name comparisons spent on "did you mean" suggestions in one validation (about a second)
@@ -1469,14 +1471,16 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     years = set(st.years)
     it = tables["intensity"]
     points: dict[str, dict[str, dict[int | None, float]]] = defaultdict(lambda: defaultdict(dict))
+    every_year_row: dict[tuple[str, str], int] = {}
     for r in it.records:
         points[r["chemistry"]][r["commodity"]][r["year"]] = r["t_per_gwh"]
+        if r["year"] is None:
+            every_year_row.setdefault((r["chemistry"], r["commodity"]), r.row)
     intensity: dict[str, dict[str, dict[int, float]]] = defaultdict(dict)  # chemistry -> commodity -> year -> t
     for chem, coms in points.items():
         for com, pts in coms.items():
             if None in pts and len(pts) > 1:
-                row = next(r.row for r in it.records if r["chemistry"] == chem and r["commodity"] == com
-                           and r["year"] is None)
+                row = every_year_row[(chem, com)]
                 issues.error(f"the intensity of {com} in {chem} is given both for every year (blank year) and for "
                              "specific years; keep one form", sheet=it.sheet, row=row, column=it.letter("year"),
                              field="year")
@@ -1517,6 +1521,17 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     gwh: dict[int, float] = defaultdict(float)
     outside: dict[str, list[Record]] = defaultdict(list)
     cd = tables["cell_demand"]
+    # every row of cell_demand adds a term per chemistry of its segment and commodity of the chemistry:
+    # count them before computing any (a few thousand rows times thousands of chemistries would not end)
+    seg_terms = {seg.lower(): sum(len(intensity[c]) for c in chems) for seg, chems in mix_points.items()}
+    chem_terms = {c.lower(): len(coms) for c, coms in intensity.items()}
+    terms = sum(seg_terms.get(k, chem_terms.get(k, 0)) for k in (r["segment"].lower() for r in cd.records))
+    if terms > MAX_EXPANDED:
+        issues.error(f"cell_demand x chemistry_mix x intensity make {terms:,} demand terms, more than the "
+                     f"{MAX_EXPANDED:,} an instance can hold: use fewer segments, chemistries or commodities",
+                     sheet=cd.sheet)
+        return {}, {}
+    mixes: dict[tuple[str, int], dict[str, float]] = {}
     for r in cd.records:
         if r["year"] not in years:
             outside["cell_demand"].append(r)
@@ -1524,7 +1539,10 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
         gwh[r["year"]] += r["gwh"]
         seg = r["segment"]
         if seg.lower() in seg_lower:
-            shares = mix(seg_lower[seg.lower()], r["year"])
+            k = (seg_lower[seg.lower()], r["year"])
+            if k not in mixes:
+                mixes[k] = mix(*k)
+            shares = mixes[k]
         elif seg.lower() in chem_lower:
             shares = {chem_lower[seg.lower()]: 1.0}
         else:
@@ -1631,6 +1649,12 @@ def _check_scaled_demand(demand: dict[tuple[str, str, int], float], cases: dict[
 def _transport(t: Table, commodities: dict[str, Commodity], issues: _Issues) -> dict[tuple[str, str, str], float]:
     general: dict[tuple[str, str, str], float] = {}
     specific: dict[tuple[str, str, str], float] = {}
+    links = sum((1 if r["commodity"] else len(commodities)) * (2 if r["both_ways"] else 1) for r in t.records)
+    if links > MAX_EXPANDED:
+        issues.error(f"the transport links make {links:,} links of a commodity between two regions (a link with "
+                     f"a blank commodity counts once per commodity), more than the {MAX_EXPANDED:,} an instance can "
+                     "hold", sheet=t.sheet)
+        return {}
     for r in t.records:
         a, b = r["from_region"], r["to_region"]
         if a == b:
