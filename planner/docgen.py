@@ -64,8 +64,9 @@ def conventions() -> list[str]:
         "Sheets may come in any order and their names are matched without regard to case. Sheets "
         "whose name begins with an underscore (such as `_about`) are not read: use them for notes. "
         "Optional sheets may be left with their header row only, or deleted.",
-        "Columns may come in any order; optional columns may be deleted (their default applies). "
-        "Columns that are not part of a sheet are reported and ignored.",
+        "Columns may come in any order; optional columns not marked *column* may be deleted (their "
+        "default applies). Columns that are not part of a sheet are reported and ignored, except that "
+        "a name within one or two typing errors of a declared column (`varible_cost`) is an error.",
         "Rows that are entirely blank are skipped. Cells are read as values: a formula counts with "
         "the value it had when the workbook was last saved by Excel or LibreOffice.",
         f"The {settings} sheet holds one parameter per row: its name in column `parameter` and its "
@@ -155,7 +156,7 @@ def _column_rows(columns: Sequence[schema.Column], open_enum: str = "") -> list[
             f"`{c.name}`",
             _unit(c.unit),
             schema.KIND_TEXT[c.kind],
-            "yes" if c.required else "",
+            schema.required_text(c),
             "" if c.required else format_value(c.default),
             allowed_text(c) or (open_enum if c.kind == "enum" else ""),
             c.description,

@@ -10,6 +10,9 @@ Conventions of the workbook
   e.g. ``capacity_per_unit [t/yr]``; the bracket is ignored when reading. Names are matched
   without regard to case, spaces or underscores.
 * Blank cells take the column's default; a blank required cell is an error.
+* Columns that carry money, quantities, shares or years must be present in the header row even
+  where their cells may be blank (marked *column* under "required"): a deleted or misspelt column
+  would otherwise silently take its default for every row. Other optional columns may be deleted.
 * Booleans accept TRUE/FALSE, yes/no, y/n and 1/0.
 * Quantities are in tonnes (t) and money in the instance's currency (USD by default), never
   in kt or $M: the model rescales internally.
@@ -54,6 +57,14 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     strict_minimum: bool = False  # value must be > minimum rather than >=
+    #: the column must be present in the header row, though its cells may be blank (money,
+    #: quantities, shares and years: a missing column would silently give every row the default)
+    needs_column: bool = False
+
+    @property
+    def header_required(self) -> bool:
+        """Whether the header row must hold this column (required cells, or `needs_column`)."""
+        return self.required or self.needs_column
 
 
 @dataclass(frozen=True)
@@ -138,7 +149,7 @@ COMMODITIES = Sheet(
         _c("commodity", "id", "Identifier, e.g. NMC811, LFP, SG.", required=True),
         _c("family", "enum", "CAM (cathode active material), AAM (anode active material), precursor or raw. Localization targets apply per family.", required=True, choices=FAMILIES),
         _c("name", "text", "Readable name."),
-        _c("market_price", "float", "Price of buying the commodity on the spot market where a plant uses it as an input. Blank: it cannot be bought, only produced or imported under a contract. Spot purchases never count as qualifying (localized) supply.", unit="$/t", minimum=0.0),
+        _c("market_price", "float", "Price of buying the commodity on the spot market where a plant uses it as an input. Blank: it cannot be bought, only produced or imported under a contract. Spot purchases never count as qualifying (localized) supply.", unit="$/t", minimum=0.0, needs_column=True),
         _c("description", "text", "Free text."),
     ),
     key=("commodity",),
@@ -174,7 +185,7 @@ INTENSITY = Sheet(
     (
         _c("chemistry", "text", "Cell chemistry, e.g. NMC811, LFP.", required=True),
         _c("commodity", "ref", "Commodity needed.", ref="commodities", required=True),
-        _c("year", "year", "Year the intensity applies to. Blank: every year."),
+        _c("year", "year", "Year the intensity applies to. Blank: every year.", needs_column=True),
         _c("t_per_gwh", "float", "Tonnes of the commodity per GWh of cell output.", unit="t/GWh", required=True, minimum=0.0),
     ),
     key=("chemistry", "commodity", "year"),
@@ -245,23 +256,23 @@ PROJECTS = Sheet(
         _c("site", "ref", "Region where the plant stands.", ref="regions", required=True),
         _c("commodity", "ref", "Commodity the plant makes.", ref="commodities", required=True),
         _c("status", "enum", "existing, committed (fixed) or candidate (a decision).", required=True, choices=STATUSES),
-        _c("units_max", "int", "Number of identical units (modules) that may be built; 1 = build or not.", default=1, minimum=1),
+        _c("units_max", "int", "Number of identical units (modules) that may be built; 1 = build or not.", default=1, minimum=1, needs_column=True),
         _c("capacity_per_unit", "float", "Nameplate output of one unit.", unit="t/yr", required=True, minimum=0.0, strict_minimum=True),
-        _c("capex_per_unit", "float", "Overnight investment of one unit (0 when sunk).", unit="$", default=0.0, minimum=0.0),
-        _c("fixed_om_per_unit", "float", "Fixed operating cost of one online unit per year.", unit="$/yr", default=0.0, minimum=0.0),
-        _c("variable_cost", "float", "Production cost per tonne, excluding recipe inputs that are bought or supplied through the balance.", unit="$/t", default=0.0, minimum=0.0),
+        _c("capex_per_unit", "float", "Overnight investment of one unit (0 when sunk).", unit="$", default=0.0, minimum=0.0, needs_column=True),
+        _c("fixed_om_per_unit", "float", "Fixed operating cost of one online unit per year.", unit="$/yr", default=0.0, minimum=0.0, needs_column=True),
+        _c("variable_cost", "float", "Production cost per tonne, excluding recipe inputs that are bought or supplied through the balance.", unit="$/t", default=0.0, minimum=0.0, needs_column=True),
         _c("earliest_start", "year", "Candidates: first year construction may start. Existing/committed: the year construction started (may lie before the horizon).", required=True),
-        _c("latest_start", "year", "Candidates: last year construction may start. Blank: any year that still lets the plant qualify within the horizon."),
-        _c("construction_years", "int", "Years from start of construction to mechanical completion (online).", unit="yr", default=0, minimum=0),
-        _c("qualification_years", "int", "Years from online to qualified by cell makers; output counts only once qualified.", unit="yr", default=0, minimum=0),
-        _c("ramp_up", "shares", "Output as a share of nameplate in the first qualified years, e.g. 0.4;0.7;0.9. Later years run at 1. Blank: full output at once.", unit="0-1 list"),
-        _c("lifetime", "int", "Operating life from the online year.", unit="yr", default=20, minimum=1),
+        _c("latest_start", "year", "Candidates: last year construction may start. Blank: any year that still lets the plant qualify within the horizon.", needs_column=True),
+        _c("construction_years", "int", "Years from start of construction to mechanical completion (online).", unit="yr", default=0, minimum=0, needs_column=True),
+        _c("qualification_years", "int", "Years from online to qualified by cell makers; output counts only once qualified.", unit="yr", default=0, minimum=0, needs_column=True),
+        _c("ramp_up", "shares", "Output as a share of nameplate in the first qualified years, e.g. 0.4;0.7;0.9. Later years run at 1. Blank: full output at once.", unit="0-1 list", needs_column=True),
+        _c("lifetime", "int", "Operating life from the online year.", unit="yr", default=20, minimum=1, needs_column=True),
         _c("eligible_45x", "bool", "May earn the 45X production credit (the site must also be domestic).", default=False),
         _c("eligible_48c", "bool", "May receive a 48C investment-credit award (a decision, within the case's allocation budget).", default=False),
-        _c("credit_48c_awarded", "float", "48C credit already allocated to the project (counted as public cost; blocks 45X unless the case allows stacking).", unit="$", default=0.0, minimum=0.0),
-        _c("grant", "float", "Grant the project receives if built, paid from the case's grant pool.", unit="$", default=0.0, minimum=0.0),
+        _c("credit_48c_awarded", "float", "48C credit already allocated to the project (counted as public cost; blocks 45X unless the case allows stacking).", unit="$", default=0.0, minimum=0.0, needs_column=True),
+        _c("grant", "float", "Grant the project receives if built, paid from the case's grant pool.", unit="$", default=0.0, minimum=0.0, needs_column=True),
         _c("feoc_owned", "bool", "Owned or controlled by a foreign entity of concern.", default=False),
-        _c("pfe_cost_share", "share", "Share of direct material cost sourced from prohibited foreign entities; compared with the case's 45X MACR threshold.", unit="0-1", default=0.0),
+        _c("pfe_cost_share", "share", "Share of direct material cost sourced from prohibited foreign entities; compared with the case's 45X MACR threshold.", unit="0-1", default=0.0, needs_column=True),
         _c("exclusive_group", "text", "Projects sharing a group exclude each other (at most one is built)."),
         _c("description", "text", "Free text, source notes."),
     ),
@@ -296,7 +307,7 @@ JOINT_VENTURES = Sheet(
         _c("partner", "text", "Partner's name (OEM, cell maker, incumbent).", required=True),
         _c("partner_region", "ref", "Region to which the partner's offtake goes.", ref="regions", required=True),
         _c("equity_share", "share", "Partner's equity share.", unit="0-1", required=True),
-        _c("qualification_years", "int", "Qualification time of the variant. Blank: as the project.", unit="yr", minimum=0),
+        _c("qualification_years", "int", "Qualification time of the variant. Blank: as the project.", unit="yr", minimum=0, needs_column=True),
         _c("feoc_owned", "bool", "Whether the variant is FEOC-owned. Blank: as the project."),
         _c("description", "text", "Free text."),
     ),
@@ -314,12 +325,12 @@ CONTRACTS = Sheet(
         _c("origin", "ref", "Origin region (country).", ref="regions", required=True),
         _c("commodity", "ref", "Commodity delivered.", ref="commodities", required=True),
         _c("price", "float", "Price in the base year, before tariff and freight.", unit="$/t", required=True, minimum=0.0),
-        _c("escalation", "float", "Real price change per year from the base year (0.02 = +2%/yr; before the base year the price is lower by the same rate).", unit="1/yr", default=0.0, minimum=-0.5, maximum=1.0),
-        _c("min_take", "float", "Minimum yearly quantity paid for (take-or-pay) once signed.", unit="t/yr", default=0.0, minimum=0.0),
-        _c("max_volume", "float", "Maximum yearly quantity. Blank: unlimited.", unit="t/yr", minimum=0.0),
-        _c("first_year", "year", "First delivery year. Blank: first year of the horizon."),
-        _c("last_year", "year", "Last delivery year. Blank: last year of the horizon."),
-        _c("signing_fee", "float", "One-off fee paid in the first delivery year if signed.", unit="$", default=0.0, minimum=0.0),
+        _c("escalation", "float", "Real price change per year from the base year (0.02 = +2%/yr; before the base year the price is lower by the same rate).", unit="1/yr", default=0.0, minimum=-0.5, maximum=1.0, needs_column=True),
+        _c("min_take", "float", "Minimum yearly quantity paid for (take-or-pay) once signed.", unit="t/yr", default=0.0, minimum=0.0, needs_column=True),
+        _c("max_volume", "float", "Maximum yearly quantity. Blank: unlimited.", unit="t/yr", minimum=0.0, needs_column=True),
+        _c("first_year", "year", "First delivery year. Blank: first year of the horizon.", needs_column=True),
+        _c("last_year", "year", "Last delivery year. Blank: last year of the horizon.", needs_column=True),
+        _c("signing_fee", "float", "One-off fee paid in the first delivery year if signed.", unit="$", default=0.0, minimum=0.0, needs_column=True),
         _c("feoc", "bool", "Supplier is a foreign entity of concern. Blank: as the origin region."),
         _c("description", "text", "Free text, source notes."),
     ),
@@ -337,9 +348,9 @@ CONTRACT_TERMS = Sheet(
     (
         _c("contract", "ref", "Contract.", ref="contracts", required=True),
         _c("year", "year", "Year.", required=True),
-        _c("price", "float", "Price in that year (before tariff and freight).", unit="$/t", minimum=0.0),
-        _c("min_take", "float", "Minimum take in that year.", unit="t/yr", minimum=0.0),
-        _c("max_volume", "float", "Maximum volume in that year.", unit="t/yr", minimum=0.0),
+        _c("price", "float", "Price in that year (before tariff and freight).", unit="$/t", minimum=0.0, needs_column=True),
+        _c("min_take", "float", "Minimum take in that year.", unit="t/yr", minimum=0.0, needs_column=True),
+        _c("max_volume", "float", "Maximum volume in that year.", unit="t/yr", minimum=0.0, needs_column=True),
     ),
     key=("contract", "year"),
     required=False,
@@ -396,7 +407,7 @@ POLICY_BY_NAME = {p.name: p for p in POLICY}
 POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
     _c("parameter", "enum", "Policy parameter (see the list of policy parameters).", required=True,
        choices=tuple(p.name for p in POLICY)),
-    _c("year", "year", "Year the value applies to. Blank: every year not given on its own row."),
+    _c("year", "year", "Year the value applies to. Blank: every year not given on its own row.", needs_column=True),
     _c("region", "ref", "Origin region (tariff only). Blank: every origin.", ref="regions"),
     _c("commodity", "ref", "Commodity or family (CAM, AAM, ...). Blank: all.", ref="commodities", ref_extra=FAMILIES),
     _c("unit", "text", "Unit (informational)."),
@@ -500,3 +511,18 @@ KIND_TEXT = {
     "ref": "identifier from another sheet",
     "shares": "list of numbers 0-1 separated by ;",
 }
+
+
+def required_text(col: Column) -> str:
+    """What the 'required' column of the documentation says: `yes` (a cell must be filled), `column`
+    (the column must be present, its cells may be blank) or nothing (the column may be deleted)."""
+    return "yes" if col.required else "column" if col.needs_column else ""
+
+
+#: units of numbers that are fractions, written 0.05 for 5% (besides the kinds share and shares)
+SHARE_UNITS = ("share of price", "1/yr")
+
+
+def share_like(col: Column | Parameter) -> bool:
+    """Whether a value is a fraction (0.05 = 5%), so that 5 or 35 most likely is a percent typed as such."""
+    return col.kind in ("share", "shares") or col.unit in SHARE_UNITS

@@ -10,6 +10,7 @@ validate and solve with the warning shown.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import io
@@ -233,6 +234,12 @@ def many_cells(tmp: Path) -> Path:
     return rezip(path, {part: xml.encode()})
 
 
+def damaged_sheet(path: Path, sheet: str) -> Path:
+    """A sheet whose XML stops halfway, without a <dimension> element."""
+    part = sheet_part(path, sheet)
+    return rezip(path, {part: lambda d: re.sub(rb"<dimension[^>]*/>", b"", d)[: len(d) // 2]})
+
+
 def damaged_sheet_xml(tmp: Path) -> Path:
     path = book(tmp)
     part = sheet_part(path, "projects")
@@ -259,6 +266,88 @@ def xlsm(tmp: Path) -> Path:
             b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')},
         add={"xl/vbaProject.bin": ole_file({"VBA": b"Attribute VB_Name = \"Module1\"\r\nSub Auto_Open()\r\n"
                                                    b"  Shell \"rm -rf /\"\r\nEnd Sub\r\n".ljust(4096, b" ")})})
+
+
+def sheet_xml(path: Path, sheet: str, rows: list[str]) -> Path:
+    """Replace a sheet's XML by rows given as <row> elements (built fast, without openpyxl)."""
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+           f'spreadsheetml/2006/main"><sheetData>{"".join(rows)}</sheetData></worksheet>')
+    return rezip(path, {sheet_part(path, sheet): xml.encode()})
+
+
+def inline(ref: str, value: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def header_row(headers: list[str]) -> str:
+    cells = "".join(inline(f"{reader.column_letter(i)}1", h) for i, h in enumerate(headers, 1))
+    return f'<row r="1">{cells}</row>'
+
+
+def many_headers(tmp: Path, count: int, text: Callable[[int], str]) -> Path:
+    """The projects sheet with `count` header cells (and one data row)."""
+    path = book(tmp)
+    rows = [header_row([text(i) for i in range(count)]), '<row r="2"><c r="A2"><v>1</v></c></row>']
+    return sheet_xml(path, "projects", rows)
+
+
+def forge_size(path: Path, part: str, size: int, packed: int) -> Path:
+    """Make the zip's directory declare `size` bytes unpacked ('packed' compressed) for `part`, as a part of
+    that size would: the limits are checked from the directory, before anything is unpacked."""
+    data = bytearray(path.read_bytes())
+    name = part.encode()
+    i = data.find(b"PK\x01\x02")
+    while i >= 0:
+        n = struct.unpack_from("<H", data, i + 28)[0]
+        if bytes(data[i + 46:i + 46 + n]) == name:
+            struct.pack_into("<II", data, i + 20, packed, size)
+        i = data.find(b"PK\x01\x02", i + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+SST_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+SST_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def with_shared_text(tmp: Path, strings: list[str], cell: str = "B3", index: int = 0) -> Path:
+    """The tiny workbook with a shared-text part (as Excel writes text) and cell `cell` of projects referring
+    to shared text number `index`."""
+    path = book(tmp)
+    sst = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+           'main">' + "".join(f"<si><t>{x}</t></si>" for x in strings) + "</sst>")
+    rezip(path, {
+        "xl/_rels/workbook.xml.rels": lambda d: d.replace(
+            b"</Relationships>", f'<Relationship Id="rIdSST" Type="{SST_TYPE}" Target="sharedStrings.xml"/>'
+                                 "</Relationships>".encode()),
+        "[Content_Types].xml": lambda d: d.replace(
+            b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_CONTENT}"/></Types>'.encode()),
+    }, add={"xl/sharedStrings.xml": sst.encode()})
+    return xml_cell(path, "projects", cell, f'<c r="{cell}" t="s"><v>{index}</v></c>')
+
+
+def dtd_after_comment(tmp: Path, part: str) -> Path:
+    """A DTD after a 300 KB comment in the prolog of `part` (it used to pass a scan of the first 256 KB)."""
+    path = book(tmp)
+
+    def hide(data: bytes) -> bytes:
+        body = re.sub(rb"^<\?xml[^>]*\?>", b"", data)
+        return (b'<?xml version="1.0"?><!--' + b"x" * 300_000 + b"-->" + BILLION_LAUGHS.split("?>", 1)[1].encode()
+                + body)
+
+    return rezip(path, {part: hide})
+
+
+def unknown_relationship(tmp: Path) -> Path:
+    path = book(tmp)
+    return rezip(path, {"xl/workbook.xml": lambda d: re.sub(rb'(name="projects"[^>]*r:id=")[^"]+"', rb'\1rId999"', d)})
+
+
+def many_sheets(tmp: Path) -> Path:
+    path = book(tmp)
+    r = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    extra = "".join(f'<sheet {r} name="n{i}" sheetId="{100 + i}" state="hidden" r:id="rIdX{i}"/>' for i in range(1001))
+    return rezip(path, {"xl/workbook.xml": lambda d: d.replace(b"</sheets>", extra.encode() + b"</sheets>")})
 
 
 def merged_id(wb: Any) -> None:
@@ -433,6 +522,38 @@ ERRORS: list[tuple[str, Maker, list[str]]] = [
     ("columns beyond the limit", lambda t: book(t, lambda wb: wb["projects"].cell(row=2, column=201, value="x")),
      ["sheet 'projects'", "row 2", "column GS", "beyond column GR", "200 columns"]),
     ("too many cells", many_cells, ["sheet 'sources'", "more than 1,000,000 cells with values"]),
+    # limits checked before the expensive work (issue 10)
+    ("32,000-character override filter", lambda t: book(t, tables=tables_with(lambda x: x.update(overrides=[
+        {"case": "base", "sheet": "projects", "filter": "a" + " " * 32_000 + "x", "column": "capex_per_unit",
+         "operation": "scale", "value": 1.2}]))),
+     ["sheet 'overrides'", "row 2", "column C (filter)", "the filter is 32,002 characters long", "at most 1,000"]),
+    ("filter the old pattern backtracked on", lambda t: book(t, tables=tables_with(lambda x: x.update(overrides=[
+        {"case": "base", "sheet": "projects", "filter": "a" + " " * 990 + "x", "column": "capex_per_unit",
+         "operation": "scale", "value": 1.2}]))),
+     ["sheet 'overrides'", "row 2", "column C (filter)", "cannot read the condition 'a", "…'"]),
+    ("3,000 unknown headers", lambda t: many_headers(t, 3_000, lambda i: f"unknown_header_{i}"),
+     ["sheet 'projects'", "row 1", "column GS", "at most 200 columns are read"]),
+    ("60 headers of 32,000 characters", lambda t: many_headers(t, 60, lambda i: "[" * 32_000),
+     ["sheet 'projects'", "row 1", "column A", "this column name is 32,000 characters long", "at most 255",
+      "required column 'project' is missing"]),
+    ("196 MB shared-text part", lambda t: forge_size(with_shared_text(t, ["Cathode plant"]), "xl/sharedStrings.xml",
+                                                      196 * 1024 * 1024, 3 * 1024 * 1024),
+     ["inst.xlsx", "shared-text part ('xl/sharedStrings.xml') is 196.0 MB, more than the 64.0 MB"]),
+    ("190 MB styles part", lambda t: forge_size(book(t), "xl/styles.xml", 190 * 1024 * 1024, 3 * 1024 * 1024),
+     ["inst.xlsx", "styles part (cell formats) ('xl/styles.xml') is 190.0 MB, more than the 16.0 MB"]),
+    ("DTD after a 300 KB comment", lambda t: dtd_after_comment(t, "docProps/core.xml"),
+     ["inst.xlsx", "part 'docProps/core.xml' declares a document type (DTD)", "XML bombs"]),
+    ("DTD after a 300 KB comment in a sheet", lambda t: dtd_after_comment(t, sheet_part(book(t), "projects")),
+     ["inst.xlsx", "declares a document type (DTD)", "XML bombs"]),
+    ("shared text that does not exist", lambda t: with_shared_text(t, ["Cathode plant"], index=7),
+     ["sheet 'projects'", "row 3", "column B (name)", "refers to shared text that the workbook does not hold"]),
+    ("sheet whose relationship is missing", unknown_relationship,
+     ["sheet 'projects'", "the workbook's table of contents does not lead to its cells"]),
+    ("more than 1,000 sheets", many_sheets, ["inst.xlsx", "more than 1,000 sheets"]),
+    ("11 MB of text in a cell", lambda t: xml_cell(
+        book(t), "projects", "B3", '<c r="B3" t="inlineStr"><is><t>' + base64.b64encode(os.urandom(8_250_000)).decode()
+        + "</t></is></c>"),
+     ["row 3", "column B (name)", "11,000,000 characters", "more than a cell can hold"]),
 ]
 
 
@@ -492,12 +613,142 @@ def _check(folder: Path, path: Path, pieces: list[str], code: int, *, solve_writ
     assert _snapshot(folder) == before, "the input changed or something was written next to it"
 
 
+#: what a message must never show: Python's names for its exceptions, libxml2's words, zip internals
+INTERNALS = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback|rId\d|amplification|xmlSAX2|huge text|"
+                       r"list index")
+
+
 @pytest.mark.parametrize("make, pieces", [pytest.param(m, p, id=i) for i, m, p in ERRORS])
 def test_refused_in_plain_words(tmp_path: Path, make: Maker, pieces: list[str]) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     path = make(folder)
     _check(folder, path, pieces, 1)
+    out = text(runner.invoke(app, ["validate", str(path)]))
+    assert not INTERNALS.search(out), out
+    assert not re.search(r"(.)\1{80}", out), "a long cell is echoed whole"
+
+
+def test_issues_are_capped_and_counted(tmp_path: Path) -> None:
+    """3,000 rows with five errors each: the first 200 errors are listed, the other 14,800 counted (the
+    800,000 erroneous rows of the issue are listed the same way, see docs/reliability.md)."""
+    path = book(tmp_path)
+    headers = [c.name for c in reader_schema().SHEETS_BY_NAME["projects"].columns]
+    rows = [header_row(headers)] + [f'<row r="{r}">{inline(f"A{r}", f"Q{r}")}</row>' for r in range(2, 3002)]
+    sheet_xml(path, "projects", rows)
+    r = runner.invoke(app, ["validate", str(path)])
+    out = text(r)
+    assert r.exit_code == 1, out
+    assert "14,800 more errors were found and are not listed (only the first 200 of each kind are)" in out
+    assert out.count("error sheet 'projects'") == 200
+    from planner.errors import InstanceError
+    from planner.instance.validate import MAX_ISSUES, load_instance
+
+    with pytest.raises(InstanceError) as exc:
+        load_instance(path)
+    assert len(exc.value.errors) == MAX_ISSUES + 1
+
+
+def test_unknown_references_among_many_ids(tmp_path: Path) -> None:
+    """3,000 projects naming unknown sites among 3,000 regions: 'did you mean' compared every unknown
+    value with every id (65 s). Now suggestions stop once no further error is listed and within a
+    budget of comparisons; the case-insensitive match is one lookup."""
+    t = tiny_tables()
+    t["regions"] += [{"region": f"R{i:05d}"} for i in range(3_000)]
+    t["projects"] += [dict(t["projects"][1], project=f"X{i}", site=f"Q{i:05d}") for i in range(3_000)]
+    t["projects"].append(dict(t["projects"][1], project="Y1", site="r00007"))  # forgiven: case only
+    path = write_instance(t, tmp_path / "inst.xlsx", documented=False)
+    r = runner.invoke(app, ["validate", str(path)])
+    out = text(r)
+    assert r.exit_code == 1, out
+    assert "row 5, column C (site): unknown region 'Q00000': it is not listed in sheet 'regions' (did you mean " \
+           "'R00000'?)" in out
+    assert "2,800 more errors were found and are not listed" in out
+    assert "Y1" not in out and "r00007" not in out
+
+
+def test_expansions_are_bounded_before_they_are_built() -> None:
+    """Sheets whose rows multiply (a link with a blank commodity counts once per commodity; a cell-demand
+    row once per chemistry and commodity) are refused from a count, before millions of entries are built;
+    an intensity given both ways is found by lookup, not by a scan of the sheet per pair."""
+    from helpers import instance_of
+    from planner.errors import InstanceError
+    from planner.instance.validate import MAX_EXPANDED
+
+    t = tiny_tables()
+    t["commodities"] += [{"commodity": f"C{i}", "family": "raw"} for i in range(2_000)]
+    t["regions"] += [{"region": f"R{i}"} for i in range(600)]
+    t["transport"] += [{"from_region": f"R{i}", "to_region": "OH", "cost_per_t": 5, "both_ways": True}
+                       for i in range(600)]
+    with pytest.raises(InstanceError) as exc:
+        instance_of(t)
+    assert "make 2,404,402 links of a commodity between two regions" in str(exc.value.errors[0])
+    assert MAX_EXPANDED == 2_000_000
+    t = tiny_tables()
+    t["commodities"] += [{"commodity": f"C{i}", "family": "raw"} for i in range(1_000)]
+    t["intensity"] += [{"chemistry": "NMC811", "commodity": f"C{i}", "t_per_gwh": 1} for i in range(1_000)]
+    t["regions"] += [{"region": f"R{i}"} for i in range(2_000)]
+    t["cell_demand"] += [{"region": f"R{i}", "year": 2026, "segment": "NMC811", "gwh": 1.0} for i in range(2_000)]
+    with pytest.raises(InstanceError) as exc:
+        instance_of(t)
+    assert any("cell_demand x chemistry_mix x intensity make 2,007,006 demand terms" in str(e)
+               for e in exc.value.errors), [str(e) for e in exc.value.errors][:3]
+
+
+def reader_schema() -> Any:
+    from planner import schema
+
+    return schema
+
+
+def test_values_come_from_one_streaming_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl's load_workbook parses every worksheet without a <dimension> in full (even sheets that are not
+    read) and loads the whole shared-text and styles parts: the reader never calls it."""
+    def refuse(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("openpyxl.load_workbook was called")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+    monkeypatch.setattr("openpyxl.reader.excel.load_workbook", refuse)
+    path = with_shared_text(tmp_path, ["Shared cathode plant"])
+    from planner.instance.validate import load_instance
+
+    inst = load_instance(path)
+    assert inst.projects["P2"].name == "Shared cathode plant"
+
+
+def test_undecodable_file_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Latin-1 file name (b'caf\\xe9.xlsx') on a UTF-8 system reaches Python with a lone surrogate for its
+    byte, which no workbook (XML) or terminal accepts: on main, solve ended in 'internal error
+    (UnicodeEncodeError...)' while writing the results. The reader names the file in printable words
+    (`display_path`), so the instance reads, solves and is written, leaving no temporary folder. (How the
+    command line prints the name is the terminal's business, tested there.)"""
+    from planner.errors import display_path
+    from planner.export.results import write_results
+    from planner.instance.validate import load_instance
+    from planner.run import solve_case
+    from planner.solve.presets import merge_options
+
+    name = os.fsdecode(b"caf\xe9.xlsx")
+    t = tiny_tables()
+    t["settings"][0]["value"] = None  # the title then comes from the file name
+    path = write_instance(t, tmp_path / name)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    inst = load_instance(path)
+    assert inst.path == str(tmp_path / "caf\\xe9.xlsx") and inst.name == "caf\\xe9"
+    assert inst.path.isprintable()
+    sol = solve_case(inst, "base", options=merge_options("exact"))
+    out = write_results(sol, tmp_path / "out.xlsx", protect=(path,))
+    wb = openpyxl.load_workbook(out, read_only=True)
+    texts = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    wb.close()
+    assert any("caf\\xe9" in x for x in texts), "the file is named in the results, its byte shown as \\xe9"
+    assert list(temp.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "out.xlsx", "tmp"])
+    assert display_path(tmp_path / "a\x1b[2Jb.xlsx").endswith("a\\x1b[2Jb.xlsx")
+    assert display_path("plain.xlsx") == "plain.xlsx"
 
 
 def test_problems_are_listed_in_reading_order(tmp_path: Path) -> None:
@@ -568,6 +819,11 @@ WARNINGS: list[tuple[str, Maker, list[str]]] = [
      ["sheet 'cell_demand'", "row 5", "(year)", "outside the horizon 2026-2028", "2040"]),
     ("extra sheet", lambda t: book(t, tables=tables_with(lambda x: x.update(notes=[{"note": "hello"}]))),
      ["sheet 'notes' is not part of an instance and is ignored"]),
+    # a sheet that is not read is never parsed (openpyxl parsed every sheet without a <dimension> in full,
+    # so a 3,000 x 3,000 notes sheet took minutes, and a damaged one made the workbook unreadable)
+    ("extra sheet, damaged and never parsed", lambda t: damaged_sheet(book(t, tables=tables_with(
+        lambda x: x.update(notes=[{"note": "hello"}]))), "notes"),
+     ["sheet 'notes' is not part of an instance and is ignored"]),
     ("extra column", lambda t: book(t, tables=tables_with(lambda x: x["projects"][0].update(owner="ACME"))),
      ["sheet 'projects'", "row 1", "column 'owner' is not part of this sheet and is ignored"]),
     ("values without a column name", lambda t: book(t, lambda wb: wb["projects"].cell(row=3, column=30, value="n.b.")),
@@ -621,6 +877,14 @@ def test_limits_are_stated_in_the_reader() -> None:
     assert (reader.MAX_ROWS, reader.MAX_COLUMNS, reader.MAX_CELLS) == (200_000, 200, 1_000_000)
     doc = (Path(__file__).parent.parent / "docs" / "reliability.md").read_text()
     for figure in ("200 MB", "100 times", "200,000 rows", "200 columns", "1,000,000 cells", "50 MB"):
+        assert figure in doc, figure
+    from planner.instance import validate as v
+
+    assert (reader.MAX_SHARED_STRINGS_BYTES, reader.MAX_STYLES_BYTES) == (64 * 1024 * 1024, 16 * 1024 * 1024)
+    assert (reader.MAX_SHEET_PART_BYTES, reader.MAX_SHEETS) == (150 * 1024 * 1024, 1_000)
+    assert (v.MAX_HEADER_CHARS, v.MAX_FILTER_CHARS, v.MAX_ISSUES) == (255, 1_000, 200)
+    for figure in ("64 MB", "16 MB", "150 MB", "1,000 sheets", "255 characters", "1,000 characters",
+                   "200 errors", "1e10 t", "1e18 $"):
         assert figure in doc, figure
     from planner.instance.validate import UNIT_HINTS
 

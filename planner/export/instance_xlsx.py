@@ -179,6 +179,8 @@ def _comment_text(col: schema.Column, sheet: str) -> str:
     if col.required:
         lines.append("Required: a blank cell is an error.")
     else:
+        if col.needs_column:
+            lines.append("Keep this column: deleting it is an error (its cells may be blank).")
         default = format_value(col.default)
         lines.append(f"Default (blank cell): {default}" if default else "Default (blank cell): none")
     allowed = allowed_text(col, markdown=False)
@@ -487,7 +489,7 @@ def _column_row(sheet: str, c: schema.Column) -> tuple[Any, ...]:
     allowed = allowed_text(c, markdown=False)
     if not allowed and c.kind == "enum":
         allowed = "a parameter listed below"
-    return (sheet, c.name, c.unit, schema.KIND_TEXT[c.kind], "yes" if c.required else "",
+    return (sheet, c.name, c.unit, schema.KIND_TEXT[c.kind], schema.required_text(c),
             "" if c.required else c.default, allowed, c.description)
 
 

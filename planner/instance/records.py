@@ -199,6 +199,7 @@ class PolicyRow:
     commodity: str | None  # a commodity id or a family name
     value: Any
     row: int | None = None
+    column: str | None = field(default=None, compare=False)  # letter of the case's column (for messages)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import schema
-from planner.errors import InstanceError, Issue
+from planner.errors import InstanceError, Issue, cut
 from planner.instance.records import (
     Commodity,
     Contract,
@@ -27,7 +27,7 @@ from planner.instance.records import (
     Region,
     Settings,
 )
-from planner.io.reader import BadCell, RawSheet, RawWorkbook, read_workbook
+from planner.io.reader import BadCell, RawSheet, RawWorkbook, read_workbook, sheet_key
 
 MAX_HORIZON_YEARS = 200
 YEAR_RANGE = (1900, 2300)
@@ -42,6 +42,18 @@ DEFAULT_CASE = "base"
 MAX_MAGNITUDE = 1e15
 #: identifiers (ids, references, choices, the key columns of a sheet, case names) longer than this
 MAX_ID_CHARS = 100
+#: column names (header cells) longer than this are refused without being matched to anything
+MAX_HEADER_CHARS = 255
+#: characters of an override's filter
+MAX_FILTER_CHARS = 1_000
+#: shares in a list such as a ramp-up profile
+MAX_SHARES = 100
+#: entries a sheet may expand to: transport links per commodity, demand terms (cell output x mix x intensity)
+MAX_EXPANDED = 2_000_000
+#: errors (and, separately, warnings) listed; the rest are counted ("and 12,345 more errors")
+MAX_ISSUES = 200
+#: name comparisons spent on "did you mean" suggestions in one validation (about a second)
+MAX_SUGGESTION_WORK = 200_000
 #: whole-number columns whose larger values cannot be right and would make the model explode
 #: (one variable per start year and unit, capex spread over every construction year)
 HARD_MAXIMA: dict[str, float] = {
@@ -49,7 +61,47 @@ HARD_MAXIMA: dict[str, float] = {
     "construction_years": 30,
     "qualification_years": 30,
     "lifetime": 100,
+    # quantities and prices beyond which no plan is meaningful (and HiGHS's numerics break down)
+    "capacity_per_unit": 1e9,
+    "min_take": 1e10,
+    "max_volume": 1e10,
+    "tonnes": 1e10,
+    "gwh": 1e7,
+    "t_per_gwh": 1e5,
+    "t_per_t": 1e3,
+    "variable_cost": 1e9,
+    "market_price": 1e9,
+    "price": 1e9,
+    "cost_per_t": 1e9,
+    "penalty_unmet_demand": 1e9,
+    "penalty_localization": 1e9,
+    "capex_per_unit": 1e12,
+    "fixed_om_per_unit": 1e12,
+    "grant": 1e12,
+    "credit_48c_awarded": 1e12,
+    "signing_fee": 1e12,
+    "demand_scale": 1_000,
 }
+_T = "t a year: a thousand times the world's output of battery materials"
+_PER_T = "$/t: ten thousand times the price of any battery material"
+HARD_MAXIMA_WHY: dict[str, str] = {
+    "capacity_per_unit": "t/yr per unit: a thousand times the world's largest plants", "min_take": _T,
+    "max_volume": _T, "tonnes": _T, "gwh": "GWh a year: thousands of times the world's cell output",
+    "t_per_gwh": "t/GWh: a GWh of cells weighs about 6,000 t in all", "t_per_t": "t of input per t of output",
+    "variable_cost": _PER_T, "market_price": _PER_T, "price": _PER_T, "cost_per_t": _PER_T,
+    "penalty_unmet_demand": _PER_T, "penalty_localization": _PER_T,
+    "capex_per_unit": "$ per unit: a trillion dollars", "fixed_om_per_unit": "$ a year per unit",
+    "grant": "$: a trillion dollars", "credit_48c_awarded": "$: a trillion dollars", "signing_fee": "$",
+    "demand_scale": "a scale is a factor, 1.3 for +30%",
+}
+#: demand of one commodity in one region and year (after cell output x intensity x demand_scale):
+#: above the first no plan is meaningful (an error); above the second it is most likely a unit mistake
+MAX_TONNES_PER_YEAR = 1e10
+SUSPICIOUS_TONNES_PER_YEAR = 1e8
+#: all demand over the horizon priced at penalty_unmet_demand (what is at stake in the plan): above the
+#: first the objective is beyond what a plan can mean (10,000 years of world GDP); above the second, warned
+MAX_COST_AT_STAKE = 1e18
+SUSPICIOUS_COST_AT_STAKE = 1e15
 
 
 @dataclass(frozen=True)
@@ -104,8 +156,7 @@ def unit_hint(sheet: str, column: str, x: Any) -> UnitHint | None:
 
 def _instance_sheet(name: str) -> bool:
     """Whether a sheet of this name is read (sheets beginning with '_' and unknown ones are not)."""
-    key = name.strip().lower()
-    return not name.startswith("_") and key in _KNOWN_SHEETS
+    return not name.startswith("_") and sheet_key(name) in _KNOWN_SHEETS
 
 
 _KNOWN_SHEETS = {schema.SETTINGS_SHEET, schema.POLICY_SHEET, *schema.SHEETS_BY_NAME}
@@ -122,21 +173,64 @@ def load_instance(path: str | Path, *, data: bytes | None = None) -> Instance:
 
 
 class _Issues:
+    """The problems found so far: the first MAX_ISSUES errors and MAX_ISSUES warnings are kept, the
+    others only counted (a workbook with 800,000 bad rows is reported in seconds, not listed)."""
+
     def __init__(self, file: str):
         self.file = file
         self.items: list[Issue] = []
+        self.counts = {"error": 0, "warning": 0}
+        self.work = 0  # comparisons spent on suggestions
+
+    def add(self, issue: Issue) -> None:
+        self.counts[issue.severity] += 1
+        if self.counts[issue.severity] <= MAX_ISSUES:
+            self.items.append(issue)
+
+    def extend(self, issues: Any) -> None:
+        for i in issues:
+            self.add(i)
 
     def error(self, message: str, sheet: str | None = None, row: int | None = None,
               column: str | None = None, field: str | None = None) -> None:
-        self.items.append(Issue("error", message, self.file, sheet, row, column, field))
+        self.counts["error"] += 1
+        if self.counts["error"] <= MAX_ISSUES:
+            self.items.append(Issue("error", message, self.file, sheet, row, column, field))
 
     def warning(self, message: str, sheet: str | None = None, row: int | None = None,
                 column: str | None = None, field: str | None = None) -> None:
-        self.items.append(Issue("warning", message, self.file, sheet, row, column, field))
+        self.counts["warning"] += 1
+        if self.counts["warning"] <= MAX_ISSUES:
+            self.items.append(Issue("warning", message, self.file, sheet, row, column, field))
 
     @property
     def has_errors(self) -> bool:
-        return any(i.severity == "error" for i in self.items)
+        return self.counts["error"] > 0
+
+    @property
+    def full(self) -> bool:
+        """No further error would be listed (checks may skip costly suggestions)."""
+        return self.counts["error"] >= MAX_ISSUES
+
+    def suggest(self, word: str, choices: Any) -> str:
+        """`_suggest` within a budget: none once no further error is listed, and at most
+        MAX_SUGGESTION_WORK comparisons in all (3,000 unknown references among 3,000 ids took a
+        minute of 'did you mean'). `choices` may be a function giving them (built only if needed)."""
+        if self.full or self.work >= MAX_SUGGESTION_WORK:
+            return ""
+        options = choices() if callable(choices) else choices
+        self.work += len(options)
+        return _suggest(word, options)
+
+    def listed(self) -> list[Issue]:
+        """The kept issues, then one line per severity saying how many more were found."""
+        out = list(self.items)
+        for severity, n in self.counts.items():
+            if n > MAX_ISSUES:
+                out.append(Issue(severity, f"{n - MAX_ISSUES:,} more {severity}s were found and are not listed "
+                                           f"(only the first {MAX_ISSUES} of each kind are): correct these and run "
+                                           "`planner validate` again", self.file))
+        return out
 
 
 class BadValue(ValueError):
@@ -148,8 +242,10 @@ _FALSE = {"false", "no", "n", "0", "falsch", "faux"}
 
 
 def _describe(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A value as a message quotes it (text in quotes), cut at 60 characters."""
+    if isinstance(value, str):
+        return "'" + cut(value.replace("'", "’")) + "'"
+    return cut(value)
 
 
 def _date_text(value: Any) -> str:
@@ -244,40 +340,132 @@ def parse_value(kind: str, value: Any) -> Any:
             parts = [p for p in re.split(r"[;,\s]+", value) if p]
         else:
             raise BadValue(f"must be a list of shares such as 0.4;0.7;0.9; found {_describe(value)}")
+        if len(parts) > MAX_SHARES:
+            raise BadValue(f"holds {len(parts):,} shares; a list may have at most {MAX_SHARES}")
         out = tuple(_number(p, "a list of shares such as 0.4;0.7;0.9") for p in parts)
         if any(not (0.0 <= x <= 1.0) for x in out):
-            raise BadValue(f"every share must lie between 0 and 1; found {_describe(value)}")
+            hint = ""
+            if all(0.0 <= x <= 100.0 for x in out):
+                hint = f": write {';'.join(f'{x / 100:.6g}' for x in out)} for {';'.join(f'{x:g}' for x in out)}%"
+            raise BadValue(f"every share must lie between 0 and 1; found {_describe(value)}{hint}")
         return out
     raise AssertionError(kind)
+
+
+def _percent_hint(x: float) -> str:
+    """': write 0.35 for 35%' for a share typed as a percent (35), else ''."""
+    if 1 < x <= 1000:
+        return f": write {x / 100:.6g} for {x:g}%"
+    return ""
 
 
 def _check_range(col: schema.Column | schema.Parameter, x: Any) -> str | None:
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         if not math.isfinite(x) or abs(x) > MAX_MAGNITUDE:
             return f"is far too large to be right ({float(x):.3g}; numbers are accepted up to {MAX_MAGNITUDE:.0e})"
-        top = HARD_MAXIMA.get(col.name) if isinstance(col, schema.Column) else None
+        top = HARD_MAXIMA.get(col.name)
         if top is not None and x > top:
             shown = f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
-            return f"must be at most {top:,g}; {shown} cannot be right"
+            why = HARD_MAXIMA_WHY.get(col.name, "")
+            return f"must be at most {top:,g}; {shown} cannot be right" + (f" ({why})" if why else "")
     if col.kind == "share" and not (0.0 <= x <= 1.0):
-        return f"must be a share between 0 and 1; found {x:g}"
+        return f"must be a share between 0 and 1; found {x:g}" + _percent_hint(x)
     if col.minimum is not None and isinstance(x, (int, float)):
         strict = getattr(col, "strict_minimum", False)
         if x < col.minimum or (strict and x == col.minimum):
             bound = "greater than" if strict else "at least"
             return f"must be {bound} {col.minimum:g}; found {x:g}"
     if col.maximum is not None and isinstance(x, (int, float)) and x > col.maximum:
-        return f"must be at most {col.maximum:g}; found {x:g}"
+        hint = _percent_hint(x) if schema.share_like(col) else ""
+        return f"must be at most {col.maximum:g}; found {x:g}{hint}"
     return None
 
 
+#: an accepted share-like value above 1 (a tariff may reach 10 = 1,000%) is warned about when it reads
+#: like a percent: a whole number (5: 500%, or 5%?) or more than this. Duties such as 1.85 stay silent.
+PERCENT_LIKE_ABOVE = 3.0
+
+
+def _percent_warning(col: schema.Column | schema.Parameter, name: str, x: Any, issues: _Issues,
+                     **where: Any) -> None:
+    """Warn about an accepted share-like value (a fraction: 0.05 = 5%) that looks like a percent."""
+    if not schema.share_like(col) or isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 1:
+        return
+    if float(x).is_integer() or x > PERCENT_LIKE_ABOVE:
+        issues.warning(f"{name} {x:g} means {100 * x:,.6g}%{' of the price' if col.unit == 'share of price' else ''}; "
+                       f"shares are fractions, so if {x:g}% is meant, write {x / 100:.6g}", **where)
+
+
+def _unbracketed(text: str) -> str:
+    """`text` without its [...] and (...) parts (a unit or a note), in one pass: 'gwh [GWh]' -> 'gwh '."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    unclosed: set[str] = set()  # brackets with no closing one further on (never searched for again)
+    while i < n:
+        ch = text[i]
+        close = "]" if ch == "[" else ")" if ch == "(" else None
+        if close is not None and close not in unclosed:
+            j = text.find(close, i + 1)
+            if j >= 0:
+                i = j + 1
+                continue
+            unclosed.add(close)
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _norm(header: str) -> str:
-    text = re.sub(r"\[.*?\]|\(.*?\)", "", str(header)).strip().lower()
+    """A column or parameter name as it is matched: no unit bracket, lower case, '_' for spaces and '-'.
+    Names longer than MAX_HEADER_CHARS match nothing (they are refused where they stand)."""
+    header = str(header)
+    if len(header) > MAX_HEADER_CHARS:
+        return "\0" + header[:MAX_HEADER_CHARS]
+    text = _unbracketed(header).strip().lower()
     return re.sub(r"[\s\-]+", "_", text).strip("_")
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from a to b if at most `limit`, else
+    limit + 1; O(len * limit), so a 32,000-character header costs no more than a short one."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    big = limit + 1
+    n = len(b)
+    before: list[int] | None = None
+    prev = list(range(n + 1))
+    for i in range(1, len(a) + 1):
+        lo, hi = max(1, i - limit), min(n, i + limit)
+        cur = [big] * (n + 1)
+        cur[0] = i if i <= limit else big
+        for j in range(lo, hi + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if before is not None and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d = min(d, before[j - 2] + 1)
+            cur[j] = min(d, big)
+        if min(cur[lo - 1:hi + 1]) > limit:
+            return big
+        before, prev = prev, cur
+    return min(prev[n], big)
+
+
+def near_miss(word: str, names: list[str] | tuple[str, ...]) -> str | None:
+    """The declared name `word` is most likely a misspelling of: within 1 edit for names of up to 5
+    characters, within 2 for longer ones ('varible_cost' -> 'variable_cost'); None when none is that close."""
+    best: tuple[int, str] | None = None
+    for name in names:
+        limit = 1 if len(name) <= 5 else 2
+        d = edit_distance(word, name, limit)
+        if 0 < d <= limit and (best is None or d < best[0]):
+            best = (d, name)
+    return best[1] if best else None
 
 
 def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or ''."""
+    if len(str(word)) > MAX_HEADER_CHARS or len(choices) > 10_000:
+        return ""
     w = str(word).lower()
     close = difflib.get_close_matches(w, [c.lower() for c in choices], n=1, cutoff=0.6)
     if not close and len(w) >= 3:
@@ -285,7 +473,7 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
     if not close:
         return ""
     original = next(c for c in choices if c.lower() == close[0])
-    return f" (did you mean '{original}'?)"
+    return f" (did you mean '{cut(original)}'?)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,7 +513,7 @@ def _find_sheet(raw: RawWorkbook, name: str, issues: _Issues, required: bool,
     sheet = raw.find(name)
     if sheet is None:
         if required:
-            issues.error(f"required sheet '{name}' is missing" + _suggest(name, list(raw.sheets)), sheet=name)
+            issues.error(f"required sheet '{name}' is missing" + issues.suggest(name, list(raw.sheets)), sheet=name)
         return None
     if sheet.hidden:
         issues.warning("sheet is hidden in the workbook; it is read like any other", sheet=sheet.name)
@@ -373,21 +561,38 @@ def _unnamed_columns(sheet: RawSheet, issues: _Issues) -> None:
                        sheet=sheet.name, row=row, column=letter)
 
 
-def _missing_column(sheet: RawSheet, name: str, found: dict[str, str], issues: _Issues) -> None:
-    """Report a missing required column, suggesting the closest unmatched header."""
+def _missing_column(sheet: RawSheet, col: schema.Column | str, found: dict[str, str], issues: _Issues) -> None:
+    """Report a missing column the header row must hold, naming the closest unmatched header."""
+    name = col if isinstance(col, str) else col.name
     used = set(found.values())
-    others = {letter: text for letter, text in sheet.headers.items() if letter not in used}
-    by_norm = {_norm(t): letter for letter, t in others.items()}
-    close = difflib.get_close_matches(name, list(by_norm), n=1, cutoff=0.6)
+    others = {letter: text for letter, text in sheet.headers.items()
+              if letter not in used and len(text) <= MAX_HEADER_CHARS}
+    by_norm = {_norm(t): letter for letter, t in list(others.items())[:MAX_COLUMNS_SUGGESTED]}
+    close = [k for k in by_norm if near_miss(k, [name]) == name][:1]
+    if not close:
+        close = difflib.get_close_matches(name, list(by_norm), n=1, cutoff=0.6)
     if not close:
         close = [k for k in by_norm if len(k) >= 3 and (k in name or name in k)][:1]
     hint, letter = "", None
     if close:
         letter = by_norm[close[0]]
-        shown = others[letter] if len(others[letter]) <= 40 else others[letter][:37] + "..."
-        hint = f" (did you mean column {letter}, '{shown}'? Rename it '{name}')"
+        hint = f" (did you mean column {letter}, '{cut(others[letter], 40)}'? Rename it '{name}')"
+    if isinstance(col, schema.Column) and not col.required:
+        default = ("blank" if col.default is None else
+                   f"{col.default:g}" if isinstance(col.default, float) else str(col.default))
+        issues.error(f"column '{name}' is missing from the header row{hint}. It carries "
+                     f"{_WHAT_KIND.get(col.kind, 'values')}; without it every row would silently take the default "
+                     f"({default}). Add the column (its cells may be left blank for the default)", sheet=sheet.name,
+                     row=1, column=letter, field=name)
+        return
     issues.error(f"required column '{name}' is missing from the header row{hint}", sheet=sheet.name, row=1,
                  column=letter, field=name)
+
+
+_WHAT_KIND = {"float": "money or quantities", "int": "quantities", "year": "years", "share": "shares",
+              "shares": "shares"}
+#: unmatched headers looked at for the closest name of a missing column
+MAX_COLUMNS_SUGGESTED = 500
 
 
 def _hint_issues(sheet: str, shown: str, hits: dict[str, list[tuple[int, Any]]], letters: dict[str, str],
@@ -404,20 +609,36 @@ def _hint_issues(sheet: str, shown: str, hits: dict[str, list[tuple[int, Any]]],
 
 
 def _map_headers(
-    sheet: RawSheet, names: list[str], issues: _Issues, allow_extra: bool
+    sheet: RawSheet, names: list[str], issues: _Issues, allow_extra: bool,
+    must_have: tuple[str, ...] | list[str] = (),
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Match header cells to declared column names. Returns (name -> letter, extra letter -> text)."""
+    """Match header cells to declared column names. Returns (name -> letter, extra letter -> text).
+
+    A header within a small edit distance of a declared name ('varible_cost') is an error, not an
+    extra column: its values would otherwise be ignored and the column's default used instead. When
+    the name it resembles is one of `must_have` and missing, the missing column's error names it.
+    """
     by_norm = {_norm(n): n for n in names}
     found: dict[str, str] = {}
     extra: dict[str, str] = {}
+    misses: list[tuple[str, str, str]] = []  # (letter, header text, declared name it resembles)
     for letter, text in sheet.headers.items():
-        name = by_norm.get(_norm(text))
+        if len(text) > MAX_HEADER_CHARS:
+            issues.error(f"this column name is {len(text):,} characters long ('{cut(text)}'); column names have at "
+                         f"most {MAX_HEADER_CHARS}: put notes in another sheet", sheet=sheet.name, row=1,
+                         column=letter)
+            continue
+        key = _norm(text)
+        name = by_norm.get(key)
         if name is None:
-            if allow_extra:
+            near = near_miss(key, names)
+            if near is not None:
+                misses.append((letter, text, near))
+            elif allow_extra:
                 extra[letter] = text
             else:
                 issues.warning(
-                    f"column '{text}' is not part of this sheet and is ignored" + _suggest(_norm(text), names),
+                    f"column '{cut(text)}' is not part of this sheet and is ignored" + issues.suggest(key, names),
                     sheet=sheet.name, row=1, column=letter,
                 )
             continue
@@ -428,6 +649,14 @@ def _map_headers(
             )
             continue
         found[name] = letter
+    for letter, text, near in misses:
+        if near in must_have and near not in found:
+            continue  # reported as the missing column, pointing here
+        where = f" (column {found[near]} already holds '{near}')" if near in found else ""
+        case = " If it is meant as a case, give the case a name that does not look like a column" if allow_extra else ""
+        issues.error(f"column '{cut(text)}' is not a column of this sheet: did you mean '{near}'{where}? Rename or "
+                     f"delete it; a misspelt column would be ignored and its values lost.{case}",
+                     sheet=sheet.name, row=1, column=letter)
     return found, extra
 
 
@@ -437,12 +666,13 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
     sheet = _find_sheet(raw, spec.name, issues, spec.required, names, [c.name for c in spec.columns if c.required])
     if sheet is None:
         return Table("", spec)
-    letters, _ = _map_headers(sheet, names, issues, allow_extra=False)
+    must_have = [c.name for c in spec.columns if c.header_required]
+    letters, _ = _map_headers(sheet, names, issues, allow_extra=False, must_have=must_have)
     table = Table(sheet.name, spec, letters)
-    missing = [c.name for c in spec.columns if c.required and c.name not in letters]
-    for name in missing:
-        _missing_column(sheet, name, letters, issues)
-    if missing:
+    for col in spec.columns:
+        if col.header_required and col.name not in letters:
+            _missing_column(sheet, col, letters, issues)
+    if any(c.required and c.name not in letters for c in spec.columns):
         return table
     hints: dict[str, list[tuple[int, Any]]] = {}
     for raw_row in sheet.rows:
@@ -473,6 +703,9 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
                 problem = f"is {len(x):,} characters long; the key columns of a sheet may have at most {MAX_ID_CHARS}"
             if problem is None and unit_hint(spec.name, col.name, x) is not None:
                 hints.setdefault(col.name, []).append((raw_row.row, x))
+            if problem is None:
+                _percent_warning(col, col.name, x, issues, sheet=sheet.name, row=raw_row.row, column=letter,
+                                 field=col.name)
             if problem is None and col.kind == "enum":
                 match = next((c for c in col.choices if c.lower() == str(x).lower()), None)
                 if match is None:
@@ -515,23 +748,27 @@ def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None
     """Unknown references: remove the offending records after reporting them (rows already rejected for
     another error are checked too, so that all of a row's problems are reported at once)."""
     keep: list[Record] = []
+    refs = [col for col in table.spec.columns if col.kind == "ref"]
+    known = {col.name: ids.get(col.ref or "", set()) | set(col.ref_extra) for col in refs}
+    # case differences are forgiven: one lookup per value, not a scan of every id
+    lower = {col.name: {k.lower(): k for k in sorted(known[col.name], reverse=True)} for col in refs}
+    choices: dict[str, list[str]] = {}  # for suggestions, sorted once per column, only when needed
     for rec in table.records + table.rejected:
         good = True
-        for col in table.spec.columns:
-            if col.kind != "ref" or rec[col.name] is None:
-                continue
-            known = ids.get(col.ref or "", set())
+        for col in refs:
             value = rec[col.name]
-            if value in known or value in col.ref_extra:
+            if value is None or value in known[col.name]:
                 continue
-            # forgive case differences, report them as warnings
-            match = next((k for k in list(known) + list(col.ref_extra) if k.lower() == value.lower()), None)
+            match = lower[col.name].get(value.lower())
             if match is not None:
                 rec.values[col.name] = match
                 continue
+            if col.name not in choices and not issues.full:
+                choices[col.name] = sorted(ids.get(col.ref or "", set())) + list(col.ref_extra)
+            hint = issues.suggest(value, choices.get(col.name, []))  # within a budget of comparisons
             issues.error(
-                f"unknown {col.ref[:-1] if col.ref and col.ref.endswith('s') else col.ref} '{value}': "
-                f"it is not listed in sheet '{col.ref}'" + _suggest(value, sorted(known) + list(col.ref_extra)),
+                f"unknown {col.ref[:-1] if col.ref and col.ref.endswith('s') else col.ref} '{cut(value)}': "
+                f"it is not listed in sheet '{col.ref}'" + hint,
                 sheet=table.sheet, row=rec.row, column=table.letter(col.name), field=col.name,
             )
             good = False
@@ -547,13 +784,13 @@ def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None
 
 
 def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter, ...],
-                     issues: _Issues) -> dict[str, Any]:
+                     issues: _Issues, at: dict[str, tuple[str, int, str]] | None = None) -> dict[str, Any]:
     columns = [c.name for c in schema.SETTINGS_COLUMNS]
     sheet = _find_sheet(raw, name, issues, True, columns, ["parameter", "value"])
     out: dict[str, Any] = {}
     if sheet is None:
         return out
-    letters, _ = _map_headers(sheet, columns, issues, allow_extra=False)
+    letters, _ = _map_headers(sheet, columns, issues, allow_extra=False, must_have=("parameter", "value"))
     for need in ("parameter", "value"):
         if need not in letters:
             _missing_column(sheet, need, letters, issues)
@@ -577,15 +814,27 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
         key = _norm(str(pname))
         p = by_name.get(key)
         if p is None:
-            issues.warning(f"unknown setting '{pname}' is ignored" + _suggest(key, list(by_name)),
-                           sheet=sheet.name, row=r.row, column=letters["parameter"], field="parameter")
+            near = near_miss(key, list(by_name))
+            if near is not None:
+                issues.error(f"unknown setting '{cut(pname)}': did you mean '{near}'? A misspelt setting would be "
+                             "ignored and its default used instead", sheet=sheet.name, row=r.row,
+                             column=letters["parameter"], field="parameter")
+            else:
+                issues.warning(f"unknown setting '{cut(pname)}' is ignored" + issues.suggest(key, list(by_name)),
+                               sheet=sheet.name, row=r.row, column=letters["parameter"], field="parameter")
             continue
         if key in seen:
             issues.error(f"setting '{key}' is given twice (also in row {seen[key]})", sheet=sheet.name,
                          row=r.row, column=letters["parameter"], field="parameter")
             continue
         seen[key] = r.row
+        if at is not None:
+            at[key] = (sheet.name, r.row, letters["value"])
         if cell is None:
+            if p.required:
+                issues.error(f"setting '{key}' is required but its value is blank: enter "
+                             f"{_EXAMPLE_OF.get(p.kind, 'a value')}",
+                             sheet=sheet.name, row=r.row, column=letters["value"], field="value")
             continue
         try:
             x = parse_value(p.kind, cell)
@@ -596,6 +845,7 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
         if problem:
             issues.error(f"{key} {problem}", sheet=sheet.name, row=r.row, column=letters["value"], field="value")
             continue
+        _percent_warning(p, key, x, issues, sheet=sheet.name, row=r.row, column=letters["value"], field="value")
         if unit_hint(name, key, x) is not None:
             hints.setdefault(key, []).append((r.row, x))
         out[key] = x
@@ -607,16 +857,22 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
     return out
 
 
+_EXAMPLE_OF = {"year": "a year, e.g. 2030", "int": "a whole number", "float": "a number",
+               "share": "a share such as 0.08", "bool": "TRUE or FALSE", "text": "a text"}
+
+
 def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
                  ) -> dict[str, tuple[PolicyRow, ...]]:
     fixed = [c.name for c in schema.POLICY_FIXED_COLUMNS]
     sheet = _find_sheet(raw, schema.POLICY_SHEET, issues, False, fixed, ["parameter"])
     if sheet is None:
         return {DEFAULT_CASE: ()}
-    letters, extra = _map_headers(sheet, fixed, issues, allow_extra=True)
+    must_have = [c.name for c in schema.POLICY_FIXED_COLUMNS if c.header_required]
+    letters, extra = _map_headers(sheet, fixed, issues, allow_extra=True, must_have=must_have)
+    for col in schema.POLICY_FIXED_COLUMNS:
+        if col.header_required and col.name not in letters:
+            _missing_column(sheet, col, letters, issues)
     if "parameter" not in letters:
-        issues.error("required column 'parameter' is missing from the header row", sheet=sheet.name, row=1,
-                     field="parameter")
         return {}
     cases: dict[str, str] = {}  # letter -> case name
     lower: dict[str, str] = {}
@@ -655,7 +911,7 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
         pname = _norm(str(pcell))
         param = schema.POLICY_BY_NAME.get(pname)
         if param is None:
-            issues.error(f"unknown policy parameter '{pcell}'" + _suggest(pname, names), sheet=sheet.name,
+            issues.error(f"unknown policy parameter '{cut(pcell)}'" + issues.suggest(pname, names), sheet=sheet.name,
                          row=r.row, column=letters["parameter"], field="parameter")
             continue
         qual: dict[str, Any] = {}
@@ -684,7 +940,7 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
                 match = x if x in known else next((k for k in known if k.lower() == x.lower()), None)
                 if match is None:
                     what = "region" if qname == "region" else "commodity or family"
-                    issues.error(f"unknown {what} '{x}'" + _suggest(x, sorted(known)), sheet=sheet.name, row=r.row,
+                    issues.error(f"unknown {what} '{cut(x)}'" + issues.suggest(x, lambda: sorted(known)), sheet=sheet.name, row=r.row,
                                  column=letter, field=qname)
                     ok = False
                 x = match if match is not None else x
@@ -710,10 +966,11 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
             if problem:
                 issues.error(f"{pname} {problem}", sheet=sheet.name, row=r.row, column=letter, field=case)
                 continue
+            _percent_warning(param, pname, x, issues, sheet=sheet.name, row=r.row, column=letter, field=case)
             if unit_hint(schema.POLICY_SHEET, pname, x) is not None:
                 hints.setdefault(pname, []).append((r.row, x))
                 hint_letters.setdefault(pname, letter)
-            out[case].append(PolicyRow(pname, qual["year"], qual["region"], qual["commodity"], x, r.row))
+            out[case].append(PolicyRow(pname, qual["year"], qual["region"], qual["commodity"], x, r.row, letter))
     _hint_issues(schema.POLICY_SHEET, sheet.name, hints, hint_letters, {p.name: p.unit for p in schema.POLICY},
                  issues)
     return {k: tuple(v) for k, v in out.items()}
@@ -766,16 +1023,19 @@ class Parsed:
     tables: dict[str, Table]
     cases: dict[str, tuple[PolicyRow, ...]]
     overrides: tuple[Override, ...] = ()
+    #: where each setting was given: name -> (sheet as spelled, row, column letter of the value)
+    settings_at: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
 
 def validate(raw: RawWorkbook) -> Instance:
     """Check everything and build the Instance, or raise InstanceError listing every problem."""
     issues = _Issues(raw.path)
-    issues.items.extend(raw.issues)
+    issues.extend(raw.issues)
     parsed = parse(raw, issues)
     inst = _assemble_after(parsed, issues)
     if inst is not None:
         _check_policy_years(parsed, inst.settings, issues)
+        _check_scaled_demand(inst.base_demand, parsed.cases, inst.settings, parsed.settings_at, issues)
     if inst is not None and parsed.overrides:
         # every case's overlay must assemble too: report its problems now, not at solve time
         for case in parsed.cases:
@@ -783,15 +1043,21 @@ def validate(raw: RawWorkbook) -> Instance:
             rows = [o for c in chain for o in parsed.overrides if o.case == c]
             if rows and rows[-1].case == case:
                 sub = _Issues(raw.path)
-                _assemble_after(apply_overrides(parsed, rows, sub), sub)
-                for i in sub.items:
+                case_inst = _assemble_after(apply_overrides(parsed, rows, sub), sub)
+                if case_inst is not None and not sub.has_errors:
+                    _check_scaled_demand(case_inst.base_demand, parsed.cases, case_inst.settings,
+                                         parsed.settings_at, sub, only=case)
+                for i in sub.listed():
                     if i.severity == "error":
-                        issues.items.append(replace(i, message=f"with the overrides of case '{case}': {i.message}"))
+                        issues.add(replace(i, message=f"with the overrides of case '{cut(case)}': {i.message}"))
                     elif i.sheet == "overrides":
-                        issues.items.append(i)
-    if issues.has_errors or inst is None:
-        raise InstanceError(issues.items)
-    return replace(inst, warnings=tuple(i for i in issues.items if i.severity == "warning"))
+                        issues.add(i)
+    if inst is None and not issues.has_errors:  # never an error without words
+        issues.error("the instance cannot be built from this workbook, though no single cell could be blamed; "
+                     "please report the workbook")
+    if issues.has_errors:
+        raise InstanceError(issues.listed())
+    return replace(inst, warnings=tuple(i for i in issues.listed() if i.severity == "warning"))
 
 
 def _assemble_after(parsed: Parsed, issues: _Issues) -> Instance | None:
@@ -809,8 +1075,10 @@ def rebuild(parsed: Parsed, overrides: list[Override]) -> Instance:
     """The instance as a case's overrides make it (raises InstanceError when they break it)."""
     issues = _Issues(parsed.path)
     inst = assemble(apply_overrides(parsed, overrides, issues), issues)
-    if issues.has_errors or inst is None:
-        raise InstanceError(issues.items)
+    if inst is None and not issues.has_errors:
+        issues.error("the case's overrides leave no instance to solve; please report the workbook")
+    if issues.has_errors:
+        raise InstanceError(issues.listed())
     return inst
 
 
@@ -829,16 +1097,17 @@ def parse(raw: RawWorkbook, issues: _Issues) -> Parsed:
     known = _KNOWN_SHEETS
     by_key: dict[str, list[str]] = defaultdict(list)
     for name in raw.sheets:
-        by_key[name.strip().lower()].append(name)
-        if name.strip().lower() not in known and not name.startswith("_"):
-            issues.warning(f"sheet '{name}' is not part of an instance and is ignored"
-                           + _suggest(name.strip().lower(), sorted(known)), sheet=name)
+        by_key[sheet_key(name)].append(name)
+        if sheet_key(name) not in known and not name.startswith("_"):
+            issues.warning(f"sheet '{cut(name)}' is not part of an instance and is ignored"
+                           + issues.suggest(sheet_key(name), sorted(known)), sheet=name)
     for key, names in by_key.items():
         if key in known and len(names) > 1:
-            shown = ", ".join(f"'{n}'" for n in names)
+            shown = ", ".join(f"'{cut(n)}'" for n in names)
             issues.error(f"{len(names)} sheets are called '{key}' ({shown}, differing only in spaces or case): keep "
-                         f"one; only '{names[0]}' would be read", sheet=names[1])
-    s = _key_value_sheet(raw, schema.SETTINGS_SHEET, schema.SETTINGS, issues)
+                         f"one; only '{cut(names[0])}' would be read", sheet=names[1])
+    at: dict[str, tuple[str, int, str]] = {}
+    s = _key_value_sheet(raw, schema.SETTINGS_SHEET, schema.SETTINGS, issues, at)
     tables = {spec.name: read_table(raw, spec, issues) for spec in schema.TABLE_SHEETS}
     ids = {name: t.ids for name, t in tables.items() if t.ids}
     ids.setdefault("regions", set())
@@ -848,13 +1117,13 @@ def parse(raw: RawWorkbook, issues: _Issues) -> Parsed:
     cases = _read_policy(raw, issues, ids)
     _check_extends(cases, issues)
     overrides = _read_overrides(tables["overrides"], cases, issues)
-    return Parsed(raw.path, raw.sha256, s, tables, cases, tuple(overrides))
+    return Parsed(raw.path, raw.sha256, s, tables, cases, tuple(overrides), at)
 
 
 def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
     """Cross-sheet checks and the Instance records; None when errors were found."""
     tables = parsed.tables
-    settings = _settings(parsed.settings, parsed.path, issues)
+    settings = _settings(parsed.settings, parsed.path, issues, parsed.settings_at)
     if settings is None:
         return None
     commodities = {
@@ -886,7 +1155,7 @@ def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
         name=settings.title, path=parsed.path, sha256=parsed.sha256, settings=settings, commodities=commodities,
         regions=regions, projects=projects, contracts=contracts, transport=transport,
         base_demand=demand, base_cell_gwh=gwh, cases=parsed.cases, sources=sources,
-        warnings=tuple(i for i in issues.items if i.severity == "warning"), parsed=parsed,
+        warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed,
     )
 
 
@@ -895,7 +1164,27 @@ def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
 # --------------------------------------------------------------------------------------------
 
 _NUMERIC = ("int", "year", "float", "share")
-_COND = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s*(==|=|!=|<>|<=|>=|<|>|\s+in\s+)\s*(.*?)\s*$", re.IGNORECASE)
+_OPERATOR = re.compile(r"==|!=|<>|<=|>=|=|<|>")
+_IN = re.compile(r"\sin\s", re.IGNORECASE)
+_COLUMN_NAME = re.compile(r"[A-Za-z_][\w ]*")
+
+
+def parse_condition(text: str) -> tuple[str, str, str] | None:
+    """'year >= 2030' -> ('year', '>=', '2030'); 'region in OH, MI' -> ('region', 'in', 'OH, MI'); None when
+    it is not a condition. One pass over the text (no backtracking however long it is)."""
+    text = text.strip()
+    op = _OPERATOR.search(text)
+    word = _IN.search(text)
+    if word is not None and (op is None or word.start() < op.start()):
+        column, operator, value = text[:word.start()], "in", text[word.end():]
+    elif op is not None:
+        column, operator, value = text[:op.start()], op.group(0), text[op.end():]
+    else:
+        return None
+    column = column.strip()
+    if not _COLUMN_NAME.fullmatch(column):
+        return None
+    return column, operator, value.strip()
 
 
 def _check_extends(cases: dict[str, tuple[PolicyRow, ...]], issues: _Issues) -> None:
@@ -907,7 +1196,8 @@ def _check_extends(cases: dict[str, tuple[PolicyRow, ...]], issues: _Issues) -> 
             if r.parameter == "extends":
                 parent = names.get(str(r.value).lower())
                 if parent is None:
-                    issues.error(f"case '{case}' extends unknown case '{r.value}'" + _suggest(str(r.value), list(cases)),
+                    issues.error(f"case '{case}' extends unknown case '{cut(r.value)}'"
+                                 + issues.suggest(str(r.value), list(cases)),
                                  sheet=schema.POLICY_SHEET, row=r.row, field=case)
                     continue
                 if parent == case:
@@ -950,40 +1240,44 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
     for rec in t.records:
         case = names.get(rec["case"].lower())
         if case is None:
-            err(rec, "case", f"unknown case '{rec['case']}': it is not a case column of the policy sheet"
-                + _suggest(rec["case"], list(cases)))
+            err(rec, "case", f"unknown case '{cut(rec['case'])}': it is not a case column of the policy sheet"
+                + issues.suggest(rec["case"], list(cases)))
             continue
         sheet, op = rec["sheet"], rec["operation"]
         cols = _sheet_columns(sheet)
         has_family = "commodity" in cols or sheet == "recipes"
         ok = True
         conds: list[tuple[str, str, Any]] = []
+        if len(rec["filter"] or "") > MAX_FILTER_CHARS:
+            err(rec, "filter", f"the filter is {len(rec['filter']):,} characters long; a filter has at most "
+                               f"{MAX_FILTER_CHARS:,} (conditions such as project=C05; year>=2030)")
+            continue
         for part in [p for p in re.split(r";|\band\b", rec["filter"] or "") if p.strip()]:
-            m = _COND.match(part)
-            if not m:
-                err(rec, "filter", f"cannot read the condition '{part.strip()}': write column, operator and value, "
-                                   "e.g. project=C05 or year>=2030")
+            m = parse_condition(part)
+            if m is None:
+                err(rec, "filter", f"cannot read the condition '{cut(part.strip())}': write column, operator and "
+                                   "value, e.g. project=C05 or year>=2030")
                 ok = False
                 continue
-            col, oper, text = _norm(m.group(1)), m.group(2).strip().lower(), m.group(3).strip()
+            col, oper, text = _norm(m[0]), m[1].lower(), m[2]
             oper = {"==": "=", "<>": "!="}.get(oper, oper)
             if col == "family" and has_family:
                 kind = "enum"
             elif col in cols:
                 kind = cols[col].kind
             else:
-                err(rec, "filter", f"sheet '{sheet}' has no column '{col}'" + _suggest(col, list(cols)))
+                err(rec, "filter", f"sheet '{sheet}' has no column '{cut(col)}'" + issues.suggest(col, list(cols)))
                 ok = False
                 continue
             if oper in ("<", "<=", ">", ">=") and kind not in _NUMERIC:
-                err(rec, "filter", f"'{oper}' needs a numeric column; '{col}' is not")
+                err(rec, "filter", f"'{oper}' needs a numeric column; '{cut(col)}' is not")
                 ok = False
                 continue
             items = [x.strip() for x in text.strip("()").split(",")] if oper == "in" else [text]
             try:
                 vals = tuple(parse_value(kind if kind in _NUMERIC or kind == "bool" else "text", x) for x in items)
             except BadValue as exc:
-                err(rec, "filter", f"in '{part.strip()}': {exc}")
+                err(rec, "filter", f"in '{cut(part.strip())}': {exc}")
                 ok = False
                 continue
             conds.append((col, oper, vals if oper == "in" else vals[0]))
@@ -1005,8 +1299,8 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
                     continue
                 target: Any = settings[_norm(names_[0][2])]
             elif column is None or column not in cols:
-                err(rec, "column", f"sheet '{sheet}' has no column '{rec['column']}'"
-                    + _suggest(str(rec["column"]), list(cols)) if column else f"'{op}' needs a column to change")
+                err(rec, "column", f"sheet '{sheet}' has no column '{cut(rec['column'])}'"
+                    + issues.suggest(str(rec["column"]), list(cols)) if column else f"'{op}' needs a column to change")
                 ok = False
                 continue
             else:
@@ -1017,7 +1311,8 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
                 continue
             if op in ("scale", "add"):
                 if target.kind not in _NUMERIC:
-                    err(rec, "operation", f"'{op}' needs a numeric column; '{column}' is {schema.KIND_TEXT[target.kind]}")
+                    err(rec, "operation",
+                        f"'{op}' needs a numeric column; '{cut(column)}' is {schema.KIND_TEXT[target.kind]}")
                     ok = False
                     continue
                 try:
@@ -1099,7 +1394,7 @@ def apply_overrides(parsed: Parsed, overrides: list[Override], issues: _Issues) 
         t = tables[o.sheet]
         hits = [r for r in t.records if _matches(r, o.conditions, family)]
         if not hits:
-            issues.warning(f"case '{o.case}': the filter '{o.filter_text}' matches no row of sheet '{o.sheet}'",
+            issues.warning(f"case '{o.case}': the filter '{cut(o.filter_text)}' matches no row of sheet '{o.sheet}'",
                            sheet=osheet, row=o.row, field="filter")
             continue
         if o.operation == "remove":
@@ -1131,11 +1426,11 @@ def apply_overrides(parsed: Parsed, overrides: list[Override], issues: _Issues) 
             if col.kind == "ref":
                 known = tables[col.ref].ids if col.ref in tables else set()
                 if new not in known and new not in col.ref_extra:
-                    issues.error(f"case '{o.case}': unknown {col.ref} '{new}'" + _suggest(str(new), sorted(known)),
+                    issues.error(f"case '{o.case}': unknown {col.ref} '{new}'" + issues.suggest(str(new), lambda: sorted(known)),
                                  **where)
                     continue
             r.values[col.name] = new
-    return Parsed(parsed.path, parsed.sha256, settings, tables, parsed.cases, parsed.overrides)
+    return Parsed(parsed.path, parsed.sha256, settings, tables, parsed.cases, parsed.overrides, parsed.settings_at)
 
 
 def _combine(o: Override, current: Any) -> Any:
@@ -1146,16 +1441,19 @@ def _combine(o: Override, current: Any) -> Any:
     return current * o.value if o.operation == "scale" else current + o.value
 
 
-def _settings(s: dict[str, Any], path: str, issues: _Issues) -> Settings | None:
+def _settings(s: dict[str, Any], path: str, issues: _Issues,
+              at: dict[str, tuple[str, int, str]] | None = None) -> Settings | None:
     if "first_year" not in s or "last_year" not in s:
-        return None
+        return None  # reported where the setting is read (missing, blank or not a year)
     first, last = s["first_year"], s["last_year"]
-    sheet = schema.SETTINGS_SHEET
+    sheet, row, column = (at or {}).get("last_year", (schema.SETTINGS_SHEET, None, None))
     if last < first:
-        issues.error(f"last_year {last} is before first_year {first}", sheet=sheet)
+        issues.error(f"last_year {last} is before first_year {first}", sheet=sheet, row=row, column=column,
+                     field="value")
         return None
     if last - first + 1 > MAX_HORIZON_YEARS:
-        issues.error(f"the horizon {first}-{last} is longer than {MAX_HORIZON_YEARS} years", sheet=sheet)
+        issues.error(f"the horizon {first}-{last} is longer than {MAX_HORIZON_YEARS} years", sheet=sheet, row=row,
+                     column=column, field="value")
         return None
     defaults = {p.name: p.default for p in schema.SETTINGS}
     get = lambda k: s.get(k, defaults[k])  # noqa: E731
@@ -1173,14 +1471,16 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     years = set(st.years)
     it = tables["intensity"]
     points: dict[str, dict[str, dict[int | None, float]]] = defaultdict(lambda: defaultdict(dict))
+    every_year_row: dict[tuple[str, str], int] = {}
     for r in it.records:
         points[r["chemistry"]][r["commodity"]][r["year"]] = r["t_per_gwh"]
+        if r["year"] is None:
+            every_year_row.setdefault((r["chemistry"], r["commodity"]), r.row)
     intensity: dict[str, dict[str, dict[int, float]]] = defaultdict(dict)  # chemistry -> commodity -> year -> t
     for chem, coms in points.items():
         for com, pts in coms.items():
             if None in pts and len(pts) > 1:
-                row = next(r.row for r in it.records if r["chemistry"] == chem and r["commodity"] == com
-                           and r["year"] is None)
+                row = every_year_row[(chem, com)]
                 issues.error(f"the intensity of {com} in {chem} is given both for every year (blank year) and for "
                              "specific years; keep one form", sheet=it.sheet, row=row, column=it.letter("year"),
                              field="year")
@@ -1198,8 +1498,8 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     for r in mix_t.records:
         chem = chem_lower.get(r["chemistry"].lower())
         if chem is None:
-            issues.error(f"chemistry '{r['chemistry']}' has no intensities in sheet 'intensity'"
-                         + _suggest(r["chemistry"], sorted(intensity)), sheet=mix_t.sheet, row=r.row,
+            issues.error(f"chemistry '{cut(r['chemistry'])}' has no intensities in sheet 'intensity'"
+                         + issues.suggest(r["chemistry"], lambda: sorted(intensity)), sheet=mix_t.sheet, row=r.row,
                          column=mix_t.letter("chemistry"), field="chemistry")
             continue
         mix_points[r["segment"]][chem][r["year"]] = r["share"]
@@ -1207,7 +1507,7 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
         tot[0] += r["share"]
     for (seg, y), (tot, row) in totals.items():
         if abs(tot - 1.0) > 1e-6:
-            issues.error(f"the shares of segment '{seg}' in {y} sum to {tot:.4g}, not 1", sheet=mix_t.sheet,
+            issues.error(f"the shares of segment '{cut(seg)}' in {y} sum to {tot:.4g}, not 1", sheet=mix_t.sheet,
                          row=row, column=mix_t.letter("share"), field="share")
     seg_lower = {k.lower(): k for k in mix_points}
 
@@ -1217,9 +1517,21 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
         return {c: interpolate({y: pts.get(y, 0.0) for y in given}, year) for c, pts in chems.items()}
 
     demand: dict[tuple[str, str, int], float] = defaultdict(float)
+    where: dict[tuple[str, str, int], tuple[str, int, str | None, str]] = {}  # first row adding to a demand
     gwh: dict[int, float] = defaultdict(float)
     outside: dict[str, list[Record]] = defaultdict(list)
     cd = tables["cell_demand"]
+    # every row of cell_demand adds a term per chemistry of its segment and commodity of the chemistry:
+    # count them before computing any (a few thousand rows times thousands of chemistries would not end)
+    seg_terms = {seg.lower(): sum(len(intensity[c]) for c in chems) for seg, chems in mix_points.items()}
+    chem_terms = {c.lower(): len(coms) for c, coms in intensity.items()}
+    terms = sum(seg_terms.get(k, chem_terms.get(k, 0)) for k in (r["segment"].lower() for r in cd.records))
+    if terms > MAX_EXPANDED:
+        issues.error(f"cell_demand x chemistry_mix x intensity make {terms:,} demand terms, more than the "
+                     f"{MAX_EXPANDED:,} an instance can hold: use fewer segments, chemistries or commodities",
+                     sheet=cd.sheet)
+        return {}, {}
+    mixes: dict[tuple[str, int], dict[str, float]] = {}
     for r in cd.records:
         if r["year"] not in years:
             outside["cell_demand"].append(r)
@@ -1227,23 +1539,31 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
         gwh[r["year"]] += r["gwh"]
         seg = r["segment"]
         if seg.lower() in seg_lower:
-            shares = mix(seg_lower[seg.lower()], r["year"])
+            k = (seg_lower[seg.lower()], r["year"])
+            if k not in mixes:
+                mixes[k] = mix(*k)
+            shares = mixes[k]
         elif seg.lower() in chem_lower:
             shares = {chem_lower[seg.lower()]: 1.0}
         else:
-            issues.error(f"segment '{seg}' is neither a segment of sheet 'chemistry_mix' nor a chemistry of sheet "
-                         "'intensity'" + _suggest(seg, sorted(mix_points) + sorted(intensity)),
+            issues.error(f"segment '{cut(seg)}' is neither a segment of sheet 'chemistry_mix' nor a chemistry of sheet "
+                         "'intensity'" + issues.suggest(seg, lambda: sorted(mix_points) + sorted(intensity)),
                          sheet=cd.sheet, row=r.row, column=cd.letter("segment"), field="segment")
             continue
         for chem, share in shares.items():
             for com, tpg in intensity[chem].items():
-                demand[(com, r["region"], r["year"])] += r["gwh"] * share * tpg[r["year"]]
+                key = (com, r["region"], r["year"])
+                demand[key] += r["gwh"] * share * tpg[r["year"]]
+                where.setdefault(key, (cd.sheet, r.row, cd.letter("gwh"), "gwh"))
     md = tables["material_demand"]
     for r in md.records:
         if r["year"] not in years:
             outside["material_demand"].append(r)
             continue
-        demand[(r["commodity"], r["region"], r["year"])] += r["tonnes"]
+        key = (r["commodity"], r["region"], r["year"])
+        demand[key] += r["tonnes"]
+        where.setdefault(key, (md.sheet, r.row, md.letter("tonnes"), "tonnes"))
+    _check_demand_size(demand, where, issues)
     for name, recs in outside.items():
         t = tables[name]
         rows = ", ".join(str(r.row) for r in recs[:8]) + (f" and {len(recs) - 8} more" if len(recs) > 8 else "")
@@ -1255,9 +1575,86 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     return {k: v for k, v in demand.items() if v > 0}, dict(gwh)
 
 
+def _tonnes(x: float) -> str:
+    return f"{x:,.0f} t" if x < 1e12 else f"{x:.3g} t"
+
+
+def _check_demand_size(demand: dict[tuple[str, str, int], float],
+                       where: dict[tuple[str, str, int], tuple[str, int, str | None, str]], issues: _Issues) -> None:
+    """Demand that no plan can meaningfully serve (cell output x intensity beyond MAX_TONNES_PER_YEAR) is an
+    error at the row that makes it; demand above SUSPICIOUS_TONNES_PER_YEAR gets one warning."""
+    huge = sorted((k for k, v in demand.items() if v > MAX_TONNES_PER_YEAR), key=lambda k: -demand[k])
+    for key in huge[:10]:
+        sheet, row, column, field_ = where[key]
+        how = "cell output (gwh) x t_per_gwh of sheet 'intensity'" if field_ == "gwh" else "the tonnes given"
+        issues.error(f"this row makes the demand for {key[0]} in {key[1]} in {key[2]} {_tonnes(demand[key])} "
+                     f"({how}); no plan for more than {MAX_TONNES_PER_YEAR:.0e} t a year (a thousand times the "
+                     "world's output of battery materials) is meaningful: check the units (t, GWh, t/GWh)",
+                     sheet=sheet, row=row, column=column, field=field_)
+    if len(huge) > 10:
+        issues.error(f"{len(huge) - 10} more demands exceed {MAX_TONNES_PER_YEAR:.0e} t a year")
+    big = [k for k, v in demand.items() if SUSPICIOUS_TONNES_PER_YEAR < v <= MAX_TONNES_PER_YEAR]
+    if big:
+        key = max(big, key=lambda k: demand[k])
+        sheet, row, column, field_ = where[key]
+        issues.warning(f"{len(big)} demand(s) exceed {SUSPICIOUS_TONNES_PER_YEAR:,.0f} t a year, e.g. "
+                       f"{_tonnes(demand[key])} of {key[0]} in {key[1]} in {key[2]} (this row adds to it): far more "
+                       "than the world makes; check the units (t, GWh, t/GWh)",
+                       sheet=sheet, row=row, column=column, field=field_)
+
+
+def _check_scaled_demand(demand: dict[tuple[str, str, int], float], cases: dict[str, tuple[PolicyRow, ...]],
+                         settings: Settings, at: dict[str, tuple[str, int, str]], issues: _Issues,
+                         only: str | None = None) -> None:
+    """Products that the cells alone do not show: demand x demand_scale, and all demand priced at
+    penalty_unmet_demand (what is at stake), per case, before anything is solved."""
+    by_year: dict[int, float] = defaultdict(float)
+    top: dict[int, float] = defaultdict(float)
+    for (_c, _r, y), t in demand.items():
+        by_year[y] += t
+        top[y] = max(top[y], t)
+    largest = max(top.values(), default=0.0)
+    for case, rows in cases.items():
+        if only is not None and case != only:
+            continue
+        for r in rows:
+            if r.parameter != "demand_scale" or not isinstance(r.value, (int, float)):
+                continue
+            base = top.get(r.year, 0.0) if r.year is not None else largest
+            if base * r.value > MAX_TONNES_PER_YEAR:
+                issues.error(f"demand_scale {r.value:g} turns a demand of {_tonnes(base)} a year into "
+                             f"{_tonnes(base * r.value)}; "
+                             f"no plan for more than {MAX_TONNES_PER_YEAR:.0e} t a year is meaningful (a scale is a "
+                             "factor: 1.3 for +30%)", sheet=schema.POLICY_SHEET, row=r.row, column=r.column,
+                             field=case)
+        scale = {y: 1.0 for y in by_year}
+        for y in by_year:  # the largest scale any row of the case (or a case it extends) may give the year
+            vals = [r.value for c in case_chain(cases, case) for r in cases.get(c, ())
+                    if r.parameter == "demand_scale" and r.year in (y, None) and isinstance(r.value, (int, float))]
+            scale[y] = max(vals, default=1.0)
+        stake = sum(t * scale[y] for y, t in by_year.items()) * settings.penalty_unmet_demand
+        if stake > SUSPICIOUS_COST_AT_STAKE:
+            sheet, row, column = at.get("penalty_unmet_demand", (schema.SETTINGS_SHEET, None, None))
+            words = (f"all demand over the horizon{f' in case {cut(case)}' if len(cases) > 1 else ''} priced at "
+                     f"penalty_unmet_demand ({settings.penalty_unmet_demand:,.0f} $/t) is ${stake:.3g}")
+            if stake > MAX_COST_AT_STAKE:
+                issues.error(f"{words}, more than the {MAX_COST_AT_STAKE:.0e} $ within which a plan's costs can "
+                             "mean anything: check the units of demand and of the penalty", sheet=sheet, row=row,
+                             column=column, field="value")
+            else:
+                issues.warning(f"{words}, far more than the world spends on anything: check the units of demand "
+                               "and of the penalty", sheet=sheet, row=row, column=column, field="value")
+
+
 def _transport(t: Table, commodities: dict[str, Commodity], issues: _Issues) -> dict[tuple[str, str, str], float]:
     general: dict[tuple[str, str, str], float] = {}
     specific: dict[tuple[str, str, str], float] = {}
+    links = sum((1 if r["commodity"] else len(commodities)) * (2 if r["both_ways"] else 1) for r in t.records)
+    if links > MAX_EXPANDED:
+        issues.error(f"the transport links make {links:,} links of a commodity between two regions (a link with "
+                     f"a blank commodity counts once per commodity), more than the {MAX_EXPANDED:,} an instance can "
+                     "hold", sheet=t.sheet)
+        return {}
     for r in t.records:
         a, b = r["from_region"], r["to_region"]
         if a == b:
@@ -1362,9 +1759,20 @@ def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region
     for r in ct.records:
         f = r["first_year"] if r["first_year"] is not None else st.first_year
         l = r["last_year"] if r["last_year"] is not None else st.last_year
-        if l < f:
-            issues.error(f"last_year {l} is before first_year {f}", sheet=ct.sheet, row=r.row,
-                         column=ct.letter("last_year"), field="last_year")
+        if l < f:  # blame the cell that was typed, not the default of a blank one
+            if r["last_year"] is None:
+                issues.error(f"first_year {f} is after the horizon, which ends in {st.last_year}; last_year is blank, "
+                             "so the contract would end with the horizon before it begins: correct first_year (or "
+                             "give last_year)", sheet=ct.sheet, row=r.row, column=ct.letter("first_year"),
+                             field="first_year")
+            elif r["first_year"] is None:
+                issues.error(f"last_year {l} is before the horizon, which begins in {st.first_year}; first_year is "
+                             "blank, so the contract would begin with the horizon after it ends: correct last_year "
+                             "(or give first_year)", sheet=ct.sheet, row=r.row, column=ct.letter("last_year"),
+                             field="last_year")
+            else:
+                issues.error(f"last_year {l} is before first_year {f}", sheet=ct.sheet, row=r.row,
+                             column=ct.letter("last_year"), field="last_year")
             continue
         if f > st.last_year or l < st.first_year:
             issues.warning(f"the contract delivers in {f}-{l}, outside the horizon {st.first_year}-{st.last_year}: "

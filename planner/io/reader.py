@@ -18,23 +18,38 @@ plain words, what is wrong and what to do. In order:
    (`MAX_COMPRESSION_RATIO`) and number of parts (`MAX_ZIP_ENTRIES`) are checked from its
    directory before anything is unpacked. Python's zipfile never unpacks more than an entry's
    declared size, so the declared sizes bound the real work.
-4. **XML bombs**: no XML part may carry a document type declaration (DTD; Excel never writes
-   one), checked by parsing only the prolog of every part. openpyxl also parses through
-   defusedxml when it is installed (a dependency of the planner; see `openpyxl.DEFUSEDXML`).
-5. **A scan of every sheet that is read** (`_scan_sheet`, one streaming expat pass, before
-   openpyxl touches the sheet): limits on rows (`MAX_ROWS`), columns (`MAX_COLUMNS`) and cells
-   (`MAX_CELLS` holding values, `MAX_CELL_ELEMENTS` in all) are enforced while scanning, so a huge
-   sheet stops early instead of hanging; cells whose content openpyxl would choke on are reported
-   as damage with their position; formulas (and whether a result was saved with them), Excel
-   error values, merged ranges and hidden rows and columns are noted.
-6. **Values** are then read by openpyxl (read-only, cached values: ``data_only=True``; formulas
-   and macros are never evaluated or run), only within the extent the scan found. Cells that
-   cannot be used as values become `BadCell` markers with the reason, so that the validator can
-   report them at their position if (and only if) it needs the cell.
+4. **The table of contents** (content types, workbook part, its relationships: small parts, at
+   most `MAX_SMALL_PART_BYTES`, at most `MAX_SHEETS` sheets), then **part sizes**, again from the
+   directory alone: the shared-text part (`MAX_SHARED_STRINGS_BYTES`), the styles part
+   (`MAX_STYLES_BYTES`) and every worksheet that will be read (`MAX_SHEET_PART_BYTES`).
+5. **XML bombs**: no XML part may carry a document type declaration (DTD; Excel never writes
+   one). A DTD can only stand in a part's prolog, before its first element; the whole prolog is
+   scanned, however long (a DTD after a 300 KB comment is found), streaming with constant memory.
+   Every part the reader parses is parsed by expat with DTDs and entities refused as well.
+6. **One streaming pass over every sheet that is read** (`_scan_sheet`, expat): limits on rows
+   (`MAX_ROWS`), columns (`MAX_COLUMNS`) and cells (`MAX_CELLS` holding values,
+   `MAX_CELL_ELEMENTS` in all) are enforced while scanning, so a huge sheet stops early instead of
+   hanging; cells that are not what they claim (a number that is not one, rows out of order, a
+   damaged XML part) are reported as damage with their position; formulas (and whether a result
+   was saved with them), Excel error values, merged ranges and hidden rows and columns are noted;
+   and the values themselves are collected in the same pass: numbers (as dates where the cell's
+   style shows a date, from the styles part), logical values, text (inline, or a reference to
+   the shared texts, which are read afterwards: only those the sheets refer to are kept).
+   Formulas and macros are never evaluated or run: a formula counts with its saved result.
+   openpyxl's `load_workbook` is not used for reading: it parses every worksheet that lacks a
+   `<dimension>` in full (even sheets that are not read) and loads the whole shared-text and
+   styles parts, which made a large sheet take minutes and a 190 MB styles part gigabytes.
+   Cells that cannot be used as values become `BadCell` markers with the reason (a formula
+   without a saved result, an Excel error, text longer than a cell can hold, a date Excel cannot
+   show, an empty number as pandas and openpyxl write NaN and infinity), so that the validator
+   can report them at their position if (and only if) it needs the cell.
+7. **Text** is trimmed of spaces and invisible characters and put in Unicode normal form NFC, so
+   that an id typed with a composed 'é' and one typed as 'e' plus a combining accent are one id.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import difflib
 import hashlib
@@ -43,7 +58,7 @@ import os
 import posixpath
 import re
 import stat
-import warnings
+import unicodedata
 import xml.parsers.expat
 import zipfile
 import zlib
@@ -52,7 +67,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.errors import InstanceError, Issue, column_letter
+from planner.errors import InstanceError, Issue, column_letter, cut, display_path
 
 # --------------------------------------------------------------------------------------------
 # limits: what the reader refuses to read (one place; docs/reliability.md explains them)
@@ -68,6 +83,15 @@ MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_FROM = 10 * 1024 * 1024
 #: parts (files) in the archive
 MAX_ZIP_ENTRIES = 10_000
+#: uncompressed size of single parts, checked from the zip's directory before they are unpacked:
+#: the shared-text part, the styles part (cell formats), a worksheet that is read, and the
+#: small parts (content types, workbook, its relationships)
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+MAX_STYLES_BYTES = 16 * 1024 * 1024
+MAX_SHEET_PART_BYTES = 150 * 1024 * 1024
+MAX_SMALL_PART_BYTES = 16 * 1024 * 1024
+#: sheets in the workbook (an instance has about twenty)
+MAX_SHEETS = 1_000
 #: last row and last column holding a value, in any sheet that is read
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
@@ -131,20 +155,29 @@ class RawWorkbook:
     issues: tuple[Issue, ...] = ()  # what the reader noticed on the way (merged cells, formulas, ...)
 
     def find(self, name: str) -> RawSheet | None:
-        """The sheet called `name`, ignoring case and surrounding spaces."""
-        want = name.strip().lower()
+        """The sheet called `name`, ignoring case, surrounding spaces and Unicode normal form."""
+        want = sheet_key(name)
         for key, sheet in self.sheets.items():
-            if key.strip().lower() == want:
+            if sheet_key(key) == want:
                 return sheet
         return None
+
+
+def sheet_key(name: str) -> str:
+    """A sheet name as it is matched: trimmed, lower case, Unicode normal form NFC."""
+    return unicodedata.normalize("NFC", name.strip().lower())
 
 
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters and the byte-order mark
 
 
 def _clean(value: Any) -> Any:
+    """Text trimmed of spaces and invisible characters and in Unicode normal form NFC (so that 'Ré'
+    typed with a composed é and with e + a combining accent is one text); blank text is None."""
     if isinstance(value, str):
         value = value.strip().strip(_INVISIBLE).strip()
+        if not value.isascii():
+            value = unicodedata.normalize("NFC", value)
         return value if value else None
     return value
 
@@ -328,10 +361,6 @@ class _Forbidden(Exception):
     pass
 
 
-class _Done(Exception):
-    pass
-
-
 def _parser(start: Callable[[str, dict[str, str]], None] | None = None) -> Any:
     """An expat parser that refuses DTDs and entities (what XML bombs are made of)."""
     p = xml.parsers.expat.ParserCreate(namespace_separator="}")
@@ -352,42 +381,106 @@ def _local(name: str) -> str:
     return name.rpartition("}")[2]
 
 
+_XML_PARTS = (".xml", ".rels", ".vml")
+
+
+def _encoding(head: bytes) -> str:
+    """The encoding of an XML part from its first bytes (XML's own rules; Excel writes UTF-8)."""
+    if head.startswith((b"\xff\xfe", b"<\x00")):
+        return "utf-16-le"
+    if head.startswith((b"\xfe\xff", b"\x00<")):
+        return "utf-16-be"
+    return "utf-8"
+
+
+def _declares_dtd(fh: Any) -> bool:
+    """Whether the prolog of an XML part holds a document type declaration, however long the prolog.
+
+    A DTD can only stand in the prolog, before the root element, among whitespace, processing
+    instructions and comments. The prolog is read in chunks with constant memory: a comment of
+    hundreds of megabytes is skipped without being held, and the scan stops at the root element.
+    """
+    head = fh.read(4)
+    decoder = codecs.getincrementaldecoder(_encoding(head))(errors="replace")
+    buf = decoder.decode(head).lstrip("\ufeff")
+    until: str | None = None  # the end of the comment or processing instruction being skipped
+    while True:
+        while True:
+            if until is not None:
+                end = buf.find(until)
+                if end < 0:
+                    buf = buf[-(len(until) - 1):]  # a terminator may straddle two chunks
+                    break
+                buf, until = buf[end + len(until):], None
+            buf = buf.lstrip()
+            if len(buf) < 9:  # '<!DOCTYPE' needs 9 characters to be recognised
+                break
+            if buf.startswith("<?"):
+                buf, until = buf[2:], "?>"
+            elif buf.startswith("<!--"):
+                buf, until = buf[4:], "-->"
+            else:
+                return buf[:9].upper() == "<!DOCTYPE"  # anything else ends the prolog
+        chunk = fh.read(1 << 16)
+        if not chunk:
+            buf = buf.lstrip()
+            return until is None and buf[:9].upper() == "<!DOCTYPE"
+        buf += decoder.decode(chunk)
+
+
 def _dtd_gate(zf: zipfile.ZipFile, fail: _Fail) -> None:
-    """No XML part may declare a DTD: parse the prolog of each (up to its first element) only."""
+    """No XML part may declare a DTD: the whole prolog of every part is scanned (streaming)."""
     for info in zf.infolist():
-        if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+        if info.is_dir() or not info.filename.lower().endswith(_XML_PARTS):
             continue
-
-        def stop(_n: str, _a: dict[str, str]) -> None:
-            raise _Done
-
-        p = _parser(stop)
         try:
             with zf.open(info) as fh:
-                for _ in range(64):  # a prolog longer than 256 KB is not a workbook's
-                    chunk = fh.read(4096)
-                    if not chunk:
-                        break
-                    p.Parse(chunk, False)
-        except _Done:
-            continue
-        except _Forbidden:
-            raise fail(f"the workbook's part '{info.filename}' declares a document type (DTD). Excel never writes "
-                       "one; such declarations are how 'XML bombs' attack readers. The file is not read") from None
-        except (xml.parsers.expat.ExpatError, zipfile.BadZipFile, zlib.error, EOFError, OSError,
-                NotImplementedError, RuntimeError, ValueError):
+                found = _declares_dtd(fh)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
             continue  # damage is reported where the part is needed
+        if found:
+            raise fail(f"the workbook's part '{cut(info.filename)}' declares a document type (DTD). Excel never "
+                       "writes one; such declarations are how 'XML bombs' attack readers. The file is not read")
+
+
+def _part_size(zf: zipfile.ZipFile, name: str) -> int | None:
+    try:
+        return zf.getinfo(name).file_size
+    except KeyError:
+        return None
+
+
+def _check_part_size(zf: zipfile.ZipFile, name: str, limit: int, what: str, fail: _Fail) -> None:
+    """Refuse, from the zip's directory alone, a part larger than `limit` (before a byte is unpacked)."""
+    size = _part_size(zf, name)
+    if size is not None and size > limit:
+        raise fail(f"the workbook's {what} ('{cut(name)}') is {_mb(size)}, more than the {_mb(limit)} a workbook "
+                   f"of any size needs; it is not read. Copy the instance's sheets into a new workbook (Paste "
+                   "Special > Values) and save that")
+
+
+def _stream(zf: zipfile.ZipFile, name: str, p: Any) -> None:
+    """Feed a part to an expat parser in chunks."""
+    with zf.open(name) as fh:
+        while True:
+            chunk = fh.read(1 << 16)
+            if not chunk:
+                break
+            p.Parse(chunk, False)
+        p.Parse(b"", True)
+
+
+_UNPACK_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError)
 
 
 def _parse_small(zf: zipfile.ZipFile, name: str, start: Callable[[str, dict[str, str]], None]) -> bool:
-    """Parse a small part with `start` called for each element; False when absent or damaged."""
-    data = _part(zf, name, 16 << 20)
-    if data is None:
+    """Parse a small part with `start` called for each element; False when absent, too large or damaged."""
+    size = _part_size(zf, name)
+    if size is None or size > MAX_SMALL_PART_BYTES:
         return False
-    p = _parser(start)
     try:
-        p.Parse(data, True)
-    except (xml.parsers.expat.ExpatError, _Forbidden):
+        _stream(zf, name, _parser(start))
+    except (xml.parsers.expat.ExpatError, _Forbidden, *_UNPACK_ERRORS):
         return False
     return True
 
@@ -397,6 +490,9 @@ class _BookInfo:
     sheets: list[tuple[str, str, str | None]]  # (name, state, part path or None for a non-worksheet)
     calc_manual: bool = False
     calc_on_load: bool = False
+    date1904: bool = False
+    shared_strings: str | None = None  # part path
+    styles: str | None = None  # part path
 
 
 def _book_info(zf: zipfile.ZipFile) -> _BookInfo | None:
@@ -418,11 +514,15 @@ def _book_info(zf: zipfile.ZipFile) -> _BookInfo | None:
         if local == "sheet":
             rid = next((v for k, v in attrs.items() if "}" in k and _local(k) == "id"), "")
             sheets.append((attrs.get("name", ""), attrs.get("state", "visible"), rid))
+            if len(sheets) > MAX_SHEETS:
+                raise _TooMany
         elif local == "calcPr":
             info.calc_manual = attrs.get("calcMode") == "manual"
             info.calc_on_load = attrs.get("fullCalcOnLoad") in ("1", "true")
+        elif local == "workbookPr":
+            info.date1904 = attrs.get("date1904") in ("1", "true")
 
-    if not _parse_small(zf, part, book):
+    if not _parse_small(zf, part, book):  # raises _TooMany past MAX_SHEETS sheets
         return None
     folder = posixpath.dirname(part)
     rels: dict[str, tuple[str, str]] = {}
@@ -431,15 +531,173 @@ def _book_info(zf: zipfile.ZipFile) -> _BookInfo | None:
         if _local(name) == "Relationship":
             rels[attrs.get("Id", "")] = (attrs.get("Target", ""), attrs.get("Type", ""))
 
+    def resolve(target: str) -> str:
+        return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+
     _parse_small(zf, posixpath.join(folder, "_rels", posixpath.basename(part) + ".rels"), relations)
     for name, state, rid in sheets:
         target, kind = rels.get(rid, ("", ""))
         if not target or not kind.endswith("/worksheet"):
             info.sheets.append((name, state, None))
             continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        info.sheets.append((name, state, path))
+        info.sheets.append((name, state, resolve(target)))
+    for target, kind in rels.values():
+        if kind.endswith("/sharedStrings") and target:
+            info.shared_strings = resolve(target)
+        elif kind.endswith("/styles") and target:
+            info.styles = resolve(target)
     return info
+
+
+class _TooMany(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# styles (which cells show dates) and shared text
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Styles:
+    dates: frozenset[int] = frozenset()  # style indices (a cell's s="...") that show dates or times
+    durations: frozenset[int] = frozenset()  # ... that show durations ([h]:mm)
+
+
+def _read_styles(zf: zipfile.ZipFile, part: str | None, fail: _Fail) -> _Styles:
+    """The cell styles that show numbers as dates, from the styles part (streaming)."""
+    if part is None or _part_size(zf, part) is None:
+        return _Styles()
+    _check_part_size(zf, part, MAX_STYLES_BYTES, "styles part (cell formats)", fail)
+    from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+
+    custom: dict[int, str] = {}
+    xfs: list[int] = []
+    where: list[str] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "numFmt":
+            try:
+                custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
+            except ValueError:
+                pass
+        elif local == "cellXfs":
+            where.append("cellXfs")
+        elif local == "xf" and where:
+            try:
+                xfs.append(int(attrs.get("numFmtId", "0")))
+            except ValueError:
+                xfs.append(0)
+
+    def end(name: str) -> None:
+        if _local(name) == "cellXfs" and where:
+            where.pop()
+
+    p = _parser(start)
+    p.EndElementHandler = end
+    try:
+        _stream(zf, part, p)
+    except (xml.parsers.expat.ExpatError, _Forbidden, *_UNPACK_ERRORS):
+        raise fail("the workbook's styles part (cell formats) is damaged. Open the file in Excel or LibreOffice "
+                   "and save it again") from None
+    dates, durations = set(), set()
+    for i, fid in enumerate(xfs):
+        fmt = custom.get(fid) or builtin_format_code(fid)
+        if is_date_format(fmt):
+            dates.add(i)
+        if is_timedelta_format(fmt):
+            durations.add(i)
+    return _Styles(frozenset(dates), frozenset(durations))
+
+
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """Excel's escapes of characters XML cannot hold: _x000D_ is a carriage return, _x005F_ a '_'."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+class _Text:
+    """Collects the text of a string item (<si> or <is>): its <t> and its runs' <t>, not phonetic hints."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.in_t = False
+        self.in_rph = 0
+
+    def start(self, local: str) -> None:
+        if local == "t" and not self.in_rph:
+            self.in_t = True
+        elif local == "rPh":
+            self.in_rph += 1
+
+    def end(self, local: str) -> None:
+        if local == "t":
+            self.in_t = False
+        elif local == "rPh":
+            self.in_rph -= 1
+
+    def data(self, text: str) -> None:
+        if self.in_t:
+            if self.length <= MAX_TEXT_CHARS:
+                self.parts.append(text)
+            self.length += len(text)
+
+    def value(self) -> Any:
+        if self.length > MAX_TEXT_CHARS:
+            return BadCell(f"the cell holds {self.length:,} characters of text, more than a cell can hold "
+                           f"({MAX_TEXT_CHARS:,})")
+        return _unescape("".join(self.parts))
+
+
+def _read_shared_strings(zf: zipfile.ZipFile, part: str | None, needed: set[int], fail: _Fail) -> dict[int, Any]:
+    """The shared texts the sheets refer to (only those: memory stays bounded by the cells read)."""
+    if not needed:
+        return {}
+    if part is None or _part_size(zf, part) is None:
+        raise fail("the workbook is damaged: cells refer to shared text, but the workbook holds none. Open the file "
+                   "in Excel or LibreOffice and save it again")
+    _check_part_size(zf, part, MAX_SHARED_STRINGS_BYTES, "shared-text part", fail)
+    out: dict[int, Any] = {}
+    state: dict[str, Any] = {"i": -1, "text": None}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "si":
+            state["i"] += 1
+            state["text"] = _Text() if state["i"] in needed else None
+        elif state["text"] is not None:
+            state["text"].start(local)
+
+    def end(name: str) -> None:
+        local = _local(name)
+        t = state["text"]
+        if t is None:
+            return
+        if local == "si":
+            out[state["i"]] = t.value()
+            state["text"] = None
+        else:
+            t.end(local)
+
+    def data(text: str) -> None:
+        t = state["text"]
+        if t is not None:
+            t.data(text)
+
+    p = _parser(start)
+    p.EndElementHandler = end
+    p.CharacterDataHandler = data
+    p.buffer_text = True
+    try:
+        _stream(zf, part, p)
+    except (xml.parsers.expat.ExpatError, _Forbidden, *_UNPACK_ERRORS):
+        raise fail("the workbook's shared-text part is damaged. Open the file in Excel or LibreOffice and save it "
+                   "again") from None
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,6 +756,13 @@ class _Stop(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class _SharedRef:
+    """A cell holding shared text number `index`, resolved once the shared texts are read."""
+
+    index: int
+
+
 @dataclass
 class _Scan:
     """What one streaming pass over a sheet's XML found."""
@@ -506,19 +771,20 @@ class _Scan:
     max_col: int = 0
     values: int = 0
     elements: int = 0
-    bad: dict[tuple[int, int], BadCell] = field(default_factory=dict)
+    cells: dict[int, dict[int, Any]] = field(default_factory=dict)  # row -> column -> value (or BadCell)
     formulas: int = 0  # formula cells with a saved result
     first_formula: tuple[int, int] | None = None
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     hidden_rows: list[int] = field(default_factory=list)  # hidden rows holding values (first 1000)
     hidden_cols: set[int] = field(default_factory=set)  # hidden columns (indices)
     value_cols: set[int] = field(default_factory=set)
+    shared: set[int] = field(default_factory=set)  # shared texts the sheet refers to
     damage: list[tuple[int | None, int | None, str]] = field(default_factory=list)
     limit: tuple[int | None, int | None, str] | None = None
 
 
 def _number_ok(text: str) -> bool:
-    """What openpyxl can turn into a number (it calls int() unless '.', 'e' or 'E' appear)."""
+    """What can be read as a number: a whole number unless '.', 'e' or 'E' appear (as Excel stores them)."""
     if len(text) > MAX_NUMBER_CHARS:
         return False
     try:
@@ -532,27 +798,34 @@ def _number_ok(text: str) -> bool:
 
 
 def _formula_text(text: str) -> str:
-    text = text.strip()
-    return "=" + (text if len(text) <= 60 else text[:57] + "...")
+    return "=" + cut(text.strip())
+
+
+_NO_NUMBER = BadCell("the cell holds an empty number, as programs such as pandas and openpyxl write NaN (not a "
+                     "number) or an infinite value: enter the number itself, or clear the cell")
 
 
 class _Scanner:
     """The handlers of one expat pass over a worksheet part (see `_scan_sheet`)."""
 
-    def __init__(self, scan: _Scan, budget: list[int]):
-        from openpyxl.utils.datetime import from_ISO8601
+    def __init__(self, scan: _Scan, budget: list[int], styles: _Styles, date1904: bool):
+        from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel, from_ISO8601
 
         self.from_iso = from_ISO8601
+        self.from_excel = from_excel
+        self.epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+        self.styles = styles
         self.scan = scan
         self.budget = budget  # [cells with values left, cell elements left], shared by all sheets read
         self.row = self.last_row = self.col = self.row_cells = 0
         self.row_hidden = self.in_data = self.in_cell = self.in_is = self.has_f = self.has_v = False
         self.t = "n"
-        self.buf: list[str] | None = None  # where character data goes: the cell's <v>, <f> or inline <t>
+        self.style = 0
+        self.buf: list[str] | None = None  # where character data goes: the cell's <v> or <f>
         self.buf_len = 0
         self.vtext: list[str] = []
         self.ftext: list[str] = []
-        self.istext: list[str] = []
+        self.inline: _Text | None = None
 
     def damage(self, row: int | None, col: int | None, message: str) -> None:
         self.scan.damage.append((row, col, message))
@@ -562,14 +835,14 @@ class _Scanner:
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = name[name.rfind("}") + 1:]
         if self.in_cell:
-            if local == "v":
+            if self.in_is:
+                self.inline.start(local)  # type: ignore[union-attr]
+            elif local == "v":
                 self.has_v, self.buf = True, self.vtext
             elif local == "f":
                 self.has_f, self.buf = True, self.ftext
             elif local == "is":
-                self.in_is = True
-            elif local == "t" and self.in_is:
-                self.buf = self.istext
+                self.in_is, self.inline = True, _Text()
             return
         if local == "c":
             if self.in_data:
@@ -604,7 +877,7 @@ class _Scanner:
                 except (ValueError, OverflowError):
                     row = -1
         if row < 1 or row > EXCEL_MAX_ROW:
-            self.damage(None, None, f"a row has the invalid number '{str(r)[:20]}'")
+            self.damage(None, None, f"a row has the invalid number '{cut(r, 20)}'")
             raise _Stop
         if row <= self.last_row:
             self.damage(row, None, f"row {row} comes after row {self.last_row} (rows out of order)")
@@ -626,22 +899,26 @@ class _Scanner:
         if ref is not None:
             pos = _cell_column(ref)
             if pos is None:
-                self.damage(self.row, None, f"a cell has the invalid position '{ref[:20]}'")
+                self.damage(self.row, None, f"a cell has the invalid position '{cut(ref, 20)}'")
             else:
                 col = pos
         self.col = col
         if col > EXCEL_MAX_COLUMN or self.row_cells > EXCEL_MAX_COLUMN:
             self.damage(self.row, None, "a row holds more cells than Excel allows")
         style = attrs.get("s")
-        if style is not None and not style.isdigit():
-            self.damage(self.row, col, f"a cell has the invalid style '{style[:20]}'")
+        self.style = 0
+        if style is not None:
+            if style.isdigit() and len(style) < 10:
+                self.style = int(style)
+            else:
+                self.damage(self.row, col, f"a cell has the invalid style '{cut(style, 20)}'")
         if self.row == 0:
             self.damage(None, col, "a cell lies outside any row")
         self.in_cell = True
         self.t = attrs.get("t", "n")
         self.has_f = self.has_v = self.in_is = False
         self.buf, self.buf_len = None, 0
-        self.vtext, self.ftext, self.istext = [], [], []
+        self.vtext, self.ftext, self.inline = [], [], None
 
     def end(self, name: str) -> None:
         local = name[name.rfind("}") + 1:]
@@ -652,55 +929,93 @@ class _Scanner:
         if local == "c":
             self.in_cell = False
             self.end_cell()
-        elif local in ("v", "f", "t"):
+        elif self.in_is:
+            if local == "is":
+                self.in_is = False
+            else:
+                self.inline.end(local)  # type: ignore[union-attr]
+        elif local in ("v", "f"):
             self.buf = None
-        elif local == "is":
-            self.in_is = False
 
     def text(self, data: str) -> None:
-        if self.buf is not None and self.buf_len <= MAX_TEXT_CHARS:
-            self.buf.append(data)
+        if self.in_is:
+            self.inline.data(data)  # type: ignore[union-attr]
+        elif self.buf is not None:
+            if self.buf_len <= MAX_TEXT_CHARS:
+                self.buf.append(data)
             self.buf_len += len(data)
 
-    def end_cell(self) -> None:
-        scan, row, col, t, formula = self.scan, self.row, self.col, self.t, self.has_f
+    def value(self, row: int, col: int) -> Any:
+        """The cell's value (None when blank); damage is reported and gives None."""
+        t = self.t
+        if t == "inlineStr":
+            return self.inline.value() if self.inline is not None else None
         v = "".join(self.vtext)
-        has_value = bool("".join(self.istext)) if t == "inlineStr" else v != ""
-        if not has_value and not formula:
-            return
-        blank_result = formula and not has_value and t == "str" and self.has_v  # a formula whose result is ""
-        if has_value:
-            if t == "n":
-                if not _number_ok(v):
-                    self.damage(row, col, f"the cell holds '{v[:30]}' stored as a number, which is not one")
-            elif t == "b":
-                if v.strip() not in ("0", "1"):
-                    self.damage(row, col, f"the cell holds '{v[:30]}' stored as TRUE/FALSE, which is neither")
-            elif t == "s":
+        if not self.has_v:
+            return None
+        if t in ("s", "str") or not v.strip():
+            if t == "s":
                 if not (v.strip().isdigit() and len(v) < 12):
-                    self.damage(row, col, f"the cell refers to the shared text '{v[:30]}', which does not exist")
-            elif t == "d":
+                    self.damage(row, col, f"the cell refers to the shared text '{cut(v, 30)}', which does not exist")
+                    return None
+                self.scan.shared.add(int(v))
+                return _SharedRef(int(v))
+            if t == "str":
+                if self.buf_len > MAX_TEXT_CHARS:
+                    return BadCell(f"the cell holds {self.buf_len:,} characters of text, more than a cell can hold "
+                                   f"({MAX_TEXT_CHARS:,})")
+                return _unescape(v) if v else None
+            return None if self.has_f else _NO_NUMBER  # <v></v>: what writers make of NaN and infinity
+        if t == "n":
+            if not _number_ok(v):
+                self.damage(row, col, f"the cell holds '{cut(v, 30)}' stored as a number, which is not one")
+                return None
+            x: Any = float(v) if ("." in v or "e" in v or "E" in v) else int(v)
+            if self.style in self.styles.dates:
                 try:
-                    self.from_iso(v)
-                except (ValueError, TypeError, OverflowError):
-                    self.damage(row, col, f"the cell holds '{v[:30]}' stored as a date, which is not one")
-            elif t == "e":
-                scan.bad[(row, col)] = BadCell(
-                    f"the cell shows the Excel error {v.strip()[:20]}" + (" (its formula fails)" if formula else "")
-                    + ": correct the formula or enter the value itself")
-        if formula:
-            ftext = "".join(self.ftext)
-            shown = f"the formula {_formula_text(ftext)}" if ftext.strip() else "a formula shared with the cells above it"
-            if has_value or blank_result:
+                    return self.from_excel(x, self.epoch, timedelta=self.style in self.styles.durations)
+                except (OverflowError, ValueError, TypeError):
+                    return BadCell(f"the cell holds {cut(v, 30)} formatted as a date, outside the range of dates "
+                                   "Excel can show: format it as a number or enter a valid date")
+            return x
+        if t == "b":
+            if v.strip() not in ("0", "1"):
+                self.damage(row, col, f"the cell holds '{cut(v, 30)}' stored as TRUE/FALSE, which is neither")
+                return None
+            return v.strip() == "1"
+        if t == "d":
+            try:
+                return self.from_iso(v)
+            except (ValueError, TypeError, OverflowError):
+                self.damage(row, col, f"the cell holds '{cut(v, 30)}' stored as a date, which is not one")
+                return None
+        if t == "e":
+            return BadCell(f"the cell shows the Excel error {cut(v.strip(), 20)}"
+                           + (" (its formula fails)" if self.has_f else "")
+                           + ": correct the formula or enter the value itself")
+        self.damage(row, col, f"the cell has the unknown type '{cut(t, 20)}'")
+        return None
+
+    def end_cell(self) -> None:
+        scan, row, col, formula = self.scan, self.row, self.col, self.has_f
+        value = self.value(row, col)
+        if value is None and not formula:
+            return
+        if value is None:  # a formula without a result
+            if self.t == "str" and self.has_v:  # its result is the empty text: a blank cell
                 scan.formulas += 1
                 scan.first_formula = scan.first_formula or (row, col)
-            else:
-                scan.bad[(row, col)] = BadCell(
-                    f"the cell holds {shown} but no saved result: the workbook was written by a program that does "
-                    "not calculate formulas. Open it in Excel or LibreOffice and save it, or replace the formula by "
-                    "its value (Copy, then Paste Special > Values)")
-        if blank_result:
-            return
+                return
+            ftext = "".join(self.ftext)
+            shown = (f"the formula {_formula_text(ftext)}" if ftext.strip()
+                     else "a formula shared with the cells above it")
+            value = BadCell(
+                f"the cell holds {shown} but no saved result: the workbook was written by a program that does "
+                "not calculate formulas. Open it in Excel or LibreOffice and save it, or replace the formula by "
+                "its value (Copy, then Paste Special > Values)")
+        elif formula:
+            scan.formulas += 1
+            scan.first_formula = scan.first_formula or (row, col)
         scan.values += 1
         self.budget[0] -= 1
         if self.budget[0] < 0:
@@ -719,26 +1034,25 @@ class _Scanner:
         if col > scan.max_col:
             scan.max_col = col
         scan.value_cols.add(col)
+        cells = scan.cells.get(row)
+        if cells is None:
+            cells = scan.cells[row] = {}
+        cells[col] = value
         if self.row_hidden and (not scan.hidden_rows or scan.hidden_rows[-1] != row) and len(scan.hidden_rows) < 1000:
             scan.hidden_rows.append(row)
 
 
-def _scan_sheet(zf: zipfile.ZipFile, part: str, budget: list[int]) -> _Scan:
-    """One streaming expat pass over a worksheet part, stopped as soon as a limit is exceeded."""
+def _scan_sheet(zf: zipfile.ZipFile, part: str, budget: list[int], styles: _Styles, date1904: bool) -> _Scan:
+    """One streaming expat pass over a worksheet part, collecting its values; stopped as soon as a
+    limit is exceeded."""
     scan = _Scan()
-    s = _Scanner(scan, budget)
+    s = _Scanner(scan, budget, styles, date1904)
     p = _parser(s.start)
     p.EndElementHandler = s.end
     p.CharacterDataHandler = s.text
     p.buffer_text = True
     try:
-        with zf.open(part) as fh:
-            while True:
-                chunk = fh.read(1 << 16)
-                if not chunk:
-                    break
-                p.Parse(chunk, False)
-            p.Parse(b"", True)
+        _stream(zf, part, p)
     except _Stop:
         pass
     except _Forbidden:
@@ -748,8 +1062,8 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, budget: list[int]) -> _Scan:
                                         f"at line {exc.lineno})"))
     except KeyError:
         scan.damage.append((None, None, "the sheet's part is missing from the file"))
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError) as exc:
-        scan.damage.append((None, None, f"the sheet's part cannot be unpacked ({type(exc).__name__})"))
+    except _UNPACK_ERRORS:
+        scan.damage.append((None, None, "the sheet's compressed data is damaged and cannot be unpacked"))
     return scan
 
 
@@ -773,63 +1087,43 @@ def header_text(value: Any) -> str | None:
         return value.date().isoformat() if value.time() == _dt.time(0) else value.isoformat(sep=" ")
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        return str(value)
     return str(value)
 
 
-_DATE_WARNING = re.compile(r"Cell (\$?[A-Z]{1,3}\$?[0-9]+) is marked as a date but the serial value (\S+)")
-
-
-def _read_values(ws: Any, scan: _Scan) -> tuple[dict[str, str], list[RawRow], list[tuple[int, int, str]]]:
-    """Headers, rows and header problems of a worksheet, within the extent its scan found."""
+def _rows_of(scan: _Scan, strings: dict[int, Any]) -> tuple[dict[str, str], list[RawRow], list[tuple[int, int, str]]]:
+    """Headers, rows and header problems of a scanned sheet (its shared texts resolved)."""
     headers: dict[str, str] = {}
     rows: list[RawRow] = []
     header_problems: list[tuple[int, int, str]] = []
-    if scan.max_row == 0:
-        return headers, rows, header_problems
-    cols = sorted(scan.value_cols)
-    letters = {c: column_letter(c) for c in cols}
-    bad_by_row: dict[int, list[tuple[int, BadCell]]] = {}
-    for (r, c), bad in scan.bad.items():
-        bad_by_row.setdefault(r, []).append((c, bad))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        seen = 0
-        it = ws.iter_rows(min_row=1, max_row=scan.max_row, min_col=1, max_col=scan.max_col, values_only=True)
-        for r, values in enumerate(it, start=1):
-            if len(caught) > seen:  # openpyxl warns of dates it cannot show, naming the cell
-                for w in caught[seen:]:
-                    m = _DATE_WARNING.search(str(w.message))
-                    pos = _parse_ref(m.group(1)) if m else None
-                    if m and pos is not None:
-                        bad_by_row.setdefault(pos[0], []).append((pos[1], BadCell(
-                            f"the cell holds {m.group(2)} formatted as a date, outside the range of dates Excel "
-                            "can show: format it as a number or enter a valid date")))
-                seen = len(caught)
-            cells: dict[str, Any] = {}
-            for c in cols:
-                v = values[c - 1]
+    letters: dict[int, str] = {}
+    for r in sorted(scan.cells):
+        values: dict[str, Any] = {}
+        for c, v in scan.cells[r].items():
+            if isinstance(v, _SharedRef):
+                v = strings.get(v.index)
                 if v is None:
-                    continue
-                if isinstance(v, str) and len(v) > MAX_TEXT_CHARS:
-                    v = BadCell(f"the cell holds {len(v):,} characters of text, more than a cell can hold "
-                                f"({MAX_TEXT_CHARS:,})")
-                v = _clean(v)
-                if v is not None:
-                    cells[letters[c]] = v
-            for c, bad in bad_by_row.get(r, ()):
-                if c in letters:
-                    cells[letters[c]] = bad
-            if r == 1:
-                for letter, v in cells.items():
-                    if isinstance(v, BadCell):
-                        header_problems.append((1, _col_index(letter), f"the column name cannot be read: {v}"))
-                        continue
-                    text = header_text(v)
-                    if text is not None:
-                        headers[letter] = text
+                    v = BadCell("the cell refers to shared text that the workbook does not hold (the file is "
+                                "damaged): open it in Excel or LibreOffice and save it again")
+            v = _clean(v)
+            if v is None:
                 continue
-            if cells:
-                rows.append(RawRow(r, cells))
+            letter = letters.get(c)
+            if letter is None:
+                letter = letters[c] = column_letter(c)
+            values[letter] = v
+        if r == 1:
+            for letter, v in values.items():
+                if isinstance(v, BadCell):
+                    header_problems.append((1, _col_index(letter), f"the column name cannot be read: {v}"))
+                    continue
+                text = header_text(v)
+                if text is not None:
+                    headers[letter] = text
+        elif values:
+            rows.append(RawRow(r, values))
+    scan.cells = {}  # the rows now hold the values
     return headers, rows, header_problems
 
 
@@ -877,7 +1171,9 @@ def read_workbook(path: str | Path, *, data: bytes | None = None,
     `InstanceError` with plain-words issues when the file cannot be read as a workbook.
     """
     path = Path(path)
-    file = str(path)
+    file = display_path(path)
+    if file != str(path):  # an undecodable or unprintable name: say where it is, in printable words
+        file = display_path(path.absolute())
     fail = _Fail(file)
     if data is None:
         data = _read_file(path, fail)
@@ -889,13 +1185,29 @@ def read_workbook(path: str | Path, *, data: bytes | None = None,
     what = _what_zip(zf)
     if what is not None:
         raise fail(f"not an Excel workbook (.xlsx): the file is {what}; {_RESAVE}")
-    _dtd_gate(zf, fail)
-    book = _book_info(zf)
+    try:  # parsed with DTDs refused, so it may precede the gate
+        book = _book_info(zf)
+    except _TooMany:
+        raise fail(f"the workbook has more than {MAX_SHEETS:,} sheets; an instance has about twenty. Copy the "
+                   "instance's sheets into a new workbook") from None
     if book is None:
         raise fail("the workbook cannot be opened: its table of contents (the workbook part) is missing or "
                    f"damaged. Open it in Excel or LibreOffice and save it again, or {_RESAVE}")
+    wanted = [(name, state, part) for name, state, part in book.sheets
+              if part is not None and (sheets is None or sheets(name))]
+    # the sizes of the parts that will be unpacked, from the zip's directory, before any is
+    if book.shared_strings is not None:
+        _check_part_size(zf, book.shared_strings, MAX_SHARED_STRINGS_BYTES, "shared-text part", fail)
+    if book.styles is not None:
+        _check_part_size(zf, book.styles, MAX_STYLES_BYTES, "styles part (cell formats)", fail)
+    for name, _state, part in wanted:
+        size = _part_size(zf, part) or 0
+        if size > MAX_SHEET_PART_BYTES:
+            raise fail(f"the sheet's part is {_mb(size)}, more than the {_mb(MAX_SHEET_PART_BYTES)} that are read; "
+                       "an instance needs far less: delete what lies beyond the data", sheet=name)
+    _dtd_gate(zf, fail)
 
-    # 1. sheet names openpyxl would refuse, then a scan of every sheet that will be read
+    # 1. sheet names Excel would refuse, part sizes, the cell formats, then a scan of every sheet read
     issues: list[Issue] = []
     errors: list[Issue] = []
     seen: dict[str, str] = {}
@@ -907,17 +1219,16 @@ def read_workbook(path: str | Path, *, data: bytes | None = None,
             errors.append(Issue("error", f"the sheet name contains '{bad.group(0)}', which Excel does not allow in "
                                          "sheet names; rename the sheet in Excel", file=file, sheet=name))
         elif name.lower() in seen:
-            errors.append(Issue("error", f"two sheets are called '{name}' (Excel does not allow this); rename one "
-                                         "in Excel", file=file, sheet=name))
+            errors.append(Issue("error", f"two sheets are called '{cut(name)}' (Excel does not allow this); rename "
+                                         "one in Excel", file=file, sheet=name))
         seen.setdefault(name.lower(), name)
     if errors:
         raise InstanceError(errors)
+    styles = _read_styles(zf, book.styles, fail)
     scans: dict[str, _Scan] = {}
     budget = [MAX_CELLS, MAX_CELL_ELEMENTS]
-    for name, _state, part in book.sheets:
-        if part is None or (sheets is not None and not sheets(name)):
-            continue
-        scan = _scan_sheet(zf, part, budget)
+    for name, _state, part in wanted:
+        scan = _scan_sheet(zf, part, budget, styles, book.date1904)
         scans[name] = scan
         for row, col, message in scan.damage:
             errors.append(Issue("error", f"the sheet is damaged: {message}. Open the file in Excel or LibreOffice "
@@ -933,55 +1244,34 @@ def read_workbook(path: str | Path, *, data: bytes | None = None,
     if errors:
         raise InstanceError(errors)
 
-    # 2. values, through openpyxl (read-only, cached values)
-    import openpyxl  # local: keeps `planner --help` fast
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except MemoryError:
-        raise fail("the workbook is too large to be read in the memory available") from None
-    except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise fail("the workbook cannot be opened: it is damaged or was not saved by a spreadsheet program "
-                   f"({type(exc).__name__}: {str(exc)[:200]}). Open it in Excel or LibreOffice and save it "
-                   "again") from None
-
+    # 2. the shared texts the sheets refer to, then the rows
+    needed: set[int] = set()
+    for scan in scans.values():
+        needed |= scan.shared
+    strings = _read_shared_strings(zf, book.shared_strings, needed, fail)
     out: dict[str, RawSheet] = {}
     formulas = 0
     first_formula: tuple[str, int, int] | None = None
-    try:
-        for ws in wb.worksheets:
-            name = ws.title
-            hidden = ws.sheet_state != "visible"
-            scan = scans.get(name)
-            if sheets is not None and not sheets(name):
-                out[name] = RawSheet(name, {}, (), hidden=hidden, read=False)
-                continue
-            if scan is None:  # not found by the scan: never read unscanned
-                errors.append(Issue("error", "the sheet cannot be read: the workbook's table of contents does not "
-                                             "lead to it. Open the file in Excel or LibreOffice and save it again",
-                                    file=file, sheet=name))
-                continue
-            try:
-                headers, rows, header_problems = _read_values(ws, scan)
-            except MemoryError:
-                raise fail("the workbook is too large to be read in the memory available", sheet=name) from None
-            except Exception as exc:
-                errors.append(Issue("error", "the sheet cannot be read: it is damaged "
-                                             f"({type(exc).__name__}: {str(exc)[:200]}). Open the file in Excel or "
-                                             "LibreOffice and save it again", file=file, sheet=name))
-                continue
-            for row, col, message in header_problems:
-                issues.append(Issue("error", message, file=file, sheet=name, row=row, column=column_letter(col)))
-            issues.extend(_sheet_notes(name, scan, headers, file))
-            if scan.formulas:
-                formulas += scan.formulas
-                if first_formula is None and scan.first_formula is not None:
-                    first_formula = (name, *scan.first_formula)
-            out[name] = RawSheet(name, headers, tuple(rows), hidden=hidden)
-    finally:
-        wb.close()
+    for name, state, part in book.sheets:
+        hidden = state != "visible"
+        if sheets is not None and not sheets(name):
+            out[name] = RawSheet(name, {}, (), hidden=hidden, read=False)
+            continue
+        scan = scans.get(name)
+        if scan is None:  # not a worksheet (a chart sheet), or the table of contents does not lead to it
+            errors.append(Issue("error", "the sheet cannot be read: the workbook's table of contents does not "
+                                         "lead to its cells. Open the file in Excel or LibreOffice and save it again",
+                                file=file, sheet=name))
+            continue
+        headers, rows, header_problems = _rows_of(scan, strings)
+        for row, col, message in header_problems:
+            issues.append(Issue("error", message, file=file, sheet=name, row=row, column=column_letter(col)))
+        issues.extend(_sheet_notes(name, scan, headers, file))
+        if scan.formulas:
+            formulas += scan.formulas
+            if first_formula is None and scan.first_formula is not None:
+                first_formula = (name, *scan.first_formula)
+        out[name] = RawSheet(name, headers, tuple(rows), hidden=hidden)
     if errors:
         raise InstanceError(errors)
     if formulas and first_formula is not None and (book.calc_manual or book.calc_on_load):
@@ -998,13 +1288,16 @@ def read_workbook(path: str | Path, *, data: bytes | None = None,
 
 
 def workbook_from_tables(
-    tables: dict[str, list[dict[str, Any]]], name: str = "<in memory>"
+    tables: dict[str, list[dict[str, Any]]], name: str = "<in memory>", *, declared: bool = True
 ) -> RawWorkbook:
     """A `RawWorkbook` built from rows held in memory (tests, generated instances).
 
     Each table is a list of records; its columns are the union of the records' keys in first-seen
-    order (a record of blanks only declares columns). Row numbers are what they would be in a
-    written workbook (data from row 2).
+    order (a record of blanks only declares columns). A key a record leaves out is a blank cell.
+    With `declared`, a table named like an instance sheet also gets the columns `planner.schema`
+    declares for it (after its own, blank), as a written workbook has them: a record is a row,
+    not a header row; `declared=False` gives exactly the records' columns (to build a sheet that
+    lacks a column). Row numbers are what they would be in a written workbook (data from row 2).
     """
     sheets: dict[str, RawSheet] = {}
     digest = hashlib.sha256()
@@ -1014,12 +1307,26 @@ def workbook_from_tables(
             for k in rec:
                 if k not in names:
                     names.append(k)
+        if declared:
+            names += [n for n in _declared_columns(sheet) if n not in names]
         letters = {n: column_letter(i) for i, n in enumerate(names, start=1)}
         rows = tuple(
-            RawRow(r, {letters[k]: _clean(v) for k, v in rec.items()})
+            RawRow(r, {letters[k]: _clean(v) for k, v in rec.items() if _clean(v) is not None})
             for r, rec in enumerate(records, start=2)
             if any(_clean(v) is not None for v in rec.values())  # a blank record only declares columns
         )
         sheets[sheet] = RawSheet(sheet, {letters[n]: n for n in names}, rows)
         digest.update(repr((sheet, records)).encode())
     return RawWorkbook(path=name, sha256=digest.hexdigest(), sheets=sheets)
+
+
+def _declared_columns(sheet: str) -> list[str]:
+    """The columns the schema declares for a sheet, whose header row a written workbook holds."""
+    from planner import schema  # declarations only: the reader still applies no rule
+
+    if sheet == schema.SETTINGS_SHEET:
+        return [c.name for c in schema.SETTINGS_COLUMNS]
+    if sheet == schema.POLICY_SHEET:
+        return [c.name for c in schema.POLICY_FIXED_COLUMNS]
+    spec = schema.SHEETS_BY_NAME.get(sheet)
+    return [c.name for c in spec.columns] if spec is not None else []
