@@ -445,21 +445,26 @@ def _cost_drivers(ci: Instance, sol: Solution, shortfalls: pd.DataFrame) -> list
         if unmet_t > TOL_T:
             by = sol.unmet.groupby("commodity")
             tons = by["tonnes"].sum().sort_values(ascending=False)
-            kinds = {(str(r.what), int(r.year)): str(r.kind) for r in shortfalls.itertuples()}
-            described = []
-            for c, t in tons.head(3).items():
-                years = sorted(int(y) for y in by.get_group(c)["year"].unique())
-                reach = [y for y in years if kinds.get((str(c), y)) == "demand out of reach"]
-                why = ""
-                if reach and len(reach) == len(years):
-                    why = ", out of reach every year (no plan can supply it by then)"
-                elif reach:
-                    why = f", out of reach in {_span(reach)}"
-                described.append(f"{c} {_kt(t)} ({_span(years)}{why})")
+            described = [f"{c} {_kt(t)} in {_span([int(y) for y in by.get_group(c)['year']])}"
+                         for c, t in tons.head(3).items()]
             more = len(tons) - 3
-            out.append("Unmet demand, largest first: " + "; ".join(described)
-                       + (f"; {more} more commodit{'y' if more == 1 else 'ies'}" if more > 0 else "")
-                       + ". Year by year, with the reason: the shortfalls sheet.")
+            if more > 0:
+                described.append(f"{more} more commodit{'y' if more == 1 else 'ies'}")
+            kinds = shortfalls["kind"].astype(str) if len(shortfalls) else pd.Series(dtype=str)
+            reach = float(shortfalls.loc[kinds == "demand out of reach", "short_t"].sum()) if len(kinds) else 0.0
+            priced = kinds.isin(["demand priced out"]).any() or reach < unmet_t - TOL_T
+            if not (kinds.str.startswith("demand").any()):
+                why = "Whether it can be served is on the shortfalls sheet."
+            elif reach >= unmet_t - TOL_T:
+                why = "All of it is out of reach: no plan can supply it by then (the shortfalls sheet, year by year)."
+            elif reach > TOL_T:
+                why = (f"{_kt(reach)} of it is out of reach (no plan can supply it by then); the rest is priced out: "
+                       "serving it would cost more than the penalty (the shortfalls sheet, year by year).")
+            else:
+                why = ("All of it could be served, at more than the penalty: it is priced out (the shortfalls sheet, "
+                       "year by year).") if priced else ""
+            out.append("Unmet demand, largest first: " + ", ".join(described[:-1])
+                       + (" and " if len(described) > 1 else "") + described[-1] + ". " + why)
     else:
         positive = disc[disc > 0].sort_values(ascending=False)
         if len(positive):
