@@ -111,9 +111,9 @@ def _safe(case: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", case).strip("_") or "case"
 
 
-def _tag(text: str) -> str:
+def _tag(text: str, n: int = 6) -> str:
     """A short, stable tag of a name, to tell apart two names that look alike once made safe."""
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:n]
 
 
 def _fit(stem: str, tail: str, folder: Path) -> str:
@@ -140,7 +140,9 @@ def _check_output(term: Terminal, out: Path, instance: Path | None, *, force: bo
     """Check an output before any solving; return it (a default name shortened if it had to be).
 
     Refuses (exit 2): another suffix, the input workbook, a folder, a name longer than the file
-    system allows, an existing file the planner did not write (without --force)."""
+    system allows, an existing file the planner did not write (without --force). A default name
+    (`<instance>-<case>-results.xlsx`) that is too long keeps its end and loses part of the
+    instance's name, tagged to stay unique."""
     from planner.export.atomic import name_bytes, name_max, written_by_planner
 
     if out.suffix.lower() != suffix:
@@ -152,7 +154,8 @@ def _check_output(term: Terminal, out: Path, instance: Path | None, *, force: bo
         if not default:
             raise UsageError(f"the output name '{out.name}' is {name_bytes(out.name)} bytes long; the file system "
                              f"allows at most {limit}: choose a shorter --output")
-        short = folder / _fit(out.stem, out.suffix, folder)
+        stem = instance.stem if instance is not None and out.name.startswith(instance.stem) else out.stem
+        short = folder / _fit(stem, out.name[len(stem):], folder)
         term.info(f"The default output name would be longer than the file system allows ({limit} bytes); "
                   f"shortened to {name(short.name)}")
         out = short
@@ -203,8 +206,8 @@ def _exit_if_fallback() -> None:
 
 
 def _default_output(instance: Path, case: str, kind: str = "results") -> Path:
-    folder = Path.cwd()
-    return folder / _fit(f"{instance.stem}", f"-{_safe(case)}-{kind}.xlsx", folder)
+    """`<instance>-<case>-<kind>.xlsx` in the current folder (`_check_output` shortens it if it must)."""
+    return Path.cwd() / f"{instance.stem}-{_safe(case)}-{kind}.xlsx"
 
 
 def _case_outputs(instance: Path, cases: Sequence[str], folder: Path, reserved: Path) -> dict[str, Path]:
@@ -223,16 +226,14 @@ def _case_outputs(instance: Path, cases: Sequence[str], folder: Path, reserved: 
     for c in cases:
         group = owners[plain[c].casefold()]
         keeper = next((x for x in group if _safe(x) == x), group[0])
-        stem = f"{instance.stem}"
         if c == keeper and plain[c].casefold() not in taken:
-            file = _fit(stem, f"-{_safe(c)}-results.xlsx", folder)
+            file = plain[c]
         else:
             n = 6
-            file = _fit(stem, f"-{_safe(c)}-{_tag(c)[:n]}-results.xlsx", folder)
+            file = f"{instance.stem}-{_safe(c)}-{_tag(c, n)}-results.xlsx"
             while file.casefold() in taken and n < 40:
                 n += 4
-                file = _fit(stem, f"-{_safe(c)}-{hashlib.sha1(c.encode('utf-8', 'surrogatepass')).hexdigest()[:n]}"
-                                  "-results.xlsx", folder)
+                file = f"{instance.stem}-{_safe(c)}-{_tag(c, n)}-results.xlsx"
         taken.add(file.casefold())
         out[c] = folder / file
     return out
@@ -332,8 +333,8 @@ def compare(
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
-        out = _check_output(term, output or Path.cwd() / _fit(instance.stem, "-comparison.xlsx", Path.cwd()),
-                            instance, force=force, default=output is None)
+        out = _check_output(term, output or Path.cwd() / f"{instance.stem}-comparison.xlsx", instance, force=force,
+                            default=output is None)
         folder = out.parent if str(out.parent) else Path(".")
         paths: dict[str, Path] = {}
 

@@ -152,7 +152,8 @@ class Terminal:
         ("first cell", then "header: value" lines), so that no header or name is ever cut."""
         console = console or self.out
         try:
-            fits = Measurement.get(console, console.options, t).minimum <= console.width
+            # the narrowest the table can be without cutting a word (measured without the width's clamp)
+            fits = Measurement.get(console, console.options.update_width(10**6), t).minimum <= console.width
         except Exception:  # noqa: BLE001 - measuring is only a layout choice
             fits = True
         if fits:
