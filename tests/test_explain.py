@@ -12,7 +12,6 @@ from helpers import cost, instance_of, solve_tables
 from planner.explain.analysis import explain
 from planner.export.instance_xlsx import write_instance
 from planner.instance.records import WhatIf
-from planner.results.labels import tonnes_text
 from planner.run import solve_case
 from planner.solve.presets import merge_options
 
@@ -150,6 +149,8 @@ def test_tonnes_in_sentences_read_like_the_sheet(short) -> None:  # noqa: ANN001
     assert row["short_t"] == pytest.approx(1000.5)
     # the sheet shows 1,000.5 with the format #,##0 as 1,001 (half away from zero): so does the sentence
     assert "short by 1,001 t" in row["explanation"] and "supplies 0 t" in row["explanation"]
+    from planner.results.labels import tonnes_text
+
     assert tonnes_text(-2.9e-11) == "0 t" and tonnes_text(25780.5) == "25,781 t"
 
 

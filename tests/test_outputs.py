@@ -464,3 +464,50 @@ def test_the_command_line_starts_without_the_heavy_libraries() -> None:
                         "sys.modules))); from planner import solve_case; print(callable(solve_case))"],
                        capture_output=True, text=True, timeout=120)
     assert p.stdout.split() == ["True", "True"], p.stderr
+
+
+# ------------------------------------------------------------------------------------------ the gap
+def _excel_text(value: float, fmt: str) -> str:
+    """What a spreadsheet shows for a percentage format such as 0.0000% (the value is already rounded)."""
+    places = len(fmt.split(".")[1]) - 1 if "." in fmt else 0
+    return f"{100 * value:.{places}f}%"
+
+
+def test_one_rounding_rule_for_the_gap_everywhere(tmp_path: Path) -> None:
+    import dataclasses
+    from io import StringIO
+
+    from rich.console import Console
+
+    from planner.cli.console import Terminal, live_line
+    from planner.export.comparison import write_comparison
+    from planner.export.results import write_results
+    from planner.results.labels import gap_text
+    from planner.run import solve_case
+    from planner.compare.compare import CaseRun, compare
+    from planner.solve.highs import Progress
+    from planner.solve.presets import merge_options
+
+    sol = solve_case(TINY, "localize", options=merge_options("exact"))
+    sol = dataclasses.replace(sol, status={**sol.status, "gap": 8.11e-5})  # proven within the 0.01% tolerance
+    shown = "0.0082%"  # two significant digits, rounded up: never smaller than the real gap
+    assert gap_text(8.11e-5) == shown and gap_text(4e-4) == "0.040%" and gap_text(0.0234) == "2.4%"
+    wb = load_workbook(write_results(sol, tmp_path / "r.xlsx"))
+    assert f"(gap {shown})" in wb["summary"]["A2"].value and f"(gap {shown})" in wb["builds"]["A1"].value
+    for sheet in ("summary", "run_info"):
+        cell = next(c for row in wb[sheet].iter_rows() for c in row if c.value in ("Gap", "gap") and c.column == 1)
+        value = wb[sheet].cell(cell.row, 2)
+        assert _excel_text(value.value, value.number_format) == shown, (sheet, value.value, value.number_format)
+    cmp = compare({"localize": CaseRun("localize", "done", sol)}, ["localize"], "localize")
+    ws = load_workbook(write_comparison(cmp, tmp_path / "c.xlsx"))["run_info"]
+    head = next(c for row in ws.iter_rows() for c in row if c.value == "gap")
+    value = ws.cell(head.row + 1, head.column)
+    assert _excel_text(value.value, value.number_format) == shown
+    term = Terminal()
+    buf = StringIO()
+    term.out = Console(file=buf, width=120)
+    term.solution_summary(sol)
+    assert f"gap               {shown}" in buf.getvalue() or f"gap {shown}" in " ".join(buf.getvalue().split())
+    # the live line: with a target gap of 0.01%, a gap of 0.0104% is shown as 0.011%, never as 0.01%
+    line = live_line("Solving", Progress(elapsed=3.0, objective=100.0, bound=99.9896, gap=1.04e-4))
+    assert line.endswith("gap 0.011%"), line

@@ -189,14 +189,7 @@ class Terminal:
         label = escape(plain(label))
         with self.out.status(f"{label} …", spinner="dots") as status:
             def update(p: Any) -> None:
-                parts = [f"{label}", f"{p.elapsed:,.1f} s"]
-                if p.objective is not None:
-                    parts.append(f"best plan {money(p.objective * _MONEY_UNIT)}")
-                if p.bound is not None:
-                    parts.append(f"bound {money(p.bound * _MONEY_UNIT)}")
-                if p.gap is not None and p.objective is not None:
-                    parts.append(f"gap {gap_text(p.gap)}")
-                status.update(" · ".join(parts))
+                status.update(live_line(label, p))
 
             yield update
 
@@ -469,6 +462,20 @@ class Terminal:
                                     f"({money(reg.max_regret.loc[reg.best_plan])})")
         if output:
             self.success(f"comparison written to [bold]{name(output)}[/bold]")
+
+
+def live_line(label: str, p: Any) -> str:
+    """The live line while HiGHS runs: elapsed time, best plan, bound and gap (planner.solve.highs.Progress).
+
+    The gap is rounded up (`gap_text`): it never shows the target gap before HiGHS has reached it."""
+    parts = [label, f"{p.elapsed:,.1f} s"]
+    if p.objective is not None:
+        parts.append(f"best plan {money(p.objective * _MONEY_UNIT)}")
+    if p.bound is not None:
+        parts.append(f"bound {money(p.bound * _MONEY_UNIT)}")
+    if p.gap is not None and p.objective is not None:
+        parts.append(f"gap {gap_text(p.gap)}")
+    return " · ".join(parts)
 
 
 def _ordered(selected: list[Issue], every: list[Issue]) -> list[Issue]:
