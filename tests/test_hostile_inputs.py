@@ -593,7 +593,7 @@ WARNINGS: list[tuple[str, Maker, list[str]]] = [
 
 CLEAN: list[tuple[str, Maker, list[str]]] = [
     ("formula results saved by Excel", lambda t: formula_with_result(t, excel_like=True), ["no errors, 0 warnings"]),
-    ("macro-enabled workbook (.xlsm)", xlsm, ["inst.xlsm: no errors, 0 warning(s)"]),
+    ("macro-enabled workbook (.xlsm)", xlsm, ["inst.xlsm: no errors, 0 warnings"]),
     ("invisible characters around ids", lambda t: book(t, setcell("projects", "site", 4, "\u200bOH\ufeff ")),
      ["no errors, 0 warnings"]),
     ("header with spaces, case and unit", lambda t: book(t, rename_header("projects", "capacity_per_unit", " Capacity Per-Unit [t/yr] ")),

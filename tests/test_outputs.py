@@ -351,7 +351,7 @@ def test_a_full_temporary_folder_does_not_matter_and_two_full_disks_write_nothin
     code, out = _planner_in(full, ["solve", TINY, "-o", disk / "out.xlsx"], tmpdir, monkeypatch)
     said = " ".join(out.split())
     assert code == 74, said
-    assert "could not be saved in the temporary folder" in said and "Nothing was written" in said, said
+    assert "could not be saved in the temporary folder" in said and "so it was not written" in said, said
     assert "Traceback" not in out and "Exception ignored" not in out
     assert [p.name for p in disk.iterdir()] == [FILLER] and [p.name for p in tmpdir.iterdir()] == [FILLER]
 

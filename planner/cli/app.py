@@ -96,6 +96,7 @@ def _guard(term: Terminal) -> Iterator[None]:
         raise typer.Exit(70) from None
     finally:
         _Fallback.folder = None
+        _Fallback.used = False
 
 
 class _Fallback:
@@ -188,12 +189,15 @@ def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: 
                 raise WriteError.of(exc, tmp / "planner-results-") from None
         written = write(obj, _Fallback.folder / out.name, protect=protect)
     except WriteError as exc:
-        if _Fallback.folder is not None and not _Fallback.used:
+        done = ""
+        if _Fallback.folder is not None and _Fallback.used:
+            done = f" The outputs saved before it are in {_Fallback.folder}."
+        elif _Fallback.folder is not None:
             with contextlib.suppress(OSError):
                 _Fallback.folder.rmdir()  # it holds nothing
             _Fallback.folder = None
-        raise NotWritten(f"{first}. It could not be saved in the temporary folder {tmp} either: {exc.reason}. "
-                         "Nothing was written.") from None
+        raise NotWritten(f"{first}. It could not be saved in the temporary folder {tmp} either ({exc.reason}), so "
+                         f"it was not written.{done}") from None
     term.error(f"{first}. The results were saved to {written} instead.")
     _Fallback.used = True
     return written

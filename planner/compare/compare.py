@@ -95,7 +95,8 @@ def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instanc
             options: dict[str, Any] | None = None) -> Comparison:
     clash = sorted(set(cases) & RESERVED)
     if clash:
-        raise UsageError(f"case name(s) {', '.join(clash)} cannot be compared: they are column names of the "
+        raise UsageError(f"case name{'s' if len(clash) != 1 else ''} {', '.join(clash)} cannot be compared: "
+                         "they are column names of the "
                          "comparison tables; rename the case column in the policy sheet")
     sols = {c: runs[c].solution for c in cases
             if runs[c].status == "done" and runs[c].solution is not None and runs[c].solution.has_plan}

@@ -44,7 +44,8 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
         names.insert(0, base_name)
     clash = sorted(set(names) & RESERVED)
     if clash:  # said before anything is solved, not after
-        raise UsageError(f"case name(s) {', '.join(clash)} cannot be compared: they are column names of the "
+        raise UsageError(f"case name{'s' if len(clash) != 1 else ''} {', '.join(clash)} cannot be compared: "
+                         "they are column names of the "
                          "comparison tables; rename the case column in the policy sheet")
     if before_solving is not None:
         before_solving(inst, list(names))

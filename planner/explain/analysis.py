@@ -293,7 +293,8 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], p
                      + ", ".join(f"{p} ({q})" for q, p in late_fixed[:6]))
     never = [p for p in projects if not ci.sets.starts.get(p)]
     if never:
-        parts.append(f"{len(never)} candidate(s) cannot be qualified within the horizon at all")
+        parts.append(f"{len(never)} candidate{'s' if len(never) != 1 else ''} cannot be qualified within the horizon "
+                     "at all")
     caps = []
     for k in contracts:
         con = ci.contracts[k]
@@ -343,8 +344,8 @@ def out_of_reach(ci: Instance, aux: Solution) -> pd.DataFrame:
         need = demand.get((c, int(y)), 0.0)
         projects = [p for p, prj in ci.projects.items() if prj.commodity == c]
         contracts = [k for k, con in ci.contracts.items() if con.commodity == c]
-        text = (f"{int(y)} {c}: {_t(need)} demand in all; the plan that misses least supplies {_t(max(need - short, 0))} "
-                f"(short by {_t(short)}): " + _cause(ci, int(y), projects, contracts, aux))
+        text = (f"{int(y)} {c}: {_t(need)} demand in all; the plan that misses least supplies "
+                f"{_t(max(need - short, 0))} (short by {_t(short)}): " + _cause(ci, int(y), projects, contracts, aux))
         rows.append({"kind": "demand out of reach", "what": c, "year": int(y), "short_t": float(short),
                      "need_t": need, "achievable_t": need - short, "explanation": text})
     return pd.DataFrame(rows, columns=["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"])
