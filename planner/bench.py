@@ -117,11 +117,26 @@ def highspy_inf(v: float) -> float:
 def _in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(*args, queue))
+    proc = ctx.Process(target=_measured, args=(target, *args, queue))
     proc.start()
-    result = queue.get()
+    try:
+        result = queue.get()
+    except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: stop the measurement at once
+        proc.terminate()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+        raise
     proc.join()
     return result
+
+
+def _measured(target: Any, *args: Any) -> None:
+    """Run a measurement in the fresh process: Ctrl-C is left to the parent, which stops it."""
+    from planner.compare.runner import worker_signals
+
+    worker_signals()
+    target(*args)
 
 
 def measure(target: Target, *, options: dict[str, Any], preset: str, repeat: int = 1,
@@ -179,3 +194,32 @@ def targets_for_sizes(sizes: list[str], folder: Path, seed: int = 1) -> list[Tar
             generate(path, **{**size_preset(s), "seed": seed})
             out.append(Target(f"{s} (synthetic)", path))
     return out
+
+
+def write_csv(rows: list[dict[str, Any]], path: str | Path) -> Path:
+    """The table as CSV, written atomically; text by the one rule for cells (`planner.export.cells`):
+    a label such as ``=HYPERLINK(...)`` or ``+cmd|...`` is written as ``'=HYPERLINK(...)``, never
+    as something a spreadsheet would run."""
+    import csv
+    import io
+
+    from planner.export.atomic import write_bytes
+    from planner.export.cells import csv_value
+
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=keys)
+    w.writeheader()
+    w.writerows({k: csv_value(v) for k, v in r.items()} for r in rows)
+    return write_bytes(path, buf.getvalue().encode("utf-8"))
+
+
+def is_bench_csv(path: str | Path) -> bool:
+    """Whether `path` is a table written by `planner bench` (its header starts with the instance and
+    names its status): such a file may be replaced without --force."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.readline(4096).strip().split(",")
+    except OSError:
+        return False
+    return len(head) >= 2 and head[0] == "instance" and "status" in head

@@ -36,7 +36,7 @@ def test_solve_tiny_prints_summary_and_writes_workbook(tmp_path: Path) -> None:
     r = run("solve", str(TINY), "--case", "localize", "-o", str(out))
     assert r.exit_code == 0, text(r)
     t = text(r)
-    assert "optimal" in t and "New plants (2 project(s), 3 unit(s)" in t and "$100.6M" in t
+    assert "optimal" in t and "New plants (2 projects, 3 units" in t and "$100.6M" in t
     assert "AAM" in t and "50.0% (50.0%)" in t  # localization share vs target
     wb = openpyxl.load_workbook(out)
     assert {"summary", "run_info", "builds"} <= set(wb.sheetnames)
@@ -160,7 +160,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     path = write_instance(t, tmp_path / "many.xlsx")
     r = run("validate", str(path))
     assert r.exit_code == 1
-    assert "4 error(s)" in text(r)
+    assert "4 errors" in text(r)
 
 
 def test_not_a_workbook(tmp_path: Path) -> None:

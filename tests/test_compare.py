@@ -48,8 +48,8 @@ def test_comparison_tables(serial) -> None:  # noqa: ANN001
     assert k.loc["total_cost_usd", "base"] == pytest.approx(98_560_000)
     assert k.loc["total_cost_usd", "localize"] == pytest.approx(100_610_000)
     assert cmp.deltas.loc["total_cost_usd", "localize"] == pytest.approx(2_050_000)
-    # cost of localization per kWh: $2.05M over 4.5 GWh of cells (no discounting in tiny)
-    assert k.loc["localization_cost_usd_per_kwh", "localize"] == pytest.approx(2_050_000 / 4.5e6)
+    # total cost difference vs the base case per kWh of cells: $2.05M over 4.5 GWh of cells (no discounting in tiny)
+    assert k.loc["cost_difference_usd_per_kwh", "localize"] == pytest.approx(2_050_000 / 4.5e6)
     # dear capex: the parent's target still applies (extends localize); P2's modules cost twice as much
     assert cmp.runs["dear_capex"].solution.localization.query("group == 'AAM' and year == 2028")["share"].iloc[0] \
         == pytest.approx(0.5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,87 @@ def test_shortfall_named_with_year_family_and_amount(tmp_path: Path) -> None:
     assert row["short_t"] == pytest.approx(250) and row["achievable_t"] == pytest.approx(500)
     assert "2027 AAM target needs 750 t of qualifying supply; the plan that misses least reaches 500 t (short by " \
            "250 t)" in row["explanation"]
+
+
+# ------------------------------------------------------------------------------------------ findings in words
+def short_tables() -> dict:
+    """tiny.xlsx without its existing cathode plant, and with 100% AAM and CAM targets in every year: the
+    cathode demand can be met only from 2027 and only in part (P2 gives at most 1,200 t), so unmet demand
+    (1,000.5 t in 2026 — half a tonne, to see one rounding — 300 t in 2027, 800 t in 2028) is the main cost."""
+    t = tiny_tables()
+    t["projects"] = [p for p in t["projects"] if p["project"] != "P1"]
+    t["cell_demand"][0]["gwh"] = 1.0005  # 1,000.5 t of NMC811 in 2026
+    t["policy"] = [r for r in t["policy"] if r["parameter"] != "localization_target"]
+    for family in ("AAM", "CAM"):
+        for y in (2026, 2027, 2028):
+            t["policy"].append({"parameter": "localization_target", "year": y, "commodity": family, "base": 1.0,
+                                "localize": 1.0})
+    return t
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    path = write_instance(short_tables(), tmp_path_factory.mktemp("short") / "short.xlsx")
+    return explain(path, "base", options=OPTS)
+
+
+def _money(text: str) -> list[float]:
+    return [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+\.\d)M", text)]
+
+
+def test_findings_lead_with_what_the_cost_is_made_of(short) -> None:  # noqa: ANN001
+    sol = short.solution
+    pen = sol.costs.groupby("component")["discounted_usd"].sum()
+    unmet = sol.unmet["tonnes"].sum()
+    assert unmet == pytest.approx(2100.5)
+    drivers = short.findings[1]
+    total = sol.status["objective_usd"]
+    # penalties: 2,100.5 t unmet x $250,000 and 750 t of targets missed x $50,000 (no discounting in tiny)
+    assert pen["penalty_unmet"] == pytest.approx(2100.5 * 250_000)
+    assert drivers.startswith(f"Penalties are ${(pen['penalty_unmet'] + pen['penalty_localization']) / 1e6:,.1f}M of "
+                              f"the ${total / 1e6:,.1f}M total")
+    assert "2,101 t of demand left unmet" in drivers  # 2,100.5 t: rounded as the sheet shows it
+    assert "NMC811 2,101 t in 2026–2028" in short.findings[2] and "out of reach" in short.findings[2]
+
+
+def test_value_of_a_built_plant_is_explained_as_a_sum_of_its_parts(short) -> None:  # noqa: ANN001
+    row = short.built.set_index("project").loc["P2"]
+    assert row["value_usd"] == pytest.approx(row["of_which_penalties_usd"] + row["of_which_other_usd"])
+    assert row["of_which_penalties_usd"] > row["value_usd"] > 0 > row["of_which_other_usd"]
+    text = next(f for f in short.findings if f.startswith("P2 "))
+    value, pen, saved = _money(text)
+    assert (value, pen, saved) == (round(row["value_usd"] / 1e6, 1), round(row["of_which_penalties_usd"] / 1e6, 1),
+                                   round(-row["of_which_other_usd"] / 1e6, 1))
+    assert "more in penalties" in text and "saved on the other costs" in text
+    assert "of it is avoided penalties" not in text  # never a part larger than its whole
+
+
+def test_every_shortfall_is_in_the_findings_or_counted(short) -> None:  # noqa: ANN001
+    n = len(short.shortfalls)
+    assert n == 8  # targets AAM 2026-2027 and CAM 2026-2028, unmet NMC811 2026-2028
+    listed = [f for f in short.findings if f in set(short.shortfalls["explanation"])]
+    assert len(listed) == 5
+    assert short.findings[-1].startswith(f"{n - 5} more shortfalls (") and "on the shortfalls sheet" in \
+        short.findings[-1]
+
+
+def test_tonnes_in_sentences_read_like_the_sheet(short) -> None:  # noqa: ANN001
+    row = short.shortfalls.query("what == 'NMC811' and year == 2026").iloc[0]
+    assert row["short_t"] == pytest.approx(1000.5)
+    # the sheet shows 1,000.5 with the format #,##0 as 1,001 (half away from zero): so does the sentence
+    assert "short by 1,001 t" in row["explanation"] and "supplies 0 t" in row["explanation"]
+    from planner.results.labels import tonnes_text
+
+    assert tonnes_text(-2.9e-11) == "0 t" and tonnes_text(25780.5) == "25,781 t"
+
+
+def test_least_shortfall_resolve_is_shown_in_tonnes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli.app import app
+
+    path = write_instance(short_tables(), tmp_path / "short.xlsx")
+    r = CliRunner().invoke(app, ["explain", str(path), "-c", "base", "-o", str(tmp_path / "e.xlsx"), "-j", "1"])
+    assert r.exit_code == 0, r.output
+    line = next(x for x in r.output.splitlines() if "least shortfall" in x and "done" in x and "│" in x)
+    assert "t short" in line and "$" not in line  # its objective is tonnes, not money

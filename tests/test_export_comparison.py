@@ -145,7 +145,7 @@ def test_summary_lists_cases_kpis_and_the_safest_plan(written):
     assert "'localize'" in safest and f"${reg.max_regret['localize'] / 1e6:,.2f}M" in safest
     kpi_head_row = find_cell(ws, "total cost [$M]", column=2).row
     kh = _header(ws, kpi_head_row)
-    assert {"public cost [$M]", "capex committed [$M]", "localization cost [$/kWh]", "units built"} <= set(kh)
+    assert {"public cost [$M]", "capex committed [$M]", "total cost difference vs base per kWh of cells [$/kWh]", "units built"} <= set(kh)
     r = find_cell(ws, "localize", column=1)
     rows = [c.row for c in ws["A"] if c.value == "localize"]
     r = next(x for x in rows if x > kpi_head_row)

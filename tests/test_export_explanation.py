@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -331,13 +333,13 @@ def test_writes_replace_the_file_atomically_and_leave_no_temporary_files(tiny, t
     with pytest.raises(OutputError):
         write_explanation(tiny, tmp_path / "missing-folder" / "e.xlsx")
 
-    def full_disk(self, filename):  # half a file, then the disk is full
-        Path(filename).write_bytes(b"PK half a workbook")
-        raise OSError(28, "No space left on device")
+    def full_disk(fd, data):  # half a file, then the disk is full (the OS-level write of the atomic writer)
+        os.write(fd, bytes(data[: len(data) // 2]))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     before = target.read_bytes()
-    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", full_disk)
-    with pytest.raises(OutputError, match="No space left"):
+    monkeypatch.setattr("planner.export.atomic._os_write", full_disk)
+    with pytest.raises(OutputError, match="is full"):
         write_explanation(tiny, target)
     assert target.read_bytes() == before
     assert {p.name for p in tmp_path.iterdir()} == {"explanation.xlsx"}

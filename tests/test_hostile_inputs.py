@@ -840,7 +840,7 @@ WARNINGS: list[tuple[str, Maker, list[str]]] = [
     ("formula results saved by a non-calculating writer", lambda t: formula_with_result(t, excel_like=False),
      ["sheet 'projects'", "row 3", "column G", "formulas", "may be out of date or mere placeholders"]),
     ("number as a column name", lambda t: book(t, rename_header("policy", "localize", 2030)),
-     ["case(s): base, 2030"]),
+     ["2 cases: base, 2030"]),
     ("date as a column name", lambda t: book(t, lambda wb: wb["projects"].cell(row=1, column=30, value=dt.date(2026, 1, 1))),
      ["sheet 'projects'", "column AD", "column '2026-01-01' is not part of this sheet"]),
     ("empty optional sheet", lambda t: book(t, lambda wb: wb["recipes"].delete_rows(1, 5)),
@@ -848,10 +848,10 @@ WARNINGS: list[tuple[str, Maker, list[str]]] = [
 ]
 
 CLEAN: list[tuple[str, Maker, list[str]]] = [
-    ("formula results saved by Excel", lambda t: formula_with_result(t, excel_like=True), ["no errors, 0 warning(s)"]),
-    ("macro-enabled workbook (.xlsm)", xlsm, ["inst.xlsm: no errors, 0 warning(s)"]),
+    ("formula results saved by Excel", lambda t: formula_with_result(t, excel_like=True), ["no errors, 0 warnings"]),
+    ("macro-enabled workbook (.xlsm)", xlsm, ["inst.xlsm: no errors, 0 warnings"]),
     ("invisible characters around ids", lambda t: book(t, setcell("projects", "site", 4, "\u200bOH\ufeff ")),
-     ["no errors, 0 warning(s)"]),
+     ["no errors, 0 warnings"]),
     ("header with spaces, case and unit", lambda t: book(t, rename_header("projects", "capacity_per_unit", " Capacity Per-Unit [t/yr] ")),
      ["no errors"]),
 ]

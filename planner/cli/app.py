@@ -1,21 +1,35 @@
-"""The `planner` command line: thin commands over the library; all printing via cli.console."""
+"""The `planner` command line: thin commands over the library; all printing via cli.console.
+
+The console entry point is `planner.cli.main` (cheap to import; it installs the signal handlers,
+then calls `run` here). Outputs follow one set of rules, checked before anything is solved:
+
+* an output is never the input workbook, is an .xlsx workbook (a .csv for `bench`), and its name
+  fits the file system (a default name that would not is shortened, and the command says so);
+* an existing file is replaced only if the planner wrote it (its results, comparison or
+  explanation workbooks carry a mark in their document properties; `bench` recognises its own
+  CSV by its header); anything else — an instance, a template, any other file — needs --force;
+* a result that cannot be written where asked is saved in one new temporary folder and the
+  command exits with 4; if it cannot be written there either, nothing is written and the command
+  exits with 74.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from rich.markup import escape
-
-from planner.cli.console import Terminal
+from planner.cli import signals
+from planner.cli.console import Terminal, name
 from planner.errors import InstanceError, OutputError, PlannerError, SolveError, UsageError
+from planner.results.labels import plural, shown
 
 app = typer.Typer(
     name="planner",
@@ -23,7 +37,7 @@ app = typer.Typer(
     "contracts to commit to, at least cost, under each policy case.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain help: wrapped to the width, never cut; and no rich import for --help
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -32,6 +46,19 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show details (fo
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and the result line.")]
 Preset = Annotated[str, typer.Option(help="Solver preset: default, fast, exact, or the path of a .toml file.")]
 Gap = Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop (e.g. 0.001).", min=0.0)]
+Force = Annotated[bool, typer.Option("--force", help="Replace an existing output even if the planner did not "
+                                                     "write it.")]
+
+#: exit code when results could not be written where asked and were saved elsewhere
+EXIT_SAVED_ELSEWHERE = 4
+#: exit code when results could be written nowhere (sysexits' EX_IOERR)
+EXIT_NOT_WRITTEN = 74
+
+
+class NotWritten(OutputError):
+    """The output could be written neither where asked nor in a temporary folder."""
+
+    exit_code = EXIT_NOT_WRITTEN
 
 
 def _terminal(verbose: bool = False, quiet: bool = False) -> Terminal:
@@ -43,6 +70,9 @@ def _terminal(verbose: bool = False, quiet: bool = False) -> Terminal:
 @contextlib.contextmanager
 def _guard(term: Terminal) -> Iterator[None]:
     """Turn every expected failure into plain words and an exit code; never a traceback."""
+    from planner.export.atomic import on_commit
+
+    on_commit(signals.finishing)  # once an output is in place, a signal no longer stops the command
     try:
         yield
     except typer.Exit:
@@ -53,46 +83,124 @@ def _guard(term: Terminal) -> Iterator[None]:
     except PlannerError as exc:
         term.error(str(exc))
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        term.error("interrupted; nothing was written")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, signals.Interrupted) else None
+        term.error(f"{signals.describe(signum)}; nothing was written")
+        signals.reported()
+        raise typer.Exit(signals.exit_code(signum)) from None
     except Exception as exc:  # a bug: say so plainly, keep the traceback for PLANNER_DEBUG=1
         if os.environ.get("PLANNER_DEBUG"):
             raise
         term.error(f"internal error ({type(exc).__name__}: {exc}). This is a bug in the planner, not in your "
                    "workbook; rerun with PLANNER_DEBUG=1 to see the details and report them.")
         raise typer.Exit(70) from None
-
-
-#: exit code when results could not be written where asked and were saved elsewhere
-EXIT_SAVED_ELSEWHERE = 4
+    finally:
+        _Fallback.folder = None
+        _Fallback.used = False
 
 
 class _Fallback:
-    """Remembers whether an output had to be saved somewhere else (the command then exits with 4)."""
+    """The one temporary folder of this command where outputs that could not be written were saved."""
 
+    folder: Path | None = None
     used = False
 
 
-def _check_output(out: Path, instance: Path) -> None:
-    """Refuse, before any solving, an output that is not .xlsx or that would overwrite the input."""
-    if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"the output must be an .xlsx workbook, not '{out.name}'")
-    if out.exists() and instance.exists() and out.resolve() == instance.resolve():
+# ---------------------------------------------------------------------------------- outputs
+def _safe(case: str) -> str:
+    """A case name made safe for a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", case).strip("_") or "case"
+
+
+def _tag(text: str, n: int = 6) -> str:
+    """A short, stable tag of a name, to tell apart two names that look alike once made safe."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:n]
+
+
+def _fit(stem: str, tail: str, folder: Path) -> str:
+    """`stem + tail`, with the stem shortened (and tagged, to stay unique) if the file system's name
+    limit needs it. `tail` (the case and suffix) is kept."""
+    from planner.export.atomic import name_bytes, name_max
+
+    limit = name_max(folder if folder.is_dir() else Path.cwd())
+    if name_bytes(stem + tail) <= limit:
+        return stem + tail
+    tag = "~" + _tag(stem)
+    keep = stem
+    while keep and name_bytes(keep + tag + tail) > limit:
+        keep = keep[:-1]
+    return keep + tag + tail
+
+
+def _replaceable(path: Path, is_ours: Callable[[Path], Any]) -> bool:
+    return not path.exists() or (path.is_file() and bool(is_ours(path)))
+
+
+def _check_output(term: Terminal, out: Path, instance: Path | None, *, force: bool, default: bool,
+                  suffix: str = ".xlsx", is_ours: Callable[[Path], Any] | None = None) -> Path:
+    """Check an output before any solving; return it (a default name shortened if it had to be).
+
+    Refuses (exit 2): another suffix, the input workbook, a folder, a name longer than the file
+    system allows, an existing file the planner did not write (without --force). A default name
+    (`<instance>-<case>-results.xlsx`) that is too long keeps its end and loses part of the
+    instance's name, tagged to stay unique."""
+    from planner.export.atomic import name_bytes, name_max, written_by_planner
+
+    if out.suffix.lower() != suffix:
+        kind = "an .xlsx workbook" if suffix == ".xlsx" else f"a {suffix} file"
+        raise UsageError(f"the output must be {kind}, not '{out.name}'")
+    folder = out.parent if str(out.parent) else Path(".")
+    limit = name_max(folder if folder.is_dir() else Path.cwd())
+    if name_bytes(out.name) > limit:
+        if not default:
+            raise UsageError(f"the output name '{out.name}' is {name_bytes(out.name)} bytes long; the file system "
+                             f"allows at most {limit}: choose a shorter --output")
+        stem = instance.stem if instance is not None and out.name.startswith(instance.stem) else out.stem
+        short = folder / _fit(stem, out.name[len(stem):], folder)
+        term.info(f"The default output name would be longer than the file system allows ({limit} bytes); "
+                  f"shortened to {name(short.name)}")
+        out = short
+    if instance is not None and out.exists() and instance.exists() and out.resolve() == instance.resolve():
         raise UsageError("the output would overwrite the input workbook; choose another --output")
+    if out.is_dir():
+        raise UsageError(f"the output {out} is a folder; name a file")
+    if not force and not _replaceable(out, is_ours or written_by_planner):
+        raise UsageError(f"{out} exists and was not written by the planner; use --force to replace it, or choose "
+                         "another output")
+    return out
 
 
 def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: Path, protect: tuple[Path, ...]
                   ) -> Path:
-    """Write `obj` to `out`; if that fails, save it in a new temporary folder and say where (never lose it)."""
+    """Write `obj` to `out`; if that fails, save it in one new temporary folder and say where (never lose
+    it); if that fails too, say so: nothing was written (exit 74)."""
+    from planner.export.atomic import WriteError
+
     try:
         return write(obj, out, protect=protect)
-    except OutputError as exc:
-        fallback = Path(tempfile.mkdtemp(prefix="planner-results-")) / out.name
-        written = write(obj, fallback, protect=protect)
-        term.error(f"{exc}. The results were saved to {written} instead.")
-        _Fallback.used = True
-        return written
+    except WriteError as exc:
+        first = str(exc)
+    tmp = Path(tempfile.gettempdir())
+    try:
+        if _Fallback.folder is None or not _Fallback.folder.is_dir():
+            try:
+                _Fallback.folder = Path(tempfile.mkdtemp(prefix="planner-results-"))
+            except OSError as exc:
+                raise WriteError.of(exc, tmp / "planner-results-") from None
+        written = write(obj, _Fallback.folder / out.name, protect=protect)
+    except WriteError as exc:
+        done = ""
+        if _Fallback.folder is not None and _Fallback.used:
+            done = f" The outputs saved before it are in {_Fallback.folder}."
+        elif _Fallback.folder is not None:
+            with contextlib.suppress(OSError):
+                _Fallback.folder.rmdir()  # it holds nothing
+            _Fallback.folder = None
+        raise NotWritten(f"{first}. It could not be saved in the temporary folder {tmp} either ({exc.reason}), so "
+                         f"it was not written.{done}") from None
+    term.error(f"{first}. The results were saved to {written} instead.")
+    _Fallback.used = True
+    return written
 
 
 def _exit_if_fallback() -> None:
@@ -101,16 +209,42 @@ def _exit_if_fallback() -> None:
         raise typer.Exit(EXIT_SAVED_ELSEWHERE)
 
 
-def _safe(name: str) -> str:
-    """A case name made safe for a file name."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "case"
+def _default_output(instance: Path, case: str, kind: str = "results") -> Path:
+    """`<instance>-<case>-<kind>.xlsx` in the current folder (`_check_output` shortens it if it must)."""
+    return Path.cwd() / f"{instance.stem}-{_safe(case)}-{kind}.xlsx"
 
 
-def _default_output(instance: Path, case: str) -> Path:
-    return Path.cwd() / f"{instance.stem}-{_safe(case)}-results.xlsx"
+def _case_outputs(instance: Path, cases: Sequence[str], folder: Path, reserved: Path) -> dict[str, Path]:
+    """Each case's own results workbook in `folder`: `<instance>-<case>-results.xlsx`, unique.
+
+    Cases whose names are the same once made safe for a file name ('a b', 'a_b', 'a/b') or differ
+    only in letter case (file systems may ignore it), and a case whose workbook would be the
+    comparison workbook `reserved`, get a short tag of their name: 'a_b-1c2d3e'. A case whose name
+    needs no change keeps the plain name."""
+    plain = {c: f"{instance.stem}-{_safe(c)}-results.xlsx" for c in cases}
+    owners: dict[str, list[str]] = {}
+    for c in cases:
+        owners.setdefault(plain[c].casefold(), []).append(c)
+    taken = {reserved.name.casefold()}
+    out: dict[str, Path] = {}
+    for c in cases:
+        group = owners[plain[c].casefold()]
+        keeper = next((x for x in group if _safe(x) == x), group[0])
+        if c == keeper and plain[c].casefold() not in taken:
+            file = plain[c]
+        else:
+            n = 6
+            file = f"{instance.stem}-{_safe(c)}-{_tag(c, n)}-results.xlsx"
+            while file.casefold() in taken and n < 40:
+                n += 4
+                file = f"{instance.stem}-{_safe(c)}-{_tag(c, n)}-results.xlsx"
+        taken.add(file.casefold())
+        out[c] = folder / file
+    return out
 
 
-@app.command()
+# ---------------------------------------------------------------------------------- commands
+@app.command(short_help="Solve one policy case; write the results workbook.")
 def solve(
     instance: Annotated[Optional[Path], typer.Argument(help="Instance workbook (.xlsx). Default: the bundled default instance.", show_default=False)] = None,
     case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case (a column of the policy sheet). Default: the first.")] = None,
@@ -121,6 +255,7 @@ def solve(
     threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads.", min=0)] = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Make localization targets hard constraints (no priced shortfall).")] = False,
     keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the best plan found so far (marked not proven optimal) instead of nothing.")] = False,
+    force: Force = False,
     verbose: Verbose = False,
     quiet: Quiet = False,
 ) -> None:
@@ -136,17 +271,13 @@ def solve(
 
         if instance is None:
             instance = resources.default_instance()
-            term.info(f"Using the bundled default instance [bold]{escape(instance.name)}[/bold]")
+            term.info(f"Using the bundled default instance [bold]{name(instance.name)}[/bold]")
         inst = load_instance(instance)
-        if inst.warnings:
-            if term.verbosity >= 1:
-                term.issues(list(inst.warnings))
-            else:
-                term.warn(f"{len(inst.warnings)} warning(s) in the workbook; `planner validate {instance}` lists them")
+        term.workbook_warnings(list(inst.warnings), instance)
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap, "threads": threads})
         case_name = resolve_case_name(inst, case)
-        out = output or _default_output(instance, case_name)
-        _check_output(out, instance)
+        out = _check_output(term, output or _default_output(instance, case_name), instance, force=force,
+                            default=output is None)
         from planner.solve.highs import Interrupt
 
         stop = Interrupt()
@@ -154,14 +285,16 @@ def solve(
             sol = solve_case(inst, case_name, options=options, hard_targets=hard_targets, on_progress=update,
                              stream_log=verbose, interrupt=stop)
         if stop.requested:
+            code = signals.exit_code()
             if keep_incumbent and sol.has_plan:
                 written = _write_safely(term, write_results, sol, out, (instance,))
                 term.solution_summary(sol, output=str(written))
-                term.error("interrupted: the best plan found so far was written (not proven optimal)")
+                term.error(f"{signals.describe()}: the best plan found so far was written (not proven optimal)")
             else:
-                term.error("interrupted: nothing was written" + ("" if keep_incumbent else
+                term.error(f"{signals.describe()}: nothing was written" + ("" if keep_incumbent else
                            " (--keep-incumbent writes the best plan found so far)"))
-            raise typer.Exit(130)
+            signals.reported()
+            raise typer.Exit(code)
         if not sol.has_plan:
             term.solution_summary(sol)
             hint = ""
@@ -173,7 +306,7 @@ def solve(
         _exit_if_fallback()
 
 
-@app.command()
+@app.command(short_help="Solve policy cases side by side; write a comparison workbook.")
 def compare(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
     cases: Annotated[str, typer.Option("--cases", help="Cases to run: all, or names separated by commas.")] = "all",
@@ -186,41 +319,58 @@ def compare(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per case before HiGHS returns its best plan.", min=0.001)] = None,
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints.")] = False,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """Run policy cases side by side (in parallel) and write a comparison workbook."""
+    """Run policy cases side by side (in parallel) and write a comparison workbook.
+
+    Cases without a plan are shown as such in the comparison; if no case has a plan, nothing is
+    written (exit 3)."""
     term = _terminal(False, quiet)
     with _guard(term):
+        from dataclasses import replace
+
+        from planner.compare.runner import mark_written
         from planner.compare.session import default_jobs, run_comparison
         from planner.export.comparison import write_comparison
         from planner.export.results import write_results
-        from planner.compare.runner import mark_written
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
-        out = output or Path.cwd() / f"{instance.stem}-comparison.xlsx"
-        _check_output(out, instance)
+        out = _check_output(term, output or Path.cwd() / f"{instance.stem}-comparison.xlsx", instance, force=force,
+                            default=output is None)
+        folder = out.parent if str(out.parent) else Path(".")
+        paths: dict[str, Path] = {}
+
+        def before_solving(inst: Any, names: list[str]) -> None:  # every output checked before any solve
+            term.workbook_warnings(list(inst.warnings), instance)
+            paths.update(_case_outputs(instance, names, folder, out))
+            for c in names:
+                paths[c] = _check_output(term, paths[c], instance, force=force, default=True)
+
         n_jobs = jobs or default_jobs()
         with term.case_progress(f"Solving cases of {instance.name}") as event:
             cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
-                                 scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event)
+                                 scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event,
+                                 before_solving=before_solving)
+        if not cmp.solved:
+            term.comparison_summary(cmp)
+            raise SolveError(f"no case has a plan ({', '.join(shown(c) for c in cmp.cases)}). Nothing was written.")
         runs = dict(cmp.runs)
         for c, run in runs.items():
             if run.status == "done" and run.solution is not None:
-                path = out.parent / _default_output(instance, c).name
-                written = _write_safely(term, write_results, run.solution, path, (instance,))
+                written = _write_safely(term, write_results, run.solution, paths[c], (instance,))
                 runs[c] = mark_written(run, str(written))
-        from dataclasses import replace
-
         cmp = replace(cmp, runs=runs)
         written = _write_safely(term, write_comparison, cmp, out, (instance,))
         term.comparison_summary(cmp, output=str(written))
+        if cmp.failed:
+            term.warn(f"{len(cmp.failed)} of {plural(len(cmp.cases), 'case')} have no plan "
+                      f"({', '.join(cmp.failed)}): the comparison shows them as failed, with the reason")
         _exit_if_fallback()
-        if not cmp.solved:
-            raise SolveError("no case could be solved")
 
 
-@app.command()
+@app.command(short_help="Explain a plan: target costs, builds, shortfalls.")
 def explain(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
     case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case. Default: the first.")] = None,
@@ -230,23 +380,25 @@ def explain(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve.", min=0.001)] = None,
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints; if they cannot be met, say which and why.")] = False,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
     """Explain a plan: cost of each localization target, why candidates are (not) built, shortfalls in plain words."""
     term = _terminal(False, quiet)
     with _guard(term):
+        from planner.cases import resolve_case_name
         from planner.compare.session import default_jobs
         from planner.explain.analysis import explain as run_explain
         from planner.export.explanation import write_explanation
+        from planner.instance.validate import load_instance
         from planner.solve.presets import merge_options
 
-        from planner.cases import resolve_case_name
-        from planner.instance.validate import load_instance
-
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
-        case_name = resolve_case_name(load_instance(instance), case)
-        out = output or Path.cwd() / f"{instance.stem}-{_safe(case_name)}-explained.xlsx"
-        _check_output(out, instance)
+        inst = load_instance(instance)
+        term.workbook_warnings(list(inst.warnings), instance)
+        case_name = resolve_case_name(inst, case)
+        out = _check_output(term, output or _default_output(instance, case_name, "explained"), instance,
+                            force=force, default=output is None)
         with term.case_progress(f"Explaining {instance.name}") as event:
             expl = run_explain(instance, case_name, options=options, jobs=jobs or default_jobs(), on_event=event,
                                hard_targets=hard_targets)
@@ -255,7 +407,7 @@ def explain(
         _exit_if_fallback()
 
 
-@app.command()
+@app.command(short_help="Write a synthetic instance (for benchmarks).")
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the synthetic instance (.xlsx).")],
     size: Annotated[Optional[str], typer.Option("--size", help="A size preset (S, M ≈ 50k, L ≈ 250k, XL ≈ 1M variables) instead of the counts below.")] = None,
@@ -266,15 +418,14 @@ def generate(
     contracts: Annotated[int, typer.Option(help="Import contracts.", min=0)] = 10,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same instance.")] = 1,
     cases: Annotated[int, typer.Option(help="Policy cases.", min=1)] = 3,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Force = False,
 ) -> None:
     """Write a synthetic instance with the structure and magnitudes of the default one (for benchmarks)."""
     term = _terminal()
     with _guard(term):
         from planner.datasets.synthetic import generate as gen
 
-        if output.exists() and not force:
-            raise UsageError(f"{output} exists; use --force to overwrite it")
+        output = _check_output(term, output, None, force=force, default=False)
         if size:
             from planner.datasets.synthetic import size_preset
 
@@ -285,11 +436,12 @@ def generate(
         else:
             kwargs = dict(projects=projects, regions=regions, years=years, commodities=commodities,
                           contracts=contracts, seed=seed, cases=cases)
-        path = gen(output, **kwargs)
-        term.success(f"synthetic instance written to [bold]{escape(str(path))}[/bold] (seed {seed})")
+        path = _write_safely(term, lambda _o, p, protect: gen(p, **kwargs), None, output, ())
+        term.success(f"synthetic instance written to [bold]{name(path)}[/bold] (seed {seed})")
+        _exit_if_fallback()
 
 
-@app.command()
+@app.command(short_help="Time each phase of a solve against HiGHS alone.")
 def bench(
     instances: Annotated[Optional[list[Path]], typer.Argument(help="Instance workbooks to time (besides --sizes).")] = None,
     sizes: Annotated[Optional[str], typer.Option("--sizes", help="Built-in sizes: S (default instance), M ≈ 50k, L ≈ 250k, XL ≈ 1M variables (synthetic), e.g. S,M,L.")] = None,
@@ -301,20 +453,28 @@ def bench(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sizes.")] = 1,
+    force: Force = False,
 ) -> None:
     """Time each phase (read, build, hand-over, HiGHS, duals, extract, export) and peak memory, against HiGHS
     solving the same model from an MPS file."""
     term = _terminal()
     with _guard(term):
-        import tempfile as _tf
-
-        from planner.bench import Target, measure, targets_for_sizes
+        from planner.bench import Target, is_bench_csv, measure, targets_for_sizes, write_csv
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit})
+        output = _check_output(term, output, None, force=force, default=False, suffix=".csv", is_ours=is_bench_csv)
+        targets = [Target(p.name, p) for p in (instances or [])]
+        if targets:
+            from planner.cases import resolve_case_name
+            from planner.instance.validate import load_instance
+
+            for t in targets:  # a broken workbook stops the run with its problems, before any timing
+                inst = load_instance(t.path)
+                if case:
+                    resolve_case_name(inst, case)
         rows = []
-        with _tf.TemporaryDirectory() as folder:
-            targets = [Target(p.name, p) for p in (instances or [])]
+        with tempfile.TemporaryDirectory() as folder:
             if sizes:
                 with term.out.status("generating synthetic instances …"):
                     targets += targets_for_sizes(sizes.split(","), Path(folder), seed)
@@ -325,24 +485,17 @@ def bench(
             if not targets:
                 raise UsageError("give instance files or --sizes (e.g. --sizes S,M,L)")
             for t in targets:
-                with term.out.status(f"benchmarking {t.label} ({repeat} run(s)) …"):
+                with term.out.status(f"benchmarking {name(t.label)} ({plural(repeat, 'run')}) …"):
                     rows.append(measure(t, options=options.highs, preset=options.preset, repeat=repeat,
                                         lp_relaxation=lp_relaxation, tighten=tighten))
                 term.bench_row(rows[-1])
         term.bench_table(rows)
-        import csv
-
-        from planner.export.atomic import atomic_path
-
-        keys = list(dict.fromkeys(k for r in rows for k in r))
-        with atomic_path(output) as tmp, open(tmp, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=keys)
-            w.writeheader()
-            w.writerows(rows)
-        term.success(f"table written to [bold]{escape(str(output))}[/bold]")
+        written = _write_safely(term, lambda r, p, protect: write_csv(r, p), rows, output, ())
+        term.success(f"table written to [bold]{name(written)}[/bold]")
+        _exit_if_fallback()
 
 
-@app.command()
+@app.command(short_help="Check a workbook; list every problem at once.")
 def validate(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
     quiet: Quiet = False,
@@ -355,31 +508,29 @@ def validate(
         inst = load_instance(instance)
         term.issues(list(inst.warnings))
         s = inst.summary()
-        term.success(f"{escape(str(instance))}: no errors, {len(inst.warnings)} warning(s). {s['horizon']}, "
-                     f"{sum(s['projects'].values())} projects, {s['contracts']} contracts, "
-                     f"{len(s['cases'])} case(s): {escape(', '.join(s['cases']))}")
+        term.success(f"{name(instance)}: no errors, {plural(len(inst.warnings), 'warning')}. {s['horizon']}, "
+                     f"{plural(sum(s['projects'].values()), 'project')}, {plural(s['contracts'], 'contract')}, "
+                     f"{plural(len(s['cases']), 'case')}: {', '.join(name(c) for c in s['cases'])}")
 
 
-@app.command()
+@app.command(short_help="Write an empty instance workbook to fill in.")
 def template(
     output: Annotated[Path, typer.Argument(help="Where to write the empty instance workbook (.xlsx).")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Force = False,
 ) -> None:
     """Write an empty instance workbook: every sheet and column, units, descriptions, examples, drop-downs."""
     term = _terminal()
     with _guard(term):
         from planner.export.instance_xlsx import write_template
 
-        if output.exists() and not force:
-            raise UsageError(f"{output} exists; use --force to overwrite it")
-        if output.suffix.lower() != ".xlsx":
-            raise UsageError("the template must be an .xlsx file")
-        write_template(output)
-        term.success(f"template written to [bold]{escape(str(output))}[/bold]; fill it in, then run "
-                     f"`planner validate {escape(str(output))}`")
+        output = _check_output(term, output, None, force=force, default=False)
+        written = _write_safely(term, lambda _o, p, protect: write_template(p), None, output, ())
+        term.success(f"template written to [bold]{name(written)}[/bold]; fill it in, then run "
+                     f"`planner validate {name(written)}`")
+        _exit_if_fallback()
 
 
-@app.command()
+@app.command(short_help="Show what an instance holds.")
 def info(instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")]) -> None:
     """Show what an instance holds: horizon, regions, commodities, projects, contracts, cases."""
     term = _terminal()
@@ -388,8 +539,7 @@ def info(instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx
 
         inst = load_instance(instance)
         term.instance_summary(inst.summary())
-        if inst.warnings:
-            term.warn(f"{len(inst.warnings)} warning(s); `planner validate {instance}` lists them")
+        term.workbook_warnings(list(inst.warnings), instance)
 
 
 def _version(value: bool) -> None:
@@ -408,5 +558,18 @@ def _root(
     """Active Materials Planner."""
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (no signal handling: `planner.cli.main` does that) and return its exit code."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="planner")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
 def main() -> None:
-    app()
+    """The console entry point (kept for callers of `planner.cli.app:main`)."""
+    from planner.cli import main as _main
+
+    _main()

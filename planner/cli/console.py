@@ -1,20 +1,49 @@
-"""All terminal output of the planner goes through this module (hatch's Terminal idea)."""
+"""All terminal output of the planner goes through this module (hatch's Terminal idea).
+
+Three rules hold for everything printed here:
+
+* **Names are shown safely.** Every path, file name, case, project or other name that comes from
+  outside goes through `name()` (markup) or `plain()` (plain text): terminal escape sequences and
+  control characters become visible escapes, undecodable bytes of a file name show as ``\\xe9``,
+  and square brackets are never read as rich markup.
+* **Tables are never cut.** Columns wrap at spaces and fold long words; a table that cannot fit
+  the width (COLUMNS, or the terminal's) is printed as one block per row instead. Output to a
+  pipe or a file is as wide as COLUMNS says, or 200 columns when COLUMNS is not set.
+* **One rule for gaps and plurals** (`planner.results.labels`): the same gap text as every workbook.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from planner.errors import Issue
+from planner.results.labels import gap_text, kpi_label, plural, shown
 
 _MONEY_UNIT = 1e6  # the terminal shows money in $M
+#: width of output that goes to a pipe or a file when COLUMNS does not say (wide enough for `bench`)
+PIPE_WIDTH = 200
+#: warnings of a workbook printed by the commands that go on with it (solve, info, compare, explain)
+MAX_WARNINGS_SHOWN = 10
+
+
+def name(x: Any) -> str:
+    """A path or a name from outside, safe inside a rich markup string."""
+    return escape(shown(x))
+
+
+def plain(message: Any) -> str:
+    """A message (plain text, possibly several lines) with names from outside shown safely."""
+    return shown(message, keep_newlines=True)
 
 
 def money(x: float | None) -> str:
@@ -33,6 +62,15 @@ def share(x: float | None) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
 
+def _table(title: str | None = None, **kw: Any) -> Table:
+    return Table(title=title, title_justify="left", header_style="bold", **kw)
+
+
+def _column(t: Table, header: str, *, right: bool = False) -> None:
+    """A column that wraps at spaces and folds a word too long for it: never an ellipsis."""
+    t.add_column(header, justify="right" if right else "left", overflow="fold")
+
+
 class Terminal:
     """One rich console for results (stdout) and one for problems (stderr), filtered by verbosity."""
 
@@ -40,24 +78,32 @@ class Terminal:
         self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
         self.out = Console(highlight=False, width=width)
         self.err = Console(stderr=True, highlight=False, width=width)
+        columns = os.environ.get("COLUMNS", "")
         for c in (self.out, self.err):
-            if width is None and not c.is_terminal:  # logs and pipes: wide enough for the tables
-                c.width = 120
+            if width is None and not c.is_terminal and not columns.isdigit():
+                c.width = PIPE_WIDTH  # logs and pipes: wide enough for the tables
 
     # ---------------------------------------------------------------- plain messages
+    def _say(self, console: Console, *parts: Any, **kw: Any) -> None:
+        """Print, and never fail because the terminal has gone (a closed terminal, a broken pipe)."""
+        try:
+            console.print(*parts, **kw)
+        except (OSError, ValueError):
+            pass
+
     def info(self, message: str) -> None:
         if self.verbosity >= 0:
-            self.out.print(message)
+            self._say(self.out, message)
 
     def success(self, message: str) -> None:
         if self.verbosity >= 0:
-            self.out.print(f"[green]✓[/green] {message}")
+            self._say(self.out, f"[green]✓[/green] {message}")
 
     def warn(self, message: str) -> None:
-        self.err.print(Text.from_markup("[yellow]warning:[/yellow] ") + Text(message), soft_wrap=True)
+        self._say(self.err, Text.from_markup("[yellow]warning:[/yellow] ") + Text(plain(message)), soft_wrap=True)
 
     def error(self, message: str) -> None:
-        self.err.print(Text.from_markup("[bold red]error:[/bold red] ") + Text(message), soft_wrap=True)
+        self._say(self.err, Text.from_markup("[bold red]error:[/bold red] ") + Text(plain(message)), soft_wrap=True)
 
     def issues(self, issues: list[Issue], *, show_warnings: bool = True) -> None:
         """Every problem of a workbook, errors first, one line each: file, sheet, row, column, words."""
@@ -65,27 +111,73 @@ class Terminal:
         warnings = [i for i in issues if i.severity == "warning"] if show_warnings else []
         if errors:
             console = self.err
-            head = f"[bold red]{len(errors)} error(s)[/bold red]" + (
-                f" and {len(warnings)} warning(s)" if warnings else "")
+            head = f"[bold red]{plural(len(errors), 'error')}[/bold red]" + (
+                f" and {plural(len(warnings), 'warning')}" if warnings else "")
         elif warnings and self.verbosity >= 0:
             console = self.out
-            head = f"[yellow]{len(warnings)} warning(s)[/yellow]"
+            head = f"[yellow]{plural(len(warnings), 'warning')}[/yellow]"
         else:
             return
-        console.print(f"{head} in {escape((errors or warnings)[0].file)}:")
-        sheets = {s: k for k, s in enumerate(dict.fromkeys(i.sheet for i in issues))}
+        self._say(console, f"{head} in {name((errors or warnings)[0].file)}:")
+        self._issue_lines(console, _ordered(errors, issues) + _ordered(warnings, issues))
 
-        def reading_order(i: Issue) -> tuple[int, int, int, str]:  # sheets as first met, then row, column
-            col = i.column or ""
-            return sheets[i.sheet], i.row if i.row is not None else 0, len(col), col
-
-        for i in sorted(errors, key=reading_order) + sorted(warnings, key=reading_order):
+    def _issue_lines(self, console: Console, issues: list[Issue]) -> None:
+        for i in issues:
             tag = "[bold red]error[/bold red]" if i.severity == "error" else "[yellow]warning[/yellow]"
             where = i.location.split(", ", 1)[1] if ", " in i.location else ""
             line = Text.from_markup(f"  {tag} ")
-            line.append(f"{where}: " if where else "")
-            line.append(i.message)
-            console.print(line, soft_wrap=True)
+            line.append(plain(f"{where}: ") if where else "")
+            line.append(plain(i.message))
+            self._say(console, line, soft_wrap=True)
+
+    def workbook_warnings(self, warnings: list[Issue], instance: Any) -> None:
+        """The warnings of a workbook a command goes on with: the first ten, then how many more and
+        where to see them all (`planner validate`); on stderr, since the results go to stdout."""
+        if not warnings:
+            return
+        if self.verbosity < 0:
+            self.warn(f"{plural(len(warnings), 'warning')} in the workbook; `planner validate {shown(instance)}` "
+                      "lists them")
+            return
+        shown_ = warnings if self.verbosity >= 1 else _ordered(warnings, warnings)[:MAX_WARNINGS_SHOWN]
+        self._say(self.err, f"[yellow]{plural(len(warnings), 'warning')}[/yellow] in {name(warnings[0].file)}:")
+        self._issue_lines(self.err, _ordered(shown_, warnings))
+        if len(warnings) > len(shown_):
+            self._say(self.err, Text(f"  {len(warnings) - len(shown_):,} more; `planner validate "
+                                     f"{plain(instance)}` lists them all"), soft_wrap=True)
+
+    # ---------------------------------------------------------------- tables
+    def table(self, t: Table, console: Console | None = None) -> None:
+        """Print a table whole: as a table if it fits the width, else one block per row
+        ("first cell", then "header: value" lines), so that no header or name is ever cut."""
+        console = console or self.out
+        try:
+            # the narrowest the table can be without cutting a word (measured without the width's clamp)
+            fits = Measurement.get(console, console.options.update_width(10**6), t).minimum <= console.width
+        except Exception:  # noqa: BLE001 - measuring is only a layout choice
+            fits = True
+        if fits:
+            self._say(console, t)
+            return
+        if t.title:
+            self._say(console, t.title if isinstance(t.title, Text) else Text.from_markup(str(t.title)),
+                      soft_wrap=True)
+        cols = t.columns
+        n = max((len(c._cells) for c in cols), default=0)
+
+        def text(x: Any) -> Text:
+            return x if isinstance(x, Text) else console.render_str(str(x)) if x is not None else Text("")
+
+        for r in range(n):
+            first = text(cols[0]._cells[r]) if cols and r < len(cols[0]._cells) else Text("")
+            head = text(cols[0].header) if cols and cols[0].header and t.show_header else Text("")
+            line = Text.assemble(head, ": " if head.plain else "", first)
+            line.stylize("bold")
+            self._say(console, line, soft_wrap=True)
+            for c in cols[1:]:
+                cell = text(c._cells[r]) if r < len(c._cells) else Text("")
+                label = text(c.header) if t.show_header else Text("")
+                self._say(console, Text.assemble("  ", label, ": " if label.plain else "", cell), soft_wrap=True)
 
     # ---------------------------------------------------------------- live solve line
     @contextlib.contextmanager
@@ -94,17 +186,10 @@ class Terminal:
         if self.verbosity != 0:
             yield lambda _p: None
             return
-        label = escape(label)
+        label = escape(plain(label))
         with self.out.status(f"{label} …", spinner="dots") as status:
             def update(p: Any) -> None:
-                parts = [f"{label}", f"{p.elapsed:,.1f} s"]
-                if p.objective is not None:
-                    parts.append(f"best plan {money(p.objective * _MONEY_UNIT)}")
-                if p.bound is not None:
-                    parts.append(f"bound {money(p.bound * _MONEY_UNIT)}")
-                if p.gap is not None:
-                    parts.append(f"gap {100 * p.gap:.2f}%")
-                status.update(" · ".join(parts))
+                status.update(live_line(label, p))
 
             yield update
 
@@ -112,18 +197,20 @@ class Terminal:
     def instance_summary(self, s: dict[str, Any]) -> None:
         table = Table(show_header=False, box=None, pad_edge=False)
         table.add_column(style="bold")
-        table.add_column()
-        table.add_row("title", escape(str(s["title"])))
-        table.add_row("horizon", f"{s['horizon']} ({s['years']} years), discount rate {100 * s['discount_rate']:.1f}%")
+        table.add_column(overflow="fold")
+        table.add_row("title", name(s["title"]))
+        table.add_row("horizon", f"{s['horizon']} ({plural(s['years'], 'year')}), discount rate "
+                                 f"{100 * s['discount_rate']:.1f}%")
         table.add_row("regions", f"{s['regions']} ({s['domestic_regions']} domestic)")
         table.add_row("commodities", str(s["commodities"]))
         table.add_row("projects", ", ".join(f"{n} {k}" for k, n in s["projects"].items()) or "none")
         table.add_row("joint-venture variants", str(s["joint_ventures"]))
         table.add_row("import contracts", str(s["contracts"]))
         table.add_row("transport links", str(s["transport_links"]))
-        table.add_row("demand", ", ".join(f"{k} {tonnes(v)}" for k, v in s["demand_t"].items()) + " over the horizon")
-        table.add_row("policy cases", escape(", ".join(s["cases"])))
-        self.out.print(table)
+        table.add_row("demand", ", ".join(f"{name(k)} {tonnes(v)}" for k, v in s["demand_t"].items())
+                      + " over the horizon")
+        table.add_row("policy cases", ", ".join(name(c) for c in s["cases"]))
+        self.table(table)
 
     def solution_summary(self, sol: Any, output: str | None = None) -> None:
         """Status, objective, bound, gap, time, plants built and localization against targets."""
@@ -131,28 +218,28 @@ class Terminal:
         ok = st["has_solution"]
         style = "green" if st["proven_optimal"] else ("yellow" if ok else "red")
         if self.verbosity < 0:  # quiet: one result line
-            line = f"[{style}]{st['status']}[/{style}]"
+            line = f"[{style}]{escape(st['status'])}[/{style}]"
             if ok:
                 line += f", total cost {money(st['objective_usd'])}"
-            self.out.print(line + (f"; results written to {output}" if output else ""))
+            self._say(self.out, line + (f"; results written to {name(output)}" if output else ""), soft_wrap=True)
             return
         head = Table(show_header=False, box=None, pad_edge=False)
         head.add_column(style="bold")
-        head.add_column()
-        head.add_row("instance", f"{escape(str(sol.run_info['instance']))}  "
-                                 f"[dim]({escape(str(sol.run_info['instance_path']))})[/dim]")
+        head.add_column(overflow="fold")
+        head.add_row("instance", f"{name(sol.run_info['instance'])}  "
+                                 f"[dim]({name(sol.run_info['instance_path'])})[/dim]")
         made = []
         if sol.run_info.get("case_extends"):
-            made.append("extends " + escape(" -> ".join(sol.run_info["case_extends"])))
+            made.append("extends " + name(" -> ".join(sol.run_info["case_extends"])))
         if sol.run_info.get("case_overrides"):
-            made.append(f"{len(sol.run_info['case_overrides'])} override(s) of the data, listed in run_info")
-        head.add_row("case", escape(sol.case) + ("  [dim](hard targets)[/dim]" if st["hard_targets"] else "")
+            made.append(f"{plural(len(sol.run_info['case_overrides']), 'override')} of the data, listed in run_info")
+        head.add_row("case", name(sol.case) + ("  [dim](hard targets)[/dim]" if st["hard_targets"] else "")
                      + (f"  [dim]({'; '.join(made)})[/dim]" if made else ""))
-        head.add_row("status", f"[{style}]{st['status']}[/{style}]")
+        head.add_row("status", f"[{style}]{escape(st['status'])}[/{style}]")
         if ok:
             head.add_row("total cost", f"{money(st['objective_usd'])}  [dim](discounted, net of credits, with penalties)[/dim]")
             head.add_row("bound", money(st["bound_usd"]))
-            head.add_row("gap", share(st["gap"]))
+            head.add_row("gap", gap_text(st["gap"]))
             k = {r.kpi: r.value for r in sol.kpis.itertuples()}
             head.add_row("cost to industry", money(k.get("cost_to_industry_usd")))
             head.add_row("public cost of credits", money(k.get("public_cost_usd")))
@@ -160,45 +247,46 @@ class Terminal:
                 head.add_row("penalties", f"[yellow]{money(k.get('penalties_usd'))}[/yellow]")
             head.add_row("capex of new builds", money(k.get("capex_committed_usd")))
         head.add_row("time", f"{st['wall_time_s']:.2f} s (HiGHS {st['highs_time_s']:.2f} s), "
-                             f"{st['variables']:,} variables ({st['integer_variables']:,} integer), "
-                             f"{st['constraints']:,} rows")
-        self.out.print(head)
+                             f"{plural(st['variables'], 'variable')} ({st['integer_variables']:,} integer), "
+                             f"{plural(st['constraints'], 'row')}")
+        self.table(head)
         for m in sol.messages:
-            self.out.print(Text(m, style="yellow"), soft_wrap=True)
+            self._say(self.out, Text(plain(m), style="yellow"), soft_wrap=True)
         if not ok:
             return
 
         built = sol.builds[sol.builds["decision"] == "build"]
         if self.verbosity >= 0:
-            self.out.print(f"[bold]New plants[/bold] ({built['project'].nunique()} project(s), "
-                           f"{int(built['units'].sum())} unit(s); one row per start year)")
-            t = Table(header_style="bold")
+            self._say(self.out, f"[bold]New plants[/bold] ({plural(built['project'].nunique(), 'project')}, "
+                                f"{plural(int(built['units'].sum()), 'unit')}; one row per start year)")
+            t = _table()
             for col in ("project", "name", "site", "product", "units", "start", "online", "qualified", "capacity",
                         "capex"):
-                t.add_column(col, justify="right" if col in ("units", "start", "online", "qualified", "capacity",
-                                                             "capex") else "left")
+                _column(t, col, right=col in ("units", "start", "online", "qualified", "capacity", "capex"))
             for r in built.itertuples():
-                t.add_row(escape(r.project), escape(r.name), escape(r.site), escape(r.commodity), str(r.units), str(r.start_year), str(r.online_year),
-                          str(r.qualified_year), tonnes(r.capacity_t) + "/yr", money(r.capex_usd))
+                t.add_row(name(r.project), name(r.name), name(r.site), name(r.commodity), str(r.units),
+                          str(r.start_year), str(r.online_year), str(r.qualified_year), tonnes(r.capacity_t) + "/yr",
+                          money(r.capex_usd))
             if len(built) == 0:
                 t.add_row("–", "no new plant", "", "", "", "", "", "", "", "")
-            self.out.print(t)
+            self.table(t)
             signed = sol.imports[sol.imports["signed"]].groupby(["contract", "origin", "commodity"], as_index=False)[
                 "tonnes"].sum() if not sol.imports.empty else None
             if signed is not None and len(signed):
-                self.out.print("[bold]Import contracts used[/bold]")
-                t = Table(header_style="bold")
+                self._say(self.out, "[bold]Import contracts used[/bold]")
+                t = _table()
                 for col in ("contract", "origin", "product", "total over horizon"):
-                    t.add_column(col, justify="right" if col.startswith("total") else "left")
+                    _column(t, col, right=col.startswith("total"))
                 for r in signed.itertuples():
-                    t.add_row(escape(r.contract), escape(r.origin), escape(r.commodity), tonnes(r.tonnes))
-                self.out.print(t)
+                    t.add_row(name(r.contract), name(r.origin), name(r.commodity), tonnes(r.tonnes))
+                self.table(t)
             self._localization(sol)
             if not sol.unmet.empty:
                 total = sol.unmet["tonnes"].sum()
-                self.out.print(f"[yellow]Unmet demand: {tonnes(total)} over the horizon — see sheet 'unmet'.[/yellow]")
+                self._say(self.out, f"[yellow]Unmet demand: {tonnes(total)} over the horizon — see sheet "
+                                    "'unmet'.[/yellow]")
         if output:
-            self.success(f"results written to [bold]{escape(output)}[/bold]")
+            self.success(f"results written to [bold]{name(output)}[/bold]")
 
     def _localization(self, sol: Any) -> None:
         loc = sol.localization
@@ -209,11 +297,11 @@ class Terminal:
         all_years = sorted(set(loc["year"]))
         # show every target year, plus the last year and every fifth year
         show = sorted(set(years) | {all_years[-1]} | {y for y in all_years if y % 5 == 0})
-        self.out.print("[bold]Localization[/bold]: qualifying share of demand, (target) where one is set")
-        t = Table(header_style="bold")
-        t.add_column("group")
+        self._say(self.out, "[bold]Localization[/bold]: qualifying share of demand, (target) where one is set")
+        t = _table()
+        _column(t, "group")
         for y in show:
-            t.add_column(str(y), justify="right")
+            _column(t, str(y), right=True)
         for g, sub in loc.groupby("group", sort=False):
             sub = sub.set_index("year")
             cells = []
@@ -228,8 +316,8 @@ class Terminal:
                     text += f" ({share(r['target_share'])})"
                     text = f"[red]{text}[/red]" if miss else f"[green]{text}[/green]"
                 cells.append(text)
-            t.add_row(escape(str(g)), *cells)
-        self.out.print(t)
+            t.add_row(name(g), *cells)
+        self.table(t)
 
     # ---------------------------------------------------------------- comparisons
     @contextlib.contextmanager
@@ -243,19 +331,20 @@ class Terminal:
         started: dict[str, float] = {}
 
         def table() -> Table:
-            t = Table(title=escape(title), title_justify="left", header_style="bold")
-            for col in ("case", "state", "time", "gap", "total cost", "note"):
-                t.add_column(col, justify="right" if col in ("time", "gap", "total cost") else "left")
+            t = _table(name(title))
+            for col in ("case", "state", "time", "gap", "objective", "note"):
+                _column(t, col, right=col in ("time", "gap", "objective"))
             for key, r in rows.items():
                 state = r["state"]
                 style = {"done": "green", "failed": "red", "solving": "cyan"}.get(state, "dim")
                 secs = r.get("seconds")
                 if secs is None and key in started and state == "solving":
                     secs = time.perf_counter() - started[key]
-                t.add_row(escape(key), f"[{style}]{state}[/{style}]", "" if secs is None else f"{secs:.1f} s",
-                          share(r.get("gap")) if r.get("gap") is not None else "",
-                          money(r.get("objective")) if r.get("objective") is not None else "",
-                          escape((r.get("error") or "")[:80]))
+                t.add_row(name(key), f"[{style}]{state}[/{style}]", "" if secs is None else f"{secs:.1f} s",
+                          gap_text(r.get("gap")) if r.get("gap") is not None else "",
+                          money(r.get("objective")) if r.get("objective") is not None else
+                          f"{tonnes(r['shortfall_t'])} short" if r.get("shortfall_t") is not None else "",
+                          name(_cut(r.get("error") or "", 200)))
             return t
 
         def event(key: str, state: str, details: dict[str, Any]) -> None:
@@ -265,7 +354,8 @@ class Terminal:
             if not live_on and self.verbosity >= 0 and state in ("done", "failed"):
                 r = rows[key]
                 note = f" — {r['error']}" if r.get("error") else ""
-                self.out.print(f"  {escape(key)}: {state} in {r.get('seconds', 0):.1f} s{escape(note)}", soft_wrap=True)
+                self._say(self.out, f"  {name(key)}: {state} in {r.get('seconds', 0):.1f} s{name(note)}",
+                          soft_wrap=True)
 
         live_on = self.verbosity == 0 and self.out.is_terminal
         if live_on:
@@ -274,28 +364,29 @@ class Terminal:
         else:
             yield event
             if self.verbosity >= 0:
-                self.out.print(table())
+                self.table(table())
 
     def findings(self, expl: Any, output: str | None = None) -> None:
         """The top findings of an explanation, in plain words."""
         if self.verbosity < 0:
-            self.out.print(f"{len(expl.findings)} findings" + (f"; written to {output}" if output else ""))
+            self._say(self.out, plural(len(expl.findings), "finding")
+                      + (f"; written to {name(output)}" if output else ""), soft_wrap=True)
             return
-        self.out.print(f"[bold]Why this plan[/bold] ({escape(expl.instance)}, case {escape(expl.case)})")
+        self._say(self.out, f"[bold]Why this plan[/bold] ({name(expl.instance)}, case {name(expl.case)})")
         for i, f in enumerate(expl.findings, start=1):
-            self.out.print(f"{i:>2}. {escape(f)}", soft_wrap=True)
+            self._say(self.out, f"{i:>2}. {name(f)}", soft_wrap=True)
         for what, why in expl.failures.items():
             self.warn(f"re-solve '{what}' failed: {why}")
         if output:
-            self.success(f"plan and explanation written to [bold]{escape(output)}[/bold]")
+            self.success(f"plan and explanation written to [bold]{name(output)}[/bold]")
 
     def bench_row(self, r: dict[str, Any]) -> None:
-        self.info(f"  {escape(str(r['instance']))}: {escape(str(r.get('status', '')))}, wall {_sec(r.get('wall_s'))} s, "
+        self.info(f"  {name(r['instance'])}: {name(r.get('status', ''))}, wall {_sec(r.get('wall_s'))} s, "
                   f"HiGHS {_sec(r.get('highs_s'))} s")
 
     def bench_table(self, rows: list[dict[str, Any]]) -> None:
-        t = Table(title="Time per phase in s (medians), peak memory in MB", title_justify="left", header_style="bold")
-        cols = [("instance", "instance", str), ("vars", "vars", _count), ("rows", "rows", _count),
+        t = _table("Time per phase in s (medians), peak memory in MB")
+        cols = [("instance", "instance", name), ("vars", "vars", _count), ("rows", "rows", _count),
                 ("read+validate", "read_validate_s", _sec), ("build", "build_s", _sec),
                 ("hand-over", "handover_s", _sec), ("HiGHS", "highs_s", _sec), ("duals", "duals_s", _sec),
                 ("extract", "extract_s", _sec), ("export", "export_s", _sec), ("wall", "wall_s", _sec),
@@ -303,16 +394,16 @@ class Terminal:
                 ("peak MB", "peak_rss_mb", _count), ("MPS: HiGHS", "mps_highs_s", _sec),
                 ("MPS MB", "mps_peak_rss_mb", _count), ("MB ratio", "rss_ratio", _sec)]
         for label, _k, _f in cols:
-            t.add_column(label, justify="left" if label == "instance" else "right")
+            _column(t, label, right=label != "instance")
         for r in rows:
             t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
-        self.out.print(t, width=max(self.out.width, 190), crop=False)
+        self.table(t)
 
     def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
         """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
         if self.verbosity < 0:
-            self.out.print(f"{len(cmp.solved)} case(s) solved, {len(cmp.failed)} failed"
-                           + (f"; comparison written to {output}" if output else ""))
+            self._say(self.out, f"{plural(len(cmp.solved), 'case')} solved, {len(cmp.failed)} failed"
+                      + (f"; comparison written to {name(output)}" if output else ""), soft_wrap=True)
             return
         solved = cmp.solved
         rows = [
@@ -320,8 +411,10 @@ class Terminal:
             ("public cost of credits", "public_cost_usd", money), ("penalties", "penalties_usd", money),
             ("capex of new builds", "capex_committed_usd", money), ("plants built", "plants_built", _count),
             ("unmet demand", "unmet_demand_t", tonnes),
-            (f"cost of localization vs {cmp.base}", "localization_cost_usd_per_kwh", _per_kwh),
+            (kpi_label("cost_difference_usd_per_kwh", base=shown(cmp.base)), "cost_difference_usd_per_kwh",
+             _per_kwh),
         ]
+
         def headline(k: str) -> bool:  # localized shares every fifth year and at the end; FEOC shares
             if k.startswith("feoc_import_share_"):
                 return True
@@ -332,44 +425,72 @@ class Terminal:
 
         years = [int(k.rsplit("_", 1)[1]) for k in cmp.kpis.index if k.startswith("localized_share_")]
         last_year = max(years) if years else 0
-        rows += [(k.replace("_", " ").replace("localized share", "localized"), k, share)
-                 for k in cmp.kpis.index if headline(k)]
+        rows += [(kpi_label(k), k, share) for k in cmp.kpis.index if headline(k)]
         if solved:
-            self.out.print(f"[bold]Cases compared[/bold] (base: {escape(cmp.base)})")
-            t = Table(header_style="bold")
-            t.add_column("")
+            self._say(self.out, f"[bold]Cases compared[/bold] (base: {name(cmp.base)})")
+            t = _table()
+            _column(t, "")
             for c in solved:
-                t.add_column(escape(c), justify="right")
+                _column(t, name(c), right=True)
             for label, key, fmt in rows:
                 if key in cmp.kpis.index:
-                    t.add_row(escape(label), *[fmt(cmp.kpis.loc[key, c]) for c in solved])
-            self.out.print(t)
+                    t.add_row(name(label), *[fmt(cmp.kpis.loc[key, c]) for c in solved])
+            self.table(t)
         for c in cmp.failed:
-            self.out.print(f"[red]case {escape(c)} failed:[/red] {escape(str(cmp.runs[c].error))}", soft_wrap=True)
+            self._say(self.out, f"[red]case {name(c)} has no plan:[/red] {name(cmp.runs[c].error)}", soft_wrap=True)
         if cmp.regret is not None and len(cmp.regret.cost):
             reg = cmp.regret
-            self.out.print("[bold]Regret[/bold]: extra cost of each case's plan (builds, JVs, contracts fixed) "
-                           "when another case comes true, against the best plan found for that case. Penalties "
-                           "count: a plan that leaves a case's demand or targets unmet pays the settings' penalty "
-                           "prices there")
-            t = Table(header_style="bold")
-            t.add_column("plan of ↓ / case →")
+            self._say(self.out, "[bold]Regret[/bold]: extra cost of each case's plan (builds, JVs, contracts fixed) "
+                                "when another case comes true, against the best plan found for that case. Penalties "
+                                "count: a plan that leaves a case's demand or targets unmet pays the settings' "
+                                "penalty prices there", soft_wrap=True)
+            t = _table()
+            _column(t, "plan of ↓ / case →")
             for b in reg.cost.columns:
-                t.add_column(escape(str(b)), justify="right")
-            t.add_column("worst case", justify="right")
+                _column(t, name(b), right=True)
+            _column(t, "worst case", right=True)
             for a in reg.cost.index:
                 best = a == reg.best_plan
                 cells = [money(reg.regret.loc[a, b]) if reg.regret.loc[a, b] == reg.regret.loc[a, b] else "n/a"
                          for b in reg.cost.columns]
                 worst = reg.max_regret.loc[a]
-                label = f"[bold green]{escape(str(a))} ★[/bold green]" if best else escape(str(a))
+                label = f"[bold green]{name(a)} ★[/bold green]" if best else name(a)
                 t.add_row(label, *cells, money(worst) if worst == worst else "n/a")
-            self.out.print(t)
+            self.table(t)
             if reg.best_plan:
-                self.out.print(f"Smallest worst-case regret: [bold green]{escape(reg.best_plan)}[/bold green] "
-                               f"({money(reg.max_regret.loc[reg.best_plan])})")
+                self._say(self.out, f"Smallest worst-case regret: [bold green]{name(reg.best_plan)}[/bold green] "
+                                    f"({money(reg.max_regret.loc[reg.best_plan])})")
         if output:
-            self.success(f"comparison written to [bold]{escape(output)}[/bold]")
+            self.success(f"comparison written to [bold]{name(output)}[/bold]")
+
+
+def live_line(label: str, p: Any) -> str:
+    """The live line while HiGHS runs: elapsed time, best plan, bound and gap (planner.solve.highs.Progress).
+
+    The gap is rounded up (`gap_text`): it never shows the target gap before HiGHS has reached it."""
+    parts = [label, f"{p.elapsed:,.1f} s"]
+    if p.objective is not None:
+        parts.append(f"best plan {money(p.objective * _MONEY_UNIT)}")
+    if p.bound is not None:
+        parts.append(f"bound {money(p.bound * _MONEY_UNIT)}")
+    if p.gap is not None and p.objective is not None:
+        parts.append(f"gap {gap_text(p.gap)}")
+    return " · ".join(parts)
+
+
+def _ordered(selected: list[Issue], every: list[Issue]) -> list[Issue]:
+    """`selected` in reading order: sheets as first met in `every`, then row, then column."""
+    sheets = {s: k for k, s in enumerate(dict.fromkeys(i.sheet for i in every))}
+
+    def key(i: Issue) -> tuple[int, int, int, str]:
+        col = i.column or ""
+        return sheets.get(i.sheet, len(sheets)), i.row if i.row is not None else 0, len(col), col
+
+    return sorted(selected, key=key)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _sec(x: Any) -> str:

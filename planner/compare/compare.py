@@ -73,7 +73,7 @@ class Comparison:
 KEY_KPIS = (
     "total_cost_usd", "cost_to_industry_usd", "public_cost_usd", "penalties_usd", "capex_committed_usd",
     "capex_planner_usd", "plants_built", "units_built", "contracts_signed", "unmet_demand_t",
-    "localization_cost_usd_per_kwh",
+    "cost_difference_usd_per_kwh",
 )
 
 
@@ -95,7 +95,8 @@ def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instanc
             options: dict[str, Any] | None = None) -> Comparison:
     clash = sorted(set(cases) & RESERVED)
     if clash:
-        raise UsageError(f"case name(s) {', '.join(clash)} cannot be compared: they are column names of the "
+        raise UsageError(f"case name{'s' if len(clash) != 1 else ''} {', '.join(clash)} cannot be compared: "
+                         "they are column names of the "
                          "comparison tables; rename the case column in the policy sheet")
     sols = {c: runs[c].solution for c in cases
             if runs[c].status == "done" and runs[c].solution is not None and runs[c].solution.has_plan}
@@ -113,12 +114,14 @@ def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instanc
             values[c][r.kpi] = r.value
     base_ok = base in sols
     for c in solved:
-        values[c]["localization_cost_usd_per_kwh"] = _cost_per_kwh(values[c], values[base]) if base_ok else None
-    order.append("localization_cost_usd_per_kwh")
-    meta["localization_cost_usd_per_kwh"] = (
-        "$/kWh", f"total discounted cost (penalties for unmet demand and missed targets included) minus that of the "
-                 f"base case '{base}', per discounted kWh of cells: the levelized cost of the case's policy; only "
-                 "between cases with the same cell demand (blank otherwise)")
+        values[c]["cost_difference_usd_per_kwh"] = _cost_per_kwh(values[c], values[base]) if base_ok else None
+    order.append("cost_difference_usd_per_kwh")
+    meta["cost_difference_usd_per_kwh"] = (
+        "$/kWh", f"total cost difference vs the base case '{base}' per kWh of cells: the case's total discounted cost "
+                 f"(penalties for unmet demand and missed targets included) minus that of '{base}', divided by the "
+                 "discounted kWh of cells the demand serves. It is the cost of everything that differs between the "
+                 "two cases (credits, tariffs, budgets, targets, overrides), not of localization alone; only between "
+                 "cases with the same cell demand (blank otherwise)")
     first = [k for k in KEY_KPIS if k in order]
     order = first + [k for k in order if k not in first]
     kpis = pd.DataFrame({"unit": [meta[k][0] for k in order], "note": [meta[k][1] for k in order]}, index=order)

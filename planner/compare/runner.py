@@ -8,6 +8,7 @@ never stops the others. This module does not import Pyomo; workers do, when they
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
@@ -86,26 +87,74 @@ def run_tasks(tasks: list[CaseTask], *, jobs: int = 1, scheduler: str | None = N
             emit(t.key, "solving", {})
             run = solve_task(t)
             out[t.key] = run
-            emit(t.key, run.status, _details(run))
+            emit(t.key, run.status, _details(run, t))
         return out
     return _run_processes(tasks, jobs, emit, poll)
 
 
-def _details(run: CaseRun) -> dict[str, Any]:
+def _details(run: CaseRun, task: CaseTask | None = None) -> dict[str, Any]:
     d: dict[str, Any] = {"seconds": run.seconds}
     if run.solution is not None:
         d["gap"] = run.solution.status.get("gap")
         d["status"] = run.solution.status.get("status")
-        d["objective"] = run.solution.status.get("objective_usd")
+        objective = run.solution.status.get("objective_usd")
+        if task is not None and task.whatif is not None and task.whatif.objective == "shortfall":
+            # that solve minimises unmet demand plus missed targets: its objective is tonnes, not money
+            d["shortfall_t"] = None if objective is None else float(objective) * 1e-3
+        else:
+            d["objective"] = objective
     if run.error:
         d["error"] = run.error
     return d
 
 
+def worker_signals() -> None:
+    """Signals in a worker process: Ctrl-C is left to the parent, which stops its workers with SIGTERM.
+
+    A Ctrl-C typed in a terminal goes to every process of the foreground group; a worker that
+    reacted on its own would print a traceback from wherever it was. On SIGTERM a worker abandons
+    its solve and leaves at once, after releasing the named semaphores its imports created (Pyomo
+    makes one): killed without that, the resource tracker would report them as leaked."""
+    import signal
+
+    def leave(signum: int, _frame: Any) -> None:
+        from multiprocessing import util
+
+        with contextlib.suppress(Exception):
+            util._run_finalizers(0)  # what a normal exit runs first: unlinks this process's semaphores
+        os._exit(128 + signum)
+
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, leave)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the worker processes now (their solves are abandoned) and free the pool without waiting."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        with contextlib.suppress(Exception):
+            terminate()
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(5)
+            if p.is_alive():  # stuck in a long call into HiGHS: no more waiting
+                p.kill()
+                p.join(5)
+    # the workers are gone: the pool's own thread notices at once and releases its queues (no leaked
+    # semaphores reported at exit)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_processes(tasks: list[CaseTask], jobs: int, emit: Event, poll: float) -> dict[str, CaseRun]:
     out: dict[str, CaseRun] = {}
     ctx = multiprocessing.get_context("spawn")  # no fork: the parent may be running display threads
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx, initializer=worker_signals)
+    try:
         futures: dict[Future[CaseRun], CaseTask] = {pool.submit(solve_task, t): t for t in tasks}
         running: set[str] = set()
         pending = set(futures)
@@ -123,7 +172,11 @@ def _run_processes(tasks: list[CaseTask], jobs: int, emit: Event, poll: float) -
                 except Exception as exc:  # the worker process died (e.g. out of memory)
                     run = CaseRun(t.case, "failed", None, f"the worker process failed ({type(exc).__name__}: {exc})")
                 out[t.key] = run
-                emit(t.key, run.status, _details(run))
+                emit(t.key, run.status, _details(run, t))
+    except BaseException:  # Ctrl-C, SIGTERM, SIGHUP in the parent: stop the workers, do not wait for them
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return out
 
 
@@ -149,7 +202,7 @@ def _run_dask(tasks: list[CaseTask], scheduler: str, emit: Event, poll: float) -
             except Exception as exc:
                 run = CaseRun(t.case, "failed", None, f"the Dask worker failed ({type(exc).__name__}: {exc})")
             out[t.key] = run
-            emit(t.key, run.status, _details(run))
+            emit(t.key, run.status, _details(run, t))
     return out
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from planner.cases import resolve_case_name
-from planner.compare.compare import CaseRun, Comparison, compare, plan_of, regret_matrix
+from planner.compare.compare import RESERVED, CaseRun, Comparison, compare, plan_of, regret_matrix
 from planner.compare.runner import CaseTask, Event, run_tasks
 from planner.errors import UsageError
+from planner.instance.records import Instance
 from planner.instance.validate import load_instance
 from planner.solve.presets import SolverOptions
 
@@ -29,15 +31,24 @@ def select_cases(available: list[str], cases: str | list[str] | None, resolve: A
 
 def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", base: str | None = None,
                    options: SolverOptions, jobs: int = 1, scheduler: str | None = None, regret: bool = False,
-                   hard_targets: bool = False, on_event: Event | None = None) -> Comparison:
+                   hard_targets: bool = False, on_event: Event | None = None,
+                   before_solving: Callable[[Instance, list[str]], None] | None = None) -> Comparison:
     """Solve the selected cases (in parallel) and compare them; with `regret`, evaluate every case's
-    plan under every other case. Validation errors are raised before anything runs."""
+    plan under every other case. Validation errors are raised before anything runs; so is anything
+    `before_solving(instance, case names)` raises (the command line checks its outputs there)."""
     path = Path(path)
     inst = load_instance(path)
     names = select_cases(list(inst.cases), cases, lambda n: resolve_case_name(inst, n))
     base_name = resolve_case_name(inst, base) if base else names[0]
     if base_name not in names:
         names.insert(0, base_name)
+    clash = sorted(set(names) & RESERVED)
+    if clash:  # said before anything is solved, not after
+        raise UsageError(f"case name{'s' if len(clash) != 1 else ''} {', '.join(clash)} cannot be compared: "
+                         "they are column names of the "
+                         "comparison tables; rename the case column in the policy sheet")
+    if before_solving is not None:
+        before_solving(inst, list(names))
     data = path.read_bytes()
     highs = dict(options.highs)
     if jobs > 1 or scheduler:

@@ -18,6 +18,7 @@ from planner.compare.runner import CaseTask, Event, run_tasks
 from planner.errors import SolveError
 from planner.instance.records import Instance, WhatIf
 from planner.instance.validate import load_instance
+from planner.results.labels import musd_text, number_text, tonnes_text
 from planner.results.solution import Solution
 from planner.solve.presets import SolverOptions
 
@@ -188,6 +189,7 @@ def _candidates(ci: Instance, sol: Solution, base: Outcome, cost_of: Any) -> tup
             d = _difference(o, base) if o is not None else None
             built_rows.append({**common, "value_usd": None if d is None else d["delta"],
                                "of_which_penalties_usd": None if d is None else d["penalties"],
+                               "of_which_other_usd": None if d is None else d["delta"] - d["penalties"],
                                "uncertainty_usd": None if d is None else d["uncertainty"],
                                "note": "cost increase if the project were excluded" if d is not None
                                else "the re-solve without it failed"})
@@ -222,7 +224,8 @@ def _candidates(ci: Instance, sol: Solution, base: Outcome, cost_of: Any) -> tup
                                                   "alternative_built"])
     unbuilt = unbuilt.sort_values("premium_usd", na_position="last").reset_index(drop=True)
     built_df = pd.DataFrame(built_rows, columns=["project", "name", "commodity", "site", "capacity_t", "value_usd",
-                                                 "of_which_penalties_usd", "uncertainty_usd", "note"])
+                                                 "of_which_penalties_usd", "of_which_other_usd", "uncertainty_usd",
+                                                 "note"])
     built_df = built_df.sort_values("value_usd", ascending=False, na_position="last").reset_index(drop=True)
     return unbuilt, built_df
 
@@ -277,7 +280,7 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], p
         key = f"group {prj.exclusive_group}" if prj.exclusive_group else prj.base
         best[key] = max(best.get(key, 0.0), _max_deliverable(ci, p, year))
     able = sum(best.values())
-    parts.append(f"plants able to deliver by then could give at most {able:,.0f} t in {year} if all were built "
+    parts.append(f"plants able to deliver by then could give at most {_t(able)} in {year} if all were built "
                  "as early as possible (an upper bound: it ignores budgets and what other years need)")
     late = [(q, p) for p in projects if (q := _earliest_qualified(ci, p)) is not None and q > year]
     late_new = sorted((q, p) for q, p in late if not ci.projects[p].fixed)
@@ -290,7 +293,8 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], p
                      + ", ".join(f"{p} ({q})" for q, p in late_fixed[:6]))
     never = [p for p in projects if not ci.sets.starts.get(p)]
     if never:
-        parts.append(f"{len(never)} candidate(s) cannot be qualified within the horizon at all")
+        parts.append(f"{len(never)} candidate{'s' if len(never) != 1 else ''} cannot be qualified within the horizon "
+                     "at all")
     caps = []
     for k in contracts:
         con = ci.contracts[k]
@@ -299,7 +303,7 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], p
         if con.feoc and not pol.feoc_imports_allowed.get(year, True):
             caps.append(f"{k} is a FEOC supplier, banned in {year}")
         elif con.max_volume.get(year) is not None:
-            caps.append(f"{k} at most {con.max_volume[year]:,.0f} t")
+            caps.append(f"{k} at most {_t(con.max_volume[year])}")
         else:
             caps.append(f"{k} unlimited")
     parts.append("import contracts: " + ("; ".join(caps) if caps else "none can deliver in that year"))
@@ -325,8 +329,8 @@ def out_of_reach(ci: Instance, aux: Solution) -> pd.DataFrame:
         contracts = [k for k, con in ci.contracts.items() if in_group(ci, g, con.commodity)
                      and qualifies_for_localization(ci, region=con.origin, feoc=con.feoc)]
         achievable = r.required_t - r.shortfall_t
-        text = (f"{y} {g} target needs {r.required_t:,.0f} t of qualifying supply; the plan that misses least "
-                f"reaches {achievable:,.0f} t (short by {r.shortfall_t:,.0f} t): "
+        text = (f"{y} {g} target needs {_t(r.required_t)} of qualifying supply; the plan that misses least "
+                f"reaches {_t(achievable)} (short by {_t(r.shortfall_t)}): "
                 + _cause(ci, y, projects, contracts, aux))
         rows.append({"kind": "target out of reach", "what": g, "year": y, "short_t": r.shortfall_t,
                      "need_t": r.required_t, "achievable_t": achievable, "explanation": text})
@@ -340,8 +344,8 @@ def out_of_reach(ci: Instance, aux: Solution) -> pd.DataFrame:
         need = demand.get((c, int(y)), 0.0)
         projects = [p for p, prj in ci.projects.items() if prj.commodity == c]
         contracts = [k for k, con in ci.contracts.items() if con.commodity == c]
-        text = (f"{int(y)} {c}: {need:,.0f} t demand in all; the plan that misses least supplies {need - short:,.0f} t "
-                f"(short by {short:,.0f} t): " + _cause(ci, int(y), projects, contracts, aux))
+        text = (f"{int(y)} {c}: {_t(need)} demand in all; the plan that misses least supplies "
+                f"{_t(max(need - short, 0))} (short by {_t(short)}): " + _cause(ci, int(y), projects, contracts, aux))
         rows.append({"kind": "demand out of reach", "what": c, "year": int(y), "short_t": float(short),
                      "need_t": need, "achievable_t": need - short, "explanation": text})
     return pd.DataFrame(rows, columns=["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"])
@@ -361,9 +365,9 @@ def _shortfalls(ci: Instance, sol: Solution, aux: Solution | None) -> pd.DataFra
             rows.append(structural[(g, y)]._asdict())
             rows[-1].pop("Index", None)
             continue
-        text = (f"{y} {g} target is missed by {r.shortfall_t:,.0f} t although it could be met: meeting it costs "
+        text = (f"{y} {g} target is missed by {_t(r.shortfall_t)} although it could be met: meeting it costs "
                 f"more than the penalty of ${pen_loc:,.0f} per t (settings)" if aux is not None else
-                f"{y} {g} target is missed by {r.shortfall_t:,.0f} t (the auxiliary solve that would tell whether "
+                f"{y} {g} target is missed by {_t(r.shortfall_t)} (the auxiliary solve that would tell whether "
                 "it can be met failed)")
         rows.append({"kind": "target priced out" if aux is not None else "target missed", "what": g, "year": y,
                      "short_t": r.shortfall_t, "need_t": r.required_t,
@@ -381,10 +385,10 @@ def _shortfalls(ci: Instance, sol: Solution, aux: Solution | None) -> pd.DataFra
             row.pop("Index", None)
             rows.append(row)
             continue
-        text = (f"{y} {c}: {short:,.0f} t of {demand.get((c, y), 0.0):,.0f} t demand unmet although it could be "
+        text = (f"{y} {c}: {_t(short)} of {_t(demand.get((c, y), 0.0))} demand unmet although it could be "
                 f"served (by building or contracting more in time), because serving it costs more than the "
                 f"penalty of ${pen_unmet:,.0f} per t (settings)" if aux is not None else
-                f"{y} {c}: {short:,.0f} t of demand unmet (the auxiliary solve that would tell whether it can be "
+                f"{y} {c}: {_t(short)} of demand unmet (the auxiliary solve that would tell whether it can be "
                 "met failed)")
         rows.append({"kind": "demand priced out" if aux is not None else "demand unmet", "what": c, "year": y,
                      "short_t": float(short), "need_t": demand.get((c, y), 0.0),
@@ -398,12 +402,103 @@ def _shortfalls(ci: Instance, sol: Solution, aux: Solution | None) -> pd.DataFra
 
 
 def _m(x: float) -> str:
-    return f"${x / 1e6:,.1f}M"
+    return musd_text(x)
+
+
+def _t(x: float) -> str:
+    """Tonnes as the sheets show them (one rounding for a figure in a sentence and in a cell)."""
+    return tonnes_text(x)
+
+
+def _kt(x: float) -> str:
+    return f"{number_text(x / 1000)} kt" if abs(x) >= 10_000 else _t(x)
+
+
+def _span(years: list[int]) -> str:
+    ys = sorted(set(years))
+    return str(ys[0]) if len(ys) == 1 else f"{ys[0]}–{ys[-1]}"
+
+
+def _cost_drivers(ci: Instance, sol: Solution, shortfalls: pd.DataFrame) -> list[str]:
+    """What the total cost is made of, biggest first: penalties (unmet demand, missed targets) when they
+    matter, with where the unmet demand is; else the largest cost components."""
+    total = float(sol.status["objective_usd"])
+    costs = sol.costs
+    if costs.empty or not total:
+        return []
+    disc = costs.groupby(costs["component"].astype(str))["discounted_usd"].sum()
+    pen_unmet = float(disc.get("penalty_unmet", 0.0))
+    pen_loc = float(disc.get("penalty_localization", 0.0))
+    pen = pen_unmet + pen_loc
+    out = []
+    if pen > 0.01 * abs(total):
+        parts = []
+        unmet_t = float(sol.unmet["tonnes"].sum()) if not sol.unmet.empty else 0.0
+        short_t = float(sol.localization["shortfall_t"].sum()) if not sol.localization.empty else 0.0
+        if pen_unmet > 0:
+            parts.append(f"{_kt(unmet_t)} of demand left unmet over the horizon costs {_m(pen_unmet)} in penalties "
+                         f"(${number_text(ci.settings.penalty_unmet_demand)} per t, settings; discounted)")
+        if pen_loc > 0:
+            parts.append(f"localization targets missed by {_kt(short_t)} in all cost {_m(pen_loc)} "
+                         f"(${number_text(ci.settings.penalty_localization)} per t)")
+        out.append(f"Penalties are {_m(pen)} of the {_m(total)} total ({100 * pen / total:.0f}%): "
+                   + "; ".join(parts) + f". Without the penalties the plan costs {_m(total - pen)}.")
+        if unmet_t > TOL_T:
+            by = sol.unmet.groupby("commodity")
+            tons = by["tonnes"].sum().sort_values(ascending=False)
+            described = [f"{c} {_kt(t)} in {_span([int(y) for y in by.get_group(c)['year']])}"
+                         for c, t in tons.head(3).items()]
+            more = len(tons) - 3
+            if more > 0:
+                described.append(f"{more} more commodit{'y' if more == 1 else 'ies'}")
+            kinds = shortfalls["kind"].astype(str) if len(shortfalls) else pd.Series(dtype=str)
+            reach = float(shortfalls.loc[kinds == "demand out of reach", "short_t"].sum()) if len(kinds) else 0.0
+            priced = kinds.isin(["demand priced out"]).any() or reach < unmet_t - TOL_T
+            if not (kinds.str.startswith("demand").any()):
+                why = "Whether it can be served is on the shortfalls sheet."
+            elif reach >= unmet_t - TOL_T:
+                why = "All of it is out of reach: no plan can supply it by then (the shortfalls sheet, year by year)."
+            elif reach > TOL_T:
+                why = (f"{_kt(reach)} of it is out of reach (no plan can supply it by then); the rest is priced out: "
+                       "serving it would cost more than the penalty (the shortfalls sheet, year by year).")
+            else:
+                why = ("All of it could be served, at more than the penalty: it is priced out (the shortfalls sheet, "
+                       "year by year).") if priced else ""
+            out.append("Unmet demand, largest first: " + ", ".join(described[:-1])
+                       + (" and " if len(described) > 1 else "") + described[-1] + ". " + why)
+    else:
+        positive = disc[disc > 0].sort_values(ascending=False)
+        if len(positive):
+            from planner.results.labels import component_label
+
+            top = [f"{component_label(k)} {_m(v)} ({100 * v / total:.0f}%)" for k, v in positive.head(3).items()]
+            out.append("The largest costs (discounted): " + ", ".join(top) + ".")
+    return out
+
+
+def _worth(r: Any) -> str:
+    """A built candidate's value in words, split into penalties and the other costs when penalties matter:
+    the value is the sum of the two parts, and the second one can be negative."""
+    value = float(r.value_usd)
+    pen = float(r.of_which_penalties_usd or 0.0)
+    other = value - pen
+    head = f"{r.project} ({r.name}) is worth {_m(value)} to the plan: without it the total cost rises by that much"
+    if abs(pen) <= 0.05 * abs(value):
+        return head + "."
+    pen_text = (f"{_m(pen)} more in penalties for unmet demand and missed targets" if pen >= 0 else
+                f"{_m(-pen)} less in penalties")
+    if other >= 0:
+        rest = f"and {_m(other)} more in the other costs (building, running, importing)"
+    else:
+        rest = (f"less {_m(-other)} saved on the other costs (what building and running it, and what it "
+                "supplies, would have cost)")
+    return f"{head}: {pen_text}, {rest}."
 
 
 def _findings(ci: Instance, sol: Solution, tc: pd.DataFrame, total: float | None, unbuilt: pd.DataFrame,
               built: pd.DataFrame, shortfalls: pd.DataFrame) -> list[str]:
     out = [f"Plan for case '{sol.case}': {sol.status['status']}, total cost {_m(sol.status['objective_usd'])}."]
+    out += _cost_drivers(ci, sol, shortfalls)
     if total is not None:
         out.append(f"The localization targets cost {_m(total)} in all (the plan with them minus the plan without "
                    "them, discounted).")
@@ -411,28 +506,34 @@ def _findings(ci: Instance, sol: Solution, tc: pd.DataFrame, total: float | None
     met = binding[binding["shortfall_t"] <= TOL_T].sort_values("cost_usd_per_t", ascending=False)
     for r in met.head(3).itertuples():
         kwh = f" (${r.cost_usd_per_kwh:,.4f} per kWh of cells)" if r.cost_usd_per_kwh is not None else ""
-        out.append(f"The {r.year} {r.group} target costs ${r.cost_usd_per_t:,.0f} per t of qualifying supply at the "
-                   f"margin{kwh}.")
+        out.append(f"The {r.year} {r.group} target costs ${number_text(r.cost_usd_per_t)} per t of qualifying supply "
+                   f"at the margin{kwh}.")
     missed = binding[binding["shortfall_t"] > TOL_T]
     if len(missed):
         years = ", ".join(f"{r.group} {r.year}" for r in missed.itertuples())
-        out.append(f"{len(missed)} target(s) are missed ({years}): their marginal cost is the localization penalty "
-                   f"(${ci.settings.penalty_localization:,.0f}/t), not a price of compliance.")
+        out.append(f"{len(missed)} target{'s are' if len(missed) != 1 else ' is'} missed ({years}): the marginal "
+                   f"cost is the localization penalty (${number_text(ci.settings.penalty_localization)}/t), not a "
+                   "price of compliance.")
     for r in built.head(3).itertuples():
         if r.value_usd is None or abs(r.value_usd) <= (r.uncertainty_usd or 0.0):
             continue
-        pen = r.of_which_penalties_usd or 0.0
-        why = (f" ({_m(pen)} of it is avoided penalties for unmet demand or missed targets)"
-               if pen > 0.5 * r.value_usd else "")
-        out.append(f"{r.project} ({r.name}) is worth {_m(r.value_usd)} to the plan: the cost rises by that much "
-                   f"without it{why}.")
+        out.append(_worth(r))
     clear = unbuilt[(unbuilt["alternative_built"] == "") & (unbuilt["premium_usd"].astype(float)
                                                              > unbuilt["uncertainty_usd"].astype(float))]
     for r in clear.head(3).itertuples():
         out.append(f"{r.project} ({r.name}) is not built: it would need about {_m(r.premium_usd)} of support "
-                   f"(${r.premium_usd_per_t:,.0f} per t of qualified output) to be chosen.")
-    for r in shortfalls.head(5).itertuples():
+                   f"(${number_text(r.premium_usd_per_t)} per t of qualified output) to be chosen.")
+    shown = 5
+    for r in shortfalls.head(shown).itertuples():
         out.append(r.explanation)
+    rest = shortfalls.iloc[shown:]
+    if len(rest):
+        targets = int(rest["kind"].astype(str).str.startswith("target").sum())
+        demand = len(rest) - targets
+        what = [x for x in (f"{targets} missed target{'s' if targets != 1 else ''}" if targets else "",
+                            f"{demand} year{'s' if demand != 1 else ''} of unmet demand" if demand else "") if x]
+        out.append(f"{len(rest)} more shortfall{'s' if len(rest) != 1 else ''} ({' and '.join(what)}) on the "
+                   "shortfalls sheet, each with its reason.")
     return out
 
 
@@ -449,8 +550,11 @@ def _notes() -> pd.DataFrame:
         ("premium of an unbuilt candidate", "objective with at least one unit forced to start in the candidate's "
                                             "earliest feasible start year, minus the plan's objective; per t: divided "
                                             "by its nameplate times its qualified years in the horizon"),
-        ("value of a built candidate", "objective with the project excluded, minus the plan's objective; the part "
-                                       "that is penalties (unmet demand, missed targets) is shown on its own"),
+        ("value of a built candidate", "objective with the project excluded, minus the plan's objective. It is the "
+                                       "sum of two parts: the change in penalties (unmet demand, missed targets), "
+                                       "shown on its own, and the change in every other cost, which can be negative "
+                                       "(without the plant, what it cost to build and run is saved) so the "
+                                       "penalty part can be larger than the value itself"),
         ("uncertainty", "each solve stops within the preset's relative gap of the optimum: the sum of both solves' "
                         "distance to HiGHS's bound (objective minus bound) bounds the error of a difference; "
                         "differences within it are not significant and are not reported as findings"),

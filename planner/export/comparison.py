@@ -39,6 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.compare.compare import CaseRun, Comparison
 from planner.export.atomic import save_workbook
+from planner.results.labels import gap_cell, step_label
 from planner.export.results import (
     _column_chart,
     _musd,
@@ -113,7 +114,7 @@ SUMMARY_KPIS = (
     ("units_built", "units built"),
     ("contracts_signed", "contracts signed"),
     ("unmet_demand_t", "unmet demand"),
-    ("localization_cost_usd_per_kwh", "localization cost"),
+    ("cost_difference_usd_per_kwh", "total cost difference vs base per kWh of cells"),
 )
 #: KPIs on the summary bar chart ($M)
 CHART_KPIS = (
@@ -169,7 +170,7 @@ def write_comparison(cmp: Comparison, path: str | Path, *, protect: tuple[str | 
     """
     folder = Path(path).parent
     return save_workbook(lambda: build_comparison_workbook(cmp, folder=folder), path,
-                         what="comparison workbook", protect=protect)
+                         what="comparison workbook", protect=protect, kind="comparison")
 
 
 def build_comparison_workbook(cmp: Comparison, *, folder: str | Path | None = None) -> Workbook:
@@ -278,16 +279,6 @@ def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, 
         kw.setdefault("align", Alignment(horizontal="right"))
         return _cell(ws, row, col, NA, **kw)
     return _cell(ws, row, col, value, fmt, **kw)
-
-
-def _label(kpi: str) -> str:
-    """A KPI name in words, without the unit suffix (shown in its own column)."""
-    k = str(kpi)
-    for suffix in ("_usd_per_kwh", "_usd_per_t", "_gwh", "_kwh"):
-        if k.endswith(suffix):
-            k = k[: -len(suffix)]
-            break
-    return kpi_label(k)
 
 
 def _kpi_display(value: Any, unit: Any) -> tuple[float | int | None, str, str]:
@@ -415,7 +406,7 @@ def _write_kpis(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     row += 1
     for kpi, unit, note in _kpi_rows(cmp):
         _v, fmt, shown = _kpi_display(None, unit)
-        _cell(ws, row, 1, _label(kpi))
+        _cell(ws, row, 1, kpi_label(kpi, base=ctx.base))
         _cell(ws, row, 2, shown)
         for j, c in enumerate(cases, start=3):
             v, fmt, _u = _kpi_display(None if c.failed else _value(cmp.kpis, kpi, c.name), unit)
@@ -450,7 +441,7 @@ def _write_deltas(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     row = FIRST_DATA_ROW
     for kpi, unit, note in _kpi_rows(cmp):
         _v, _fmt, shown = _delta_display(None, unit)
-        _cell(ws, row, 1, _label(kpi))
+        _cell(ws, row, 1, kpi_label(kpi, base=ctx.base))
         _cell(ws, row, 2, shown)
         for j, c in enumerate(cases, start=3):
             v, fmt, _u = _delta_display(_value(cmp.deltas, kpi, c.name) if base_ok and not c.failed else None, unit)
@@ -747,8 +738,9 @@ def _write_regret(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
 
 # ---------------------------------------------------------------------------------- run_info
 def _flat(options: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """(label, value) of each option: the comparison's own in words, HiGHS's by their HiGHS names."""
     for k, v in options.items():
-        key = f"{prefix}{k}"
+        key = f"{prefix}{k}" if prefix else _words(str(k))
         if isinstance(v, dict):
             yield from _flat(v, key + ": ")
         elif isinstance(v, list | tuple | set | frozenset):
@@ -782,7 +774,7 @@ def _write_run_info(ws: Worksheet, cmp: Comparison, ctx: _Context, folder: str |
     row = _kv(ws, row, "SHA-256 of the file", cmp.instance_sha256)
     row += 1
     row = _section(ws, row, "Comparison")
-    row = _kv(ws, row, "base case", cmp.base, note="deltas, highlights and the localization cost are measured "
+    row = _kv(ws, row, "base case", cmp.base, note="deltas, highlights and the cost difference per kWh are measured "
                                                    "against it")
     row = _kv(ws, row, "cases requested", ", ".join(cmp.cases), note=f"{len(cmp.cases)} cases, in this order")
     row = _kv(ws, row, "cases with a plan", ", ".join(c.name for c in ctx.cases if not c.failed) or "none")
@@ -810,7 +802,8 @@ def _write_run_info(ws: Worksheet, cmp: Comparison, ctx: _Context, folder: str |
         _cell(ws, row, 2, c.status, font=_FAILED_FONT if c.failed else None)
         _put(ws, row, 3, _number(run.seconds) if run is not None else None, FMT_SECONDS, align=_LEFT)
         _put(ws, row, 4, _musd(st.get("objective_usd")), FMT_MUSD2, align=_LEFT)
-        _put(ws, row, 5, _finite(st.get("gap")), "0.000%", align=_LEFT)
+        gap_value, gap_fmt = gap_cell(st.get("gap"))  # the one rule for gaps
+        _put(ws, row, 5, gap_value, gap_fmt, align=_LEFT)
         _put(ws, row, 6, _finite(st.get("highs_time_s")), FMT_SECONDS, align=_LEFT)
         _cell(ws, row, 7, ri.get("preset"))
         _cell(ws, row, 8, ri.get("started_utc"))
@@ -855,7 +848,7 @@ def _write_run_info(ws: Worksheet, cmp: Comparison, ctx: _Context, folder: str |
     steps: dict[str, dict[str, Any]] = {}
     for c, sol in solved:
         for k, v in (sol.status.get("timings") or {}).items():
-            steps.setdefault(str(k), {})[c.name] = _finite(v)
+            steps.setdefault(step_label(str(k)), {})[c.name] = _finite(v)
         for k in ("wall_time_s", "highs_time_s"):
             if k in sol.status:
                 steps.setdefault({"wall_time_s": "wall time (solve)", "highs_time_s": "inside HiGHS"}[k],
@@ -1045,7 +1038,7 @@ def _write_summary(ws: Worksheet, cmp: Comparison, ctx: _Context, charts: _Chart
         row += 1
     if not ctx.cases:
         row = _none_row(ws, row)
-    _cell(ws, row, 1, f"Base case: '{ctx.base}' (shaded; deltas, build highlights and the localization cost are "
+    _cell(ws, row, 1, f"Base case: '{ctx.base}' (shaded; deltas, build highlights and the cost difference per kWh are "
                       "measured against it).", font=_NOTE_FONT)
     wrap.append((row, 1))
     row += 2
@@ -1116,9 +1109,9 @@ def _write_summary(ws: Worksheet, cmp: Comparison, ctx: _Context, charts: _Chart
         row += 1
     if not present:
         row = _none_row(ws, row, "none: no case has a plan")
-    if "localization_cost_usd_per_kwh" in cmp.kpis.index:
-        note = cmp.kpis.at["localization_cost_usd_per_kwh", "note"]
-        _cell(ws, row, 1, f"Localization cost: {note}. All indicators on the kpis sheet, differences on deltas.",
+    if "cost_difference_usd_per_kwh" in cmp.kpis.index:
+        note = cmp.kpis.at["cost_difference_usd_per_kwh", "note"]
+        _cell(ws, row, 1, f"Cost difference per kWh: {note}. All indicators on the kpis sheet, differences on deltas.",
               font=_NOTE_FONT)
         wrap.append((row, 1))
         row += 1

@@ -132,7 +132,7 @@ def write_explanation(expl: Explanation, path: str | Path, *, protect: tuple[str
     workbook): writing onto one raises `OutputError`.
     """
     return save_workbook(lambda: build_explanation_workbook(expl), path, what="explanation workbook",
-                         protect=protect)
+                         protect=protect, kind="explanation")
 
 
 def build_explanation_workbook(expl: Explanation) -> Workbook:
@@ -739,9 +739,10 @@ _BUILT_COLUMNS = (
     _Col("site", "site", None, 8),
     _Col("capacity_t", "capacity [t/yr]", FMT_T, 11),
     _Col("value_usd", "value [$M]", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _Col("of_which_penalties_usd", "of which avoided penalties [$M]", FMT_MUSD2, 12, 1 / MONEY_SCALE),
-    _Col("uncertainty_usd", "solver uncertainty [$M]", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _Col("note", "note", None, 40, wrap=True, span=3),  # under the unbuilt table's columns I to K
+    _Col("of_which_penalties_usd", "from penalties [$M]", FMT_MUSD2, 12, 1 / MONEY_SCALE),
+    _Col("of_which_other_usd", "from other costs [$M]", FMT_MUSD2, 11, 1 / MONEY_SCALE),
+    _Col("uncertainty_usd", "solver uncertainty [$M]", FMT_MUSD2, 13, 1 / MONEY_SCALE),
+    _Col("note", "note", None, 40, wrap=True, span=2),  # under the unbuilt table's columns J and K
 )
 
 
@@ -806,7 +807,6 @@ def _write_candidates(ws: Worksheet, expl: Explanation, ctx: _Ctx) -> None:
     for cols in (_UNBUILT_COLUMNS, _BUILT_COLUMNS):
         for j, c in enumerate(cols, start=1):
             widths[j] = max(widths.get(j, 0), c.width)
-    widths[7] = _UNBUILT_COLUMNS[6].width  # the built table's note spans G to J
     _set_widths(ws, widths)
     ncols = len(_UNBUILT_COLUMNS)
     unbuilt, built = _records(expl.unbuilt), _records(expl.built)
@@ -822,8 +822,11 @@ def _write_candidates(ws: Worksheet, expl: Explanation, ctx: _Ctx) -> None:
     row = _section(ws, row, f"Candidates built ({len(built)}), most valuable to the plan first")
     row = _write_table(ws, row, _BUILT_COLUMNS, built, empty="none: no candidate is built")
     _cell(ws, row, 1, "Value = the plan's cost with the project excluded, minus the plan's cost: what the plan would "
-                      "lose without it (alternatives such as a JV variant of the same plant can take its place).",
-          font=_NOTE_FONT)
+                      "lose without it (alternatives such as a JV variant of the same plant can take its place). "
+                      "Value = from penalties + from other costs: the change in penalties for unmet demand and "
+                      "missed targets, plus the change in every other cost, which is negative when, without the "
+                      "plant, what it cost to build and run is saved (the penalty part is then larger than the "
+                      "value).", font=_NOTE_FONT)
     _wrap(ws, row, 1, ncols)
     row += 2
 

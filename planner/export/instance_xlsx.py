@@ -34,7 +34,7 @@ from typing import Any
 
 from planner import schema
 from planner.docgen import allowed_text, conventions, format_value
-from planner.export.atomic import atomic_path
+from planner.export.atomic import write_bytes, xlsx_bytes
 from planner.instance.validate import DEFAULT_CASE
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -379,8 +379,7 @@ def write_instance(tables: Tables, path: str | Path, *, documented: bool = True)
     if lists.ws is not None:  # keep the hidden list sheet last
         wb.move_sheet(lists.ws, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
     wb.active = 0  # opens on _about (documented) or settings
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    write_bytes(path, xlsx_bytes(wb))  # in memory, then atomically: a full disk leaves nothing behind
     return path
 
 

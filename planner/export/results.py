@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -38,6 +37,17 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.errors import OutputError
 from planner.export.atomic import save_workbook
+from planner.export.cells import cell_text, looks_like_formula
+from planner.results.labels import (
+    component_key,
+    component_label,
+    gap_cell,
+    gap_text,
+    kpi_label,
+    status_label,
+    step_label,
+)
+from planner.results.labels import words as _words
 from planner.results.solution import TABLES, Solution
 
 #: data sheets in workbook order (the order the brief of the results workbook asks for)
@@ -82,8 +92,6 @@ FMT_SECONDS = "0.00"
 _CAPACITY_COLUMNS = {"capacity_t", "online_t", "qualified_t", "available_t"}
 _SHARE_COLUMNS = {"utilization", "tariff_rate", "share"}
 _COUNT_COLUMNS = {"units"}
-_WORDS = {"feoc": "FEOC", "fta": "FTA", "x45": "45X", "45x": "45X", "48c": "48C", "x48c": "48C", "om": "O&M",
-          "kpi": "KPI", "capex": "capex"}
 #: table-specific headers where the generic rule would be ambiguous or unclear
 _HEADERS: dict[tuple[str, str], str] = {
     ("builds", "equity_share"): "partner equity share",
@@ -102,6 +110,9 @@ _HEADERS: dict[tuple[str, str], str] = {
     ("imports", "take_or_pay_usd"): "take-or-pay",
     ("unmet", "tonnes"): "unmet demand",
     ("unmet", "demand_t"): "total demand",
+    ("kpis", "kpi"): "key (for lookups)",
+    ("kpis", "note"): "what it counts",
+    ("localization", "target_share"): "target",
 }
 
 #: one line per sheet: what the table is, in words a planner reads without the tool
@@ -114,8 +125,9 @@ DESCRIPTIONS: dict[str, str] = {
                   "45X credit per tonne in $/t.",
     "supply": "Where each commodity comes from, by year [t]: plants by location, import contracts by origin, "
               "spot purchases and unmet demand.",
-    "localization": "Qualifying supply as a share of demand vs the case's target, by group and year. Target cost = "
-                    "shadow price of the target [$/t of qualifying supply].",
+    "localization": "Qualifying supply as a share of demand vs the case's target, by group and year; a blank "
+                    "target: the case sets none that year. Target cost = shadow price of the target [$/t of "
+                    "qualifying supply].",
     "imports": "Import contracts used or signed, by year: tonnes, price [$/t], tariff and payments in $M of "
                "each year.",
     "shipments": "Shipments between regions by year [t] and their transport cost.",
@@ -170,7 +182,8 @@ def write_results(sol: Solution, path: str | Path, *, protect: tuple[str | Path,
     into place; on any error `path` is left as it was. `protect` lists files that must never be
     overwritten (the input workbook): writing onto one raises `OutputError`.
     """
-    return save_workbook(lambda: build_workbook(sol), path, what="results workbook", protect=protect)
+    return save_workbook(lambda: build_workbook(sol), path, what="results workbook", protect=protect,
+                         kind="results")
 
 
 def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
@@ -194,7 +207,7 @@ def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
             vals = pd.to_numeric(df[col], errors="coerce")
             if ((vals.dropna() % 1) == 0).all():
                 df[col] = vals.astype("Int64")  # whole years, blank where a plant is not built
-        out[name] = df
+        out[name] = _from_sheet(name, df)
     return out
 
 
@@ -239,24 +252,18 @@ class _Context:
 
 
 def status_line(status: dict[str, Any]) -> tuple[str, str]:
-    """The plain-words solve status and its level (ok, warn, bad)."""
+    """The plain-words solve status and its level (ok, warn, bad); the gap by the one rule of
+    `planner.results.labels.gap_text`."""
     gap = _finite(status.get("gap"))
     if not status.get("has_solution"):
         what = str(status.get("status") or status.get("termination") or "no plan found")
         return f"NO PLAN: {what}", "bad"
     if status.get("proven_optimal"):
-        if gap is None or gap <= 1e-9:
+        if gap is None or gap_text(gap) == "0%":
             return "proven optimal (gap 0%)", "ok"
-        return f"proven optimal within the solver's gap tolerance (gap {_pct(gap)})", "ok"
-    gap_text = _pct(gap) if gap is not None else "unknown"
+        return f"proven optimal within the solver's gap tolerance (gap {gap_text(gap)})", "ok"
     why = {"time_limit": "time limit reached", "interrupted": "interrupted"}.get(str(status.get("termination")), "")
-    return f"feasible, not proven optimal, gap {gap_text}" + (f" ({why})" if why else ""), "warn"
-
-
-def _pct(x: float) -> str:
-    if x == 0:
-        return "0%"
-    return f"{100 * x:.3g}%" if abs(x) < 0.01 else f"{100 * x:.2f}%"
+    return f"feasible, not proven optimal, gap {gap_text(gap)}" + (f" ({why})" if why else ""), "warn"
 
 
 def _finite(x: Any) -> float | None:
@@ -315,16 +322,17 @@ def _musd(v: Any) -> float | None:
 
 def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, *, font: Font | None = None,
          fill: PatternFill | None = None, align: Alignment | None = None) -> Any:
-    """Write one cell. Every str is a literal string (never a formula, never an error code)."""
+    """Write one cell. Every str is a literal string (never a formula, never an error code), by the rule of
+    `planner.export.cells`."""
     v = _plain(value)
     cell = ws.cell(row=row, column=col)
     if isinstance(v, str):
-        v = ILLEGAL_CHARACTERS_RE.sub("", v)[:32767]
-        if v == "":
-            v = None
+        v = cell_text(v) or None  # the one rule for text in a cell (planner.export.cells)
     cell.value = v
     if isinstance(v, str):
         cell.data_type = "s"  # a str starting with "=" would otherwise become a formula
+        if looks_like_formula(v):
+            cell.quotePrefix = True  # and stays text when edited, like text typed after an apostrophe
     elif isinstance(v, bool) and (fmt is None or fmt == FMT_GENERAL):
         fmt = FMT_BOOL
     if fmt:
@@ -387,10 +395,6 @@ def _unit_and_format(name: str) -> tuple[str, str, str, float] | None:
     return None
 
 
-def _words(name: str) -> str:
-    return " ".join(_WORDS.get(w.lower(), w) for w in name.split("_") if w)
-
-
 def _column(table: str, name: str, s: pd.Series) -> _Column:
     vals = [v for v in s.tolist() if not _isnull(v)]
     unit = _unit_and_format(name)
@@ -438,9 +442,40 @@ def _empty_note(name: str, ctx: _Context, sol_status: dict[str, Any] | None = No
     return _EMPTY_NOTES.get(name, "none")
 
 
+def _to_sheet(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """What a table's sheet shows, in words where the table holds internal names (undone by `_from_sheet`):
+    KPIs get an 'indicator' column in words first (their key moves to the last column, for lookups),
+    cost components are named in words, and a localization 'target' of 0 (no target) is left blank."""
+    if name == "kpis" and "kpi" in df.columns:
+        rest = [c for c in df.columns if c != "kpi"]
+        out = df[rest].copy()
+        out.insert(0, "indicator", [kpi_label(k) for k in df["kpi"].tolist()])
+        out["kpi"] = df["kpi"].tolist()
+        return out
+    if name == "costs" and "component" in df.columns and len(df):
+        return df.assign(component=[component_label(c) for c in df["component"].astype(str).tolist()])
+    if name == "localization" and "target_share" in df.columns and len(df):
+        t = pd.to_numeric(df["target_share"], errors="coerce")
+        return df.assign(target_share=t.where(t > 0))  # no target: blank, never a 0% target
+    return df
+
+
+def _from_sheet(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The Solution table back from what `_to_sheet` wrote."""
+    if name == "kpis" and "indicator" in df.columns:
+        df = df.drop(columns=["indicator"])
+        return df[["kpi", *[c for c in df.columns if c != "kpi"]]]
+    if name == "costs" and "component" in df.columns and len(df):
+        return df.assign(component=[component_key(c) for c in df["component"].tolist()])
+    if name == "localization" and "target_share" in df.columns and len(df):
+        return df.assign(target_share=pd.to_numeric(df["target_share"], errors="coerce").fillna(0.0))
+    return df
+
+
 def _write_table_sheet(ws: Worksheet, name: str, df: pd.DataFrame, ctx: _Context,
                        status: dict[str, Any] | None = None) -> None:
     _put(ws, TITLE_ROW, 1, ctx.header, font=_BOLD)
+    df = _to_sheet(name, df)
     cols = [_column(name, c, df[c]) for c in df.columns]
     description = DESCRIPTIONS.get(name, "")
     if name == "marginal_costs" and status is not None and status.get("duals"):
@@ -477,7 +512,8 @@ def _write_table_sheet(ws: Worksheet, name: str, df: pd.DataFrame, ctx: _Context
 
 
 def _column_cells(c: _Column, s: pd.Series) -> list[tuple[Any, str]]:
-    """(value, openpyxl data type) for every cell of a column, prepared in bulk (what `_put` does per cell)."""
+    """(value, openpyxl data type) for every cell of a column, prepared in bulk (what `_put` does per cell);
+    the type "q" marks text that looks like a formula (written as a string with the quote-prefix flag)."""
     if c.kind == "number":
         arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan) * c.scale
         out: list[tuple[Any, str]] = []
@@ -493,11 +529,11 @@ def _column_cells(c: _Column, s: pd.Series) -> list[tuple[Any, str]]:
     for v in s.tolist():
         v = _plain(v)
         if isinstance(v, str):
-            v = ILLEGAL_CHARACTERS_RE.sub("", v)[:32767] or None
+            v = cell_text(v) or None
         if v is None:
             out.append((None, "n"))
         elif isinstance(v, str):
-            out.append((v, "s"))  # a literal string, never a formula
+            out.append((v, "q" if looks_like_formula(v) else "s"))  # a literal string, never a formula
         elif isinstance(v, bool):
             out.append((v, "b"))
         else:
@@ -525,7 +561,9 @@ def _write_columns(ws: Worksheet, cols: Sequence[_Column], df: pd.DataFrame) -> 
             r = FIRST_DATA_ROW + i
             cell = Cell(ws, row=r, column=j, style_array=copy(style))
             cell._value = v
-            cell.data_type = dt
+            cell.data_type = "s" if dt == "q" else dt
+            if dt == "q":  # text that looks like a formula: marked as text (planner.export.cells)
+                cell.quotePrefix = True
             if dt == "b" and c.fmt in (FMT_GENERAL, None):
                 if bool_style is None:
                     probe.number_format = FMT_BOOL
@@ -860,7 +898,7 @@ def _write_run_info(ws: Worksheet, sol: Solution, ctx: _Context) -> None:
     row = _section(ws, row, "Case")
     row = _kv(ws, row, "case", ri.get("case"))
     hard = ri.get("hard_targets", st.get("hard_targets"))
-    row = _kv(ws, row, "hard_targets", bool(hard) if hard is not None else None,
+    row = _kv(ws, row, "hard targets", bool(hard) if hard is not None else None,
               note="TRUE: localization targets are hard constraints; FALSE: shortfalls are priced by the penalty")
     row += 1
     _put(ws, row, 1, "Policy settings of the case (policy sheet rows; blank = applies to all)", font=_NOTE_FONT)
@@ -894,7 +932,7 @@ def _write_run_info(ws: Worksheet, sol: Solution, ctx: _Context) -> None:
         ("has_solution", None, ""), ("proven_optimal", None, ""),
         ("objective_usd", '"$"#,##0', "total discounted cost of the plan"),
         ("bound_usd", '"$"#,##0', "best lower bound HiGHS proved"),
-        ("gap", "0.000%", "relative gap between objective and bound"),
+        ("gap", "gap", "relative gap between objective and bound, rounded up to two significant digits"),
         ("wall_time_s", FMT_SECONDS, "seconds, model compile to loaded solution"),
         ("highs_time_s", FMT_SECONDS, "seconds inside HiGHS"),
         ("variables", FMT_COUNT, ""), ("integer_variables", FMT_COUNT, ""), ("constraints", FMT_COUNT, ""),
@@ -902,16 +940,19 @@ def _write_run_info(ws: Worksheet, sol: Solution, ctx: _Context) -> None:
         ("hard_targets", None, ""),
     ):
         if key in st:
-            row = _kv(ws, row, key, st[key], fmt, note)
+            value = st[key]
+            if fmt == "gap":
+                value, fmt = gap_cell(value)
+            row = _kv(ws, row, status_label(key), value, fmt, note)
     for key in sorted(set(st) - {"termination", "model_status", "has_solution", "proven_optimal", "objective_usd",
                                  "bound_usd", "gap", "wall_time_s", "highs_time_s", "variables",
                                  "integer_variables", "constraints", "nonzeros", "duals", "hard_targets",
                                  "timings", "status"}):
-        row = _kv(ws, row, key, _text_or_value(st[key]))
+        row = _kv(ws, row, status_label(key), _text_or_value(st[key]))
     row += 1
     row = _section(ws, row, "Timings [s]")
     timings = st.get("timings") or {}
-    row = _small_table(ws, row, ["step", "seconds"], ((k, v) for k, v in timings.items()), [None, "0.000"])
+    row = _small_table(ws, row, ["step", "seconds"], ((step_label(k), v) for k, v in timings.items()), [None, "0.000"])
     row += 1
     row = _section(ws, row, "Run")
     row = _kv(ws, row, "started (UTC)", ri.get("started_utc"))
@@ -933,7 +974,7 @@ def _write_run_info(ws: Worksheet, sol: Solution, ctx: _Context) -> None:
         row += 1
         row = _section(ws, row, "Other")
         for k in other:
-            row = _kv(ws, row, k, _text_or_value(ri[k]))
+            row = _kv(ws, row, status_label(k), _text_or_value(ri[k]))
     _set_widths(ws, {1: 30, 2: 22, 3: 16, 4: 14, 5: 14})
     _print_setup(ws)
 
@@ -946,29 +987,6 @@ def _text_or_value(v: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------- summary
-_COMPONENT_LABELS = {
-    "capex": "capex", "fixed_om": "fixed O&M", "variable": "variable operating cost",
-    "purchases": "spot purchases", "imports": "import contracts", "tariffs": "tariffs",
-    "take_or_pay": "take-or-pay", "signing_fees": "contract signing fees", "transport": "transport",
-    "credit_45x": "45X credit", "credit_48c": "48C credit", "grants": "grants",
-    "penalty_unmet": "penalty: unmet demand", "penalty_localization": "penalty: missed localization",
-}
-
-
-def component_label(component: str) -> str:
-    """Plain words for a cost component of the `costs` table."""
-    return _COMPONENT_LABELS.get(str(component), _words(str(component)))
-
-
-def kpi_label(kpi: str) -> str:
-    """'localized_share_AAM_2028' -> 'Localized share AAM 2028'; units are shown separately."""
-    words = [w for w in str(kpi).split("_") if w]
-    if words and words[-1] in ("usd", "t"):
-        words = words[:-1]
-    text = " ".join(_WORDS.get(w, w) for w in words).replace("domestic FTA", "domestic + FTA")
-    return text[:1].upper() + text[1:]
-
-
 def _summary_kpi_value(value: Any, unit: Any) -> tuple[Any, str, str]:
     """(value, number format, unit shown) for the summary's KPI list."""
     v = _plain(value)
@@ -1026,7 +1044,9 @@ def _write_summary(ws: Worksheet, sol: Solution, ctx: _Context, blocks: dict[str
     row = _kv(ws, row, "Objective (total discounted cost) [$M]",
               obj / MONEY_SCALE if obj is not None else "n/a", FMT_MUSD + "00")
     row = _kv(ws, row, "Best bound [$M]", bound / MONEY_SCALE if bound is not None else "n/a", FMT_MUSD + "00")
-    row = _kv(ws, row, "Gap", gap if gap is not None else "n/a", "0.000%")
+    gap_value, gap_fmt = gap_cell(gap)
+    row = _kv(ws, row, "Gap", gap_value if gap_value is not None else "n/a", gap_fmt,
+              "rounded up to two significant digits, as everywhere")
     row = _kv(ws, row, "Wall time [s]", _finite(st.get("wall_time_s")), FMT_SECONDS)
     row = _kv(ws, row, "HiGHS time [s]", _finite(st.get("highs_time_s")), FMT_SECONDS)
     size = (f"{_int_text(st.get('variables'))} variables ({_int_text(st.get('integer_variables'))} integer), "

@@ -322,7 +322,7 @@ def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info:
         ("total_cost_usd", objective, "$", f"discounted to {st.base_year}, net of credits, including penalties"),
         ("cost_to_industry_usd", None if objective is None else objective - penalties, "$",
          "discounted total cost net of credits, without penalties: demand left unmet costs nothing here, so "
-         "compare it between cases only together with unmet_demand_t"),
+         "compare it between cases only together with the unmet demand"),
         ("public_cost_usd", public if ok else None, "$", "discounted 45X, 48C and grants counted in the plan"),
         ("penalties_usd", penalties if ok else None, "$", "unmet demand and missed localization, discounted"),
         ("capex_committed_usd", float(new["capex_usd"].sum()) if ok else None, "$",

@@ -92,7 +92,9 @@ class SolveReport:
         if self.termination == "optimal":
             return "optimal"
         if self.has_solution:
-            gap = f"{100 * self.gap:.2f}%" if self.gap is not None and math.isfinite(self.gap) else "unknown"
+            from planner.results.labels import gap_text  # the one rounding rule for gaps
+
+            gap = gap_text(self.gap)
             why = {"time_limit": ", time limit reached", "interrupted": ", interrupted"}.get(self.termination, "")
             return f"feasible, not proven optimal (gap {gap}{why})"
         return {"infeasible": "infeasible", "unbounded": "unbounded", "interrupted": "interrupted, no plan found",
@@ -342,7 +344,9 @@ def solve(
 
     set_options()
     state: dict[str, Any] = {}
+    own_interrupt = interrupt is None  # nobody to tell: a Ctrl-C stops HiGHS, then goes on to the caller
     interrupt = interrupt or Interrupt()
+    caught: KeyboardInterrupt | None = None
 
     def on_mip(e: Any) -> None:
         d = e.data_out
@@ -365,8 +369,9 @@ def solve(
         while True:
             try:
                 done, _ = h.wait(poll)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:
                 interrupt.requested = True
+                caught = caught or exc
                 continue
             if done:
                 break
@@ -375,6 +380,8 @@ def solve(
     finally:
         if thread is not None and thread.is_alive():
             thread.join()
+    if own_interrupt and caught is not None:
+        raise caught  # HiGHS has stopped; the caller did not ask to handle interrupts itself
     timings["run"] = time.perf_counter() - t2
     highs_time = h.getRunTime()
     timings["highs_milp"] = highs_time  # HiGHS's own clock for the MILP (or LP)

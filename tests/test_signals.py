@@ -1,0 +1,191 @@
+"""Ctrl-C, SIGTERM and SIGHUP sent to a real `planner` process, whenever they arrive.
+
+The promise (docs/reliability.md): exit 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP, no
+traceback, no temporary file in the output folder or in TMPDIR, and either nothing written or —
+when the signal comes once an output is in place — the command finishes and exits 0.
+
+Signals are sent at moments the test can see: during imports (with `python -X importtime`, each
+import is reported as it completes), once the live solve line is on the terminal (a pseudo-terminal,
+so the program draws it as it would for a person), and right inside the atomic writer (a listener of
+the writer's commit raises a real signal there).
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from planner import resources
+
+DEFAULT = resources.default_instance()
+TINY = resources.data_dir("instances") / "tiny.xlsx"
+SIGNALS = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
+
+
+def _start(args: list[str], tmp_path: Path, *, terminal: bool = False, importtime: bool = False
+           ) -> tuple[subprocess.Popen, int | None]:
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(tmpdir), "COLUMNS": "120"}
+    cmd = [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "planner", *args]
+
+    def default_signals() -> None:  # whatever the test runner ignores, the program starts as from a shell
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_DFL)
+
+    # a session of its own: whatever the program leaves behind can be stopped after the test (`_end`)
+    if terminal:
+        master, slave = pty.openpty()
+        p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=subprocess.PIPE, cwd=tmp_path, env=env,
+                             preexec_fn=default_signals, start_new_session=True)
+        os.close(slave)
+        return p, master
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env,
+                         preexec_fn=default_signals, start_new_session=True)
+    return p, None
+
+
+def _end(p: subprocess.Popen, master: int | None = None) -> bytes:
+    """The program's stderr once it has ended; any process it left in its session is stopped."""
+    try:
+        _out, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        err = b"(the program did not end within 120 s)"
+    finally:
+        if master is not None:
+            os.close(master)
+        try:
+            os.killpg(p.pid, signal.SIGKILL)  # stray workers of a program that did not stop them
+        except ProcessLookupError:
+            pass
+        if p.poll() is None:
+            p.wait()
+    return err
+
+
+def _wait_for(fd: int, marker: bytes, limit: float = 180) -> bytes:
+    """Read `fd` until `marker` shows (a deadline only so that a broken program cannot hang the tests)."""
+    seen = b""
+    deadline = time.monotonic() + limit
+    while marker not in seen:
+        assert time.monotonic() < deadline, seen[-2000:]
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the program ended
+                break
+            if not chunk:
+                break
+            seen += chunk
+    assert marker in seen, seen[-2000:]
+    return seen
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def _assert_stopped_cleanly(p: subprocess.Popen, err: bytes, code: int, tmp_path: Path) -> None:
+    text = err.decode("utf-8", "replace")
+    assert p.returncode == code, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text and "Exception ignored" not in text, text
+    assert "nothing was written" in text, text
+    assert _files(tmp_path) == ["tmpdir"], _files(tmp_path)  # no output, no temporary file anywhere
+
+
+@pytest.mark.parametrize("name", list(SIGNALS))
+def test_a_signal_during_the_solve_stops_it_cleanly(name: str, tmp_path: Path) -> None:
+    p, master = _start(["solve", str(DEFAULT), "-o", "out.xlsx"], tmp_path, terminal=True)
+    assert master is not None
+    try:
+        _wait_for(master, b"Solving")  # the live line: HiGHS is running
+        p.send_signal(getattr(signal, name))
+    finally:
+        err = _end(p, master)
+    _assert_stopped_cleanly(p, err, SIGNALS[name], tmp_path)
+
+
+@pytest.mark.parametrize("module", ["typer._click", "numpy"])  # the command line loads; pandas loads
+def test_ctrl_c_while_the_program_starts_is_not_a_traceback(module: str, tmp_path: Path) -> None:
+    p, _ = _start(["solve", str(TINY), "-o", "out.xlsx"], tmp_path, importtime=True)
+    assert p.stderr is not None
+    try:
+        seen = _wait_for(p.stderr.fileno(), f" {module}\n".encode())  # "import time: ... |   numpy"
+        p.send_signal(signal.SIGINT)
+    finally:
+        err = seen + _end(p)
+    _assert_stopped_cleanly(p, err, 130, tmp_path)
+
+
+def test_sigterm_stops_the_workers_of_compare(tmp_path: Path) -> None:
+    p, master = _start(["compare", str(DEFAULT), "--cases", "current_law,no_credits", "-j", "2", "-o", "c.xlsx"],
+                       tmp_path, terminal=True)
+    assert master is not None
+    children: list[str] = []
+    alive: list[str] = []
+    try:
+        _wait_for(master, b"solving")
+        children = Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pass
+        # no worker is left solving once the parent has exited: it stopped them itself (the resource
+        # tracker, a child too, leaves on its own a moment later)
+        deadline = time.monotonic() + 15
+        alive = children
+        while alive and time.monotonic() < deadline:
+            alive = [c for c in children if Path(f"/proc/{c}").exists()
+                     and Path(f"/proc/{c}/stat").read_text().split()[2] not in ("Z", "X")]
+            time.sleep(0.2)
+    finally:
+        err = _end(p, master)
+    assert children and not alive, (children, alive)
+    _assert_stopped_cleanly(p, err, 143, tmp_path)
+
+
+DRIVER = """
+import signal, sys
+import planner.export.atomic as atomic
+import planner.export.results as results
+when = sys.argv[1]
+if when == "commit":  # a real SIGINT at the moment the finished workbook is moved into place
+    atomic._commit_listeners.append(lambda: signal.raise_signal(signal.SIGINT))
+else:  # a real SIGINT while the workbook is being built, before anything is on disk
+    build = results.build_workbook
+    def interrupted(sol):
+        signal.raise_signal(signal.SIGINT)
+        return build(sol)
+    results.build_workbook = interrupted
+from planner.cli import main
+main(sys.argv[2:])
+"""
+
+
+def test_ctrl_c_while_writing_leaves_nothing_or_finishes(tmp_path: Path) -> None:
+    before = tmp_path / "before"
+    before.mkdir()
+    p = subprocess.run([sys.executable, "-c", DRIVER, "build", "solve", str(TINY), "-o", str(before / "out.xlsx")],
+                       capture_output=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    err = p.stderr.decode()
+    assert p.returncode == 130 and "Traceback" not in err and "nothing was written" in err, err
+    assert _files(before) == []
+    during = tmp_path / "during"
+    during.mkdir()
+    p = subprocess.run([sys.executable, "-c", DRIVER, "commit", "solve", str(TINY), "-o", str(during / "out.xlsx")],
+                       capture_output=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    err = p.stderr.decode()
+    assert p.returncode == 0, err  # the workbook was in place: the command finished, and says so
+    assert "Traceback" not in err and "the command finished and its output is complete" in err, err
+    assert _files(during) == ["out.xlsx"] and load_workbook(during / "out.xlsx").sheetnames[0] == "summary"
