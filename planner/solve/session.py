@@ -25,6 +25,9 @@ HiGHS behaviours (highspy 1.16) that shape this module, each checked on the plan
   at most `mip_max_start_nodes` nodes; a complete feasible start becomes the run's first plan.
 - HiGHS never clears the interrupt flag a callback sets: it would stop every later run of the
   object at its first callback. The interrupt callbacks therefore write the flag on every call.
+- highspy runs HiGHS in a worker thread guarded by locks that every Highs object of a process
+  shares: one run at a time per process (a second session started from another thread raises
+  "Solver is already running"). Studies run in parallel over processes.
 """
 
 from __future__ import annotations
