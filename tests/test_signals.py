@@ -26,7 +26,6 @@ from openpyxl import load_workbook
 
 from planner import resources
 
-DEFAULT = resources.default_instance()
 TINY = resources.data_dir("instances") / "tiny.xlsx"
 SIGNALS = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
 
@@ -103,13 +102,27 @@ def _assert_stopped_cleanly(p: subprocess.Popen, err: bytes, code: int, tmp_path
     assert _files(tmp_path) == ["tmpdir"], _files(tmp_path)  # no output, no temporary file anywhere
 
 
+@pytest.fixture(scope="module")
+def long_solve(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic instance whose solve takes half a minute: a signal sent once HiGHS runs always finds
+    it running, however slow the machine (the default instance may be solved before the signal lands)."""
+    from planner.datasets.synthetic import generate, size_preset
+
+    return generate(tmp_path_factory.mktemp("instance") / "M.xlsx", **size_preset("M"))
+
+
+def _signal_while_running(p: subprocess.Popen, signum: int) -> None:
+    assert p.poll() is None, "the command ended before the signal could be sent: the test proves nothing"
+    p.send_signal(signum)
+
+
 @pytest.mark.parametrize("name", list(SIGNALS))
-def test_a_signal_during_the_solve_stops_it_cleanly(name: str, tmp_path: Path) -> None:
-    p, master = _start(["solve", str(DEFAULT), "-o", "out.xlsx"], tmp_path, terminal=True)
+def test_a_signal_during_the_solve_stops_it_cleanly(name: str, tmp_path: Path, long_solve: Path) -> None:
+    p, master = _start(["solve", str(long_solve), "-o", "out.xlsx"], tmp_path, terminal=True)
     assert master is not None
     try:
         _wait_for(master, b"Solving")  # the live line: HiGHS is running
-        p.send_signal(getattr(signal, name))
+        _signal_while_running(p, getattr(signal, name))
     finally:
         err = _end(p, master)
     _assert_stopped_cleanly(p, err, SIGNALS[name], tmp_path)
@@ -127,16 +140,15 @@ def test_ctrl_c_while_the_program_starts_is_not_a_traceback(module: str, tmp_pat
     _assert_stopped_cleanly(p, err, 130, tmp_path)
 
 
-def test_sigterm_stops_the_workers_of_compare(tmp_path: Path) -> None:
-    p, master = _start(["compare", str(DEFAULT), "--cases", "current_law,no_credits", "-j", "2", "-o", "c.xlsx"],
-                       tmp_path, terminal=True)
+def test_sigterm_stops_the_workers_of_compare(tmp_path: Path, long_solve: Path) -> None:
+    p, master = _start(["compare", str(long_solve), "-j", "2", "-o", "c.xlsx"], tmp_path, terminal=True)
     assert master is not None
     children: list[str] = []
     alive: list[str] = []
     try:
         _wait_for(master, b"solving")
         children = Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()
-        p.send_signal(signal.SIGTERM)
+        _signal_while_running(p, signal.SIGTERM)
         try:
             p.wait(timeout=120)
         except subprocess.TimeoutExpired:
