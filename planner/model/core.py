@@ -167,3 +167,11 @@ def row(m: pyo.ConcreteModel, name: str, key: Hashable) -> Any:
     """The row of family `name` for `key` (a ConstraintData with body, lower and upper)."""
     comp = getattr(m, name)
     return comp[comp.row_of[key]]
+
+
+def units(m: pyo.ConcreteModel, ctx: Context, p: str, s: int) -> tuple[float, Any]:
+    """(coefficient, variable) of the units of option (p, s); the variable is None when fixed."""
+    fixed = ctx.sets.fixed_units.get((p, s))
+    if fixed is not None:
+        return float(fixed), None
+    return 1.0, ctx.v["v_units"][p, s]
