@@ -7,7 +7,7 @@ Library entry points::
     sol.builds, sol.localization, sol.kpis
 """
 
-from planner.instance.validate import load_instance
+from planner.cases import load_instance
 from planner.run import solve_case
 
 __all__ = ["load_instance", "solve_case"]

@@ -349,11 +349,11 @@ def _docstring_section(module: Any, title: str) -> str:
 
 def render_model() -> str:
     """docs/model.md: the model, assembled from the docstrings of the model families (and, for the
-    policy rows, of `planner.cases`)."""
-    from planner import cases  # local: it imports the instance package
+    policy rows, of `planner.cases.policy`)."""
+    from planner.cases import policy  # local: it imports the instance package
 
-    lines = [GENERATED_NOTE.format(source="the docstrings of planner/model/ and planner/cases.py"), "", MODEL_INTRO]
-    rows = _docstring_section(cases, "Which policy row applies")
+    lines = [GENERATED_NOTE.format(source="the docstrings of planner/model/ and planner/cases/"), "", MODEL_INTRO]
+    rows = _docstring_section(policy, "Which policy row applies")
     if rows:
         lines += ["", "## Policy cases: which policy row applies", "", rows, "",
                   "*Resolved by* `planner.cases.apply_case`."]

@@ -14,10 +14,9 @@ from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
-from planner.cases import apply_case
+from planner.cases import apply_case, load_instance
 from planner.errors import SolveError
 from planner.instance.records import FixedPlan, Instance, WhatIf
-from planner.instance.validate import load_instance
 from planner.results.solution import Solution
 from planner.solve.highs import Interrupt, Progress
 from planner.solve.presets import SolverOptions, merge_options

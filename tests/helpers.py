@@ -9,7 +9,7 @@ import pytest
 from planner import schema
 from planner.cases import apply_case
 from planner.instance.records import Instance
-from planner.instance.validate import validate
+from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.results.solution import Solution
 from planner.run import solve_case

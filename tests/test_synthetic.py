@@ -19,7 +19,7 @@ from planner.datasets.synthetic import (
     model_size,
     size_preset,
 )
-from planner.instance.validate import load_instance, validate
+from planner.cases import load_instance, validate
 from planner.io.reader import workbook_from_tables
 from planner.model.build import build_model
 

@@ -130,7 +130,7 @@ def solve(
         from planner import resources
         from planner.cases import resolve_case_name
         from planner.export.results import write_results
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
         from planner.run import solve_case
         from planner.solve.presets import merge_options
 
@@ -241,7 +241,7 @@ def explain(
         from planner.solve.presets import merge_options
 
         from planner.cases import resolve_case_name
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
         case_name = resolve_case_name(load_instance(instance), case)
@@ -350,7 +350,7 @@ def validate(
     """Check a workbook and list every problem at once (exit 1 on errors)."""
     term = _terminal(False, quiet)
     with _guard(term):
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
 
         inst = load_instance(instance)
         term.issues(list(inst.warnings))
@@ -384,7 +384,7 @@ def info(instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx
     """Show what an instance holds: horizon, regions, commodities, projects, contracts, cases."""
     term = _terminal()
     with _guard(term):
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
 
         inst = load_instance(instance)
         term.instance_summary(inst.summary())

@@ -45,7 +45,7 @@ def solve_task(task: CaseTask) -> CaseRun:
 
     t0 = time.perf_counter()
     try:
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
         from planner.run import solve_case
         from planner.solve.presets import SolverOptions
 

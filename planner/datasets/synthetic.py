@@ -720,8 +720,7 @@ def generate(path: str | Path, **kwargs: Any) -> Path:
 def model_size(tables: Tables, case: str | None = None) -> dict[str, int]:
     """Variables, integer variables and constraints of the model of `tables` under `case` (default: the
     first), counted from the sparse index sets as `planner.model` creates them (no Pyomo model is built)."""
-    from planner.cases import apply_case
-    from planner.instance.validate import validate
+    from planner.cases import apply_case, validate
     from planner.io.reader import workbook_from_tables
 
     inst = apply_case(validate(workbook_from_tables(tables)), case)

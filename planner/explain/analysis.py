@@ -13,11 +13,17 @@ from typing import Any
 
 import pandas as pd
 
-from planner.cases import apply_case, in_group, qualifies_for_localization, resolve_case_name
+from planner.cases import (
+    CaseInstance,
+    apply_case,
+    in_group,
+    load_instance,
+    qualifies_for_localization,
+    resolve_case_name,
+)
 from planner.compare.runner import CaseTask, Event, run_tasks
 from planner.errors import SolveError
-from planner.instance.records import Instance, WhatIf
-from planner.instance.validate import load_instance
+from planner.instance.records import WhatIf
 from planner.results.solution import Solution
 from planner.solve.presets import SolverOptions
 
@@ -126,7 +132,7 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
 # --------------------------------------------------------------------------------------------
 
 
-def _target_costs(ci: Instance, sol: Solution) -> pd.DataFrame:
+def _target_costs(ci: CaseInstance, sol: Solution) -> pd.DataFrame:
     loc = sol.localization
     rows = []
     for r in loc[loc["target_share"] > 0].itertuples():
@@ -152,7 +158,7 @@ def _target_costs(ci: Instance, sol: Solution) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def _alternatives(ci: Instance, a: str, b: str) -> bool:
+def _alternatives(ci: CaseInstance, a: str, b: str) -> bool:
     """Whether projects a and b exclude each other (variants of one site, or one exclusive group)."""
     pa, pb = ci.projects[a], ci.projects[b]
     return pa.base == pb.base or (pa.exclusive_group is not None and pa.exclusive_group == pb.exclusive_group)
@@ -173,7 +179,7 @@ def _difference(new: Outcome, base: Outcome) -> dict[str, float]:
             "uncertainty": new.slack + base.slack}
 
 
-def _candidates(ci: Instance, sol: Solution, base: Outcome, cost_of: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _candidates(ci: CaseInstance, sol: Solution, base: Outcome, cost_of: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     sets = ci.sets
     built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
     unbuilt_rows, built_rows = [], []
@@ -232,12 +238,12 @@ def _candidates(ci: Instance, sol: Solution, base: Outcome, cost_of: Any) -> tup
 # --------------------------------------------------------------------------------------------
 
 
-def _earliest_qualified(ci: Instance, pid: str) -> int | None:
+def _earliest_qualified(ci: CaseInstance, pid: str) -> int | None:
     ss = ci.sets.starts.get(pid, ())
     return ci.projects[pid].qualified_year(ss[0]) if ss else None
 
 
-def _max_deliverable(ci: Instance, pid: str, year: int) -> float:
+def _max_deliverable(ci: CaseInstance, pid: str, year: int) -> float:
     """Tonnes project `pid` could deliver in `year` if built as early as possible (all units)."""
     prj = ci.projects[pid]
     best = 0.0
@@ -246,7 +252,7 @@ def _max_deliverable(ci: Instance, pid: str, year: int) -> float:
     return best * prj.capacity * prj.units_max
 
 
-def _budget_binds(ci: Instance, plan: Solution, year: int) -> str | None:
+def _budget_binds(ci: CaseInstance, plan: Solution, year: int) -> str | None:
     """A sentence naming a capex budget the plan spends in full by `year`, or None."""
     pol = ci.policy
     assert pol is not None
@@ -265,7 +271,7 @@ def _budget_binds(ci: Instance, plan: Solution, year: int) -> str | None:
     return None
 
 
-def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], plan: Solution) -> str:
+def _cause(ci: CaseInstance, year: int, projects: list[str], contracts: list[str], plan: Solution) -> str:
     """What limits supply in `year`: lead times, contract limits and bans, binding budgets."""
     pol = ci.policy
     assert pol is not None
@@ -309,7 +315,7 @@ def _cause(ci: Instance, year: int, projects: list[str], contracts: list[str], p
     return "; ".join(parts)
 
 
-def out_of_reach(ci: Instance, aux: Solution) -> pd.DataFrame:
+def out_of_reach(ci: CaseInstance, aux: Solution) -> pd.DataFrame:
     """Targets and demand the least-shortfall plan `aux` still cannot meet, in plain words (national totals).
 
     `aux` is the case solved for the least unmet demand plus missed targets, cost ignored
@@ -347,7 +353,7 @@ def out_of_reach(ci: Instance, aux: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"])
 
 
-def _shortfalls(ci: Instance, sol: Solution, aux: Solution | None) -> pd.DataFrame:
+def _shortfalls(ci: CaseInstance, sol: Solution, aux: Solution | None) -> pd.DataFrame:
     """Every shortfall of the plan `sol`: out of reach (it remains in `aux`) or priced out (a choice)."""
     cols = ["kind", "what", "year", "short_t", "need_t", "achievable_t", "explanation"]
     reach = out_of_reach(ci, aux) if aux is not None else pd.DataFrame(columns=cols)
@@ -401,7 +407,7 @@ def _m(x: float) -> str:
     return f"${x / 1e6:,.1f}M"
 
 
-def _findings(ci: Instance, sol: Solution, tc: pd.DataFrame, total: float | None, unbuilt: pd.DataFrame,
+def _findings(ci: CaseInstance, sol: Solution, tc: pd.DataFrame, total: float | None, unbuilt: pd.DataFrame,
               built: pd.DataFrame, shortfalls: pd.DataFrame) -> list[str]:
     out = [f"Plan for case '{sol.case}': {sol.status['status']}, total cost {_m(sol.status['objective_usd'])}."]
     if total is not None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from planner.instance.records import Instance
+if TYPE_CHECKING:
+    from planner.cases.case import CaseInstance
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def _reach(starts: set[str], arcs: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def build_sets(inst: Instance) -> Sets:
+def build_sets(inst: CaseInstance) -> Sets:
     pol = inst.policy
     assert pol is not None
     years = inst.years

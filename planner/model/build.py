@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.instance.records import FixedPlan, Instance, WhatIf
+from planner.cases.case import CaseInstance
+from planner.instance.records import FixedPlan, WhatIf
 from planner.model.core import Accumulators, Context
 from planner.model.families.awards_48c import add_48c_awards
 from planner.model.families.balance import add_balance
@@ -27,7 +28,7 @@ from planner.model.variations import apply_whatif, fix_plan, plan_problems, what
 __all__ = ["FAMILIES", "build_model", "plan_problems", "whatif_problems"]
 
 
-def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
+def build_model(inst: CaseInstance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
                 whatif: WhatIf | None = None, tighten: bool = False) -> pyo.ConcreteModel:
     """The Pyomo MILP of one instance under its applied policy case.
 
@@ -36,8 +37,8 @@ def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan |
     signing decisions are fixed to that plan (see `plan_problems` for plans that do not fit); with
     `whatif`, the model answers an explanation's question (see `WhatIf`).
     """
-    if inst.policy is None:
-        raise ValueError("apply a policy case (planner.cases.apply_case) before building the model")
+    if not isinstance(inst, CaseInstance):
+        raise TypeError("apply a policy case (planner.cases.apply_case) before building the model")
     ctx = Context(inst=inst, sets=inst.sets, pol=inst.policy, acc=Accumulators(), hard_targets=hard_targets,
                   tighten=tighten)
     m = pyo.ConcreteModel(name=f"{inst.name} [{inst.case}]")

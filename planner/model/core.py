@@ -18,7 +18,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from planner.instance.records import Instance, Policy
+from planner.cases.case import CaseInstance, Policy
 from planner.instance.sets import Sets
 
 #: internal units: quantities in kt (1 t = 1e-3 kt), money in $M (1 $ = 1e-6 $M)
@@ -95,7 +95,7 @@ def flatten(terms_by_key: dict[Any, list[Term]], blocks: list[Block], keys: list
 
 @dataclass
 class Context:
-    inst: Instance
+    inst: CaseInstance
     sets: Sets
     pol: Policy
     acc: Accumulators

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.instance.records import FixedPlan, Instance, Project, WhatIf
+from planner.cases.case import CaseInstance
+from planner.instance.records import FixedPlan, Project, WhatIf
 from planner.model.core import Context
 
 
@@ -25,7 +26,7 @@ def apply_whatif(m: pyo.ConcreteModel, ctx: Context, w: WhatIf) -> None:
                                       doc="least unmet demand plus missed targets [kt]")
 
 
-def plan_problems(inst: Instance, plan: FixedPlan) -> list[str]:
+def plan_problems(inst: CaseInstance, plan: FixedPlan) -> list[str]:
     """Why `plan` cannot be carried out under `inst`'s case, in words (empty when it can).
 
     A fixed plan holds the build decisions (units per project and start year) and the contracts
@@ -106,7 +107,7 @@ def plan_problems(inst: Instance, plan: FixedPlan) -> list[str]:
     return out
 
 
-def _start_reason(inst: Instance, prj: Project, s: int) -> str:
+def _start_reason(inst: CaseInstance, prj: Project, s: int) -> str:
     """Why candidate `prj` has no option to start in year `s` (the rules of `build_sets`)."""
     first, last = inst.years[0], inst.years[-1]
     if s < prj.earliest_start:
@@ -139,7 +140,7 @@ def _usd_pair(a: float, b: float) -> tuple[str, str]:
     return x, y
 
 
-def whatif_problems(inst: Instance, w: WhatIf) -> list[str]:
+def whatif_problems(inst: CaseInstance, w: WhatIf) -> list[str]:
     """Why a what-if cannot be posed under `inst`'s case (empty when it can)."""
     options = set(inst.sets.option_vars)
     return [f"project {p} cannot start in {s} in this case" for p, s in w.force if (p, s) not in options]

@@ -10,7 +10,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.cases import in_group, qualifies_for_localization
-from planner.instance.records import Instance
+from planner.cases.case import CaseInstance
 from planner.model.core import COST_COMPONENTS, CREDIT_COMPONENTS, MASS, MONEY, PENALTY_COMPONENTS, PER_T
 from planner.results.solution import Solution
 from planner.solve.highs import SolveReport
@@ -35,7 +35,7 @@ def _duals(m: pyo.ConcreteModel, report: SolveReport, name: str) -> dict[Any, fl
     return {k: float(d) for k, d in zip(comp.row_keys, y)}
 
 
-def extract(m: pyo.ConcreteModel, inst: Instance, report: SolveReport, run_info: dict[str, Any],
+def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_info: dict[str, Any],
             *, hard_targets: bool = False, messages: tuple[str, ...] = ()) -> Solution:
     pol = inst.policy
     assert pol is not None
