@@ -28,7 +28,7 @@ from planner.model.variations import apply_whatif, fix_plan, plan_problems, what
 __all__ = ["FAMILIES", "build_model", "plan_problems", "whatif_problems"]
 
 
-def build_model(inst: CaseInstance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
+def build_model(ci: CaseInstance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
                 whatif: WhatIf | None = None, tighten: bool = False) -> pyo.ConcreteModel:
     """The Pyomo MILP of one instance under its applied policy case.
 
@@ -37,11 +37,11 @@ def build_model(inst: CaseInstance, *, hard_targets: bool = False, plan: FixedPl
     signing decisions are fixed to that plan (see `plan_problems` for plans that do not fit); with
     `whatif`, the model answers an explanation's question (see `WhatIf`).
     """
-    if not isinstance(inst, CaseInstance):
+    if not isinstance(ci, CaseInstance):
         raise TypeError("apply a policy case (planner.cases.apply_case) before building the model")
-    ctx = Context(inst=inst, sets=inst.sets, pol=inst.policy, acc=Accumulators(), hard_targets=hard_targets,
+    ctx = Context(ci=ci, sets=ci.sets, pol=ci.policy, acc=Accumulators(), hard_targets=hard_targets,
                   tighten=tighten)
-    m = pyo.ConcreteModel(name=f"{inst.name} [{inst.case}]")
+    m = pyo.ConcreteModel(name=f"{ci.name} [{ci.case}]")
 
     # plants
     add_build_decisions(m, ctx)

@@ -95,7 +95,7 @@ def flatten(terms_by_key: dict[Any, list[Term]], blocks: list[Block], keys: list
 
 @dataclass
 class Context:
-    inst: CaseInstance
+    ci: CaseInstance
     sets: Sets
     pol: Policy
     acc: Accumulators

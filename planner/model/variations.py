@@ -26,8 +26,8 @@ def apply_whatif(m: pyo.ConcreteModel, ctx: Context, w: WhatIf) -> None:
                                       doc="least unmet demand plus missed targets [kt]")
 
 
-def plan_problems(inst: CaseInstance, plan: FixedPlan) -> list[str]:
-    """Why `plan` cannot be carried out under `inst`'s case, in words (empty when it can).
+def plan_problems(ci: CaseInstance, plan: FixedPlan) -> list[str]:
+    """Why `plan` cannot be carried out under `ci`'s case, in words (empty when it can).
 
     A fixed plan holds the build decisions (units per project and start year) and the contracts
     signed; everything else is re-optimised. Going through the families, these are the rules such
@@ -49,17 +49,17 @@ def plan_problems(inst: CaseInstance, plan: FixedPlan) -> list[str]:
     `planner.run.solve_case`). A project that is existing or committed in this case keeps its
     units whatever the plan says.
     """
-    sets = inst.sets
-    pol = inst.policy
+    sets = ci.sets
+    pol = ci.policy
     assert pol is not None
-    years = inst.years
+    years = ci.years
     options = set(sets.option_vars)
     out: list[str] = []
     units: dict[str, int] = {}
     for (p, s), n in sorted(plan.units.items()):
         if n <= 0:
             continue
-        prj = inst.projects.get(p)
+        prj = ci.projects.get(p)
         if prj is None:
             out.append(f"project {p} does not exist in this case")
             continue
@@ -67,9 +67,9 @@ def plan_problems(inst: CaseInstance, plan: FixedPlan) -> list[str]:
             continue  # already built in this case
         units[p] = units.get(p, 0) + n
         if (p, s) not in options:
-            out.append(f"project {p} cannot start in {s} in this case: {_start_reason(inst, prj, s)}")
+            out.append(f"project {p} cannot start in {s} in this case: {_start_reason(ci, prj, s)}")
     for p, n in units.items():
-        mx = inst.projects[p].units_max
+        mx = ci.projects[p].units_max
         if n > mx:
             out.append(f"the plan builds {n} units of project {p}; this case allows at most {mx}")
     built = set(units)
@@ -78,17 +78,17 @@ def plan_problems(inst: CaseInstance, plan: FixedPlan) -> list[str]:
         chosen = [p for p in members if p in built]
         if fixed and chosen:
             out.append(f"the plan builds {_join(chosen)} in {_group_words(g)}, which already holds the "
-                       f"{' and '.join(inst.projects[f].status + ' plant ' + f for f in fixed)} in this case")
+                       f"{' and '.join(ci.projects[f].status + ' plant ' + f for f in fixed)} in this case")
         elif len(chosen) > 1:
             out.append(f"the plan builds {_join(chosen)}, which exclude each other ({_group_words(g)})")
     for k in sorted(plan.signed):
-        if k not in inst.contracts:
+        if k not in ci.contracts:
             out.append(f"contract {k} does not exist in this case")
     spend: dict[int, float] = {y: 0.0 for y in years}
     total = 0.0
     for p, s in sorted(plan.units):
         n = plan.units[(p, s)]
-        prj = inst.projects.get(p)
+        prj = ci.projects.get(p)
         if n <= 0 or prj is None or prj.fixed:
             continue
         own = prj.capex * (1.0 - prj.equity_share) * n
@@ -107,9 +107,9 @@ def plan_problems(inst: CaseInstance, plan: FixedPlan) -> list[str]:
     return out
 
 
-def _start_reason(inst: CaseInstance, prj: Project, s: int) -> str:
+def _start_reason(ci: CaseInstance, prj: Project, s: int) -> str:
     """Why candidate `prj` has no option to start in year `s` (the rules of `build_sets`)."""
-    first, last = inst.years[0], inst.years[-1]
+    first, last = ci.years[0], ci.years[-1]
     if s < prj.earliest_start:
         return f"its earliest start is {prj.earliest_start}"
     if prj.latest_start is not None and s > prj.latest_start:
@@ -140,9 +140,9 @@ def _usd_pair(a: float, b: float) -> tuple[str, str]:
     return x, y
 
 
-def whatif_problems(inst: CaseInstance, w: WhatIf) -> list[str]:
-    """Why a what-if cannot be posed under `inst`'s case (empty when it can)."""
-    options = set(inst.sets.option_vars)
+def whatif_problems(ci: CaseInstance, w: WhatIf) -> list[str]:
+    """Why a what-if cannot be posed under `ci`'s case (empty when it can)."""
+    options = set(ci.sets.option_vars)
     return [f"project {p} cannot start in {s} in this case" for p, s in w.force if (p, s) not in options]
 
 

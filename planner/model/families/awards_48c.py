@@ -32,12 +32,12 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     Dual of `c_48c_budget`: the value of one more dollar of 48C allocation (≤ 0: cost falls).
     """
-    sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
+    sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
     for (p, y), ss in sets.online.items():
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         if prj.credit_48c_awarded <= 0 or not pol.x48c_awarded_paid:
             continue
-        per_unit = inst.crf(prj) * prj.credit_48c_awarded / prj.units_max * MONEY
+        per_unit = ci.crf(prj) * prj.credit_48c_awarded / prj.units_max * MONEY
         for s in ss:
             coef, var = units(m, ctx, p, s)
             if var is None:
@@ -49,24 +49,24 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     opts = [(p, s) for p in sets.awards_48c for s in sets.starts[p]]
     ctx.add_var(m, "b_48c", list(sets.awards_48c), within=pyo.Binary, doc="48C awarded [0/1]")
     ctx.add_var(m, "v_48c", opts, within=pyo.NonNegativeReals,
-                bounds=lambda _m, p, s: (0.0, inst.projects[p].units_max), doc="units covered by 48C [units]")
+                bounds=lambda _m, p, s: (0.0, ci.projects[p].units_max), doc="units covered by 48C [units]")
     rows_units = {(p, s): ([(1.0, ctx.v["v_48c"][p, s]), (-1.0, ctx.v["v_units"][p, s])], "<=", 0.0) for p, s in opts}
     rows_award = {
-        p: ([(1.0, ctx.v["v_48c"][p, s]) for s in sets.starts[p]] + [(-inst.projects[p].units_max, ctx.v["b_48c"][p])], "<=", 0.0)
+        p: ([(1.0, ctx.v["v_48c"][p, s]) for s in sets.starts[p]] + [(-ci.projects[p].units_max, ctx.v["b_48c"][p])], "<=", 0.0)
         for p in sets.awards_48c
     }
     # an award covers the whole project: every built unit, or none
     rows_full = {(p, s): ([(1.0, ctx.v["v_48c"][p, s]), (-1.0, ctx.v["v_units"][p, s]),
-                           (-inst.projects[p].units_max, ctx.v["b_48c"][p])], ">=", -inst.projects[p].units_max)
+                           (-ci.projects[p].units_max, ctx.v["b_48c"][p])], ">=", -ci.projects[p].units_max)
                  for p, s in opts}
     budget_terms: list[Term] = []
     for p, s in opts:
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         credit = pol.x48c_rate * prj.capex * MONEY  # claimed by all owners together
         budget_terms.append((credit, ctx.v["v_48c"][p, s]))
         for y in sets.years:
             if prj.is_online(s, y):
-                acc.cost[("credit_48c", y)].append((-inst.crf(prj) * credit, ctx.v["v_48c"][p, s]))
+                acc.cost[("credit_48c", y)].append((-ci.crf(prj) * credit, ctx.v["v_48c"][p, s]))
     add_rows(m, "c_48c_units", rows_units, "48C covers only units that are built")
     add_rows(m, "c_48c_award", rows_award, "48C covers a project only if awarded")
     add_rows(m, "c_48c_full", rows_full, "an award covers all of the project's units")

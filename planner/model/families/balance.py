@@ -49,7 +49,7 @@ def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
     the table shows a value in that range (HiGHS's duals give $8,050).
     """
     acc = ctx.acc
-    demand = ctx.inst.demand
+    demand = ctx.ci.demand
     keys = set(acc.balance) | set(demand)
     for b in acc.balance_blocks:
         keys.update(b.keys)

@@ -28,7 +28,7 @@ def add_build_decisions(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets = ctx.sets
     if not sets.option_vars:
         return
-    projects = ctx.inst.projects
+    projects = ctx.ci.projects
     ctx.add_var(m, "v_units", list(sets.option_vars), within=pyo.NonNegativeIntegers,
                 bounds=lambda _m, p, s: (0, projects[p].units_max), doc="units started [units]")
     ctx.add_var(m, "b_build", list(sets.candidates), within=pyo.Binary, doc="project built [0/1]")

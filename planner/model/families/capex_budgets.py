@@ -19,7 +19,7 @@ def add_capex_budgets(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     Dual: the value of one more dollar of budget in that year (≤ 0: cost falls).
     """
-    sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
+    sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
     if not sets.option_vars:
         return
     rows = {
@@ -28,8 +28,8 @@ def add_capex_budgets(m: pyo.ConcreteModel, ctx: Context) -> None:
     }
     add_rows(m, "c_capex_budget", rows, "capex spent on new builds within the year's budget")
     if pol.capex_budget_total is not None:
-        terms = [(inst.projects[p].capex * (1.0 - inst.projects[p].equity_share) * MONEY, ctx.v["v_units"][p, s])
-                 for p, s in sets.option_vars if inst.projects[p].capex > 0]
+        terms = [(ci.projects[p].capex * (1.0 - ci.projects[p].equity_share) * MONEY, ctx.v["v_units"][p, s])
+                 for p, s in sets.option_vars if ci.projects[p].capex > 0]
         if terms:
             add_rows(m, "c_capex_budget_total", {"total": (terms, "<=", pol.capex_budget_total * MONEY)},
                      "capex of new builds within the total budget")

@@ -28,12 +28,12 @@ def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
     recorded as cash spending, evenly over the construction years, for the capex budgets (and
     reported as the planner's capex). Adds to the cost and spending accumulators only; no rows.
     """
-    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    sets, ci, acc = ctx.sets, ctx.ci, ctx.acc
     if not sets.options:
         return
     for (p, y), ss in sets.online.items():
-        prj = inst.projects[p]
-        annuity = inst.capex_annuity_factor(prj) * prj.capex * MONEY  # all owners: a JV partner is industry too
+        prj = ci.projects[p]
+        annuity = ci.capex_annuity_factor(prj) * prj.capex * MONEY  # all owners: a JV partner is industry too
         fom = prj.fixed_om * MONEY
         for s in ss:
             coef, var = units(m, ctx, p, s)
@@ -46,7 +46,7 @@ def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
                 if fom:
                     acc.cost[("fixed_om", y)].append((fom, var))
     for p, s in sets.option_vars:
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         spend = prj.spend_years(s)
         amount = prj.capex * (1.0 - prj.equity_share) * MONEY / len(spend)
         if amount:

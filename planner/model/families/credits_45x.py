@@ -26,13 +26,13 @@ def add_45x_stacking(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     Dual: not meaningful (rows with a binary).
     """
-    sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
+    sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
     if not sets.stacking_45x:
         return
     ctx.add_var(m, "v_45x", list(sets.stacking_45x), within=pyo.NonNegativeReals, doc="45X credit [$M/yr]")
     rows_out, rows_stack = {}, {}
     for p, y in sets.stacking_45x:
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         chi = pol.x45_credit[(p, y)] * PER_T
         z = ctx.v["v_45x"][p, y]
         big = chi * prj.capacity * MASS * prj.units_max

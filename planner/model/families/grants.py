@@ -24,17 +24,17 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     Dual of `c_grant_pool`: the value of one more dollar in the grant pool (≤ 0: cost falls).
     """
-    sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
+    sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
     if not sets.grants:
         return
     ctx.add_var(m, "v_grant", list(sets.grants), within=pyo.NonNegativeReals,
-                bounds=lambda _m, p, s: (0.0, inst.projects[p].grant * MONEY), doc="grant [$M]")
+                bounds=lambda _m, p, s: (0.0, ci.projects[p].grant * MONEY), doc="grant [$M]")
     rows_opt, rows_prj = {}, {}
     by_project: dict[str, list[int]] = {}
     for p, s in sets.grants:
         by_project.setdefault(p, []).append(s)
     for p, ss in by_project.items():
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         if prj.fixed:
             continue
         g = prj.grant * MONEY
@@ -42,8 +42,8 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
             rows_opt[(p, s)] = ([(1.0, ctx.v["v_grant"][p, s]), (-g, ctx.v["v_units"][p, s])], "<=", 0.0)
         rows_prj[p] = ([(1.0, ctx.v["v_grant"][p, s]) for s in ss] + [(-g, ctx.v["b_build"][p])], "<=", 0.0)
     for p, s in sets.grants:
-        prj = inst.projects[p]
-        crf = inst.capex_annuity_factor(prj)  # a grant pays for capex: it is annualised like capex
+        prj = ci.projects[p]
+        crf = ci.capex_annuity_factor(prj)  # a grant pays for capex: it is annualised like capex
         for y in sets.years:
             if prj.is_online(s, y):
                 acc.cost[("grants", y)].append((-crf, ctx.v["v_grant"][p, s]))

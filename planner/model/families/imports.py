@@ -38,20 +38,20 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     Dual of `c_take_or_pay`: the value, in $/t, of lowering the minimum take by one tonne.
     """
-    sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
+    sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
     if not sets.imports:
         return
     signed = set(sets.signed)
     use_bound: dict[tuple[str, int], float] = {}
-    for (c, _r, y), t in inst.demand.items():
+    for (c, _r, y), t in ci.demand.items():
         use_bound[(c, y)] = use_bound.get((c, y), 0.0) + t
-    for p in inst.projects.values():
+    for p in ci.projects.values():
         for c, tpt in p.recipe:
             for y in sets.years:
                 use_bound[(c, y)] = use_bound.get((c, y), 0.0) + tpt * p.capacity * p.units_max
 
     def cap(k: str, y: int) -> float:
-        con = inst.contracts[k]
+        con = ci.contracts[k]
         if con.feoc and not pol.feoc_imports_allowed[y]:
             return 0.0
         mx = con.max_volume[y]
@@ -69,7 +69,7 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
     rows_max: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     rows_top: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     for k, y in sets.imports:
-        con = inst.contracts[k]
+        con = ci.contracts[k]
         x = ctx.v["v_import"][k, y]
         acc.balance[(con.commodity, con.origin, y)].append((1.0, x))
         price = con.price[y]
@@ -85,7 +85,7 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
             rows_top[(k, y)] = ([(1.0, x), (1.0, top), (-con.min_take[y] * MASS, ctx.v["b_sign"][k])], ">=", 0.0)
             acc.cost[("take_or_pay", y)].append((price * PER_T, top))
     for k in sets.signed:
-        con = inst.contracts[k]
+        con = ci.contracts[k]
         if con.signing_fee:
             y = max(con.first_year, sets.years[0])
             acc.cost[("signing_fees", y)].append((con.signing_fee * MONEY, ctx.v["b_sign"][k]))

@@ -35,37 +35,37 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     Each tonne of demand of the group raises the requirement by $\tau_{g,y}$ tonnes, so $\tau_{g,y}
     \mu_{g,y}$ is part of the marginal cost of that demand (see *Material balance*).
     """
-    sets, inst, acc, pol = ctx.sets, ctx.inst, ctx.acc, ctx.pol
+    sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
     if not sets.targets:
         return
     groups = {g for g, _y in sets.targets}
     if sets.prod:
         for p, y in sets.prod:
-            prj = inst.projects[p]
-            if not qualifies_for_localization(inst, region=prj.site, feoc=prj.feoc_owned):
+            prj = ci.projects[p]
+            if not qualifies_for_localization(ci, region=prj.site, feoc=prj.feoc_owned):
                 continue
             for g in groups:
-                if in_group(inst, g, prj.commodity):
+                if in_group(ci, g, prj.commodity):
                     acc.qualifying[(g, y)].append((1.0, ctx.v["v_prod"][p, y]))
     for k, y in sets.imports:
-        con = inst.contracts[k]
-        if not qualifies_for_localization(inst, region=con.origin, feoc=con.feoc):
+        con = ci.contracts[k]
+        if not qualifies_for_localization(ci, region=con.origin, feoc=con.feoc):
             continue
         for g in groups:
-            if in_group(inst, g, con.commodity):
+            if in_group(ci, g, con.commodity):
                 acc.qualifying[(g, y)].append((1.0, ctx.v["v_import"][k, y]))
     by_commodity: dict[tuple[str, int], float] = {}
-    for (c, _r, y), t in inst.demand.items():
+    for (c, _r, y), t in ci.demand.items():
         by_commodity[(c, y)] = by_commodity.get((c, y), 0.0) + t
     need: dict[tuple[str, int], float] = {}
     for (g, y), share in pol.targets.items():
-        total = sum(t for (c, yy), t in by_commodity.items() if yy == y and in_group(inst, g, c))
+        total = sum(t for (c, yy), t in by_commodity.items() if yy == y and in_group(ci, g, c))
         need[(g, y)] = share * total * MASS
     # a hard target is the same row with the shortfall held at zero
     ctx.add_var(m, "v_loc_short", list(sets.targets), within=pyo.NonNegativeReals,
                 bounds=lambda _m, g, y: (0.0, 0.0 if ctx.hard_targets else need[(g, y)]),
                 doc="localization shortfall [kt/yr]")
-    pen = inst.settings.penalty_localization * PER_T
+    pen = ci.settings.penalty_localization * PER_T
     for g, y in sets.targets:
         acc.cost[("penalty_localization", y)].append((pen, ctx.v["v_loc_short"][g, y]))
     rows = {}

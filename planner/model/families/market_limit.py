@@ -23,18 +23,18 @@ def add_market_limit(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     Dual: not meaningful (a tightening row; it is slack at every integer plan but for ties).
     """
-    sets, inst = ctx.sets, ctx.inst
+    sets, ci = ctx.sets, ctx.ci
     market: dict[tuple[str, int], float] = {}
-    for (c, _r, y), t in inst.demand.items():
+    for (c, _r, y), t in ci.demand.items():
         market[(c, y)] = market.get((c, y), 0.0) + t * MASS
-    for q in inst.projects.values():
+    for q in ci.projects.values():
         for c, tpt in q.recipe:
             for y in sets.years:
                 market[(c, y)] = market.get((c, y), 0.0) + tpt * q.capacity * q.units_max * MASS
     rows: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     units_v = ctx.v.get("v_units", {})
     for p, y in sets.prod:
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         if prj.fixed:
             continue
         d = market.get((prj.commodity, y), 0.0)

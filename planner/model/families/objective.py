@@ -24,7 +24,7 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
     (`cost_terms`) so that the results report every component by year. The cost to industry is the
     objective without penalties; the public cost is the credits.
     """
-    acc, inst = ctx.acc, ctx.inst
+    acc, ci = ctx.acc, ctx.ci
     keys = set(acc.cost) | set(acc.cost_constant)
     for b in acc.cost_blocks:
         keys.update(b.keys)
@@ -33,7 +33,7 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
     constants = np.array([acc.cost_constant.get(k, 0.0) for k in ordered], dtype=float)
     # plain data, not a Pyomo component: term i adds coefs[i] x vars[i] to cost entry keys[rows[i]]
     m.cost_terms = {"keys": ordered, "rows": rows, "vars": vars_, "coefs": coefs, "constants": constants}
-    st = inst.settings
+    st = ci.settings
     df = np.array([st.discount_factor(y) for _n, y in ordered], dtype=float)
     m.v_total_cost = pyo.Var(within=pyo.Reals, doc="discounted total cost [$M]")
     # v_total_cost - sum of discounted terms = discounted constants

@@ -25,14 +25,14 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
     Dual: the value, in $ per t of yearly capacity, of one more tonne of qualified capacity of
     project $p$ in year $y$ (≤ 0 in Pyomo's sign convention for a ≤ row of a minimisation).
     """
-    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    sets, ci, acc = ctx.sets, ctx.ci, ctx.acc
     if not sets.prod:
         return
     bounds: dict[tuple[str, int], float | None] = {}
     rows: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     stacking = set(sets.stacking_45x)
     for p, y in sets.prod:
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         if prj.fixed:
             cap = sum(units(m, ctx, p, s)[0] * a for s, a in sets.deliverable[(p, y)])
             bounds[(p, y)] = prj.capacity * MASS * cap
@@ -41,7 +41,7 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
     ctx.add_var(m, "v_prod", list(sets.prod), within=pyo.NonNegativeReals,
                 bounds=lambda _m, p, y: (0.0, bounds[(p, y)]), doc="output [kt/yr]")
     for p, y in sets.prod:
-        prj = inst.projects[p]
+        prj = ci.projects[p]
         x = ctx.v["v_prod"][p, y]
         if not prj.fixed:
             rows[(p, y)] = ([(1.0, x)] + [(-prj.capacity * MASS * a, ctx.v["v_units"][p, s])
@@ -51,7 +51,7 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
         if prj.partner_region is not None:
             acc.balance[(prj.commodity, prj.partner_region, y)].append((share, x))
             if prj.partner_region != prj.site:
-                tc = inst.transport[(prj.commodity, prj.site, prj.partner_region)]
+                tc = ci.transport[(prj.commodity, prj.site, prj.partner_region)]
                 if tc:
                     acc.cost[("transport", y)].append((share * tc * PER_T, x))
         for c, tpt in prj.recipe:

@@ -27,7 +27,7 @@ def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
     commodity's supply price in that region (the balance dual); 0 where the plants' inputs are not
     all bought.
     """
-    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    sets, ci, acc = ctx.sets, ctx.ci, ctx.acc
     if not sets.buys:
         return
     ctx.add_var(m, "v_buy", list(sets.buys), within=pyo.NonNegativeReals, doc="spot purchases [kt/yr]")
@@ -35,6 +35,6 @@ def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
     for c, r, y in sets.buys:
         b = ctx.v["v_buy"][c, r, y]
         acc.balance[(c, r, y)].append((1.0, b))
-        acc.cost[("purchases", y)].append((inst.commodities[c].market_price * PER_T, b))
+        acc.cost[("purchases", y)].append((ci.commodities[c].market_price * PER_T, b))
         rows[(c, r, y)] = ([(1.0, b)] + [(-t, x) for t, x in acc.draw.get((c, r, y), [])], "<=", 0.0)
     add_rows(m, "c_purchase_limit", rows, "spot purchases only for the recipe inputs of the region's plants")

@@ -16,7 +16,7 @@ def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
     be used are created. `v_ship[c, i, j, y]` leaves the balance of $i$ and enters that of $j$.
     No rows of its own.
     """
-    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    sets, ci, acc = ctx.sets, ctx.ci, ctx.acc
     if not sets.ships:
         return
     ships = ctx.add_var(m, "v_ship", list(sets.ships), within=pyo.NonNegativeReals, doc="shipments [kt/yr]")
@@ -25,7 +25,7 @@ def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
     fs = list(ships.values())
     acc.balance_blocks.append(Block([(c, i, y) for c, i, _j, y in keys], fs, [-1.0] * len(fs)))
     acc.balance_blocks.append(Block([(c, j, y) for c, _i, j, y in keys], fs, [1.0] * len(fs)))
-    tc = [inst.transport[(c, i, j)] * PER_T for c, i, j, _y in keys]
+    tc = [ci.transport[(c, i, j)] * PER_T for c, i, j, _y in keys]
     paid = [n for n, t in enumerate(tc) if t]
     acc.cost_blocks.append(Block([("transport", keys[n][3]) for n in paid], [fs[n] for n in paid],
                                  [tc[n] for n in paid]))

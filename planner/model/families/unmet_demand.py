@@ -13,12 +13,12 @@ def add_unmet_demand(m: pyo.ConcreteModel, ctx: Context) -> None:
     $$0 \le u_{c,r,y} \le D_{c,r,y}$$ (`v_unmet[c, r, y]`) at the settings' penalty price per tonne.
     No rows of its own.
     """
-    sets, inst, acc = ctx.sets, ctx.inst, ctx.acc
+    sets, ci, acc = ctx.sets, ctx.ci, ctx.acc
     if not sets.unmet:
         return
     ctx.add_var(m, "v_unmet", list(sets.unmet), within=pyo.NonNegativeReals,
-                bounds=lambda _m, c, r, y: (0.0, inst.demand[(c, r, y)] * MASS), doc="unmet demand [kt/yr]")
-    pen = inst.settings.penalty_unmet_demand * PER_T
+                bounds=lambda _m, c, r, y: (0.0, ci.demand[(c, r, y)] * MASS), doc="unmet demand [kt/yr]")
+    pen = ci.settings.penalty_unmet_demand * PER_T
     for c, r, y in sets.unmet:
         u = ctx.v["v_unmet"][c, r, y]
         acc.balance[(c, r, y)].append((1.0, u))
