@@ -38,9 +38,8 @@ def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: s
                  tighten: bool, queue: Any) -> None:
     try:
         t = time.perf_counter()
-        from planner.cases import apply_case
+        from planner.cases import apply_case, load_instance
         from planner.export.results import write_results
-        from planner.cases import load_instance
         from planner.model.build import build_model
         from planner.results.extract import extract
         from planner.solve.highs import solve

@@ -11,6 +11,7 @@ import pyomo.environ as pyo
 
 from planner.cases import in_group, qualifies_for_localization
 from planner.cases.case import CaseInstance
+from planner.model.families.credits_45x import x45_credit
 from planner.model.core import COST_COMPONENTS, CREDIT_COMPONENTS, MASS, MONEY, PENALTY_COMPONENTS, PER_T
 from planner.results.solution import Solution
 from planner.solve.highs import SolveReport
@@ -38,8 +39,8 @@ def _duals(m: pyo.ConcreteModel, report: SolveReport, name: str) -> dict[Any, fl
 def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_info: dict[str, Any],
             *, hard_targets: bool = False, messages: tuple[str, ...] = ()) -> Solution:
     pol = inst.policy
-    assert pol is not None
     sets = inst.sets
+    credit_45x = x45_credit(inst)
     st = inst.settings
     years = inst.years
     ok = report.has_solution
@@ -83,7 +84,7 @@ def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_i
             "qualified_year": prj.qualified_year(s), "retire_year": prj.retire_year(s),
             "capacity_t": u * prj.capacity, "capex_usd": u * prj.capex, "capex_planner_usd": u * prj.capex * own,
             "grant_usd": grant.get((p, s), 0.0), "credit_48c_usd": c48,
-            "x45_eligible": any((p, y) in pol.x45_credit for y in years),
+            "x45_eligible": any((p, y) in credit_45x for y in years),
         })
     for p in sets.candidates:
         if p in built_projects:
@@ -94,7 +95,7 @@ def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_i
             "partner": prj.partner or "", "equity_share": prj.equity_share, "commodity": prj.commodity,
             "site": prj.site, "units": 0, "start_year": None, "online_year": None, "qualified_year": None,
             "retire_year": None, "capacity_t": None, "capex_usd": None, "capex_planner_usd": None, "grant_usd": None,
-            "credit_48c_usd": None, "x45_eligible": any((p, y) in pol.x45_credit for y in years),
+            "credit_48c_usd": None, "x45_eligible": any((p, y) in credit_45x for y in years),
         })
     builds = pd.DataFrame(rows, columns=[
         "project", "name", "decision", "variant_of", "partner", "equity_share", "commodity", "site", "units",
@@ -125,7 +126,7 @@ def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_i
         prod_rows.append({
             "project": p, "commodity": prj.commodity, "site": prj.site, "year": y, "output_t": out,
             "available_t": avail, "utilization": out / avail if avail else 0.0,
-            "x45_credit_usd_per_t": pol.x45_credit.get((p, y), 0.0),
+            "x45_credit_usd_per_t": credit_45x.get((p, y), 0.0),
         })
     capacity = pd.DataFrame(
         [{"commodity": c, "region": r, "year": y, "online_t": cap_online[(c, r, y)],

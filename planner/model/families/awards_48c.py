@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from planner.cases.case import CaseInstance
 from planner.model.core import MONEY, Context, Term, add_rows, units
+
+
+def award_index(ci: CaseInstance) -> list[str]:
+    """Candidates that may receive a new 48C award in the case (none without a rate and a budget)."""
+    pol = ci.policy
+    if not (pol.x48c_rate > 0 and pol.x48c_budget > 0):
+        return []
+    # a project whose allocation (credit_48c_awarded) counts in this case cannot be awarded again
+    return [p for p in ci.sets.candidates if ci.projects[p].eligible_48c and ci.projects[p].capex > 0
+            and not (ci.projects[p].credit_48c_awarded > 0 and pol.x48c_awarded_paid)]
 
 
 def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -44,16 +55,17 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
                 acc.cost_constant[("credit_48c", y)] -= per_unit * coef
             else:
                 acc.cost[("credit_48c", y)].append((-per_unit, var))
-    if not sets.awards_48c:
+    awards = award_index(ci)
+    if not awards:
         return
-    opts = [(p, s) for p in sets.awards_48c for s in sets.starts[p]]
-    ctx.add_var(m, "b_48c", list(sets.awards_48c), within=pyo.Binary, doc="48C awarded [0/1]")
+    opts = [(p, s) for p in awards for s in sets.starts[p]]
+    ctx.add_var(m, "b_48c", awards, within=pyo.Binary, doc="48C awarded [0/1]")
     ctx.add_var(m, "v_48c", opts, within=pyo.NonNegativeReals,
                 bounds=lambda _m, p, s: (0.0, ci.projects[p].units_max), doc="units covered by 48C [units]")
     rows_units = {(p, s): ([(1.0, ctx.v["v_48c"][p, s]), (-1.0, ctx.v["v_units"][p, s])], "<=", 0.0) for p, s in opts}
     rows_award = {
         p: ([(1.0, ctx.v["v_48c"][p, s]) for s in sets.starts[p]] + [(-ci.projects[p].units_max, ctx.v["b_48c"][p])], "<=", 0.0)
-        for p in sets.awards_48c
+        for p in awards
     }
     # an award covers the whole project: every built unit, or none
     rows_full = {(p, s): ([(1.0, ctx.v["v_48c"][p, s]), (-1.0, ctx.v["v_units"][p, s]),

@@ -1,18 +1,37 @@
-"""45X production credit."""
+"""45X production credit: every part of it (who earns it, how much, and the 48C stacking gate)."""
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from planner.cases.case import CaseInstance
 from planner.model.core import MASS, PER_T, Context, add_rows
+from planner.model.families.awards_48c import award_index
 
 
-def add_45x_stacking(m: pyo.ConcreteModel, ctx: Context) -> None:
-    r"""45X production credit where it depends on a 48C award (the case forbids stacking).
+def x45_credit(ci: CaseInstance) -> dict[tuple[str, int], float]:
+    """(project, year) -> 45X credit in $ per tonne of output, for every plant-year that earns one."""
+    return ci.policy.x45_credit
 
-    $$z_{p,y} \le \chi_{p,y}\, x_{p,y}, \qquad z_{p,y} \le \chi_{p,y}\, \kappa_p \bar U_p\, (1 - \alpha_p)$$
 
-    Elsewhere 45X is simply a credit $\chi_{p,y}$ per tonne of output of eligible plants: the case's
+def gated_index(ci: CaseInstance) -> list[tuple[str, int]]:
+    """(project, year) whose 45X a 48C award would remove: candidates that may receive an award,
+    where the case forbids stacking."""
+    credit = x45_credit(ci)
+    if ci.policy.x48c_stacking:
+        return []
+    awardable = set(award_index(ci))
+    return [(p, y) for (p, y) in ci.sets.prod if p in awardable and (p, y) in credit]
+
+
+def add_credits_45x(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""45X production credit: a credit per tonne of eligible output, lost with a 48C award where the case forbids stacking.
+
+    $$C^{45X}_y = \sum_{(p,y) \notin \mathcal{Z}} \chi_{p,y}\, x_{p,y} + \sum_{(p,y) \in \mathcal{Z}} z_{p,y},
+    \qquad z_{p,y} \le \chi_{p,y}\, x_{p,y}, \qquad z_{p,y} \le \chi_{p,y}\, \kappa_p \bar U_p\, (1 - \alpha_p)
+    \quad \forall (p,y) \in \mathcal{Z}$$
+
+    45X is a credit $\chi_{p,y}$ per tonne of output of eligible plants: the case's
     rate × phase-down × production cost, for plants that are 45X-eligible, sited in the U.S., not
     FEOC-owned when the case requires it, and whose non-PFE share of material cost meets the year's
     MACR threshold. The production cost per tonne is the plant's variable cost plus each recipe
@@ -21,19 +40,30 @@ def add_45x_stacking(m: pyo.ConcreteModel, ctx: Context) -> None:
     the case per tonne of output, known before solving, so it cannot depend on where the inputs come
     from. Inputs without a market price add nothing to the basis. A project whose 48C allocation
     counts (`credit_48c_awarded`, paid in the case) earns no 45X unless the case allows stacking.
-    For candidates that may receive a 48C award while stacking is forbidden, `v_45x[p, y]` ($z_{p,y}$) carries the credit and vanishes
-    when the award is made. Rows `c_45x_output[p, y]`, `c_45x_stacking[p, y]`.
+    For candidates that may receive a 48C award while stacking is forbidden ($\mathcal{Z}$),
+    `v_45x[p, y]` ($z_{p,y}$) carries the credit and vanishes when the award $\alpha_p$ is made (see
+    *48C investment credit*); elsewhere the credit is paid on the output directly.
+    Rows `c_45x_output[p, y]`, `c_45x_stacking[p, y]`.
 
     Dual: not meaningful (rows with a binary).
     """
-    sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
-    if not sets.stacking_45x:
+    sets, ci, acc = ctx.sets, ctx.ci, ctx.acc
+    credit = x45_credit(ci)
+    if not credit:
         return
-    ctx.add_var(m, "v_45x", list(sets.stacking_45x), within=pyo.NonNegativeReals, doc="45X credit [$M/yr]")
+    gated = gated_index(ci)
+    gate = set(gated)
+    for p, y in sets.prod:
+        chi = credit.get((p, y), 0.0)
+        if chi and (p, y) not in gate:
+            acc.cost[("credit_45x", y)].append((-chi * PER_T, ctx.v["v_prod"][p, y]))
+    if not gated:
+        return
+    ctx.add_var(m, "v_45x", gated, within=pyo.NonNegativeReals, doc="45X credit [$M/yr]")
     rows_out, rows_stack = {}, {}
-    for p, y in sets.stacking_45x:
+    for p, y in gated:
         prj = ci.projects[p]
-        chi = pol.x45_credit[(p, y)] * PER_T
+        chi = credit[(p, y)] * PER_T
         z = ctx.v["v_45x"][p, y]
         big = chi * prj.capacity * MASS * prj.units_max
         rows_out[(p, y)] = ([(1.0, z), (-chi, ctx.v["v_prod"][p, y])], "<=", 0.0)

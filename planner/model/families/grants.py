@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from planner.cases.case import CaseInstance
 from planner.model.core import MONEY, Context, add_rows
+
+
+def grant_index(ci: CaseInstance) -> list[tuple[str, int]]:
+    """Build options (project, start year) of projects with a listed grant."""
+    return [(p, s) for (p, s) in ci.sets.options if ci.projects[p].grant > 0]
 
 
 def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -25,13 +31,14 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
     Dual of `c_grant_pool`: the value of one more dollar in the grant pool (≤ 0: cost falls).
     """
     sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
-    if not sets.grants:
+    index = grant_index(ci)
+    if not index:
         return
-    ctx.add_var(m, "v_grant", list(sets.grants), within=pyo.NonNegativeReals,
+    ctx.add_var(m, "v_grant", index, within=pyo.NonNegativeReals,
                 bounds=lambda _m, p, s: (0.0, ci.projects[p].grant * MONEY), doc="grant [$M]")
     rows_opt, rows_prj = {}, {}
     by_project: dict[str, list[int]] = {}
-    for p, s in sets.grants:
+    for p, s in index:
         by_project.setdefault(p, []).append(s)
     for p, ss in by_project.items():
         prj = ci.projects[p]
@@ -41,7 +48,7 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
         for s in ss:
             rows_opt[(p, s)] = ([(1.0, ctx.v["v_grant"][p, s]), (-g, ctx.v["v_units"][p, s])], "<=", 0.0)
         rows_prj[p] = ([(1.0, ctx.v["v_grant"][p, s]) for s in ss] + [(-g, ctx.v["b_build"][p])], "<=", 0.0)
-    for p, s in sets.grants:
+    for p, s in index:
         prj = ci.projects[p]
         crf = ci.capex_annuity_factor(prj)  # a grant pays for capex: it is annualised like capex
         for y in sets.years:
@@ -50,5 +57,5 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
     add_rows(m, "c_grant_option", rows_opt, "a grant goes only with units that are built")
     add_rows(m, "c_grant_project", rows_prj, "a grant is paid once per built project")
     if pol.grant_pool is not None:
-        add_rows(m, "c_grant_pool", {"total": ([(1.0, ctx.v["v_grant"][k]) for k in sets.grants], "<=",
+        add_rows(m, "c_grant_pool", {"total": ([(1.0, ctx.v["v_grant"][k]) for k in index], "<=",
                                                pol.grant_pool * MONEY)}, "grants within the pool")

@@ -63,9 +63,10 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
                 bounds=lambda _m, k, y: (0.0, None if k in signed else bounds[(k, y)]), doc="imports [kt/yr]")
     if signed:
         ctx.add_var(m, "b_sign", list(sets.signed), within=pyo.Binary, doc="contract signed [0/1]")
-    if sets.take_or_pay:
-        ctx.add_var(m, "v_top", list(sets.take_or_pay), within=pyo.NonNegativeReals, doc="untaken minimum [kt/yr]")
-    top_keys = set(sets.take_or_pay)
+    take_or_pay = [(k, y) for k, y in sets.imports if ci.contracts[k].min_take[y] > 0]
+    if take_or_pay:
+        ctx.add_var(m, "v_top", take_or_pay, within=pyo.NonNegativeReals, doc="untaken minimum [kt/yr]")
+    top_keys = set(take_or_pay)
     rows_max: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     rows_top: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     for k, y in sets.imports:

@@ -36,9 +36,10 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     \mu_{g,y}$ is part of the marginal cost of that demand (see *Material balance*).
     """
     sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
-    if not sets.targets:
+    targets = sorted(pol.targets)  # (family or commodity, year) with a target
+    if not targets:
         return
-    groups = {g for g, _y in sets.targets}
+    groups = {g for g, _y in targets}
     if sets.prod:
         for p, y in sets.prod:
             prj = ci.projects[p]
@@ -62,14 +63,14 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
         total = sum(t for (c, yy), t in by_commodity.items() if yy == y and in_group(ci, g, c))
         need[(g, y)] = share * total * MASS
     # a hard target is the same row with the shortfall held at zero
-    ctx.add_var(m, "v_loc_short", list(sets.targets), within=pyo.NonNegativeReals,
+    ctx.add_var(m, "v_loc_short", targets, within=pyo.NonNegativeReals,
                 bounds=lambda _m, g, y: (0.0, 0.0 if ctx.hard_targets else need[(g, y)]),
                 doc="localization shortfall [kt/yr]")
     pen = ci.settings.penalty_localization * PER_T
-    for g, y in sets.targets:
+    for g, y in targets:
         acc.cost[("penalty_localization", y)].append((pen, ctx.v["v_loc_short"][g, y]))
     rows = {}
-    for g, y in sets.targets:
+    for g, y in targets:
         terms = list(acc.qualifying.get((g, y), [])) + [(1.0, ctx.v["v_loc_short"][g, y])]
         rows[(g, y)] = (terms, ">=", need[(g, y)])
     add_rows(m, "c_localization", rows, "qualifying supply covers the target share of demand")

@@ -24,6 +24,8 @@ def add_market_limit(m: pyo.ConcreteModel, ctx: Context) -> None:
     Dual: not meaningful (a tightening row; it is slack at every integer plan but for ties).
     """
     sets, ci = ctx.sets, ctx.ci
+    if not ctx.tighten or not sets.prod:
+        return
     market: dict[tuple[str, int], float] = {}
     for (c, _r, y), t in ci.demand.items():
         market[(c, y)] = market.get((c, y), 0.0) + t * MASS

@@ -35,10 +35,10 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
     m.cost_terms = {"keys": ordered, "rows": rows, "vars": vars_, "coefs": coefs, "constants": constants}
     st = ci.settings
     df = np.array([st.discount_factor(y) for _n, y in ordered], dtype=float)
-    m.v_total_cost = pyo.Var(within=pyo.Reals, doc="discounted total cost [$M]")
+    total = ctx.add_var(m, "v_total_cost", within=pyo.Reals, doc="discounted total cost [$M]")[None]
     # v_total_cost - sum of discounted terms = discounted constants
     add_matrix_rows(m, "c_total_cost", ["total"], np.zeros(len(vars_) + 1, dtype=np.int64),
-                    [m.v_total_cost, *vars_], np.concatenate([[1.0], -df[rows] * coefs]),
+                    [total, *vars_], np.concatenate([[1.0], -df[rows] * coefs]),
                     [float(df @ constants)], [float(df @ constants)], "the objective's defining row")
-    m.c_total_cost.defines = m.v_total_cost  # marks the row the solve layer may fold into the costs
-    m.o_total_cost = pyo.Objective(expr=m.v_total_cost, sense=pyo.minimize, doc="discounted total cost [$M]")
+    m.c_total_cost.defines = total  # marks the row the solve layer may fold into the costs
+    m.o_total_cost = pyo.Objective(expr=total, sense=pyo.minimize, doc="discounted total cost [$M]")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.core import MASS, PER_T, Context, Term, add_rows, units
-from planner.model.families.market_limit import add_market_limit
 
 
 def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -30,7 +29,6 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
         return
     bounds: dict[tuple[str, int], float | None] = {}
     rows: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
-    stacking = set(sets.stacking_45x)
     for p, y in sets.prod:
         prj = ci.projects[p]
         if prj.fixed:
@@ -59,9 +57,4 @@ def add_production(m: pyo.ConcreteModel, ctx: Context) -> None:
             acc.draw[(c, prj.site, y)].append((tpt, x))
         if prj.variable_cost:
             acc.cost[("variable", y)].append((prj.variable_cost * PER_T, x))
-        credit = ctx.pol.x45_credit.get((p, y), 0.0)
-        if credit and (p, y) not in stacking:
-            acc.cost[("credit_45x", y)].append((-credit * PER_T, x))
     add_rows(m, "c_production_limit", rows, "output within qualified, ramped-up, unretired capacity")
-    if ctx.tighten:
-        add_market_limit(m, ctx)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from planner.cases.case import CaseInstance
 from planner.model.core import PER_T, Context, Term, add_rows
+
+
+def purchase_index(ci: CaseInstance) -> list[tuple[str, str, int]]:
+    """(commodity, region, year) where a plant that may produce draws an input that has a market price."""
+    buys: set[tuple[str, str, int]] = set()
+    for pid, y in ci.sets.prod:
+        p = ci.projects[pid]
+        for c, _ in p.recipe:
+            if ci.commodities[c].market_price is not None:
+                buys.add((c, p.site, y))
+    return sorted(buys)
 
 
 def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -27,12 +39,13 @@ def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
     commodity's supply price in that region (the balance dual); 0 where the plants' inputs are not
     all bought.
     """
-    sets, ci, acc = ctx.sets, ctx.ci, ctx.acc
-    if not sets.buys:
+    ci, acc = ctx.ci, ctx.acc
+    index = purchase_index(ci)
+    if not index:
         return
-    ctx.add_var(m, "v_buy", list(sets.buys), within=pyo.NonNegativeReals, doc="spot purchases [kt/yr]")
+    ctx.add_var(m, "v_buy", index, within=pyo.NonNegativeReals, doc="spot purchases [kt/yr]")
     rows: dict[tuple[str, str, int], tuple[list[Term], str, float]] = {}
-    for c, r, y in sets.buys:
+    for c, r, y in index:
         b = ctx.v["v_buy"][c, r, y]
         acc.balance[(c, r, y)].append((1.0, b))
         acc.cost[("purchases", y)].append((ci.commodities[c].market_price * PER_T, b))
