@@ -67,7 +67,7 @@ def solve_case(
     t = time.perf_counter()
     ci = apply_case(inst, case)
     if whatif is not None and whatif.drop_targets:
-        ci = replace(ci, policy=replace(ci.policy, targets={}))  # type: ignore[arg-type]
+        ci = replace(ci, policy=ci.policy.with_values(localization_target={}))
     if whatif is not None:
         from planner.model.build import whatif_problems
 
@@ -105,10 +105,10 @@ def solve_case(
         "case": ci.case,
         "case_settings": [
             {"parameter": r.parameter, "year": r.year, "region": r.region, "commodity": r.commodity, "value": r.value}
-            for r in ci.policy.rows  # type: ignore[union-attr]
+            for r in ci.policy.rows
         ],
-        "case_extends": list(ci.policy.chain[:-1]),  # type: ignore[union-attr]
-        "case_overrides": list(ci.policy.overrides),  # type: ignore[union-attr]
+        "case_extends": list(ci.policy.chain[:-1]),
+        "case_overrides": list(ci.policy.overrides),
         "hard_targets": hard_targets,
         "fixed_plan_of": plan.source_case if plan is not None else None,
         "what_if": whatif.label if whatif is not None else None,

@@ -20,8 +20,9 @@ Conventions of the workbook
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Kind = Literal[
     "id",  # identifier, unique in its sheet (text)
@@ -100,6 +101,127 @@ class Parameter:
     maximum: float | None = None
     qualifiers: tuple[str, ...] = ()  # policy only: which of year/region/commodity may be given
     example: Any = None
+    #: policy only: how a case turns the rows of the parameter into the value the model reads (see
+    #: `resolver`); None: by its qualifiers (one value, one per year, one per commodity and year)
+    resolve: Resolver | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# policy parameters: how a case resolves each one
+# --------------------------------------------------------------------------------------------
+# A case's value of a policy parameter is declared here, next to the parameter: its resolver turns
+# the case's rows (through a PolicyLookup, which picks the most specific matching row) into the
+# value the model reads, `ci.policy[name]` (also `ci.policy.name`). planner.cases runs every
+# resolver when it applies a case and knows no parameter by name: a new parameter is one entry in
+# POLICY (with a resolver of its own if none of the ones below fits) and the family that reads it.
+
+
+class PolicyLookup(Protocol):
+    """The case's value of a parameter at a point (the rules: `planner.cases.policy`)."""
+
+    def __call__(self, param: str, year: int | None = None, region: str | None = None,
+                 commodity: str | None = None, family: str | None = None, *, named: bool = False) -> Any: ...
+
+    def commodities_named(self, param: str) -> list[str]:
+        """The commodities (or families) the case's rows of `param` name, in row order."""
+        ...
+
+
+class CaseData(Protocol):
+    """What a resolver may read of the case: its records after the case's overrides, its scaled demand."""
+
+    @property
+    def years(self) -> tuple[int, ...]: ...
+    @property
+    def commodities(self) -> Mapping[str, Any]: ...
+    @property
+    def regions(self) -> Mapping[str, Any]: ...
+    @property
+    def projects(self) -> Mapping[str, Any]: ...
+    @property
+    def contracts(self) -> Mapping[str, Any]: ...
+    @property
+    def demand(self) -> Mapping[tuple[str, str, int], float]: ...
+
+
+Resolver = Callable[[Parameter, PolicyLookup, CaseData], Any]
+
+
+def typed_value(p: Parameter, value: Any) -> Any:
+    """A policy value as the model reads it: booleans as bool, numbers as float, blank as None."""
+    if value is None:
+        return None
+    if p.kind == "bool":
+        return bool(value)
+    if p.kind in ("float", "share", "int", "year"):
+        return float(value)
+    return value
+
+
+def resolve_once(p: Parameter, look: PolicyLookup, case: CaseData) -> Any:
+    """One value for the whole case."""
+    return typed_value(p, look(p.name))
+
+
+def resolve_by_year(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[int, Any]:
+    """year -> value, for every year of the horizon."""
+    return {y: typed_value(p, look(p.name, year=y)) for y in case.years}
+
+
+def resolve_by_commodity_year(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], Any]:
+    """(commodity, year) -> value, for every commodity (a row may name it or its family) and year."""
+    return {(c, y): typed_value(p, look(p.name, year=y, commodity=c, family=x.family))
+            for c, x in case.commodities.items() for y in case.years}
+
+
+def resolve_by_contract_year(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], Any]:
+    """(contract, year) -> value at the contract's origin region and commodity, where it is not zero."""
+    out: dict[tuple[str, int], Any] = {}
+    for k in case.contracts.values():
+        family = case.commodities[k.commodity].family
+        for y in case.years:
+            v = look(p.name, year=y, region=k.origin, commodity=k.commodity, family=family)
+            if v:
+                out[(k.id, y)] = typed_value(p, v)
+    return out
+
+
+def resolve_localization_targets(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], float]:
+    """(family or commodity, year) -> target share, where a target is set (see *Localization targets*
+    in docs/model.md): a family's target for every family with demand (rows naming the family, or
+    blank), and a commodity's own target where a row names the commodity."""
+    fam = {c: x.family for c, x in case.commodities.items()}
+    groups = sorted({fam[c] for (c, _r, _y) in case.demand}, key=list(FAMILIES).index)
+    named = sorted({c for c in look.commodities_named(p.name) if c in case.commodities})
+    targets: dict[tuple[str, int], float] = {}
+    for g in groups:
+        for y in case.years:
+            v = look(p.name, year=y, commodity=None, family=g)
+            if v > 0:
+                targets[(g, y)] = v
+    for c in named:
+        for y in case.years:
+            v = look(p.name, year=y, commodity=c, family=None, named=True)
+            if v > 0:
+                targets[(c, y)] = v
+    return targets
+
+
+_BY_QUALIFIERS: dict[tuple[str, ...], Resolver] = {
+    (): resolve_once,
+    ("year",): resolve_by_year,
+    ("year", "commodity"): resolve_by_commodity_year,
+}
+
+
+def resolver(p: Parameter) -> Resolver:
+    """The resolver of policy parameter `p`: its own, or the one its qualifiers imply."""
+    if p.resolve is not None:
+        return p.resolve
+    try:
+        return _BY_QUALIFIERS[p.qualifiers]
+    except KeyError:
+        raise ValueError(f"policy parameter {p.name} needs a resolver of its own (qualifiers {p.qualifiers})") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,8 +515,8 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("x48c_awarded_paid", "bool", "48C credits already allocated to projects (projects column credit_48c_awarded) are counted. FALSE models a world without them.", default=True, example=True),
     Parameter("x48c_stacking", "bool", "A project with a 48C award may also earn 45X.", default=False, example=False),
     Parameter("grant_pool", "float", "Total grants that can be paid to projects. Blank: every listed grant is paid.", unit="$", minimum=0.0, example=1_000_000_000),
-    Parameter("tariff", "float", "Ad-valorem tariff on imports under contract, by origin and commodity (or family), as a share of the price (0.25 = 25%; duties above 100% are allowed, e.g. 1.85).", unit="share of price", default=0.0, minimum=0.0, maximum=10.0, qualifiers=("year", "region", "commodity"), example=0.25),
-    Parameter("localization_target", "share", "Minimum share of a family's demand met by qualifying supply.", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.5),
+    Parameter("tariff", "float", "Ad-valorem tariff on imports under contract, by origin and commodity (or family), as a share of the price (0.25 = 25%; duties above 100% are allowed, e.g. 1.85).", unit="share of price", default=0.0, minimum=0.0, maximum=10.0, qualifiers=("year", "region", "commodity"), example=0.25, resolve=resolve_by_contract_year),
+    Parameter("localization_target", "share", "Minimum share of a family's demand met by qualifying supply.", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.5, resolve=resolve_localization_targets),
     Parameter("localization_fta_counts", "bool", "Supply from FTA partners (plants sited there and imports from there) counts as qualifying.", default=True, example=True),
     Parameter("localization_excludes_feoc", "bool", "FEOC-owned plants and FEOC suppliers never count as qualifying.", default=True, example=True),
     Parameter("feoc_imports_allowed", "bool", "Imports from FEOC suppliers are allowed in the year.", default=True, qualifiers=("year",), example=True),
@@ -403,6 +525,8 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("demand_scale", "float", "Multiplier on all demand in the year.", unit="x", default=1.0, minimum=0.0, qualifiers=("year",), example=1.0),
 )
 POLICY_BY_NAME = {p.name: p for p in POLICY}
+#: the parameters a case gives a value (`extends` names the case a case starts from instead)
+POLICY_VALUES: tuple[Parameter, ...] = tuple(p for p in POLICY if p.name != "extends")
 
 POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
     _c("parameter", "enum", "Policy parameter (see the list of policy parameters).", required=True,

@@ -8,9 +8,10 @@
 """
 
 from planner.cases.apply import apply_case
-from planner.cases.case import CaseInstance, Policy
+from planner.cases.case import CaseInstance
 from planner.cases.load import load_instance, validate
 from planner.cases.names import case_chain, case_names, case_rows, resolve_case_name
+from planner.cases.policy import Policy
 from planner.cases.rules import in_group, qualifies_for_localization
 
 __all__ = [

@@ -13,39 +13,14 @@ from planner.instance.records import (
     Contract,
     Instance,
     InstanceData,
-    PolicyRow,
     Project,
     Region,
     Settings,
 )
+from planner.cases.policy import Policy
 from planner.instance.sets import Sets, build_sets
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Policy:
-    """One policy case, resolved against the instance: every value the model reads."""
-
-    case: str
-    x45_requires_non_feoc: bool
-    x48c_rate: float
-    x48c_budget: float
-    x48c_stacking: bool
-    x48c_awarded_paid: bool
-    grant_pool: float | None  # None = unlimited
-    localization_fta_counts: bool
-    localization_excludes_feoc: bool
-    capex_budget_total: float | None
-    x45_credit: dict[tuple[str, int], float]  # (project, year) -> $/t of output
-    tariff: dict[tuple[str, int], float]  # (contract, year) -> share of price
-    targets: dict[tuple[str, int], float]  # (family or commodity, year) -> share
-    feoc_imports_allowed: dict[int, bool]
-    capex_budget: dict[int, float | None]
-    demand_scale: dict[int, float]
-    rows: tuple[PolicyRow, ...] = ()
-    chain: tuple[str, ...] = ()  # the case and the cases it extends, root first
-    overrides: tuple[dict[str, Any], ...] = ()  # the override rows applied, in order
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """A case's policy: which row of the policy sheet applies where, and the values the model reads.
 
+Each parameter's value is made by its resolver, declared with the parameter in `planner.schema`
+(`Parameter.resolve`; by default from its qualifiers: one value, one per year, one per commodity
+and year). `resolve_policy` runs them all, so a new parameter needs no edit here.
+
 Which policy row applies
 ------------------------
 The `policy` sheet holds rows of (parameter, year, region, commodity) and one value per case; a
@@ -23,13 +27,17 @@ for each family and commodity target they set (see *Localization targets*).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from planner import schema
-from planner.instance.records import InstanceData, PolicyRow, Project
+from planner.instance.parsed import PolicyRow
 
 
-class _Lookup:
+class PolicyLookup:
+    """The rows of one case, by parameter; calling it gives a parameter's value at a point."""
+
     def __init__(self, rows: tuple[PolicyRow, ...]):
         self.by_param: dict[str, list[PolicyRow]] = defaultdict(list)
         for r in rows:
@@ -56,12 +64,52 @@ class _Lookup:
                 best, best_score = r, score
         return best.value if best is not None else schema.POLICY_BY_NAME[param].default
 
+    def commodities_named(self, param: str) -> list[str]:
+        return [r.commodity for r in self.by_param.get(param, ()) if r.commodity is not None]
 
-def x45_basis(inst: InstanceData, p: Project) -> float:
-    """Production cost per tonne on which 45X is computed: variable cost plus bought inputs."""
-    basis = p.variable_cost
-    for c, tpt in p.recipe:
-        price = inst.commodities[c].market_price
-        if price is not None:
-            basis += tpt * price
-    return basis
+
+@dataclass(frozen=True)
+class Policy:
+    """One policy case, resolved: the value of every parameter of `planner.schema.POLICY`.
+
+    `policy["tariff"]`, or `policy.tariff`, is the value the parameter's resolver made (one value,
+    or a dict by year, by (commodity, year), by (contract, year), ...: see the parameter in
+    planner/schema.py); `at(...)` looks a parameter up at any other point.
+    """
+
+    case: str
+    values: Mapping[str, Any]
+    rows: tuple[PolicyRow, ...] = ()
+    chain: tuple[str, ...] = ()  # the case and the cases it extends, root first
+    overrides: tuple[dict[str, Any], ...] = ()  # the override rows applied, in order
+    lookup: PolicyLookup | None = field(default=None, compare=False, repr=False)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__.get("values")
+        if name.startswith("_") or values is None or name not in values:
+            raise AttributeError(f"{name!r}: not a policy parameter (planner.schema.POLICY)")
+        return values[name]
+
+    def at(self, param: str, *, year: int | None = None, region: str | None = None, commodity: str | None = None,
+           family: str | None = None) -> Any:
+        """The case's value of `param` at a point (the rules above), as the policy sheet gives it."""
+        look = self.lookup if self.lookup is not None else PolicyLookup(self.rows)
+        return look(param, year=year, region=region, commodity=commodity, family=family)
+
+    def with_values(self, **values: Any) -> Policy:
+        """A copy with some values replaced (e.g. `localization_target={}`: without targets)."""
+        unknown = set(values) - set(self.values)
+        if unknown:
+            raise KeyError(f"not policy parameters: {', '.join(sorted(unknown))}")
+        return Policy(self.case, {**self.values, **values}, self.rows, self.chain, self.overrides, self.lookup)
+
+
+def resolve_policy(case: str, rows: tuple[PolicyRow, ...], data: schema.CaseData, *, chain: tuple[str, ...] = (),
+                   overrides: tuple[dict[str, Any], ...] = ()) -> Policy:
+    """The case's policy: every parameter resolved by its resolver against the case's data."""
+    look = PolicyLookup(rows)
+    values = {p.name: schema.resolver(p)(p, look, data) for p in schema.POLICY_VALUES}
+    return Policy(case, values, rows, chain, overrides, look)

@@ -14,7 +14,6 @@ def in_group(inst: InstanceData, group: str, commodity: str) -> bool:
 def qualifies_for_localization(inst: CaseInstance, *, region: str, feoc: bool) -> bool:
     """Whether supply from `region` (by an owner/supplier with FEOC status `feoc`) is qualifying."""
     pol = inst.policy
-    assert pol is not None
     reg = inst.regions[region]
     if pol.localization_excludes_feoc and (feoc or reg.feoc):
         return False

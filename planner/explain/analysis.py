@@ -82,7 +82,7 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     sets = ci.sets
     built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
     tasks: list[CaseTask] = []
-    if ci.policy.targets:  # type: ignore[union-attr]
+    if ci.policy.localization_target:
         tasks.append(task("without targets", WhatIf("without targets", drop_targets=True)))
     short = sol.unmet["tonnes"].sum() + sol.localization["shortfall_t"].sum()
     if short > TOL_T:

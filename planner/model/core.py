@@ -22,7 +22,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from planner.cases.case import CaseInstance, Policy
+from planner.cases.case import CaseInstance
+from planner.cases.policy import Policy
 from planner.instance.sets import Sets
 from planner.model.units import MASS, MONEY, PER_T
 

@@ -51,7 +51,6 @@ def plan_problems(ci: CaseInstance, plan: FixedPlan) -> list[str]:
     """
     sets = ci.sets
     pol = ci.policy
-    assert pol is not None
     years = ci.years
     options = set(sets.option_vars)
     out: list[str] = []

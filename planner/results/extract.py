@@ -177,7 +177,7 @@ def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_i
     # ---------------------------------------------------------------- localization
     loc_duals = _duals(m, report, "c_localization") if ok else {}
     fam = {c: x.family for c, x in inst.commodities.items()}
-    groups = sorted({fam[c] for (c, _r, _y) in inst.demand} | {g for g, _ in pol.targets},
+    groups = sorted({fam[c] for (c, _r, _y) in inst.demand} | {g for g, _ in pol.localization_target},
                     key=lambda g: (g not in fam.values(), g))
 
     qual_by: dict[tuple[str, int], float] = defaultdict(float)
@@ -209,7 +209,7 @@ def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_i
             dem = sum(t for (c, yy), t in demand_cy.items() if yy == y and in_group(inst, g, c))
             if dem <= 0:
                 continue
-            target = pol.targets.get((g, y), 0.0)
+            target = pol.localization_target.get((g, y), 0.0)
             dual = loc_duals.get((g, y))
             df = st.discount_factor(y)
             lrows.append({
@@ -288,7 +288,7 @@ def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_i
         price = d / PER_T / df + 0.0
         target_part = 0.0
         parts = []
-        for (g, yy), tau in sorted(pol.targets.items()):
+        for (g, yy), tau in sorted(pol.localization_target.items()):
             if yy != y or not in_group(inst, g, c) or (g, y) not in loc_duals:
                 continue
             mu = min(loc_duals[(g, y)] / PER_T / df, pen_loc)
@@ -340,7 +340,7 @@ def extract(m: pyo.ConcreteModel, inst: CaseInstance, report: SolveReport, run_i
         ("cell_output_gwh_discounted", float(sum(g * st.discount_factor(y) for y, g in inst.cell_gwh.items())),
          "GWh", f"cell output discounted to {st.base_year} like costs (for levelized $/kWh figures)"),
     ]
-    report_years = sorted({y for y in years if y % 5 == 0} | {years[-1]} | {y for _g, y in pol.targets})
+    report_years = sorted({y for y in years if y % 5 == 0} | {years[-1]} | {y for _g, y in pol.localization_target})
     for g in groups:
         sub = localization[localization["group"] == g].set_index("year") if not localization.empty else None
         for y in report_years:

@@ -5,13 +5,44 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
+from planner.instance.records import InstanceData, Project
 from planner.model.core import MASS, PER_T, Context, add_rows
 from planner.model.families.awards_48c import award_index
 
 
+def x45_basis(data: InstanceData, p: Project) -> float:
+    """Production cost per tonne on which 45X is computed: variable cost plus bought inputs."""
+    basis = p.variable_cost
+    for c, tpt in p.recipe:
+        price = data.commodities[c].market_price
+        if price is not None:
+            basis += tpt * price
+    return basis
+
+
 def x45_credit(ci: CaseInstance) -> dict[tuple[str, int], float]:
     """(project, year) -> 45X credit in $ per tonne of output, for every plant-year that earns one."""
-    return ci.policy.x45_credit
+    return ci.memo("credits_45x.credit", lambda: _credit(ci))
+
+
+def _credit(ci: CaseInstance) -> dict[tuple[str, int], float]:
+    pol = ci.policy
+    out: dict[tuple[str, int], float] = {}
+    for p in ci.projects.values():
+        if not p.eligible_45x or not ci.regions[p.site].domestic:
+            continue
+        if pol.x45_requires_non_feoc and p.feoc_owned:
+            continue
+        if p.credit_48c_awarded > 0 and pol.x48c_awarded_paid and not pol.x48c_stacking:
+            continue
+        basis = x45_basis(ci, p)
+        for y in ci.years:
+            if 1.0 - p.pfe_cost_share < pol.x45_macr_min[y] - 1e-12:
+                continue
+            credit = pol.x45_rate[(p.commodity, y)] * pol.x45_phase[y] * basis
+            if credit > 0:
+                out[(p.id, y)] = credit
+    return out
 
 
 def gated_index(ci: CaseInstance) -> list[tuple[str, int]]:

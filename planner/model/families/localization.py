@@ -36,7 +36,7 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     \mu_{g,y}$ is part of the marginal cost of that demand (see *Material balance*).
     """
     sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
-    targets = sorted(pol.targets)  # (family or commodity, year) with a target
+    targets = sorted(pol.localization_target)  # (family or commodity, year) with a target
     if not targets:
         return
     groups = {g for g, _y in targets}
@@ -59,7 +59,7 @@ def add_localization(m: pyo.ConcreteModel, ctx: Context) -> None:
     for (c, _r, y), t in ci.demand.items():
         by_commodity[(c, y)] = by_commodity.get((c, y), 0.0) + t
     need: dict[tuple[str, int], float] = {}
-    for (g, y), share in pol.targets.items():
+    for (g, y), share in pol.localization_target.items():
         total = sum(t for (c, yy), t in by_commodity.items() if yy == y and in_group(ci, g, c))
         need[(g, y)] = share * total * MASS
     # a hard target is the same row with the shortfall held at zero
