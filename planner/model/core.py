@@ -30,26 +30,6 @@ from planner.model.units import MASS, MONEY, PER_T
 __all__ = ["MASS", "MONEY", "PER_T", "Accumulators", "Block", "Context", "Counter", "Term", "add_matrix_rows",
            "add_rows", "flatten", "linear", "row", "units"]
 
-#: cost components, in the order reports show them
-COST_COMPONENTS = (
-    "capex",
-    "fixed_om",
-    "variable",
-    "purchases",
-    "imports",
-    "tariffs",
-    "take_or_pay",
-    "signing_fees",
-    "transport",
-    "credit_45x",
-    "credit_48c",
-    "grants",
-    "penalty_unmet",
-    "penalty_localization",
-)
-CREDIT_COMPONENTS = ("credit_45x", "credit_48c", "grants")
-PENALTY_COMPONENTS = ("penalty_unmet", "penalty_localization")
-
 Term = tuple[float, Any]  # (coefficient, Pyomo variable)
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.instance.records import InstanceData, Project
 from planner.model.core import MASS, PER_T, Context, add_rows
 from planner.model.families.awards_48c import award_index
+from planner.model.registry import TableContext, add_column, columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def x45_basis(data: InstanceData, p: Project) -> float:
@@ -102,3 +108,18 @@ def add_credits_45x(m: pyo.ConcreteModel, ctx: Context) -> None:
         acc.cost[("credit_45x", y)].append((-1.0, z))
     add_rows(m, "c_45x_output", rows_out, "45X in proportion to output")
     add_rows(m, "c_45x_stacking", rows_stack, "no 45X for a project with a 48C award")
+
+
+@columns("builds")
+def report_builds(t: TableContext, df: pd.DataFrame) -> pd.DataFrame:
+    """builds: whether the project earns 45X in some year of the case (`x45_eligible`)."""
+    credit = x45_credit(t.ci)
+    earning = {p for p, _y in credit}
+    return add_column(df, "x45_eligible", [p in earning for p in df["project"]])
+
+
+@columns("production")
+def report_production(t: TableContext, df: pd.DataFrame) -> pd.DataFrame:
+    """production: the 45X credit per tonne of the plant's output in the year [$/t]."""
+    credit = x45_credit(t.ci)
+    return add_column(df, "x45_credit_usd_per_t", [credit.get((p, y), 0.0) for p, y in zip(df["project"], df["year"])])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from planner.model.core import COST_COMPONENTS, Context, add_matrix_rows, flatten
+from planner.model.core import Context, add_matrix_rows, flatten
+from planner.model.registry import cost_components
 
 
 def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -28,7 +29,11 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
     keys = set(acc.cost) | set(acc.cost_constant)
     for b in acc.cost_blocks:
         keys.update(b.keys)
-    ordered = sorted(keys, key=lambda k: (COST_COMPONENTS.index(k[0]), k[1]))
+    order = {c: i for i, c in enumerate(cost_components())}
+    unknown = sorted({n for n, _y in keys} - set(order))
+    if unknown:
+        raise ValueError(f"cost components {unknown} are not registered (planner.model.registry.register_cost_component)")
+    ordered = sorted(keys, key=lambda k: (order[k[0]], k[1]))
     rows, vars_, coefs = flatten(acc.cost, acc.cost_blocks, ordered)
     constants = np.array([acc.cost_constant.get(k, 0.0) for k in ordered], dtype=float)
     # plain data, not a Pyomo component: term i adds coefs[i] x vars[i] to cost entry keys[rows[i]]
