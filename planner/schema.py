@@ -20,6 +20,8 @@ Conventions of the workbook
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -650,3 +652,94 @@ SHARE_UNITS = ("share of price", "1/yr")
 def share_like(col: Column | Parameter) -> bool:
     """Whether a value is a fraction (0.05 = 5%), so that 5 or 35 most likely is a percent typed as such."""
     return col.kind in ("share", "shares") or col.unit in SHARE_UNITS
+
+
+# --------------------------------------------------------------------------------------------
+# the declarations in words (docs/instance-format.md and the template's _about sheet)
+# --------------------------------------------------------------------------------------------
+
+
+def _schema_convention_bullets() -> list[str]:
+    """The bullets of the 'Conventions of the workbook' section of the schema's docstring."""
+    doc = inspect.cleandoc(__doc__ or "")
+    match = re.search(r"Conventions of the workbook\s*\n-+\s*\n(.*)", doc, flags=re.S)
+    if not match:
+        return []
+    bullets: list[str] = []
+    for line in match.group(1).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("* "):
+            bullets.append(stripped[2:].strip())
+        elif stripped and bullets:
+            bullets[-1] += " " + stripped
+        elif not stripped and bullets:
+            break
+    return [re.sub(r"``(.*?)``", r"`\1`", b) for b in bullets]
+
+
+def conventions() -> list[str]:
+    """How an instance workbook is read, as a list of short paragraphs (Markdown backticks)."""
+    policy_columns = ", ".join(f"`{c.name}`" for c in POLICY_FIXED_COLUMNS)
+    settings = f"`{SETTINGS_SHEET}`"
+    policy = f"`{POLICY_SHEET}`"
+    out = _schema_convention_bullets()
+    out += [
+        "Sheets may come in any order and their names are matched without regard to case. Sheets "
+        "whose name begins with an underscore (such as `_about`) are not read: use them for notes. "
+        "Optional sheets may be left with their header row only, or deleted.",
+        "Columns may come in any order; optional columns not marked *column* may be deleted (their "
+        "default applies). Columns that are not part of a sheet are reported and ignored, except that "
+        "a name within one or two typing errors of a declared column (`varible_cost`) is an error.",
+        "Rows that are entirely blank are skipped. Cells are read as values: a formula counts with "
+        "the value it had when the workbook was last saved by Excel or LibreOffice.",
+        f"The {settings} sheet holds one parameter per row: its name in column `parameter` and its "
+        "value in column `value` (columns `unit` and `description` are for the reader). A missing "
+        "or blank parameter takes its default.",
+        f"Policy cases: in the {policy} sheet the fixed columns ({policy_columns}) say which "
+        "parameter a row sets and for which year, origin region and commodity; every further column "
+        "is a policy case, headed by the case name, holding that case's values. A blank case cell "
+        "leaves the parameter at its default in that case. Where several rows match, the most "
+        "specific one wins. The first case column is the case solved when none is chosen.",
+    ]
+    return out
+
+
+def format_value(value: Any) -> str:
+    """A default or example value as a workbook user would type it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return ";".join(format_value(v) for v in value)
+    return str(value)
+
+
+def _bound(x: float) -> str:
+    return format_value(float(x))
+
+
+def allowed_text(col: Column | Parameter, *, markdown: bool = True) -> str:
+    """Allowed values of a column or parameter: choices, referenced sheet, bounds."""
+    q = (lambda s: f"`{s}`") if markdown else (lambda s: s)
+    parts: list[str] = []
+    choices = getattr(col, "choices", ())
+    if choices:
+        parts.append(", ".join(q(c) for c in choices))
+    ref = getattr(col, "ref", None)
+    if ref:
+        text = f"an id of sheet {q(ref)}"
+        extra = getattr(col, "ref_extra", ())
+        if extra:
+            text += " or one of " + ", ".join(q(c) for c in extra)
+        parts.append(text)
+    if col.minimum is not None:
+        strict = getattr(col, "strict_minimum", False)
+        parts.append(("> " if strict else "≥ ") + _bound(col.minimum))
+    if col.maximum is not None:
+        parts.append("≤ " + _bound(col.maximum))
+    return "; ".join(parts)

@@ -12,7 +12,7 @@ from planner.instance.records import Instance
 from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.results.solution import Solution
-from planner.run import solve_case
+from planner.explain.hard_targets import solve_case_explained as solve_case  # with the hard-target explanation
 from planner.solve.presets import merge_options
 
 Tables = dict[str, list[dict[str, Any]]]

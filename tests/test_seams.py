@@ -170,3 +170,19 @@ def test_a_family_can_add_columns_and_cost_components() -> None:
     with pytest.raises(ValueError, match="rebate"):  # a term of an unregistered component is refused
         with register_family(add_rebate):
             build_model(apply_case(instance_of(t), "case"))
+
+
+def test_one_case_end_to_end_knows_nothing_of_explanations() -> None:
+    # a 50% CAM target nothing can serve, hard: run.solve_case reports the case infeasible; the plain-words
+    # explanation (2026 CAM target needs 50 t, none reachable) is composed above it
+    from planner.explain.hard_targets import solve_case_explained
+
+    t = base()
+    t["policy"] = policy(case={"localization_target": 0.5})
+    inst = instance_of(t)
+    bare = solve_case(inst, "case", options=OPTS, hard_targets=True)
+    assert not bare.has_plan and bare.status["termination"] == "infeasible"
+    assert not any("cannot all be met" in m for m in bare.messages)
+    told = solve_case_explained(inst, "case", options=OPTS, hard_targets=True)
+    text = "\n".join(told.messages)
+    assert "cannot all be met" in text and "2026 CAM target needs 50 t" in text

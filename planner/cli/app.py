@@ -131,7 +131,7 @@ def solve(
         from planner.cases import resolve_case_name
         from planner.export.results import write_results
         from planner.cases import load_instance
-        from planner.run import solve_case
+        from planner.explain.hard_targets import solve_case_explained
         from planner.solve.presets import merge_options
 
         if instance is None:
@@ -151,8 +151,8 @@ def solve(
 
         stop = Interrupt()
         with term.solving(f"Solving {inst.name} [{case_name}] with HiGHS (Ctrl-C stops)") as update:
-            sol = solve_case(inst, case_name, options=options, hard_targets=hard_targets, on_progress=update,
-                             stream_log=verbose, interrupt=stop)
+            sol = solve_case_explained(inst, case_name, options=options, hard_targets=hard_targets,
+                                       on_progress=update, stream_log=verbose, interrupt=stop)
         if stop.requested:
             if keep_incumbent and sol.has_plan:
                 written = _write_safely(term, write_results, sol, out, (instance,))

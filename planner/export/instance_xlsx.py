@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import schema
-from planner.docgen import allowed_text, conventions, format_value
+from planner.schema import allowed_text, conventions, format_value
 from planner.export.atomic import atomic_path
 from planner.instance.validate import DEFAULT_CASE
 
