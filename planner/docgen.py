@@ -220,7 +220,9 @@ costs*.
 
 Component names follow a prefix convention: `v_` continuous variables, `b_` binary (or integer)
 decisions, `c_` constraints (rows), `e_` expressions. A table of every family and its components
-closes this page."""
+closes this page. Each family is one module of `planner/model/families/`; what adding one touches
+(its parameter in `planner/schema.py`, its module, one line of the table of contents in
+`planner/model/build.py`) is described in [architecture.md](architecture.md)."""
 
 
 def _family_title(first_line: str) -> str:
