@@ -1069,7 +1069,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
 
 
 # --------------------------------------------------------------------------------------------
-# case overlays
+# case overlays: the overrides sheet read and checked here (applied by planner.cases.overrides)
 # --------------------------------------------------------------------------------------------
 
 _NUMERIC = ("int", "year", "float", "share")
