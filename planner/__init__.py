@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and IDEs only
-    from planner.instance.validate import load_instance
+    from planner.cases import load_instance
     from planner.run import solve_case
 
 __all__ = ["load_instance", "solve_case"]
 
-_LAZY = {"load_instance": "planner.instance.validate", "solve_case": "planner.run"}
+_LAZY = {"load_instance": "planner.cases", "solve_case": "planner.run"}
 
 
 def __getattr__(name: str) -> Any:

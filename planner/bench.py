@@ -38,11 +38,11 @@ def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: s
                  tighten: bool, queue: Any) -> None:
     try:
         t = time.perf_counter()
-        from planner.cases import apply_case
+        from planner.cases import apply_case, load_instance
         from planner.export.results import write_results
-        from planner.instance.validate import load_instance
         from planner.model.build import build_model
         from planner.results.extract import extract
+        from planner.results.labels import status_text
         from planner.solve.highs import solve
         imports = time.perf_counter() - t
 
@@ -71,8 +71,8 @@ def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: s
             "handover_s": tm.get("compile", 0.0) + tm.get("handover", 0.0),
             "highs_s": tm.get("highs_milp", 0.0), "duals_s": tm.get("duals", 0.0),
             "duals_highs_s": tm.get("highs_duals", 0.0), "load_s": tm.get("load", 0.0), "extract_s": ext,
-            "export_s": export, "wall_s": wall, "peak_rss_mb": _peak_rss_mb(), "status": rep.status_text,
-            "gap": rep.gap,
+            "export_s": export, "wall_s": wall, "peak_rss_mb": _peak_rss_mb(),
+            "status": status_text(rep.termination, rep.has_solution, rep.gap), "gap": rep.gap,
         })
     except BaseException as exc:  # report, never hang the parent
         queue.put({"ok": False, "error": f"{type(exc).__name__}: {exc}"})

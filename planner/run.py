@@ -1,6 +1,8 @@
 """Solve one case end to end: Instance -> case -> model -> HiGHS -> Solution.
 
-This is the library entry point the command line (and later, case comparison) calls.
+The library entry point of one solve; everything that solves many times (comparisons, regret,
+explanations, and the explanation of an infeasible hard-target case in
+`planner.explain.hard_targets.solve_case_explained`) sits above it and calls it.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
-from planner.cases import apply_case
+from planner.cases import apply_case, load_instance
 from planner.errors import SolveError
 from planner.instance.records import FixedPlan, Instance, WhatIf
-from planner.instance.validate import load_instance
 from planner.results.solution import Solution
 from planner.solve.highs import Interrupt, Progress
 from planner.solve.presets import SolverOptions, merge_options
@@ -68,7 +69,7 @@ def solve_case(
     t = time.perf_counter()
     ci = apply_case(inst, case)
     if whatif is not None and whatif.drop_targets:
-        ci = replace(ci, policy=replace(ci.policy, targets={}))  # type: ignore[arg-type]
+        ci = replace(ci, policy=ci.policy.with_values(localization_target={}))
     if whatif is not None:
         from planner.model.build import whatif_problems
 
@@ -87,12 +88,9 @@ def solve_case(
 
     report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log, interrupt=interrupt)
     messages: list[str] = list(report.warnings)
-    if report.termination in ("infeasible", "unbounded") and hard_targets and plan is not None:
+    if report.termination in ("infeasible", "unbounded") and hard_targets:  # HiGHS may say "infeasible or unbounded"
+        # the hard targets are out of reach; why is said above this module (planner.explain.hard_targets)
         report = replace(report, termination="infeasible")
-        messages.extend(explain_plan_hard_targets(inst, ci.case, plan, options))  # type: ignore[arg-type]
-    elif report.termination in ("infeasible", "unbounded") and hard_targets:  # HiGHS may say "infeasible or unbounded"
-        report = replace(report, termination="infeasible")
-        messages.extend(explain_hard_targets(inst, ci.case, options))  # type: ignore[arg-type]
     elif report.termination in ("infeasible", "unbounded"):
         messages.append("HiGHS found no plan. This should not happen with soft targets; please report the instance.")
     if report.termination == "error":
@@ -106,10 +104,10 @@ def solve_case(
         "case": ci.case,
         "case_settings": [
             {"parameter": r.parameter, "year": r.year, "region": r.region, "commodity": r.commodity, "value": r.value}
-            for r in ci.policy.rows  # type: ignore[union-attr]
+            for r in ci.policy.rows
         ],
-        "case_extends": list(ci.policy.chain[:-1]),  # type: ignore[union-attr]
-        "case_overrides": list(ci.policy.overrides),  # type: ignore[union-attr]
+        "case_extends": list(ci.policy.chain[:-1]),
+        "case_overrides": list(ci.policy.overrides),
         "hard_targets": hard_targets,
         "fixed_plan_of": plan.source_case if plan is not None else None,
         "what_if": whatif.label if whatif is not None else None,
@@ -126,40 +124,3 @@ def solve_case(
     sol.status["timings"] = {**timings, **sol.status["timings"]}
     sol.run_info["finished_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     return sol
-
-
-def explain_plan_hard_targets(inst: Instance, case: str, plan: FixedPlan, options: SolverOptions) -> list[str]:
-    """Plain words for a fixed plan that cannot meet a case's hard targets: the plan re-solved with the
-    targets soft, and the targets it misses."""
-    aux = solve_case(inst, case, options=options, plan=plan)
-    head = (f"The plan of case '{plan.source_case}' cannot meet the hard localization targets of case '{case}' "
-            "(--hard-targets)")
-    if not aux.has_plan:
-        return [f"{head}; its shortfalls could not be computed ({aux.status['status']})."]
-    loc = aux.localization
-    missed = loc[loc["shortfall_t"] > 1e-6]
-    if missed.empty:
-        return [f"{head}."]
-    return [f"{head}:"] + [
-        f"  {r.group} {r.year}: needs {r.required_t:,.0f} t of qualifying supply, the plan gives "
-        f"{r.qualifying_t:,.0f} t (short by {r.shortfall_t:,.0f} t)." for r in missed.itertuples()]
-
-
-def explain_hard_targets(inst: Instance, case: str, options: SolverOptions) -> list[str]:
-    """Plain words for an infeasible hard-target case: which targets and demand are out of reach, by how
-    much, and why (the same explanation as `planner explain`)."""
-    from planner.cases import apply_case
-    from planner.explain.analysis import out_of_reach
-
-    aux = solve_case(inst, case, options=options, whatif=WhatIf("least shortfall", objective="shortfall"))
-    if not aux.has_plan:
-        return ["The localization targets cannot all be met, and the largest achievable qualifying supply could "
-                f"not be computed ({aux.status['status']})."]
-    reach = out_of_reach(apply_case(inst, case), aux)
-    if reach.empty:
-        return ["The case is infeasible with hard targets, yet every target can be met in some plan: check the "
-                "capex budgets and take-or-pay contracts."]
-    return (["The localization targets cannot all be met as hard constraints (--hard-targets):"]
-            + [f"  {t}." for t in reach["explanation"]]
-            + ["Run without --hard-targets to get the cheapest plan with the shortfalls priced, or "
-               "`planner explain` for the full explanation."])

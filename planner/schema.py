@@ -20,8 +20,11 @@ Conventions of the workbook
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 Kind = Literal[
     "id",  # identifier, unique in its sheet (text)
@@ -100,6 +103,127 @@ class Parameter:
     maximum: float | None = None
     qualifiers: tuple[str, ...] = ()  # policy only: which of year/region/commodity may be given
     example: Any = None
+    #: policy only: how a case turns the rows of the parameter into the value the model reads (see
+    #: `resolver`); None: by its qualifiers (one value, one per year, one per commodity and year)
+    resolve: Resolver | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# policy parameters: how a case resolves each one
+# --------------------------------------------------------------------------------------------
+# A case's value of a policy parameter is declared here, next to the parameter: its resolver turns
+# the case's rows (through a PolicyLookup, which picks the most specific matching row) into the
+# value the model reads, `ci.policy[name]` (also `ci.policy.name`). planner.cases runs every
+# resolver when it applies a case and knows no parameter by name: a new parameter is one entry in
+# POLICY (with a resolver of its own if none of the ones below fits) and the family that reads it.
+
+
+class PolicyLookup(Protocol):
+    """The case's value of a parameter at a point (the rules: `planner.cases.policy`)."""
+
+    def __call__(self, param: str, year: int | None = None, region: str | None = None,
+                 commodity: str | None = None, family: str | None = None, *, named: bool = False) -> Any: ...
+
+    def commodities_named(self, param: str) -> list[str]:
+        """The commodities (or families) the case's rows of `param` name, in row order."""
+        ...
+
+
+class CaseData(Protocol):
+    """What a resolver may read of the case: its records after the case's overrides, its scaled demand."""
+
+    @property
+    def years(self) -> tuple[int, ...]: ...
+    @property
+    def commodities(self) -> Mapping[str, Any]: ...
+    @property
+    def regions(self) -> Mapping[str, Any]: ...
+    @property
+    def projects(self) -> Mapping[str, Any]: ...
+    @property
+    def contracts(self) -> Mapping[str, Any]: ...
+    @property
+    def demand(self) -> Mapping[tuple[str, str, int], float]: ...
+
+
+Resolver = Callable[[Parameter, PolicyLookup, CaseData], Any]
+
+
+def typed_value(p: Parameter, value: Any) -> Any:
+    """A policy value as the model reads it: booleans as bool, numbers as float, blank as None."""
+    if value is None:
+        return None
+    if p.kind == "bool":
+        return bool(value)
+    if p.kind in ("float", "share", "int", "year"):
+        return float(value)
+    return value
+
+
+def resolve_once(p: Parameter, look: PolicyLookup, case: CaseData) -> Any:
+    """One value for the whole case."""
+    return typed_value(p, look(p.name))
+
+
+def resolve_by_year(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[int, Any]:
+    """year -> value, for every year of the horizon."""
+    return {y: typed_value(p, look(p.name, year=y)) for y in case.years}
+
+
+def resolve_by_commodity_year(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], Any]:
+    """(commodity, year) -> value, for every commodity (a row may name it or its family) and year."""
+    return {(c, y): typed_value(p, look(p.name, year=y, commodity=c, family=x.family))
+            for c, x in case.commodities.items() for y in case.years}
+
+
+def resolve_by_contract_year(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], Any]:
+    """(contract, year) -> value at the contract's origin region and commodity, where it is not zero."""
+    out: dict[tuple[str, int], Any] = {}
+    for k in case.contracts.values():
+        family = case.commodities[k.commodity].family
+        for y in case.years:
+            v = look(p.name, year=y, region=k.origin, commodity=k.commodity, family=family)
+            if v:
+                out[(k.id, y)] = typed_value(p, v)
+    return out
+
+
+def resolve_localization_targets(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], float]:
+    """(family or commodity, year) -> target share, where a target is set (see *Localization targets*
+    in docs/model.md): a family's target for every family with demand (rows naming the family, or
+    blank), and a commodity's own target where a row names the commodity."""
+    fam = {c: x.family for c, x in case.commodities.items()}
+    groups = sorted({fam[c] for (c, _r, _y) in case.demand}, key=list(FAMILIES).index)
+    named = sorted({c for c in look.commodities_named(p.name) if c in case.commodities})
+    targets: dict[tuple[str, int], float] = {}
+    for g in groups:
+        for y in case.years:
+            v = look(p.name, year=y, commodity=None, family=g)
+            if v > 0:
+                targets[(g, y)] = v
+    for c in named:
+        for y in case.years:
+            v = look(p.name, year=y, commodity=c, family=None, named=True)
+            if v > 0:
+                targets[(c, y)] = v
+    return targets
+
+
+_BY_QUALIFIERS: dict[tuple[str, ...], Resolver] = {
+    (): resolve_once,
+    ("year",): resolve_by_year,
+    ("year", "commodity"): resolve_by_commodity_year,
+}
+
+
+def resolver(p: Parameter) -> Resolver:
+    """The resolver of policy parameter `p`: its own, or the one its qualifiers imply."""
+    if p.resolve is not None:
+        return p.resolve
+    try:
+        return _BY_QUALIFIERS[p.qualifiers]
+    except KeyError:
+        raise ValueError(f"policy parameter {p.name} needs a resolver of its own (qualifiers {p.qualifiers})") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,8 +517,8 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("x48c_awarded_paid", "bool", "48C credits already allocated to projects (projects column credit_48c_awarded) are counted. FALSE models a world without them.", default=True, example=True),
     Parameter("x48c_stacking", "bool", "A project with a 48C award may also earn 45X.", default=False, example=False),
     Parameter("grant_pool", "float", "Total grants that can be paid to projects. Blank: every listed grant is paid.", unit="$", minimum=0.0, example=1_000_000_000),
-    Parameter("tariff", "float", "Ad-valorem tariff on imports under contract, by origin and commodity (or family), as a share of the price (0.25 = 25%; duties above 100% are allowed, e.g. 1.85).", unit="share of price", default=0.0, minimum=0.0, maximum=10.0, qualifiers=("year", "region", "commodity"), example=0.25),
-    Parameter("localization_target", "share", "Minimum share of a family's demand met by qualifying supply.", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.5),
+    Parameter("tariff", "float", "Ad-valorem tariff on imports under contract, by origin and commodity (or family), as a share of the price (0.25 = 25%; duties above 100% are allowed, e.g. 1.85).", unit="share of price", default=0.0, minimum=0.0, maximum=10.0, qualifiers=("year", "region", "commodity"), example=0.25, resolve=resolve_by_contract_year),
+    Parameter("localization_target", "share", "Minimum share of a family's demand met by qualifying supply.", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.5, resolve=resolve_localization_targets),
     Parameter("localization_fta_counts", "bool", "Supply from FTA partners (plants sited there and imports from there) counts as qualifying.", default=True, example=True),
     Parameter("localization_excludes_feoc", "bool", "FEOC-owned plants and FEOC suppliers never count as qualifying.", default=True, example=True),
     Parameter("feoc_imports_allowed", "bool", "Imports from FEOC suppliers are allowed in the year.", default=True, qualifiers=("year",), example=True),
@@ -403,6 +527,8 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("demand_scale", "float", "Multiplier on all demand in the year.", unit="x", default=1.0, minimum=0.0, qualifiers=("year",), example=1.0),
 )
 POLICY_BY_NAME = {p.name: p for p in POLICY}
+#: the parameters a case gives a value (`extends` names the case a case starts from instead)
+POLICY_VALUES: tuple[Parameter, ...] = tuple(p for p in POLICY if p.name != "extends")
 
 POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
     _c("parameter", "enum", "Policy parameter (see the list of policy parameters).", required=True,
@@ -526,3 +652,94 @@ SHARE_UNITS = ("share of price", "1/yr")
 def share_like(col: Column | Parameter) -> bool:
     """Whether a value is a fraction (0.05 = 5%), so that 5 or 35 most likely is a percent typed as such."""
     return col.kind in ("share", "shares") or col.unit in SHARE_UNITS
+
+
+# --------------------------------------------------------------------------------------------
+# the declarations in words (docs/instance-format.md and the template's _about sheet)
+# --------------------------------------------------------------------------------------------
+
+
+def _schema_convention_bullets() -> list[str]:
+    """The bullets of the 'Conventions of the workbook' section of the schema's docstring."""
+    doc = inspect.cleandoc(__doc__ or "")
+    match = re.search(r"Conventions of the workbook\s*\n-+\s*\n(.*)", doc, flags=re.S)
+    if not match:
+        return []
+    bullets: list[str] = []
+    for line in match.group(1).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("* "):
+            bullets.append(stripped[2:].strip())
+        elif stripped and bullets:
+            bullets[-1] += " " + stripped
+        elif not stripped and bullets:
+            break
+    return [re.sub(r"``(.*?)``", r"`\1`", b) for b in bullets]
+
+
+def conventions() -> list[str]:
+    """How an instance workbook is read, as a list of short paragraphs (Markdown backticks)."""
+    policy_columns = ", ".join(f"`{c.name}`" for c in POLICY_FIXED_COLUMNS)
+    settings = f"`{SETTINGS_SHEET}`"
+    policy = f"`{POLICY_SHEET}`"
+    out = _schema_convention_bullets()
+    out += [
+        "Sheets may come in any order and their names are matched without regard to case. Sheets "
+        "whose name begins with an underscore (such as `_about`) are not read: use them for notes. "
+        "Optional sheets may be left with their header row only, or deleted.",
+        "Columns may come in any order; optional columns not marked *column* may be deleted (their "
+        "default applies). Columns that are not part of a sheet are reported and ignored, except that "
+        "a name within one or two typing errors of a declared column (`varible_cost`) is an error.",
+        "Rows that are entirely blank are skipped. Cells are read as values: a formula counts with "
+        "the value it had when the workbook was last saved by Excel or LibreOffice.",
+        f"The {settings} sheet holds one parameter per row: its name in column `parameter` and its "
+        "value in column `value` (columns `unit` and `description` are for the reader). A missing "
+        "or blank parameter takes its default.",
+        f"Policy cases: in the {policy} sheet the fixed columns ({policy_columns}) say which "
+        "parameter a row sets and for which year, origin region and commodity; every further column "
+        "is a policy case, headed by the case name, holding that case's values. A blank case cell "
+        "leaves the parameter at its default in that case. Where several rows match, the most "
+        "specific one wins. The first case column is the case solved when none is chosen.",
+    ]
+    return out
+
+
+def format_value(value: Any) -> str:
+    """A default or example value as a workbook user would type it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return ";".join(format_value(v) for v in value)
+    return str(value)
+
+
+def _bound(x: float) -> str:
+    return format_value(float(x))
+
+
+def allowed_text(col: Column | Parameter, *, markdown: bool = True) -> str:
+    """Allowed values of a column or parameter: choices, referenced sheet, bounds."""
+    q = (lambda s: f"`{s}`") if markdown else (lambda s: s)
+    parts: list[str] = []
+    choices = getattr(col, "choices", ())
+    if choices:
+        parts.append(", ".join(q(c) for c in choices))
+    ref = getattr(col, "ref", None)
+    if ref:
+        text = f"an id of sheet {q(ref)}"
+        extra = getattr(col, "ref_extra", ())
+        if extra:
+            text += " or one of " + ", ".join(q(c) for c in extra)
+        parts.append(text)
+    if col.minimum is not None:
+        strict = getattr(col, "strict_minimum", False)
+        parts.append(("> " if strict else "≥ ") + _bound(col.minimum))
+    if col.maximum is not None:
+        parts.append("≤ " + _bound(col.maximum))
+    return "; ".join(parts)

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from planner import schema
-from planner.cases import apply_case
+from planner.cases import CaseInstance, apply_case
 from planner.instance.records import Instance
-from planner.instance.validate import validate
+from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.results.solution import Solution
-from planner.run import solve_case
+from planner.explain.hard_targets import solve_case_explained as solve_case  # with the hard-target explanation
 from planner.solve.presets import merge_options
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -54,7 +54,7 @@ def built(sol: Solution) -> dict[str, tuple[int, int]]:
     return {r.project: (int(r.units), int(r.start_year)) for r in b.itertuples()}
 
 
-def assert_invariants(sol: Solution, inst: Instance) -> None:
+def assert_invariants(sol: Solution, inst: CaseInstance) -> None:
     """What must hold in every plan: balances close, no output before qualification or beyond capacity,
     credits only where the case's rules allow, targets met or their shortfall reported, costs add up."""
     pol = inst.policy

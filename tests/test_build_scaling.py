@@ -11,7 +11,7 @@ import time
 
 from planner.cases import apply_case
 from planner.datasets.synthetic import generate_tables
-from planner.instance.validate import validate
+from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.model.build import build_model
 from planner.solve.highs import compile_model

@@ -8,6 +8,7 @@ from factories import base, plant, policy
 from helpers import cost, instance_of, solve_tables
 from planner.cases import apply_case
 from planner.errors import InstanceError
+from planner.model.families.credits_45x import x45_credit
 
 
 def demand_of(inst, year: int) -> float:  # noqa: ANN001
@@ -69,7 +70,7 @@ def test_case_extends_parent() -> None:
     child = apply_case(inst, "child")
     assert child.policy.chain == ("parent", "child")
     assert child.projects["P"].capex == 600_000 and child.projects["P"].qualification_years == 1
-    assert child.policy.x45_credit[("P", 2027)] == pytest.approx(0.05 * 1_000)
+    assert x45_credit(child)[("P", 2027)] == pytest.approx(0.05 * 1_000)
     parent = apply_case(inst, "parent")
     assert parent.projects["P"].qualification_years == 0
     # child plan by hand: online 2026, qualified 2027; annuity $200k/yr (capex $600k, 3 years) for 3 years,

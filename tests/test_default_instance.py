@@ -11,7 +11,7 @@ import pytest
 from helpers import assert_invariants
 from planner import resources
 from planner.cases import apply_case
-from planner.instance.validate import load_instance
+from planner.cases import load_instance
 from planner.run import solve_case
 from planner.solve.presets import merge_options
 

@@ -74,7 +74,7 @@ def test_components_named_in_docstrings_exist() -> None:
     """Every v_/b_/c_/e_ name a family's docstring mentions is created in planner/model/."""
     from planner.model.build import FAMILIES
 
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(docgen.__file__).parent / "model").glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (Path(docgen.__file__).parent / "model").rglob("*.py"))
     for fn in FAMILIES:
         for name in docgen.family_components(inspect.getdoc(fn) or ""):
             assert re.search(rf"m\.{name}\b|\"{name}\"", source), f"{fn.__name__} documents `{name}`, which no family creates"

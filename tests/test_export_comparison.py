@@ -19,7 +19,7 @@ from planner.compare.compare import CaseRun, Comparison, compare, plan_of, regre
 from planner.errors import OutputError
 from planner.export.comparison import SHEET_ORDER, build_comparison_workbook, write_comparison
 from planner.export.results import write_results
-from planner.instance.validate import validate
+from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.results.solution import Solution
 from planner.run import solve_case

@@ -15,7 +15,7 @@ from factories import tiny_tables
 from helpers import assert_libreoffice_converts, chart_values, file_names
 from planner.errors import OutputError
 from planner.export.results import DATA_SHEETS, SHEET_ORDER, build_workbook, read_results, write_results
-from planner.instance.validate import validate
+from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.results.labels import step_label
 from planner.results.solution import TABLES, Solution

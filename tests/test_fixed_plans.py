@@ -19,7 +19,7 @@ from planner.cases import apply_case
 from planner.errors import SolveError
 from planner.instance.records import FixedPlan
 from planner.model.build import plan_problems
-from planner.run import solve_case
+from planner.explain.hard_targets import solve_case_explained as solve_case  # with the hard-target explanation
 from planner.solve.presets import merge_options
 
 OPTS = merge_options("exact")

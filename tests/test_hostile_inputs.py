@@ -642,7 +642,8 @@ def test_issues_are_capped_and_counted(tmp_path: Path) -> None:
     assert "14,800 more errors were found and are not listed (only the first 200 of each kind are)" in out
     assert out.count("error sheet 'projects'") == 200
     from planner.errors import InstanceError
-    from planner.instance.validate import MAX_ISSUES, load_instance
+    from planner.cases import load_instance
+    from planner.instance.validate import MAX_ISSUES
 
     with pytest.raises(InstanceError) as exc:
         load_instance(path)
@@ -710,7 +711,7 @@ def test_values_come_from_one_streaming_pass(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(openpyxl, "load_workbook", refuse)
     monkeypatch.setattr("openpyxl.reader.excel.load_workbook", refuse)
     path = with_shared_text(tmp_path, ["Shared cathode plant"])
-    from planner.instance.validate import load_instance
+    from planner.cases import load_instance
 
     inst = load_instance(path)
     assert inst.projects["P2"].name == "Shared cathode plant"
@@ -724,7 +725,7 @@ def test_undecodable_file_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     command line prints the name is the terminal's business, tested there.)"""
     from planner.errors import display_path
     from planner.export.results import write_results
-    from planner.instance.validate import load_instance
+    from planner.cases import load_instance
     from planner.run import solve_case
     from planner.solve.presets import merge_options
 

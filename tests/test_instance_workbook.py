@@ -23,7 +23,7 @@ from planner.export.instance_xlsx import (
     write_instance,
     write_template,
 )
-from planner.instance.validate import load_instance, validate
+from planner.cases import load_instance, validate
 from planner.io.reader import workbook_from_tables
 
 REPO = Path(__file__).resolve().parent.parent

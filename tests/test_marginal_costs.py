@@ -17,7 +17,7 @@ from helpers import instance_of, solve_tables
 from planner import resources
 from planner.compare.compare import plan_of
 from planner.instance.records import Instance
-from planner.instance.validate import load_instance
+from planner.cases import load_instance
 from planner.results.solution import Solution
 from planner.run import solve_case
 from planner.solve.presets import merge_options

@@ -153,7 +153,7 @@ def test_blank_commodity_target_sets_each_familys_target_and_commodity_targets_a
     t["projects"] = [plant("P1", capacity_per_unit=200, variable_cost=11_000, capex_per_unit=0),
                      plant("P2", commodity="CAM2", capacity_per_unit=200, variable_cost=12_000, capex_per_unit=0)]
     t["policy"] = policy(case={"localization_target": 0.5, "localization_target:CAM2@2028": 0.8})
-    targets = apply_case(instance_of(t), None).policy.targets
+    targets = apply_case(instance_of(t), None).policy.localization_target
     assert targets == {("CAM", 2026): 0.5, ("CAM", 2027): 0.5, ("CAM", 2028): 0.5, ("CAM2", 2028): 0.8}
     sol = solve_tables(t)
     assert cost(sol) == pytest.approx(6_380_000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orlib import ORLIB_DIR, orlib_tables, published_optima
-from planner.instance.validate import validate
+from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.run import solve_case
 from planner.solve.presets import merge_options

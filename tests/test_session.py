@@ -12,7 +12,7 @@ from planner import resources
 from planner.cases import apply_case
 from planner.datasets.synthetic import generate_tables
 from planner.instance.records import FixedPlan, Instance, WhatIf
-from planner.instance.validate import load_instance
+from planner.cases import load_instance
 from planner.model.build import build_model
 from planner.model.core import MONEY
 from planner.results.solution import Solution

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from factories import tiny_tables
 from helpers import instance_of
 from planner import schema
+from planner.cases import validate
 from planner.cli.app import app
 from planner.errors import InstanceError, cut
 from planner.export.instance_xlsx import write_instance
@@ -96,7 +97,7 @@ def _without_column(sheet: str, column: str) -> RawWorkbook:
 @pytest.mark.parametrize("sheet, column", MUST_HAVE, ids=[f"{s}.{c}" for s, c in MUST_HAVE])
 def test_a_missing_number_column_is_an_error(sheet: str, column: str) -> None:
     with pytest.raises(InstanceError) as exc:
-        v.validate(_without_column(sheet, column))
+        validate(_without_column(sheet, column))
     found = [i for i in exc.value.errors if i.field == column and i.sheet == sheet and i.row == 1]
     assert found, [str(i) for i in exc.value.errors]
     assert f"column '{column}' is missing from the header row" in found[0].message

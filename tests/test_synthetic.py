@@ -19,7 +19,7 @@ from planner.datasets.synthetic import (
     model_size,
     size_preset,
 )
-from planner.instance.validate import load_instance, validate
+from planner.cases import load_instance, validate
 from planner.io.reader import workbook_from_tables
 from planner.model.build import build_model
 
@@ -72,8 +72,9 @@ def test_small_and_edge_cases_validate_cleanly(kw) -> None:  # noqa: ANN001
     assert len([p for p in inst.projects.values() if not p.is_jv]) == kw["projects"]
     assert len(inst.contracts) == kw["contracts"]
     assert tables["sources"][0]["value"] == "synthetic" and f"seed={kw['seed']}" in tables["sources"][0]["note"]
-    for case in inst.cases:  # every case applies and yields index sets
-        assert apply_case(inst, case).sets.unmet
+    for case in inst.cases:  # every case applies and yields index sets and demand
+        ci = apply_case(inst, case)
+        assert ci.sets.years and ci.demand
 
 
 def test_structure_and_magnitudes_follow_the_default_instance() -> None:

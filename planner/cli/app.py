@@ -265,8 +265,8 @@ def solve(
         from planner import resources
         from planner.cases import resolve_case_name
         from planner.export.results import write_results
-        from planner.instance.validate import load_instance
-        from planner.run import solve_case
+        from planner.cases import load_instance
+        from planner.explain.hard_targets import solve_case_explained
         from planner.solve.presets import merge_options
 
         if instance is None:
@@ -282,8 +282,8 @@ def solve(
 
         stop = Interrupt()
         with term.solving(f"Solving {inst.name} [{case_name}] with HiGHS (Ctrl-C stops)") as update:
-            sol = solve_case(inst, case_name, options=options, hard_targets=hard_targets, on_progress=update,
-                             stream_log=verbose, interrupt=stop)
+            sol = solve_case_explained(inst, case_name, options=options, hard_targets=hard_targets,
+                                       on_progress=update, stream_log=verbose, interrupt=stop)
         if stop.requested:
             code = signals.exit_code()
             if keep_incumbent and sol.has_plan:
@@ -390,7 +390,7 @@ def explain(
         from planner.compare.session import default_jobs
         from planner.explain.analysis import explain as run_explain
         from planner.export.explanation import write_explanation
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
@@ -467,7 +467,7 @@ def bench(
         targets = [Target(p.name, p) for p in (instances or [])]
         if targets:
             from planner.cases import resolve_case_name
-            from planner.instance.validate import load_instance
+            from planner.cases import load_instance
 
             for t in targets:  # a broken workbook stops the run with its problems, before any timing
                 inst = load_instance(t.path)
@@ -503,7 +503,7 @@ def validate(
     """Check a workbook and list every problem at once (exit 1 on errors)."""
     term = _terminal(False, quiet)
     with _guard(term):
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
 
         inst = load_instance(instance)
         term.issues(list(inst.warnings))
@@ -535,7 +535,7 @@ def info(instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx
     """Show what an instance holds: horizon, regions, commodities, projects, contracts, cases."""
     term = _terminal()
     with _guard(term):
-        from planner.instance.validate import load_instance
+        from planner.cases import load_instance
 
         inst = load_instance(instance)
         term.instance_summary(inst.summary())

@@ -46,8 +46,8 @@ def solve_task(task: CaseTask) -> CaseRun:
 
     t0 = time.perf_counter()
     try:
-        from planner.instance.validate import load_instance
-        from planner.run import solve_case
+        from planner.cases import load_instance
+        from planner.explain.hard_targets import solve_case_explained
         from planner.solve.presets import SolverOptions
 
         digest = hashlib.sha256(task.instance_bytes).hexdigest()
@@ -58,7 +58,7 @@ def solve_task(task: CaseTask) -> CaseRun:
             _CACHE[digest] = inst
         opts = SolverOptions(preset=task.preset, highs=dict(task.options),
                              sources={k: "comparison run" for k in task.options})
-        sol = solve_case(inst, task.case, options=opts, hard_targets=task.hard_targets, plan=task.plan,
+        sol = solve_case_explained(inst, task.case, options=opts, hard_targets=task.hard_targets, plan=task.plan,
                          whatif=task.whatif)
         if not sol.has_plan:
             reason = sol.status["status"]

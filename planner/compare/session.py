@@ -6,12 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from planner.cases import resolve_case_name
+from planner.cases import load_instance, resolve_case_name
 from planner.compare.compare import RESERVED, CaseRun, Comparison, compare, plan_of, regret_matrix
 from planner.compare.runner import CaseTask, Event, run_tasks
 from planner.errors import UsageError
 from planner.instance.records import Instance
-from planner.instance.validate import load_instance
 from planner.solve.presets import SolverOptions
 
 

@@ -81,7 +81,7 @@ def results_markdown(cmp: Comparison, jobs: int, base_year: int, rate: float) ->
 
 
 def update(instance: Path, page: Path, jobs: int = 1) -> None:
-    from planner.instance.validate import load_instance
+    from planner.cases import load_instance
 
     st = load_instance(instance).settings
     cmp = run_comparison(instance, cases="all", options=merge_options("default"), jobs=jobs)

@@ -40,7 +40,7 @@ a cost advantage (capex x0.7-0.9, variable cost x0.93-0.98) and 30% of plants a 
 chain, so that current law builds a few plants, as stricter cases build many more.
 
 `size_preset(name)` gives the arguments of the sizes S, M, L, XL (M ~ 50k, L ~ 250k, XL ~ 1M model
-variables); `model_size(tables)` counts the model's variables and rows from the sparse index sets
+variables); `model_size(tables)` counts the model's variables and rows
 without building it.
 
     python -m planner.datasets.synthetic M -o synthetic-M.xlsx   # a size preset
@@ -719,59 +719,13 @@ def generate(path: str | Path, **kwargs: Any) -> Path:
 
 def model_size(tables: Tables, case: str | None = None) -> dict[str, int]:
     """Variables, integer variables and constraints of the model of `tables` under `case` (default: the
-    first), counted from the sparse index sets as `planner.model` creates them (no Pyomo model is built)."""
-    from planner.cases import apply_case
-    from planner.instance.validate import validate
+    first), and the size of each component, counted as `planner.model` creates them without building the
+    Pyomo model (`planner.model.build.count_model`)."""
+    from planner.cases import apply_case, validate
     from planner.io.reader import workbook_from_tables
+    from planner.model.build import count_model
 
-    inst = apply_case(validate(workbook_from_tables(tables)), case)
-    s, pol = inst.sets, inst.policy
-    assert pol is not None
-    prj = inst.projects
-    awards_opts = sum(len(s.starts[p]) for p in s.awards_48c)
-    has_opts = bool(s.option_vars)
-    var = {
-        "v_units": len(s.option_vars), "b_build": len(s.candidates) if has_opts else 0, "v_prod": len(s.prod),
-        "v_import": len(s.imports), "b_sign": len(s.signed), "v_top": len(s.take_or_pay), "v_ship": len(s.ships),
-        "v_buy": len(s.buys), "v_unmet": len(s.unmet), "v_loc_short": len(s.targets), "b_48c": len(s.awards_48c),
-        "v_48c": awards_opts, "v_45x": len(s.stacking_45x), "v_grant": len(s.grants),
-        "v_total_cost": 1,  # the objective's variable (its defining row is folded into the costs for HiGHS)
-    }
-    integer = var["v_units"] + var["b_build"] + var["b_sign"] + var["b_48c"]
-    signed = set(s.signed)
-    grant_projects = sorted({p for p, _s in s.grants if not prj[p].fixed})
-    # balance rows: every (commodity, region, year) some family writes to, and every demand
-    keys: set[tuple[str, str, int]] = set(inst.demand)
-    for p, y in s.prod:
-        q = prj[p]
-        keys.add((q.commodity, q.site, y))
-        if q.partner_region is not None:
-            keys.add((q.commodity, q.partner_region, y))
-        keys.update((c, q.site, y) for c, _t in q.recipe)
-    keys.update((inst.contracts[k].commodity, inst.contracts[k].origin, y) for k, y in s.imports)
-    for c, i, j, y in s.ships:
-        keys.add((c, i, y))
-        keys.add((c, j, y))
-    keys.update(s.buys)
-    spend_years = {y for p, st in s.option_vars for y in prj[p].spend_years(st) if prj[p].capex > 0}
-    con = {
-        "c_units_limit": var["b_build"], "c_build_link": var["b_build"], "c_exclusive": len(s.exclusive),
-        "c_production_limit": sum(1 for p, _y in s.prod if not prj[p].fixed),
-        "c_contract_max": sum(1 for k, _y in s.imports if k in signed), "c_take_or_pay": len(s.take_or_pay),
-        "c_purchase_limit": len(s.buys), "c_balance": len(keys), "c_localization": len(s.targets),
-        "c_48c_units": awards_opts, "c_48c_award": len(s.awards_48c), "c_48c_full": awards_opts,
-        "c_48c_budget": int(bool(s.awards_48c)),
-        "c_45x_output": len(s.stacking_45x), "c_45x_stacking": len(s.stacking_45x),
-        "c_grant_option": sum(1 for p, _s in s.grants if not prj[p].fixed), "c_grant_project": len(grant_projects),
-        "c_grant_pool": int(pol.grant_pool is not None and bool(s.grants)),
-        "c_capex_budget": sum(1 for y, b in pol.capex_budget.items() if b is not None and y in spend_years)
-        if has_opts else 0,
-        "c_capex_budget_total": int(pol.capex_budget_total is not None and has_opts),
-        "c_total_cost": 1,
-    }
-    out = {"variables": sum(var.values()), "integer_variables": integer, "constraints": sum(con.values())}
-    out.update({k: v for k, v in {**var, **con}.items() if v})
-    return out
+    return count_model(apply_case(validate(workbook_from_tables(tables)), case))
 
 
 def main(argv: list[str] | None = None) -> None:

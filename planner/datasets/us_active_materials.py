@@ -1136,7 +1136,7 @@ def tables() -> Tables:
 
 def material_totals(tab: Tables | None = None) -> dict[int, dict[str, float]]:
     """Demand in t per year and commodity (before any case's demand_scale), from the validated tables."""
-    from planner.instance.validate import validate
+    from planner.cases import validate
     from planner.io.reader import workbook_from_tables
 
     inst = validate(workbook_from_tables(tab if tab is not None else tables()))

@@ -4,7 +4,7 @@ Everything about the layout comes from `planner.schema`: the sheets in `schema.S
 every declared column of a table sheet (also those no record uses), the `settings` sheet as one
 parameter per row, and the `policy` sheet as the fixed columns of `schema.POLICY_FIXED_COLUMNS`
 followed by one column per policy case. What is written reads back through
-`planner.instance.validate.load_instance` to the same instance as the tables themselves
+`planner.cases.load_instance` to the same instance as the tables themselves
 (`validate(workbook_from_tables(tables))`).
 
 A *documented* workbook (the default) also helps the person who fills it in:
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import schema
-from planner.docgen import allowed_text, conventions, format_value
+from planner.schema import allowed_text, conventions, format_value
 from planner.export.atomic import write_bytes, xlsx_bytes
 from planner.instance.validate import DEFAULT_CASE
 

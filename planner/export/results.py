@@ -1,7 +1,8 @@
 """The results workbook: one solved case as a formatted, self-explaining Excel file.
 
 Layout (sheet order): ``summary``, ``run_info``, one sheet per Solution table (``builds`` ...
-``kpis``), ``sources`` and ``chart_data`` (the pivots the summary charts draw from).
+``kpis``, then the tables families register, e.g. a new family's own table), ``sources`` and
+``chart_data`` (the pivots the summary charts draw from).
 
 Every data sheet has the same layout, which `read_results` relies on:
 
@@ -199,7 +200,8 @@ def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
         raise OutputError(f"cannot read {path}: {exc}") from None
     out: dict[str, pd.DataFrame] = {}
-    for name in (*TABLES, "sources"):
+    extra = [n for n in wb.sheetnames if n not in SHEET_ORDER]  # tables registered by families
+    for name in (*TABLES, *extra, "sources"):
         if name not in wb.sheetnames:
             raise OutputError(f"{path} is not a results workbook of the planner: it has no sheet '{name}'")
         df = _read_table(wb[name])
@@ -222,6 +224,10 @@ def build_workbook(sol: Solution) -> Workbook:
         ws = wb.create_sheet(name)
         df = sol.table(name) if ctx.has_plan else _empty_like(sol.table(name))
         _write_table_sheet(ws, name, df, ctx, sol.status)
+    for name, df in sol.extra.items():  # tables registered by families: written the same way, units from suffixes
+        ws = wb.create_sheet(name)
+        _write_table_sheet(ws, name, df if ctx.has_plan else _empty_like(df), ctx, sol.status,
+                           description=sol.descriptions.get(name, ""))
     sources = _sources_frame(sol.run_info.get("sources") or [])
     _write_table_sheet(wb.create_sheet("sources"), "sources", sources, ctx)
     chart_ws = wb.create_sheet("chart_data")
@@ -473,11 +479,11 @@ def _from_sheet(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_table_sheet(ws: Worksheet, name: str, df: pd.DataFrame, ctx: _Context,
-                       status: dict[str, Any] | None = None) -> None:
+                       status: dict[str, Any] | None = None, *, description: str = "") -> None:
     _put(ws, TITLE_ROW, 1, ctx.header, font=_BOLD)
     df = _to_sheet(name, df)
     cols = [_column(name, c, df[c]) for c in df.columns]
-    description = DESCRIPTIONS.get(name, "")
+    description = DESCRIPTIONS.get(name, description)
     if name == "marginal_costs" and status is not None and status.get("duals"):
         description += f" Duals: {status['duals']}."
     if df.empty:
@@ -1122,13 +1128,13 @@ def _write_summary(ws: Worksheet, sol: Solution, ctx: _Context, blocks: dict[str
     row += 1
 
     row = _section(ws, row, "Contents")
-    for name in (*DATA_SHEETS, "run_info", "sources", "chart_data"):
+    for name in (*DATA_SHEETS, *sol.extra, "run_info", "sources", "chart_data"):
         cell = _put(ws, row, 1, name, font=_LINK_FONT)
         cell.hyperlink = f"#'{name}'!A1"
         _put(ws, row, 2, DESCRIPTIONS.get(name, {
             "run_info": "Instance, case settings, solver options, versions and timings of this run.",
             "chart_data": "The data behind the charts above.",
-        }.get(name, "")), font=_NOTE_FONT)
+        }.get(name, sol.descriptions.get(name, ""))), font=_NOTE_FONT)
         row += 1
 
     _set_widths(ws, {1: 44, 2: 16, 3: 24, 4: 72, 5: 3})

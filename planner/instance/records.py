@@ -1,19 +1,22 @@
-"""The validated instance: frozen records with everything the model needs, nothing from Excel.
+"""The validated instance: frozen records of the workbook, nothing from Excel, no case applied.
 
-An `Instance` is produced only by `planner.instance.validate` (from a workbook) and is never
-mutated: `planner.cases.apply_case` returns a copy with one policy case resolved.
+An `Instance` is produced only by validation (`planner.cases.load_instance` or `validate`, which
+use `planner.instance.validate`) and is never mutated. What the model reads is a
+`planner.cases.CaseInstance`: the records after one case's overrides, with its demand and its
+resolved policy, made by `planner.cases.apply_case`. Both share the records and helpers of
+`InstanceData`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from planner.errors import Issue
+from planner.instance.parsed import Parsed, PolicyRow
 
-if TYPE_CHECKING:
-    from planner.instance.sets import Sets
+__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "PolicyRow", "Project", "Region",
+           "Settings", "WhatIf", "capital_recovery_factor"]
 
 
 @dataclass(frozen=True)
@@ -189,65 +192,15 @@ class WhatIf:
     objective: str = "cost"
 
 
-@dataclass(frozen=True)
-class PolicyRow:
-    """One non-blank case cell of the policy sheet."""
+class InstanceData:
+    """The records an `Instance` and a `CaseInstance` share, and the helpers computed from them."""
 
-    parameter: str
-    year: int | None
-    region: str | None
-    commodity: str | None  # a commodity id or a family name
-    value: Any
-    row: int | None = None
-    column: str | None = field(default=None, compare=False)  # letter of the case's column (for messages)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """One policy case, resolved against the instance: every value the model reads."""
-
-    case: str
-    x45_requires_non_feoc: bool
-    x48c_rate: float
-    x48c_budget: float
-    x48c_stacking: bool
-    x48c_awarded_paid: bool
-    grant_pool: float | None  # None = unlimited
-    localization_fta_counts: bool
-    localization_excludes_feoc: bool
-    capex_budget_total: float | None
-    x45_credit: dict[tuple[str, int], float]  # (project, year) -> $/t of output
-    tariff: dict[tuple[str, int], float]  # (contract, year) -> share of price
-    targets: dict[tuple[str, int], float]  # (family or commodity, year) -> share
-    feoc_imports_allowed: dict[int, bool]
-    capex_budget: dict[int, float | None]
-    demand_scale: dict[int, float]
-    rows: tuple[PolicyRow, ...] = ()
-    chain: tuple[str, ...] = ()  # the case and the cases it extends, root first
-    overrides: tuple[dict[str, Any], ...] = ()  # the override rows applied, in order
-
-
-@dataclass(frozen=True)
-class Instance:
-    name: str
-    path: str
-    sha256: str
     settings: Settings
     commodities: dict[str, Commodity]
     regions: dict[str, Region]
     projects: dict[str, Project]
     contracts: dict[str, Contract]
     transport: dict[tuple[str, str, str], float]  # (commodity, from, to) -> $/t
-    base_demand: dict[tuple[str, str, int], float]  # (commodity, region, year) -> t, before scaling
-    base_cell_gwh: dict[int, float]  # year -> GWh of cells behind the demand (cell_demand sheet)
-    cases: dict[str, tuple[PolicyRow, ...]]
-    sources: tuple[dict[str, Any], ...] = ()
-    warnings: tuple[Issue, ...] = ()
-    case: str | None = None
-    policy: Policy | None = None
-    demand: dict[tuple[str, str, int], float] = field(default_factory=dict)  # after the case
-    cell_gwh: dict[int, float] = field(default_factory=dict)  # after the case
-    parsed: Any = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -260,15 +213,6 @@ class Instance:
                 seen.append(c.family)
         return tuple(seen)
 
-    @cached_property
-    def sets(self) -> Sets:
-        """Sparse index sets of the model (needs a case applied)."""
-        from planner.instance.sets import build_sets
-
-        if self.policy is None:
-            raise ValueError("apply a policy case before building index sets")
-        return build_sets(self)
-
     def crf(self, project: Project) -> float:
         return capital_recovery_factor(self.settings.discount_rate, project.lifetime)
 
@@ -276,6 +220,27 @@ class Instance:
         """Annuity per dollar of capex from the online year: capital recovery x interest during construction."""
         r = self.settings.discount_rate
         return capital_recovery_factor(r, project.lifetime) * project.construction_interest(r)
+
+
+@dataclass(frozen=True)
+class Instance(InstanceData):
+    """The validated workbook, no case applied: its records and demand as the sheets give them."""
+
+    name: str
+    path: str
+    sha256: str
+    settings: Settings
+    commodities: dict[str, Commodity]
+    regions: dict[str, Region]
+    projects: dict[str, Project]
+    contracts: dict[str, Contract]
+    transport: dict[tuple[str, str, str], float]  # (commodity, from, to) -> $/t
+    base_demand: dict[tuple[str, str, int], float]  # (commodity, region, year) -> t, before any case
+    base_cell_gwh: dict[int, float]  # year -> GWh of cells behind the demand (cell_demand sheet)
+    cases: dict[str, tuple[PolicyRow, ...]]
+    sources: tuple[dict[str, Any], ...] = ()
+    warnings: tuple[Issue, ...] = ()
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""

@@ -1,15 +1,18 @@
-"""Sparse index sets of the model, built once per (instance, case) from the records.
+"""Sparse index sets the model's families share, built once per case from its records.
 
 No dense cross products: every tuple here is one variable or one constraint that can matter.
-Index order is always (project | contract | commodity/group, region(s), year).
+Index order is always (project | contract | commodity/group, region(s), year). Only sets that
+several families (or the fixed-plan checks) use live here; a family that alone needs an index
+computes it from the CaseInstance in its own module (shipments, purchases, unmet demand,
+localization targets, 48C awards, 45X, grants, take-or-pay).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass
 
-from planner.instance.records import Instance
+from planner.instance.records import InstanceData
 
 
 @dataclass(frozen=True)
@@ -27,31 +30,9 @@ class Sets:
     exclusive_fixed: dict[str, tuple[str, ...]]  # group name -> its existing/committed plants (the group is taken)
     imports: tuple[tuple[str, int], ...]  # (contract, year) deliveries possible
     signed: tuple[str, ...]  # contracts whose signing is a binary decision
-    take_or_pay: tuple[tuple[str, int], ...]
-    ships: tuple[tuple[str, str, str, int], ...]  # (commodity, from, to, year)
-    buys: tuple[tuple[str, str, int], ...]  # (commodity, region, year) spot purchases
-    unmet: tuple[tuple[str, str, int], ...]  # (commodity, region, year) with demand
-    targets: tuple[tuple[str, int], ...]  # (family or commodity, year) localization targets
-    awards_48c: tuple[str, ...]  # candidates that may receive a new 48C award
-    stacking_45x: tuple[tuple[str, int], ...]  # (p, y) whose 45X depends on the 48C award
-    grants: tuple[tuple[str, int], ...]  # options (p, s) that may receive a grant
 
 
-def _reach(starts: set[str], arcs: dict[str, set[str]]) -> set[str]:
-    seen = set(starts)
-    todo = deque(starts)
-    while todo:
-        i = todo.popleft()
-        for j in arcs.get(i, ()):
-            if j not in seen:
-                seen.add(j)
-                todo.append(j)
-    return seen
-
-
-def build_sets(inst: Instance) -> Sets:
-    pol = inst.policy
-    assert pol is not None
+def build_sets(inst: InstanceData) -> Sets:
     years = inst.years
     first, last = years[0], years[-1]
     yset = set(years)
@@ -109,7 +90,6 @@ def build_sets(inst: Instance) -> Sets:
 
     imports: list[tuple[str, int]] = []
     signed: list[str] = []
-    take_or_pay: list[tuple[str, int]] = []
     for k in inst.contracts.values():
         ky = [y for y in k.years if y in yset]
         if not ky:
@@ -118,62 +98,9 @@ def build_sets(inst: Instance) -> Sets:
             signed.append(k.id)
         for y in ky:
             imports.append((k.id, y))
-            if k.min_take[y] > 0:
-                take_or_pay.append((k.id, y))
-
-    # where each commodity can be present, and where it is used
-    present: dict[str, set[str]] = defaultdict(set)
-    used: dict[str, set[str]] = defaultdict(set)
-    for pid in starts:
-        if not starts[pid]:
-            continue
-        p = inst.projects[pid]
-        present[p.commodity].add(p.site)
-        if p.partner_region:
-            present[p.commodity].add(p.partner_region)
-        for c, _ in p.recipe:
-            used[c].add(p.site)
-    for k, _y in imports:
-        con = inst.contracts[k]
-        present[con.commodity].add(con.origin)
-    for c, r, _y in inst.demand:
-        used[c].add(r)
-    out_arcs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    in_arcs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for c, i, j in inst.transport:
-        out_arcs[c][i].add(j)
-        in_arcs[c][j].add(i)
-    ships: list[tuple[str, str, str, int]] = []
-    for c in inst.commodities:
-        fwd = _reach(present[c], out_arcs[c])
-        bwd = _reach(used[c], in_arcs[c])
-        arcs = sorted((i, j) for (cc, i, j) in inst.transport if cc == c and i in fwd and j in bwd)
-        ships.extend((c, i, j, y) for (i, j) in arcs for y in years)
-
-    buys: set[tuple[str, str, int]] = set()
-    for pid, y in prod:
-        p = inst.projects[pid]
-        for c, _ in p.recipe:
-            if inst.commodities[c].market_price is not None:
-                buys.add((c, p.site, y))
-
-    awards: list[str] = []
-    stacking: list[tuple[str, int]] = []
-    if pol.x48c_rate > 0 and pol.x48c_budget > 0:
-        # a project whose allocation (credit_48c_awarded) counts in this case cannot be awarded again
-        awards = [p for p in candidates if inst.projects[p].eligible_48c and inst.projects[p].capex > 0
-                  and not (inst.projects[p].credit_48c_awarded > 0 and pol.x48c_awarded_paid)]
-        if not pol.x48c_stacking:
-            aw = set(awards)
-            stacking = [(p, y) for (p, y) in prod if p in aw and (p, y) in pol.x45_credit]
-    grants = [(p, s) for (p, s) in options if inst.projects[p].grant > 0]
 
     return Sets(
         years=years, options=tuple(options), option_vars=tuple(option_vars), fixed_units=fixed_units,
         candidates=candidates, starts=starts, prod=tuple(prod), deliverable=deliverable, online=online,
         exclusive=exclusive, exclusive_fixed=exclusive_fixed, imports=tuple(imports), signed=tuple(signed),
-        take_or_pay=tuple(take_or_pay),
-        ships=tuple(ships), buys=tuple(sorted(buys)), unmet=tuple(sorted(inst.demand)),
-        targets=tuple(sorted(pol.targets)), awards_48c=tuple(awards), stacking_45x=tuple(stacking),
-        grants=tuple(grants),
     )

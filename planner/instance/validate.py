@@ -1,8 +1,11 @@
-"""Validate a raw workbook against `planner.schema` and build the frozen `Instance`.
+"""Check a raw workbook against `planner.schema` and build the frozen `Instance`.
 
 Every check appends an `Issue` (sheet, row, column, plain words) and carries on, so that a
-planner sees every problem of a workbook at once. `validate` raises `InstanceError` at the end
-when any issue is an error.
+planner sees every problem of a workbook at once. `check_workbook` runs every check of the
+workbook itself, the overrides sheet included (its rows are parsed and checked here, with their
+positions); whether each case's overrides can be applied is checked by `planner.cases.validate`,
+which raises `InstanceError` at the end when any issue is an error (`planner.cases.load_instance`
+reads and validates a workbook file).
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ import difflib
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from planner import schema
-from planner.errors import InstanceError, Issue, cut
+from planner.errors import Issue, cut
 from planner.instance.records import (
     Commodity,
     Contract,
@@ -27,6 +30,7 @@ from planner.instance.records import (
     Region,
     Settings,
 )
+from planner.instance.parsed import Override, Parsed, Record, Table
 from planner.io.reader import BadCell, RawSheet, RawWorkbook, read_workbook, sheet_key
 
 MAX_HORIZON_YEARS = 200
@@ -154,7 +158,12 @@ def unit_hint(sheet: str, column: str, x: Any) -> UnitHint | None:
     return None
 
 
-def _instance_sheet(name: str) -> bool:
+def read_instance_workbook(path: str | Path, *, data: bytes | None = None) -> RawWorkbook:
+    """The sheets of an instance workbook (or of its bytes), read but not yet checked."""
+    return read_workbook(path, data=data, sheets=instance_sheet)
+
+
+def instance_sheet(name: str) -> bool:
     """Whether a sheet of this name is read (sheets beginning with '_' and unknown ones are not)."""
     return not name.startswith("_") and sheet_key(name) in _KNOWN_SHEETS
 
@@ -162,17 +171,12 @@ def _instance_sheet(name: str) -> bool:
 _KNOWN_SHEETS = {schema.SETTINGS_SHEET, schema.POLICY_SHEET, *schema.SHEETS_BY_NAME}
 
 
-def load_instance(path: str | Path, *, data: bytes | None = None) -> Instance:
-    """Read and validate an instance workbook (or its bytes). Raises `InstanceError` listing every problem."""
-    return validate(read_workbook(path, data=data, sheets=_instance_sheet))
-
-
 # --------------------------------------------------------------------------------------------
 # issue collection and value parsing
 # --------------------------------------------------------------------------------------------
 
 
-class _Issues:
+class Issues:
     """The problems found so far: the first MAX_ISSUES errors and MAX_ISSUES warnings are kept, the
     others only counted (a workbook with 800,000 bad rows is reported in seconds, not listed)."""
 
@@ -359,7 +363,7 @@ def _percent_hint(x: float) -> str:
     return ""
 
 
-def _check_range(col: schema.Column | schema.Parameter, x: Any) -> str | None:
+def check_range(col: schema.Column | schema.Parameter, x: Any) -> str | None:
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         if not math.isfinite(x) or abs(x) > MAX_MAGNITUDE:
             return f"is far too large to be right ({float(x):.3g}; numbers are accepted up to {MAX_MAGNITUDE:.0e})"
@@ -386,7 +390,7 @@ def _check_range(col: schema.Column | schema.Parameter, x: Any) -> str | None:
 PERCENT_LIKE_ABOVE = 3.0
 
 
-def _percent_warning(col: schema.Column | schema.Parameter, name: str, x: Any, issues: _Issues,
+def _percent_warning(col: schema.Column | schema.Parameter, name: str, x: Any, issues: Issues,
                      **where: Any) -> None:
     """Warn about an accepted share-like value (a fraction: 0.05 = 5%) that looks like a percent."""
     if not schema.share_like(col) or isinstance(x, bool) or not isinstance(x, (int, float)) or x <= 1:
@@ -415,7 +419,7 @@ def _unbracketed(text: str) -> str:
     return "".join(out)
 
 
-def _norm(header: str) -> str:
+def norm_name(header: str) -> str:
     """A column or parameter name as it is matched: no unit bracket, lower case, '_' for spaces and '-'.
     Names longer than MAX_HEADER_CHARS match nothing (they are refused where they stand)."""
     header = str(header)
@@ -481,30 +485,7 @@ def _suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Record:
-    row: int
-    values: dict[str, Any]
-
-    def __getitem__(self, key: str) -> Any:
-        return self.values.get(key)
-
-
-@dataclass
-class Table:
-    sheet: str  # name as spelled in the workbook ('' when absent)
-    spec: schema.Sheet
-    letters: dict[str, str] = field(default_factory=dict)  # column name -> letter
-    records: list[Record] = field(default_factory=list)  # rows without any error
-    rejected: list[Record] = field(default_factory=list)  # rows with an error: their sound cells, for the
-    # reference check only (so that every problem of a row is reported at once)
-    ids: set[str] = field(default_factory=set)  # ids of all rows, also those with errors
-
-    def letter(self, name: str) -> str | None:
-        return self.letters.get(name)
-
-
-def _find_sheet(raw: RawWorkbook, name: str, issues: _Issues, required: bool,
+def _find_sheet(raw: RawWorkbook, name: str, issues: Issues, required: bool,
                 columns: list[str] | None = None, needed: list[str] | None = None) -> RawSheet | None:
     """The sheet called `name` with a usable header row, or None (absent, empty or unusable: reported).
 
@@ -531,13 +512,13 @@ def _find_sheet(raw: RawWorkbook, name: str, issues: _Issues, required: bool,
     return sheet
 
 
-def _header_row_unusable(sheet: RawSheet, columns: list[str], needed: list[str], issues: _Issues) -> bool:
+def _header_row_unusable(sheet: RawSheet, columns: list[str], needed: list[str], issues: Issues) -> bool:
     """True (and reported) when row 1 holds none of the column names but a row below does, or is blank."""
-    norms = {_norm(c) for c in columns}
-    if any(_norm(t) in norms for t in sheet.headers.values()):
+    norms = {norm_name(c) for c in columns}
+    if any(norm_name(t) in norms for t in sheet.headers.values()):
         return False
     for r in sheet.rows[:20]:
-        hits = sum(1 for v in r.values.values() if isinstance(v, str) and _norm(v) in norms)
+        hits = sum(1 for v in r.values.values() if isinstance(v, str) and norm_name(v) in norms)
         if hits >= min(2, len(columns)):
             issues.error(f"the column names are in row {r.row}, but must be in row 1: delete the rows above them "
                          "(titles and notes belong in another sheet)", sheet=sheet.name, row=r.row)
@@ -549,7 +530,7 @@ def _header_row_unusable(sheet: RawSheet, columns: list[str], needed: list[str],
     return False
 
 
-def _unnamed_columns(sheet: RawSheet, issues: _Issues) -> None:
+def _unnamed_columns(sheet: RawSheet, issues: Issues) -> None:
     """Values in a column without a name in row 1 are ignored: say so, once per column."""
     first: dict[str, int] = {}
     for r in sheet.rows:
@@ -561,13 +542,13 @@ def _unnamed_columns(sheet: RawSheet, issues: _Issues) -> None:
                        sheet=sheet.name, row=row, column=letter)
 
 
-def _missing_column(sheet: RawSheet, col: schema.Column | str, found: dict[str, str], issues: _Issues) -> None:
+def _missing_column(sheet: RawSheet, col: schema.Column | str, found: dict[str, str], issues: Issues) -> None:
     """Report a missing column the header row must hold, naming the closest unmatched header."""
     name = col if isinstance(col, str) else col.name
     used = set(found.values())
     others = {letter: text for letter, text in sheet.headers.items()
               if letter not in used and len(text) <= MAX_HEADER_CHARS}
-    by_norm = {_norm(t): letter for letter, t in list(others.items())[:MAX_COLUMNS_SUGGESTED]}
+    by_norm = {norm_name(t): letter for letter, t in list(others.items())[:MAX_COLUMNS_SUGGESTED]}
     close = [k for k in by_norm if near_miss(k, [name]) == name][:1]
     if not close:
         close = difflib.get_close_matches(name, list(by_norm), n=1, cutoff=0.6)
@@ -596,7 +577,7 @@ MAX_COLUMNS_SUGGESTED = 500
 
 
 def _hint_issues(sheet: str, shown: str, hits: dict[str, list[tuple[int, Any]]], letters: dict[str, str],
-                 unit: dict[str, str], issues: _Issues) -> None:
+                 unit: dict[str, str], issues: Issues) -> None:
     """One warning per column for values that suggest a unit mistake (see UNIT_HINTS)."""
     for name, found in hits.items():
         h = UNIT_HINTS[(sheet, name)]
@@ -609,7 +590,7 @@ def _hint_issues(sheet: str, shown: str, hits: dict[str, list[tuple[int, Any]]],
 
 
 def _map_headers(
-    sheet: RawSheet, names: list[str], issues: _Issues, allow_extra: bool,
+    sheet: RawSheet, names: list[str], issues: Issues, allow_extra: bool,
     must_have: tuple[str, ...] | list[str] = (),
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Match header cells to declared column names. Returns (name -> letter, extra letter -> text).
@@ -618,7 +599,7 @@ def _map_headers(
     extra column: its values would otherwise be ignored and the column's default used instead. When
     the name it resembles is one of `must_have` and missing, the missing column's error names it.
     """
-    by_norm = {_norm(n): n for n in names}
+    by_norm = {norm_name(n): n for n in names}
     found: dict[str, str] = {}
     extra: dict[str, str] = {}
     misses: list[tuple[str, str, str]] = []  # (letter, header text, declared name it resembles)
@@ -628,7 +609,7 @@ def _map_headers(
                          f"most {MAX_HEADER_CHARS}: put notes in another sheet", sheet=sheet.name, row=1,
                          column=letter)
             continue
-        key = _norm(text)
+        key = norm_name(text)
         name = by_norm.get(key)
         if name is None:
             near = near_miss(key, names)
@@ -660,7 +641,7 @@ def _map_headers(
     return found, extra
 
 
-def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
+def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: Issues) -> Table:
     """Parse one table sheet: headers, types, ranges, enums, key uniqueness (not references)."""
     names = [c.name for c in spec.columns]
     sheet = _find_sheet(raw, spec.name, issues, spec.required, names, [c.name for c in spec.columns if c.required])
@@ -698,7 +679,7 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
                 ok = False
                 values[col.name] = None
                 continue
-            problem = _check_range(col, x)
+            problem = check_range(col, x)
             if problem is None and col.name in spec.key and isinstance(x, str) and len(x) > MAX_ID_CHARS:
                 problem = f"is {len(x):,} characters long; the key columns of a sheet may have at most {MAX_ID_CHARS}"
             if problem is None and unit_hint(spec.name, col.name, x) is not None:
@@ -744,7 +725,7 @@ def read_table(raw: RawWorkbook, spec: schema.Sheet, issues: _Issues) -> Table:
     return table
 
 
-def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None:
+def _check_refs(table: Table, ids: dict[str, set[str]], issues: Issues) -> None:
     """Unknown references: remove the offending records after reporting them (rows already rejected for
     another error are checked too, so that all of a row's problems are reported at once)."""
     keep: list[Record] = []
@@ -784,7 +765,7 @@ def _check_refs(table: Table, ids: dict[str, set[str]], issues: _Issues) -> None
 
 
 def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter, ...],
-                     issues: _Issues, at: dict[str, tuple[str, int, str]] | None = None) -> dict[str, Any]:
+                     issues: Issues, at: dict[str, tuple[str, int, str]] | None = None) -> dict[str, Any]:
     columns = [c.name for c in schema.SETTINGS_COLUMNS]
     sheet = _find_sheet(raw, name, issues, True, columns, ["parameter", "value"])
     out: dict[str, Any] = {}
@@ -811,7 +792,7 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
             issues.error(f"the parameter name cannot be read: {pname}", sheet=sheet.name, row=r.row,
                          column=letters["parameter"], field="parameter")
             continue
-        key = _norm(str(pname))
+        key = norm_name(str(pname))
         p = by_name.get(key)
         if p is None:
             near = near_miss(key, list(by_name))
@@ -841,7 +822,7 @@ def _key_value_sheet(raw: RawWorkbook, name: str, params: tuple[schema.Parameter
         except BadValue as exc:
             issues.error(f"{key} {exc}", sheet=sheet.name, row=r.row, column=letters["value"], field="value")
             continue
-        problem = _check_range(p, x)
+        problem = check_range(p, x)
         if problem:
             issues.error(f"{key} {problem}", sheet=sheet.name, row=r.row, column=letters["value"], field="value")
             continue
@@ -861,7 +842,7 @@ _EXAMPLE_OF = {"year": "a year, e.g. 2030", "int": "a whole number", "float": "a
                "share": "a share such as 0.08", "bool": "TRUE or FALSE", "text": "a text"}
 
 
-def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
+def _read_policy(raw: RawWorkbook, issues: Issues, ids: dict[str, set[str]]
                  ) -> dict[str, tuple[PolicyRow, ...]]:
     fixed = [c.name for c in schema.POLICY_FIXED_COLUMNS]
     sheet = _find_sheet(raw, schema.POLICY_SHEET, issues, False, fixed, ["parameter"])
@@ -908,7 +889,7 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
             issues.error(f"the parameter name cannot be read: {pcell}", sheet=sheet.name, row=r.row,
                          column=letters["parameter"], field="parameter")
             continue
-        pname = _norm(str(pcell))
+        pname = norm_name(str(pcell))
         param = schema.POLICY_BY_NAME.get(pname)
         if param is None:
             issues.error(f"unknown policy parameter '{cut(pcell)}'" + issues.suggest(pname, names), sheet=sheet.name,
@@ -962,7 +943,7 @@ def _read_policy(raw: RawWorkbook, issues: _Issues, ids: dict[str, set[str]]
             except BadValue as exc:
                 issues.error(f"{pname} {exc}", sheet=sheet.name, row=r.row, column=letter, field=case)
                 continue
-            problem = _check_range(param, x)
+            problem = check_range(param, x)
             if problem:
                 issues.error(f"{pname} {problem}", sheet=sheet.name, row=r.row, column=letter, field=case)
                 continue
@@ -994,73 +975,22 @@ def interpolate(points: dict[int, float], year: int) -> float:
     raise AssertionError
 
 
-@dataclass(frozen=True)
-class Override:
-    """One row of the overrides sheet, checked and parsed."""
+def check_workbook(raw: RawWorkbook) -> tuple[Parsed, Instance | None, Issues]:
+    """Every check of the workbook itself; the Instance (None when it cannot be built) and the issues.
 
-    case: str
-    sheet: str
-    conditions: tuple[tuple[str, str, Any], ...]  # (column, operator, value)
-    column: str | None
-    operation: str
-    value: Any
-    row: int
-    filter_text: str = ""
-    note: str = ""
-
-    def describe(self) -> dict[str, Any]:
-        return {"case": self.case, "sheet": self.sheet, "filter": self.filter_text, "column": self.column or "",
-                "operation": self.operation, "value": self.value, "note": self.note, "row": self.row}
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """The typed content of a workbook before cross-sheet assembly; cases re-assemble from it."""
-
-    path: str
-    sha256: str
-    settings: dict[str, Any]
-    tables: dict[str, Table]
-    cases: dict[str, tuple[PolicyRow, ...]]
-    overrides: tuple[Override, ...] = ()
-    #: where each setting was given: name -> (sheet as spelled, row, column letter of the value)
-    settings_at: dict[str, tuple[str, int, str]] = field(default_factory=dict)
-
-
-def validate(raw: RawWorkbook) -> Instance:
-    """Check everything and build the Instance, or raise InstanceError listing every problem."""
-    issues = _Issues(raw.path)
+    Nothing is raised here: `planner.cases.validate` adds the checks of each case (its scaled demand,
+    its overrides applied) and raises `InstanceError` listing every problem at once.
+    """
+    issues = Issues(raw.path)
     issues.extend(raw.issues)
     parsed = parse(raw, issues)
-    inst = _assemble_after(parsed, issues)
+    inst = assemble_after(parsed, issues)
     if inst is not None:
         _check_policy_years(parsed, inst.settings, issues)
-        _check_scaled_demand(inst.base_demand, parsed.cases, inst.settings, parsed.settings_at, issues)
-    if inst is not None and parsed.overrides:
-        # every case's overlay must assemble too: report its problems now, not at solve time
-        for case in parsed.cases:
-            chain = case_chain(parsed.cases, case)
-            rows = [o for c in chain for o in parsed.overrides if o.case == c]
-            if rows and rows[-1].case == case:
-                sub = _Issues(raw.path)
-                case_inst = _assemble_after(apply_overrides(parsed, rows, sub), sub)
-                if case_inst is not None and not sub.has_errors:
-                    _check_scaled_demand(case_inst.base_demand, parsed.cases, case_inst.settings,
-                                         parsed.settings_at, sub, only=case)
-                for i in sub.listed():
-                    if i.severity == "error":
-                        issues.add(replace(i, message=f"with the overrides of case '{cut(case)}': {i.message}"))
-                    elif i.sheet == "overrides":
-                        issues.add(i)
-    if inst is None and not issues.has_errors:  # never an error without words
-        issues.error("the instance cannot be built from this workbook, though no single cell could be blamed; "
-                     "please report the workbook")
-    if issues.has_errors:
-        raise InstanceError(issues.listed())
-    return replace(inst, warnings=tuple(i for i in issues.listed() if i.severity == "warning"))
+    return parsed, inst, issues
 
 
-def _assemble_after(parsed: Parsed, issues: _Issues) -> Instance | None:
+def assemble_after(parsed: Parsed, issues: Issues) -> Instance | None:
     """`assemble`, also when parsing found errors: rows with errors were dropped, and a cross-sheet check
     that trips over a missing row has nothing to add to the errors that dropped it."""
     if not issues.has_errors:
@@ -1071,28 +1001,7 @@ def _assemble_after(parsed: Parsed, issues: _Issues) -> Instance | None:
         return None
 
 
-def rebuild(parsed: Parsed, overrides: list[Override]) -> Instance:
-    """The instance as a case's overrides make it (raises InstanceError when they break it)."""
-    issues = _Issues(parsed.path)
-    inst = assemble(apply_overrides(parsed, overrides, issues), issues)
-    if inst is None and not issues.has_errors:
-        issues.error("the case's overrides leave no instance to solve; please report the workbook")
-    if issues.has_errors:
-        raise InstanceError(issues.listed())
-    return inst
-
-
-def case_chain(cases: dict[str, tuple[PolicyRow, ...]], case: str) -> list[str]:
-    """The case and the cases it extends, root first (validated free of cycles at load)."""
-    chain = [case]
-    while True:
-        parent = next((r.value for r in cases.get(chain[0], ()) if r.parameter == "extends"), None)
-        if parent is None or parent in chain:
-            return chain
-        chain.insert(0, parent)
-
-
-def parse(raw: RawWorkbook, issues: _Issues) -> Parsed:
+def parse(raw: RawWorkbook, issues: Issues) -> Parsed:
     """Read every sheet into typed records: types, ranges, enums, keys, references."""
     known = _KNOWN_SHEETS
     by_key: dict[str, list[str]] = defaultdict(list)
@@ -1120,7 +1029,7 @@ def parse(raw: RawWorkbook, issues: _Issues) -> Parsed:
     return Parsed(raw.path, raw.sha256, s, tables, cases, tuple(overrides), at)
 
 
-def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
+def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     """Cross-sheet checks and the Instance records; None when errors were found."""
     tables = parsed.tables
     settings = _settings(parsed.settings, parsed.path, issues, parsed.settings_at)
@@ -1160,7 +1069,7 @@ def assemble(parsed: Parsed, issues: _Issues) -> Instance | None:
 
 
 # --------------------------------------------------------------------------------------------
-# case overlays
+# case overlays: the overrides sheet read and checked here (applied by planner.cases.overrides)
 # --------------------------------------------------------------------------------------------
 
 _NUMERIC = ("int", "year", "float", "share")
@@ -1187,7 +1096,7 @@ def parse_condition(text: str) -> tuple[str, str, str] | None:
     return column, operator, value.strip()
 
 
-def _check_extends(cases: dict[str, tuple[PolicyRow, ...]], issues: _Issues) -> None:
+def _check_extends(cases: dict[str, tuple[PolicyRow, ...]], issues: Issues) -> None:
     names = {c.lower(): c for c in cases}
     fixed: dict[str, tuple[PolicyRow, ...]] = {}
     for case, rows in cases.items():
@@ -1229,7 +1138,7 @@ def _sheet_columns(sheet: str) -> dict[str, schema.Column | schema.Parameter]:
     return {c.name: c for c in schema.SHEETS_BY_NAME[sheet].columns}
 
 
-def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _Issues) -> list[Override]:
+def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: Issues) -> list[Override]:
     out: list[Override] = []
     names = {c.lower(): c for c in cases}
     settings = {p.name: p for p in schema.SETTINGS}
@@ -1259,7 +1168,7 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
                                    "value, e.g. project=C05 or year>=2030")
                 ok = False
                 continue
-            col, oper, text = _norm(m[0]), m[1].lower(), m[2]
+            col, oper, text = norm_name(m[0]), m[1].lower(), m[2]
             oper = {"==": "=", "<>": "!="}.get(oper, oper)
             if col == "family" and has_family:
                 kind = "enum"
@@ -1281,7 +1190,7 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
                 ok = False
                 continue
             conds.append((col, oper, vals if oper == "in" else vals[0]))
-        column = _norm(rec["column"]) if rec["column"] else None
+        column = norm_name(rec["column"]) if rec["column"] else None
         value: Any = rec["value"]
         if op == "remove":
             if sheet in ("commodities", "regions", schema.SETTINGS_SHEET):
@@ -1293,11 +1202,11 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
             if sheet == schema.SETTINGS_SHEET:
                 column = column or "value"
                 names_ = [c for c in conds if c[0] == "parameter" and c[1] == "="]
-                if column != "value" or len(names_) != 1 or _norm(names_[0][2]) not in settings:
+                if column != "value" or len(names_) != 1 or norm_name(names_[0][2]) not in settings:
                     err(rec, "filter", "on settings write the filter as parameter=<setting name> and column 'value'")
                     ok = False
                     continue
-                target: Any = settings[_norm(names_[0][2])]
+                target: Any = settings[norm_name(names_[0][2])]
             elif column is None or column not in cols:
                 err(rec, "column", f"sheet '{sheet}' has no column '{cut(rec['column'])}'"
                     + issues.suggest(str(rec["column"]), list(cols)) if column else f"'{op}' needs a column to change")
@@ -1335,7 +1244,7 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
                         ok = False
                         continue
                     value = match
-                problem = _check_range(target, value)
+                problem = check_range(target, value)
                 if problem:
                     err(rec, "value", f"{column} {problem}")
                     ok = False
@@ -1346,102 +1255,7 @@ def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: _
     return out
 
 
-def _matches(rec: Record, conds: tuple[tuple[str, str, Any], ...], family: dict[str, str]) -> bool:
-    def norm(v: Any) -> Any:
-        return v.lower() if isinstance(v, str) else v
-
-    for col, op, want in conds:
-        have = family.get(rec["commodity"] or rec["input"] or "") if col == "family" else rec[col]
-        if have is None:
-            return False
-        h = norm(have)
-        if op == "in":
-            if h not in {norm(w) for w in want}:
-                return False
-            continue
-        w = norm(want)
-        try:
-            ok = {"=": h == w, "!=": h != w, "<": h < w, "<=": h <= w, ">": h > w, ">=": h >= w}[op]
-        except TypeError:
-            return False
-        if not ok:
-            return False
-    return True
-
-
-def apply_overrides(parsed: Parsed, overrides: list[Override], issues: _Issues) -> Parsed:
-    """A copy of `parsed` with the override rows applied in order."""
-    tables = {
-        name: Table(t.sheet, t.spec, dict(t.letters), [Record(r.row, dict(r.values)) for r in t.records], set(t.ids))
-        for name, t in parsed.tables.items()
-    }
-    settings = dict(parsed.settings)
-    family = {r["commodity"]: r["family"] for r in tables["commodities"].records}
-    osheet = parsed.tables["overrides"].sheet or "overrides"
-    for o in overrides:
-        where = {"sheet": osheet, "row": o.row, "field": "value"}
-        if o.sheet == schema.SETTINGS_SHEET:
-            pname = _norm(next(v for c, op, v in o.conditions if c == "parameter"))
-            param = next(p for p in schema.SETTINGS if p.name == pname)
-            cur = settings.get(pname, param.default)
-            new = _combine(o, cur)
-            problem = None if new is None else _check_range(param, new)
-            if new is None or problem:
-                issues.error(f"case '{o.case}': {pname} {problem or 'has no value to ' + o.operation}", **where)
-                continue
-            settings[pname] = int(round(new)) if param.kind in ("int", "year") else new
-            continue
-        t = tables[o.sheet]
-        hits = [r for r in t.records if _matches(r, o.conditions, family)]
-        if not hits:
-            issues.warning(f"case '{o.case}': the filter '{cut(o.filter_text)}' matches no row of sheet '{o.sheet}'",
-                           sheet=osheet, row=o.row, field="filter")
-            continue
-        if o.operation == "remove":
-            t.records = [r for r in t.records if r not in hits]
-            if o.sheet == "projects":
-                gone = {r["project"] for r in hits}
-                for dep in ("recipes", "joint_ventures"):
-                    tables[dep].records = [r for r in tables[dep].records if r["project"] not in gone]
-            if o.sheet == "contracts":
-                gone = {r["contract"] for r in hits}
-                tables["contract_terms"].records = [r for r in tables["contract_terms"].records
-                                                    if r["contract"] not in gone]
-            continue
-        col = t.spec.column(o.column or "")
-        for r in hits:
-            new = _combine(o, r[col.name])
-            if new is None:
-                continue  # scaling or adding to a blank (e.g. unlimited) leaves it blank
-            if isinstance(new, float) and not math.isfinite(new):
-                issues.error(f"case '{o.case}' makes {col.name} of sheet '{o.sheet}' row {r.row} infinite", **where)
-                continue
-            if col.kind in ("int", "year"):
-                new = int(round(new))
-            problem = _check_range(col, new)
-            if problem:
-                issues.error(f"case '{o.case}' makes {col.name} of sheet '{o.sheet}' row {r.row} invalid: {problem}",
-                             **where)
-                continue
-            if col.kind == "ref":
-                known = tables[col.ref].ids if col.ref in tables else set()
-                if new not in known and new not in col.ref_extra:
-                    issues.error(f"case '{o.case}': unknown {col.ref} '{new}'" + issues.suggest(str(new), lambda: sorted(known)),
-                                 **where)
-                    continue
-            r.values[col.name] = new
-    return Parsed(parsed.path, parsed.sha256, settings, tables, parsed.cases, parsed.overrides, parsed.settings_at)
-
-
-def _combine(o: Override, current: Any) -> Any:
-    if o.operation == "set":
-        return o.value
-    if current is None:
-        return None
-    return current * o.value if o.operation == "scale" else current + o.value
-
-
-def _settings(s: dict[str, Any], path: str, issues: _Issues,
+def _settings(s: dict[str, Any], path: str, issues: Issues,
               at: dict[str, tuple[str, int, str]] | None = None) -> Settings | None:
     if "first_year" not in s or "last_year" not in s:
         return None  # reported where the setting is read (missing, blank or not a year)
@@ -1465,7 +1279,7 @@ def _settings(s: dict[str, Any], path: str, issues: _Issues,
     )
 
 
-def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
+def _demand(tables: dict[str, Table], st: Settings, issues: Issues
             ) -> tuple[dict[tuple[str, str, int], float], dict[int, float]]:
     """Demand in tonnes by (commodity, region, year), and cell output in GWh by year."""
     years = set(st.years)
@@ -1575,19 +1389,19 @@ def _demand(tables: dict[str, Table], st: Settings, issues: _Issues
     return {k: v for k, v in demand.items() if v > 0}, dict(gwh)
 
 
-def _tonnes(x: float) -> str:
+def tonnes_text(x: float) -> str:
     return f"{x:,.0f} t" if x < 1e12 else f"{x:.3g} t"
 
 
 def _check_demand_size(demand: dict[tuple[str, str, int], float],
-                       where: dict[tuple[str, str, int], tuple[str, int, str | None, str]], issues: _Issues) -> None:
+                       where: dict[tuple[str, str, int], tuple[str, int, str | None, str]], issues: Issues) -> None:
     """Demand that no plan can meaningfully serve (cell output x intensity beyond MAX_TONNES_PER_YEAR) is an
     error at the row that makes it; demand above SUSPICIOUS_TONNES_PER_YEAR gets one warning."""
     huge = sorted((k for k, v in demand.items() if v > MAX_TONNES_PER_YEAR), key=lambda k: -demand[k])
     for key in huge[:10]:
         sheet, row, column, field_ = where[key]
         how = "cell output (gwh) x t_per_gwh of sheet 'intensity'" if field_ == "gwh" else "the tonnes given"
-        issues.error(f"this row makes the demand for {key[0]} in {key[1]} in {key[2]} {_tonnes(demand[key])} "
+        issues.error(f"this row makes the demand for {key[0]} in {key[1]} in {key[2]} {tonnes_text(demand[key])} "
                      f"({how}); no plan for more than {MAX_TONNES_PER_YEAR:.0e} t a year (a thousand times the "
                      "world's output of battery materials) is meaningful: check the units (t, GWh, t/GWh)",
                      sheet=sheet, row=row, column=column, field=field_)
@@ -1598,55 +1412,12 @@ def _check_demand_size(demand: dict[tuple[str, str, int], float],
         key = max(big, key=lambda k: demand[k])
         sheet, row, column, field_ = where[key]
         issues.warning(f"{len(big)} demand(s) exceed {SUSPICIOUS_TONNES_PER_YEAR:,.0f} t a year, e.g. "
-                       f"{_tonnes(demand[key])} of {key[0]} in {key[1]} in {key[2]} (this row adds to it): far more "
+                       f"{tonnes_text(demand[key])} of {key[0]} in {key[1]} in {key[2]} (this row adds to it): far more "
                        "than the world makes; check the units (t, GWh, t/GWh)",
                        sheet=sheet, row=row, column=column, field=field_)
 
 
-def _check_scaled_demand(demand: dict[tuple[str, str, int], float], cases: dict[str, tuple[PolicyRow, ...]],
-                         settings: Settings, at: dict[str, tuple[str, int, str]], issues: _Issues,
-                         only: str | None = None) -> None:
-    """Products that the cells alone do not show: demand x demand_scale, and all demand priced at
-    penalty_unmet_demand (what is at stake), per case, before anything is solved."""
-    by_year: dict[int, float] = defaultdict(float)
-    top: dict[int, float] = defaultdict(float)
-    for (_c, _r, y), t in demand.items():
-        by_year[y] += t
-        top[y] = max(top[y], t)
-    largest = max(top.values(), default=0.0)
-    for case, rows in cases.items():
-        if only is not None and case != only:
-            continue
-        for r in rows:
-            if r.parameter != "demand_scale" or not isinstance(r.value, (int, float)):
-                continue
-            base = top.get(r.year, 0.0) if r.year is not None else largest
-            if base * r.value > MAX_TONNES_PER_YEAR:
-                issues.error(f"demand_scale {r.value:g} turns a demand of {_tonnes(base)} a year into "
-                             f"{_tonnes(base * r.value)}; "
-                             f"no plan for more than {MAX_TONNES_PER_YEAR:.0e} t a year is meaningful (a scale is a "
-                             "factor: 1.3 for +30%)", sheet=schema.POLICY_SHEET, row=r.row, column=r.column,
-                             field=case)
-        scale = {y: 1.0 for y in by_year}
-        for y in by_year:  # the largest scale any row of the case (or a case it extends) may give the year
-            vals = [r.value for c in case_chain(cases, case) for r in cases.get(c, ())
-                    if r.parameter == "demand_scale" and r.year in (y, None) and isinstance(r.value, (int, float))]
-            scale[y] = max(vals, default=1.0)
-        stake = sum(t * scale[y] for y, t in by_year.items()) * settings.penalty_unmet_demand
-        if stake > SUSPICIOUS_COST_AT_STAKE:
-            sheet, row, column = at.get("penalty_unmet_demand", (schema.SETTINGS_SHEET, None, None))
-            words = (f"all demand over the horizon{f' in case {cut(case)}' if len(cases) > 1 else ''} priced at "
-                     f"penalty_unmet_demand ({settings.penalty_unmet_demand:,.0f} $/t) is ${stake:.3g}")
-            if stake > MAX_COST_AT_STAKE:
-                issues.error(f"{words}, more than the {MAX_COST_AT_STAKE:.0e} $ within which a plan's costs can "
-                             "mean anything: check the units of demand and of the penalty", sheet=sheet, row=row,
-                             column=column, field="value")
-            else:
-                issues.warning(f"{words}, far more than the world spends on anything: check the units of demand "
-                               "and of the penalty", sheet=sheet, row=row, column=column, field="value")
-
-
-def _transport(t: Table, commodities: dict[str, Commodity], issues: _Issues) -> dict[tuple[str, str, str], float]:
+def _transport(t: Table, commodities: dict[str, Commodity], issues: Issues) -> dict[tuple[str, str, str], float]:
     general: dict[tuple[str, str, str], float] = {}
     specific: dict[tuple[str, str, str], float] = {}
     links = sum((1 if r["commodity"] else len(commodities)) * (2 if r["both_ways"] else 1) for r in t.records)
@@ -1673,7 +1444,7 @@ def _transport(t: Table, commodities: dict[str, Commodity], issues: _Issues) -> 
 
 
 def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str, str, str], float],
-              issues: _Issues) -> dict[str, Project]:
+              issues: Issues) -> dict[str, Project]:
     pt = tables["projects"]
     recipes: dict[str, list[tuple[str, float]]] = defaultdict(list)
     out: dict[str, Project] = {}
@@ -1748,7 +1519,7 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
     return out
 
 
-def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region], issues: _Issues
+def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region], issues: Issues
                ) -> dict[str, Contract]:
     ct = tables["contracts"]
     terms: dict[str, dict[int, Record]] = defaultdict(dict)
@@ -1812,7 +1583,7 @@ def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region
     return out
 
 
-def _check_policy_years(parsed: Parsed, st: Settings, issues: _Issues) -> None:
+def _check_policy_years(parsed: Parsed, st: Settings, issues: Issues) -> None:
     """Policy rows for a year outside the horizon never apply: one warning per row."""
     rows: dict[int, int] = {}
     for case_rows in parsed.cases.values():
@@ -1825,7 +1596,7 @@ def _check_policy_years(parsed: Parsed, st: Settings, issues: _Issues) -> None:
 
 
 def _check_supply_exists(demand: dict[tuple[str, str, int], float], commodities: dict[str, Commodity],
-                         projects: dict[str, Project], contracts: dict[str, Contract], issues: _Issues) -> None:
+                         projects: dict[str, Project], contracts: dict[str, Contract], issues: Issues) -> None:
     # a market price only supplies plants' recipe inputs, never demand
     supplied = {p.commodity for p in projects.values()} | {k.commodity for k in contracts.values()}
     for c in sorted({c for (c, _r, _y) in demand} - supplied):

@@ -1,57 +1,89 @@
-"""build_model(): the model's table of contents."""
+"""build_model(): the model's table of contents.
+
+`FAMILIES` lists every constraint family in build order; `build_model` runs them one after the
+other on one build context, and docs/model.md documents them in this order. Adding a family to
+the model is one line here (and its own module under planner/model/families/).
+
+Families from outside the package (a study's extra rows, a test's toy family) are added with
+`register_family(add_x, before=...)`, without editing this file; they run in the position given,
+in every build (solves, comparisons in this process, `count_model`), until removed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pyomo.environ as pyo
 
-from planner.instance.records import FixedPlan, Instance, Project, WhatIf
-from planner.model.core import Accumulators, Context
-from planner.model.flows import add_balance, add_imports, add_purchases, add_shipments, add_unmet_demand
-from planner.model.objective import add_objective
-from planner.model.plants import (
-    add_build_decisions,
-    add_capital_costs,
-    add_exclusive_groups,
-    add_market_limit,
-    add_production,
-)
-from planner.model.policy import add_45x_stacking, add_48c_awards, add_capex_budgets, add_grants, add_localization
+from planner.cases.case import CaseInstance
+from planner.instance.records import FixedPlan, WhatIf
+from planner.model.core import Accumulators, Context, Counter
+from planner.model.families.awards_48c import add_48c_awards
+from planner.model.families.balance import add_balance
+from planner.model.families.build_decisions import add_build_decisions
+from planner.model.families.capex_budgets import add_capex_budgets
+from planner.model.families.capital_costs import add_capital_costs
+from planner.model.families.credits_45x import add_credits_45x
+from planner.model.families.exclusive_groups import add_exclusive_groups
+from planner.model.families.grants import add_grants
+from planner.model.families.imports import add_imports
+from planner.model.families.localization import add_localization
+from planner.model.families.market_limit import add_market_limit
+from planner.model.families.objective import add_objective
+from planner.model.families.production import add_production
+from planner.model.families.purchases import add_purchases
+from planner.model.families.shipments import add_shipments
+from planner.model.families.unmet_demand import add_unmet_demand
+from planner.model.registry import Registration
+from planner.model.variations import apply_whatif, fix_plan, plan_problems, whatif_problems
 
+__all__ = ["FAMILIES", "Family", "build_model", "count_model", "families", "plan_problems", "register_family",
+           "whatif_problems"]
 
-def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
-                whatif: WhatIf | None = None, tighten: bool = False) -> pyo.ConcreteModel:
-    """The Pyomo MILP of one instance under its applied policy case.
+Family = Callable[[Any, Context], None]  # add_<family>(m, ctx)
 
-    Families run in this order; each returns at once when its sparse index is empty and talks to
-    the others only through the accumulators of `planner.model.core`. With `plan`, the build and
-    signing decisions are fixed to that plan (see `plan_problems` for plans that do not fit); with
-    `whatif`, the model answers an explanation's question (see `WhatIf`).
-    """
-    if inst.policy is None:
-        raise ValueError("apply a policy case (planner.cases.apply_case) before building the model")
-    ctx = Context(inst=inst, sets=inst.sets, pol=inst.policy, acc=Accumulators(), hard_targets=hard_targets,
-                  tighten=tighten)
-    m = pyo.ConcreteModel(name=f"{inst.name} [{inst.case}]")
-
+#: the families in build order: the model's table of contents (docs/model.md follows it)
+FAMILIES: tuple[Family, ...] = (
     # plants
-    add_build_decisions(m, ctx)
-    add_exclusive_groups(m, ctx)
-    add_production(m, ctx)
-    add_capital_costs(m, ctx)
+    add_build_decisions,
+    add_exclusive_groups,
+    add_production,
+    add_market_limit,  # only with tighten=True
+    add_capital_costs,
     # trade and flows
-    add_imports(m, ctx)
-    add_shipments(m, ctx)
-    add_purchases(m, ctx)
-    add_unmet_demand(m, ctx)
-    add_balance(m, ctx)
+    add_imports,
+    add_shipments,
+    add_purchases,
+    add_unmet_demand,
+    add_balance,
     # policy
-    add_localization(m, ctx)
-    add_48c_awards(m, ctx)
-    add_45x_stacking(m, ctx)
-    add_grants(m, ctx)
-    add_capex_budgets(m, ctx)
+    add_localization,
+    add_48c_awards,
+    add_credits_45x,
+    add_grants,
+    add_capex_budgets,
     # objective
-    add_objective(m, ctx)
+    add_objective,
+)
+
+
+def build_model(ci: CaseInstance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
+                whatif: WhatIf | None = None, tighten: bool = False) -> pyo.ConcreteModel:
+    """The Pyomo MILP of one case (a CaseInstance, from `planner.cases.apply_case`).
+
+    The families run in the order of `families()`; each returns at once when its sparse index is
+    empty and talks to the others only through the accumulators of `planner.model.core`. With
+    `plan`, the build and signing decisions are fixed to that plan (see `plan_problems` for plans
+    that do not fit); with `whatif`, the model answers an explanation's question (see `WhatIf`).
+    """
+    if not isinstance(ci, CaseInstance):
+        raise TypeError("apply a policy case (planner.cases.apply_case) before building the model")
+    ctx = Context(ci=ci, sets=ci.sets, pol=ci.policy, acc=Accumulators(), hard_targets=hard_targets,
+                  tighten=tighten)
+    m = pyo.ConcreteModel(name=f"{ci.name} [{ci.case}]")
+    for add in families():
+        add(m, ctx)
     if plan is not None:
         fix_plan(m, ctx, plan)
     if whatif is not None:
@@ -59,168 +91,50 @@ def build_model(inst: Instance, *, hard_targets: bool = False, plan: FixedPlan |
     return m
 
 
-def apply_whatif(m: pyo.ConcreteModel, ctx: Context, w: WhatIf) -> None:
-    """Force or exclude projects, or swap the objective for the least total shortfall (not a family)."""
-    sets = ctx.sets
-    for p, s in w.force:
-        m.v_units[p, s].setlb(1)
-    for p in w.exclude:
-        for s in sets.starts.get(p, ()):
-            if (p, s) in m.v_units:
-                m.v_units[p, s].fix(0)
-    if w.objective == "shortfall":
-        terms = [m.v_unmet[k] for k in m.v_unmet] if hasattr(m, "v_unmet") else []
-        terms += [m.v_loc_short[k] for k in m.v_loc_short] if hasattr(m, "v_loc_short") else []
-        m.o_total_cost.deactivate()
-        m.o_shortfall = pyo.Objective(expr=sum(terms) if terms else 0.0, sense=pyo.minimize,
-                                      doc="least unmet demand plus missed targets [kt]")
+def count_model(ci: CaseInstance, *, hard_targets: bool = False, tighten: bool = False) -> dict[str, int]:
+    """Variables, integer variables and rows the model of `ci` has, and the size of each of its
+    components, counted without building it: the families run on a `Counter` instead of a Pyomo
+    model (exact for every family that creates its variables and rows through `planner.model.core`)."""
+    ctx = Context(ci=ci, sets=ci.sets, pol=ci.policy, acc=Accumulators(), hard_targets=hard_targets,
+                  tighten=tighten)
+    m = Counter(name=f"{ci.name} [{ci.case}]")
+    for add in families():
+        add(m, ctx)  # type: ignore[arg-type]
+    variables = sum(n for c, n in m.sizes.items() if m.kinds[c] == "variables")
+    rows = sum(n for c, n in m.sizes.items() if m.kinds[c] == "rows")
+    return {"variables": variables, "integer_variables": m.integer, "constraints": rows,
+            **{c: n for c, n in m.sizes.items() if n}}
 
 
-def plan_problems(inst: Instance, plan: FixedPlan) -> list[str]:
-    """Why `plan` cannot be carried out under `inst`'s case, in words (empty when it can).
+# --------------------------------------------------------------------------------------------
+# families added from outside the package
+# --------------------------------------------------------------------------------------------
 
-    A fixed plan holds the build decisions (units per project and start year) and the contracts
-    signed; everything else is re-optimised. Going through the families, these are the rules such
-    a plan can break, each checked here:
-
-    * build decisions: a project the case does not have; a start year outside the case's window
-      (before the project's earliest start or the horizon, after its latest start or the horizon,
-      or too late to be qualified within the horizon); more units than the case's `units_max`;
-    * exclusive groups: two projects of one group (or a project and its JV variant) built, or a
-      candidate built in a group that holds an existing or committed plant in this case;
-    * import contracts: a contract signed that the case does not have;
-    * capex budgets: the plan's capex spending (planner's share) above the case's budget of a year,
-      or above its total budget.
-
-    A plan cannot break the other families: output, flows, unmet demand and soft targets adapt; 48C
-    awards, 45X and grants are re-optimised within their budgets; take-or-pay is not owed on volumes
-    the case bans (a signed contract with a banned supplier only pays its signing fee). Hard
-    localization targets can be missed by a plan; that is found by the solve (see
-    `planner.run.solve_case`). A project that is existing or committed in this case keeps its
-    units whatever the plan says.
-    """
-    sets = inst.sets
-    pol = inst.policy
-    assert pol is not None
-    years = inst.years
-    options = set(sets.option_vars)
-    out: list[str] = []
-    units: dict[str, int] = {}
-    for (p, s), n in sorted(plan.units.items()):
-        if n <= 0:
-            continue
-        prj = inst.projects.get(p)
-        if prj is None:
-            out.append(f"project {p} does not exist in this case")
-            continue
-        if prj.fixed:
-            continue  # already built in this case
-        units[p] = units.get(p, 0) + n
-        if (p, s) not in options:
-            out.append(f"project {p} cannot start in {s} in this case: {_start_reason(inst, prj, s)}")
-    for p, n in units.items():
-        mx = inst.projects[p].units_max
-        if n > mx:
-            out.append(f"the plan builds {n} units of project {p}; this case allows at most {mx}")
-    built = set(units)
-    for g, members in sets.exclusive.items():
-        fixed = sets.exclusive_fixed.get(g, ())
-        chosen = [p for p in members if p in built]
-        if fixed and chosen:
-            out.append(f"the plan builds {_join(chosen)} in {_group_words(g)}, which already holds the "
-                       f"{' and '.join(inst.projects[f].status + ' plant ' + f for f in fixed)} in this case")
-        elif len(chosen) > 1:
-            out.append(f"the plan builds {_join(chosen)}, which exclude each other ({_group_words(g)})")
-    for k in sorted(plan.signed):
-        if k not in inst.contracts:
-            out.append(f"contract {k} does not exist in this case")
-    spend: dict[int, float] = {y: 0.0 for y in years}
-    total = 0.0
-    for p, s in sorted(plan.units):
-        n = plan.units[(p, s)]
-        prj = inst.projects.get(p)
-        if n <= 0 or prj is None or prj.fixed:
-            continue
-        own = prj.capex * (1.0 - prj.equity_share) * n
-        total += own
-        ys = prj.spend_years(s)
-        for y in ys:
-            spend[y] = spend.get(y, 0.0) + own / len(ys)
-    for y in years:
-        b = pol.capex_budget.get(y)
-        if b is not None and spend.get(y, 0.0) > b * (1 + 1e-9) + 1e-6:
-            a, bb = _usd_pair(spend[y], b)
-            out.append(f"the plan's capex {a} in {y} exceeds the case's {y} capex budget {bb}")
-    if pol.capex_budget_total is not None and total > pol.capex_budget_total * (1 + 1e-9) + 1e-6:
-        a, bb = _usd_pair(total, pol.capex_budget_total)
-        out.append(f"the plan's capex {a} exceeds the case's total capex budget {bb}")
-    return out
+_EXTRA: list[tuple[Family, Family | None]] = []  # (family, the family it runs before; None: before the objective)
 
 
-def _start_reason(inst: Instance, prj: Project, s: int) -> str:
-    """Why candidate `prj` has no option to start in year `s` (the rules of `build_sets`)."""
-    first, last = inst.years[0], inst.years[-1]
-    if s < prj.earliest_start:
-        return f"its earliest start is {prj.earliest_start}"
-    if prj.latest_start is not None and s > prj.latest_start:
-        return f"its latest start is {prj.latest_start}"
-    if s < first or s > last:
-        return f"the horizon is {first}–{last}"
-    if prj.qualified_year(s) > last:
-        return f"it would be qualified only in {prj.qualified_year(s)}, after the horizon ends in {last}"
-    return "no such build option"
+def register_family(add: Family, *, before: Family | str | None = None) -> Registration:
+    """Run `add(m, ctx)` in every build, just before family `before` (a function of `FAMILIES` or its
+    name; default: before the objective, after every other family). Returns a `Registration`:
+    `.remove()` takes the family out again; `with register_family(...):` keeps it for a block."""
+    target = _family_named(before) if before is not None else add_objective
+    entry = (add, target)
+    _EXTRA.append(entry)
+    return Registration(lambda: _EXTRA.remove(entry))
 
 
-def _group_words(g: str) -> str:
-    if g.startswith("group "):
-        return f"exclusive group '{g.removeprefix('group ')}'"
-    return f"{g.removeprefix('variants of ')} and its JV variants are alternatives for one site"
+def families() -> tuple[Family, ...]:
+    """The families in build order: `FAMILIES` with the registered ones in their places."""
+    out: list[Family] = []
+    for fam in FAMILIES:
+        out.extend(add for add, before in _EXTRA if before is fam)
+        out.append(fam)
+    return tuple(out)
 
 
-def _join(names: list[str]) -> str:
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-
-
-def _usd_pair(a: float, b: float) -> tuple[str, str]:
-    """Two amounts in $M, with as many decimals as it takes to tell them apart."""
-    for d in range(1, 7):
-        x, y = f"${a / 1e6:,.{d}f}M", f"${b / 1e6:,.{d}f}M"
-        if x != y:
-            return x, y
-    return x, y
-
-
-def whatif_problems(inst: Instance, w: WhatIf) -> list[str]:
-    """Why a what-if cannot be posed under `inst`'s case (empty when it can)."""
-    options = set(inst.sets.option_vars)
-    return [f"project {p} cannot start in {s} in this case" for p, s in w.force if (p, s) not in options]
-
-
-def fix_plan(m: pyo.ConcreteModel, ctx: Context, plan: FixedPlan) -> None:
-    """Hold the build and signing decisions at `plan` (not a family: no rows of its own)."""
-    sets = ctx.sets
-    for p, s in sets.option_vars:
-        m.v_units[p, s].fix(plan.units.get((p, s), 0))
-    for k in sets.signed:
-        m.b_sign[k].fix(1 if k in plan.signed else 0)
-
-
-#: the families in build order, for docs/model.md
-FAMILIES = (
-    add_build_decisions,
-    add_exclusive_groups,
-    add_production,
-    add_market_limit,
-    add_capital_costs,
-    add_imports,
-    add_shipments,
-    add_purchases,
-    add_unmet_demand,
-    add_balance,
-    add_localization,
-    add_48c_awards,
-    add_45x_stacking,
-    add_grants,
-    add_capex_budgets,
-    add_objective,
-)
+def _family_named(ref: Family | str) -> Family:
+    for fam in FAMILIES:
+        if fam is ref or fam.__name__ == ref:
+            return fam
+    names = ", ".join(f.__name__ for f in FAMILIES)
+    raise ValueError(f"no family {getattr(ref, '__name__', ref)!r} in the table of contents; families: {names}")

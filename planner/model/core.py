@@ -5,6 +5,10 @@ Families never read each other's internals. They meet only in the accumulators b
 terms to `cost`, its qualifying supply to `qualifying`, its capex spending to `capex_spend` and
 the recipe inputs its plants draw to `draw`; `add_balance`, `add_localization`,
 `add_capex_budgets`, `add_purchases` and `add_objective` turn them into rows.
+
+Families create variables with `Context.add_var` and rows with `add_rows` / `add_matrix_rows`.
+Going through these three is what lets `planner.model.build.count_model` count a model without
+building it: given a `Counter` in place of the Pyomo model, they only count.
 """
 
 from __future__ import annotations
@@ -18,34 +22,13 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from planner.instance.records import Instance, Policy
+from planner.cases.case import CaseInstance
+from planner.cases.policy import Policy
 from planner.instance.sets import Sets
+from planner.model.units import MASS, MONEY, PER_T
 
-#: internal units: quantities in kt (1 t = 1e-3 kt), money in $M (1 $ = 1e-6 $M)
-MASS = 1e-3
-MONEY = 1e-6
-#: a price in $/t becomes a coefficient in $M/kt
-PER_T = MONEY / MASS
-
-#: cost components, in the order reports show them
-COST_COMPONENTS = (
-    "capex",
-    "fixed_om",
-    "variable",
-    "purchases",
-    "imports",
-    "tariffs",
-    "take_or_pay",
-    "signing_fees",
-    "transport",
-    "credit_45x",
-    "credit_48c",
-    "grants",
-    "penalty_unmet",
-    "penalty_localization",
-)
-CREDIT_COMPONENTS = ("credit_45x", "credit_48c", "grants")
-PENALTY_COMPONENTS = ("penalty_unmet", "penalty_localization")
+__all__ = ["MASS", "MONEY", "PER_T", "Accumulators", "Block", "Context", "Counter", "Term", "add_matrix_rows",
+           "add_rows", "flatten", "linear", "row", "units"]
 
 Term = tuple[float, Any]  # (coefficient, Pyomo variable)
 
@@ -95,7 +78,7 @@ def flatten(terms_by_key: dict[Any, list[Term]], blocks: list[Block], keys: list
 
 @dataclass
 class Context:
-    inst: Instance
+    ci: CaseInstance
     sets: Sets
     pol: Policy
     acc: Accumulators
@@ -103,16 +86,59 @@ class Context:
     tighten: bool = False  # add the market-limit rows (valid, they tighten the LP; see docs/performance.md)
     v: dict[str, dict[Any, Any]] = field(default_factory=dict)  # variable family -> {index: VarData}
 
-    def add_var(self, m: pyo.ConcreteModel, name: str, index: list[Any], **kw: Any) -> dict[Any, Any]:
-        """Create variable family `name` over `index`; return (and keep) a plain dict of its members.
+    def add_var(self, m: pyo.ConcreteModel, name: str, index: list[Any] | None = None, **kw: Any) -> dict[Any, Any]:
+        """Create variable family `name` over `index` (a single variable, key None, without one); return
+        (and keep) a plain dict of its members.
 
         Families look variables up in these dicts: a dict lookup costs a fraction of Pyomo's
         `Var.__getitem__`, which normalises every index on every call.
         """
-        setattr(m, name, pyo.Var(index, **kw))
-        members = dict(getattr(m, name).items())
+        if isinstance(m, Counter):
+            members: dict[Any, Any] = dict.fromkeys([None] if index is None else index)
+            m.count(name, len(members), integer=_is_integer(kw.get("within")), kind="variables")
+        else:
+            setattr(m, name, pyo.Var(**kw) if index is None else pyo.Var(index, **kw))
+            members = dict(getattr(m, name).items())
         self.v[name] = members
         return members
+
+
+class Counter:
+    """Stands in for the Pyomo model when a model is only counted (`planner.model.build.count_model`).
+
+    The families run exactly as in a build, but `Context.add_var` and `add_matrix_rows` only count
+    what they would create (variables hold None); anything else a family sets on the model is kept
+    as a plain attribute and never used.
+    """
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.sizes: dict[str, int] = {}  # component -> variables or rows
+        self.kinds: dict[str, str] = {}  # component -> "variables" | "rows"
+        self.integer = 0  # integer (and binary) variables
+
+    def count(self, name: str, n: int, *, integer: bool = False, kind: str) -> None:
+        self.sizes[name] = n
+        self.kinds[name] = kind
+        if integer:
+            self.integer += n
+        setattr(self, name, _Counted(n))
+
+
+class _Counted:
+    """A counted component on a Counter: its size; attributes a family sets on it are kept."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _is_integer(domain: Any) -> bool:
+    """Whether a Pyomo domain (Binary, NonNegativeIntegers, ...) holds integers only."""
+    interval = getattr(domain, "get_interval", None)
+    return bool(interval is not None and interval()[2] == 1)
 
 
 def linear(terms: Iterable[Term], constant: float = 0.0) -> LinearExpression:
@@ -144,6 +170,9 @@ def add_matrix_rows(m: pyo.ConcreteModel, name: str, keys: list[Any], rows: np.n
     no expression object per coefficient. Row i is keys[i]; the component's `row_keys` holds the
     keys and `row_of` maps a key to its row number (see `row`).
     """
+    if isinstance(m, Counter):
+        m.count(name, len(keys), kind="rows")
+        return
     from pyomo.core.base.matrix_constraint import MatrixConstraint
 
     ids = np.fromiter(map(id, vars_), dtype=np.uint64, count=len(vars_))
@@ -167,3 +196,11 @@ def row(m: pyo.ConcreteModel, name: str, key: Hashable) -> Any:
     """The row of family `name` for `key` (a ConstraintData with body, lower and upper)."""
     comp = getattr(m, name)
     return comp[comp.row_of[key]]
+
+
+def units(m: pyo.ConcreteModel, ctx: Context, p: str, s: int) -> tuple[float, Any]:
+    """(coefficient, variable) of the units of option (p, s); the variable is None when fixed."""
+    fixed = ctx.sets.fixed_units.get((p, s))
+    if fixed is not None:
+        return float(fixed), None
+    return 1.0, ctx.v["v_units"][p, s]

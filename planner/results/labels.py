@@ -62,6 +62,17 @@ def gap_text(gap: Any) -> str:
     return f"{p:.{_gap_places(p)}f}%"
 
 
+def status_text(termination: str, has_solution: bool, gap: Any) -> str:
+    """A solve's status in words: 'optimal', 'feasible, not proven optimal (gap 0.011%, time limit reached)', ..."""
+    if termination == "optimal":
+        return "optimal"
+    if has_solution:
+        why = {"time_limit": ", time limit reached", "interrupted": ", interrupted"}.get(termination, "")
+        return f"feasible, not proven optimal (gap {gap_text(gap)}{why})"
+    return {"infeasible": "infeasible", "unbounded": "unbounded", "interrupted": "interrupted, no plan found",
+            "time_limit": "time limit reached, no plan found"}.get(termination, "no plan found")
+
+
 def gap_cell(gap: Any) -> tuple[float | None, str]:
     """(value, Excel number format) that shows exactly `gap_text(gap)` in a spreadsheet.
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-#: the tables of a Solution, in the order the results workbook shows them
+#: the core tables of a Solution (its fields), in the order the results workbook shows them; tables
+#: that families register (planner.model.registry) follow them, in `Solution.extra`
 TABLES = (
     "kpis",
     "builds",
@@ -48,6 +49,8 @@ class Solution:
     marginal_costs: pd.DataFrame
     unmet: pd.DataFrame
     messages: tuple[str, ...] = field(default_factory=tuple)  # plain-words notes for the planner
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)  # tables registered by families, by name
+    descriptions: dict[str, str] = field(default_factory=dict)  # what each extra table is, in one line
 
     @property
     def case(self) -> str:
@@ -57,10 +60,17 @@ class Solution:
     def has_plan(self) -> bool:
         return bool(self.status.get("has_solution"))
 
+    @property
+    def table_names(self) -> tuple[str, ...]:
+        """Every table: the core tables, then the registered ones."""
+        return (*TABLES, *self.extra)
+
     def table(self, name: str) -> pd.DataFrame:
-        if name not in TABLES:
-            raise KeyError(name)
-        return getattr(self, name)
+        if name in TABLES:
+            return getattr(self, name)  # type: ignore[no-any-return]
+        if name in self.extra:
+            return self.extra[name]
+        raise KeyError(name)
 
     def kpi(self, name: str) -> Any:
         row = self.kpis.loc[self.kpis["kpi"] == name, "value"]

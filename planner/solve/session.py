@@ -121,19 +121,6 @@ class SolveReport:
     def proven_optimal(self) -> bool:
         return self.termination == "optimal"
 
-    @property
-    def status_text(self) -> str:
-        if self.termination == "optimal":
-            return "optimal"
-        if self.has_solution:
-            from planner.results.labels import gap_text  # the one rounding rule for gaps
-
-            gap = gap_text(self.gap)
-            why = {"time_limit": ", time limit reached", "interrupted": ", interrupted"}.get(self.termination, "")
-            return f"feasible, not proven optimal (gap {gap}{why})"
-        return {"infeasible": "infeasible", "unbounded": "unbounded", "interrupted": "interrupted, no plan found",
-                "time_limit": "time limit reached, no plan found"}.get(self.termination, "no plan found")
-
 
 class Interrupt:
     """Set `requested` (e.g. from a Ctrl-C) to make HiGHS stop at its next callback."""

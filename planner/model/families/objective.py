@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyomo.environ as pyo
 
-from planner.model.core import COST_COMPONENTS, Context, add_matrix_rows, flatten
+from planner.model.core import Context, add_matrix_rows, flatten
+from planner.model.registry import cost_components
 
 
 def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -24,21 +25,25 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
     (`cost_terms`) so that the results report every component by year. The cost to industry is the
     objective without penalties; the public cost is the credits.
     """
-    acc, inst = ctx.acc, ctx.inst
+    acc, ci = ctx.acc, ctx.ci
     keys = set(acc.cost) | set(acc.cost_constant)
     for b in acc.cost_blocks:
         keys.update(b.keys)
-    ordered = sorted(keys, key=lambda k: (COST_COMPONENTS.index(k[0]), k[1]))
+    order = {c: i for i, c in enumerate(cost_components())}
+    unknown = sorted({n for n, _y in keys} - set(order))
+    if unknown:
+        raise ValueError(f"cost components {unknown} are not registered (planner.model.registry.register_cost_component)")
+    ordered = sorted(keys, key=lambda k: (order[k[0]], k[1]))
     rows, vars_, coefs = flatten(acc.cost, acc.cost_blocks, ordered)
     constants = np.array([acc.cost_constant.get(k, 0.0) for k in ordered], dtype=float)
     # plain data, not a Pyomo component: term i adds coefs[i] x vars[i] to cost entry keys[rows[i]]
     m.cost_terms = {"keys": ordered, "rows": rows, "vars": vars_, "coefs": coefs, "constants": constants}
-    st = inst.settings
+    st = ci.settings
     df = np.array([st.discount_factor(y) for _n, y in ordered], dtype=float)
-    m.v_total_cost = pyo.Var(within=pyo.Reals, doc="discounted total cost [$M]")
+    total = ctx.add_var(m, "v_total_cost", within=pyo.Reals, doc="discounted total cost [$M]")[None]
     # v_total_cost - sum of discounted terms = discounted constants
     add_matrix_rows(m, "c_total_cost", ["total"], np.zeros(len(vars_) + 1, dtype=np.int64),
-                    [m.v_total_cost, *vars_], np.concatenate([[1.0], -df[rows] * coefs]),
+                    [total, *vars_], np.concatenate([[1.0], -df[rows] * coefs]),
                     [float(df @ constants)], [float(df @ constants)], "the objective's defining row")
-    m.c_total_cost.defines = m.v_total_cost  # marks the row the solve layer may fold into the costs
-    m.o_total_cost = pyo.Objective(expr=m.v_total_cost, sense=pyo.minimize, doc="discounted total cost [$M]")
+    m.c_total_cost.defines = total  # marks the row the solve layer may fold into the costs
+    m.o_total_cost = pyo.Objective(expr=total, sense=pyo.minimize, doc="discounted total cost [$M]")

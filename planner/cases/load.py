@@ -1,0 +1,107 @@
+"""Validate an instance workbook whole: the workbook's own checks, then every case's.
+
+`planner.instance.validate.check_workbook` checks the sheets, cells and references of the workbook;
+the checks that need a case applied are here: the scaled demand of each case, and each case's
+overrides applied and the records assembled again (so that a case that would break is reported
+now, with the overrides row to blame, not when it is solved). Every problem is reported at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+from planner import schema
+from planner.cases.names import case_chain
+from planner.cases.overrides import apply_overrides
+from planner.errors import InstanceError, cut
+from planner.instance.records import Instance, PolicyRow, Settings
+from planner.instance.validate import (
+    MAX_COST_AT_STAKE,
+    MAX_TONNES_PER_YEAR,
+    SUSPICIOUS_COST_AT_STAKE,
+    Issues,
+    assemble_after,
+    check_workbook,
+    read_instance_workbook,
+    tonnes_text,
+)
+from planner.io.reader import RawWorkbook
+
+
+def load_instance(path: str | Path, *, data: bytes | None = None) -> Instance:
+    """Read and validate an instance workbook (or its bytes). Raises `InstanceError` listing every problem."""
+    return validate(read_instance_workbook(path, data=data))
+
+
+def validate(raw: RawWorkbook) -> Instance:
+    """Check everything and build the Instance, or raise InstanceError listing every problem."""
+    parsed, inst, issues = check_workbook(raw)
+    if inst is not None:
+        check_scaled_demand(inst.base_demand, parsed.cases, inst.settings, parsed.settings_at, issues)
+    if inst is not None and parsed.overrides:
+        # every case's overlay must assemble too: report its problems now, not at solve time
+        for case in parsed.cases:
+            chain = case_chain(parsed.cases, case)
+            rows = [o for c in chain for o in parsed.overrides if o.case == c]
+            if rows and rows[-1].case == case:
+                sub = Issues(raw.path)
+                case_inst = assemble_after(apply_overrides(parsed, rows, sub), sub)
+                if case_inst is not None and not sub.has_errors:
+                    check_scaled_demand(case_inst.base_demand, parsed.cases, case_inst.settings,
+                                        parsed.settings_at, sub, only=case)
+                for i in sub.listed():
+                    if i.severity == "error":
+                        issues.add(replace(i, message=f"with the overrides of case '{cut(case)}': {i.message}"))
+                    elif i.sheet == "overrides":
+                        issues.add(i)
+    if inst is None and not issues.has_errors:  # never an error without words
+        issues.error("the instance cannot be built from this workbook, though no single cell could be blamed; "
+                     "please report the workbook")
+    if issues.has_errors:
+        raise InstanceError(issues.listed())
+    return replace(inst, warnings=tuple(i for i in issues.listed() if i.severity == "warning"))
+
+
+def check_scaled_demand(demand: dict[tuple[str, str, int], float], cases: dict[str, tuple[PolicyRow, ...]],
+                        settings: Settings, at: dict[str, tuple[str, int, str]], issues: Issues,
+                        only: str | None = None) -> None:
+    """Products that the cells alone do not show: demand x demand_scale, and all demand priced at
+    penalty_unmet_demand (what is at stake), per case, before anything is solved."""
+    by_year: dict[int, float] = defaultdict(float)
+    top: dict[int, float] = defaultdict(float)
+    for (_c, _r, y), t in demand.items():
+        by_year[y] += t
+        top[y] = max(top[y], t)
+    largest = max(top.values(), default=0.0)
+    for case, rows in cases.items():
+        if only is not None and case != only:
+            continue
+        for r in rows:
+            if r.parameter != "demand_scale" or not isinstance(r.value, (int, float)):
+                continue
+            base = top.get(r.year, 0.0) if r.year is not None else largest
+            if base * r.value > MAX_TONNES_PER_YEAR:
+                issues.error(f"demand_scale {r.value:g} turns a demand of {tonnes_text(base)} a year into "
+                             f"{tonnes_text(base * r.value)}; "
+                             f"no plan for more than {MAX_TONNES_PER_YEAR:.0e} t a year is meaningful (a scale is a "
+                             "factor: 1.3 for +30%)", sheet=schema.POLICY_SHEET, row=r.row, column=r.column,
+                             field=case)
+        scale = {y: 1.0 for y in by_year}
+        for y in by_year:  # the largest scale any row of the case (or a case it extends) may give the year
+            vals = [r.value for c in case_chain(cases, case) for r in cases.get(c, ())
+                    if r.parameter == "demand_scale" and r.year in (y, None) and isinstance(r.value, (int, float))]
+            scale[y] = max(vals, default=1.0)
+        stake = sum(t * scale[y] for y, t in by_year.items()) * settings.penalty_unmet_demand
+        if stake > SUSPICIOUS_COST_AT_STAKE:
+            sheet, row, column = at.get("penalty_unmet_demand", (schema.SETTINGS_SHEET, None, None))
+            words = (f"all demand over the horizon{f' in case {cut(case)}' if len(cases) > 1 else ''} priced at "
+                     f"penalty_unmet_demand ({settings.penalty_unmet_demand:,.0f} $/t) is ${stake:.3g}")
+            if stake > MAX_COST_AT_STAKE:
+                issues.error(f"{words}, more than the {MAX_COST_AT_STAKE:.0e} $ within which a plan's costs can "
+                             "mean anything: check the units of demand and of the penalty", sheet=sheet, row=row,
+                             column=column, field="value")
+            else:
+                issues.warning(f"{words}, far more than the world spends on anything: check the units of demand "
+                               "and of the penalty", sheet=sheet, row=row, column=column, field="value")

@@ -1,0 +1,61 @@
+"""Material balance of every commodity, region and year."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from planner.model.core import MASS, Context, add_matrix_rows, flatten
+
+
+def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
+    r"""Material balance of every commodity, region and year.
+
+    $$\sum_{p \to r} (1-e_p)\,x_{p,y} + \sum_{p \Rightarrow r} e_p\, x_{p,y} + \sum_{k \to r} m_{k,y}
+    + \sum_i f_{c,i,r,y} - \sum_j f_{c,r,j,y} + b_{c,r,y} + u_{c,r,y}
+    - \sum_{p @ r} \phi_{p,c}\, x_{p,y} = D_{c,r,y}$$
+
+    Supply from plants sited in $r$ (net of JV offtake), JV offtake delivered to $r$, imports
+    landing in $r$, shipments in and out, spot purchases and unmet demand equal demand plus the
+    recipe inputs $\phi_{p,c}$ of plants in $r$. Row `c_balance[c, r, y]`.
+
+    Dual $\lambda_{c,r,y}$: the *supply price* of the commodity in that region and year, in $ per t
+    — what one more tonne delivered there costs at the margin, expressed in money of year $y$ in the
+    results (discounted to the base year in the `discounted` column). Computed from the LP with the
+    integer decisions fixed at their optimal values, so it prices operations, not new builds.
+
+    Marginal cost of demand. Demand $D_{c,r,y}$ appears in three places: the right-hand side of
+    this row, the upper bound $u_{c,r,y} \le D_{c,r,y}$ of unmet demand, and the right-hand side
+    $\tau_{g,y} \sum_{c \in g, r} D_{c,r,y}$ of every localization target $g$ covering $c$ in year $y$
+    (`c_localization`, dual $\mu_{g,y} \ge 0$). By the envelope theorem, the cost of one more tonne
+    of cell makers' demand is therefore
+
+    $$\frac{\partial z}{\partial D_{c,r,y}} = \min\big(\lambda_{c,r,y},\, \pi^{u}\big)
+    + \sum_{g \ni c} \tau_{g,y}\, \min\big(\mu_{g,y},\, \pi^{loc}\big)$$
+
+    where $\pi^{u}$ and $\pi^{loc}$ are the penalty prices: $\lambda > \pi^u$ only when all of the
+    region's demand is unmet (the bound binds and the extra tonne costs the penalty), and
+    $\mu > \pi^{loc}$ only when a soft target's shortfall is at its bound (with `--hard-targets`
+    there is no cap). Where a target covers the commodity the balance dual alone is *not* the cost
+    of demand: each tonne also raises the target by $\tau$ tonnes of qualifying supply. The results'
+    `marginal_costs` table reports the parts and the whole: `supply_price` ($\lambda$),
+    `localization_targets` (the sum over targets) and `marginal_cost` (the derivative above).
+
+    At a degenerate point — for instance the qualifying plant that meets a target exactly at its
+    capacity — the cost of one more tonne and the saving of one tonne less differ, and the LP's
+    duals give one value between them (both are valid marginal costs). In instances/tiny.xlsx, case
+    `localize`, SG in OH in 2028: P3 meets the 500 t target at its ramped-up capacity; one tonne
+    less saves $8,050 (the import, plus half a tonne of P3 replaced by imports at $100/t), one more
+    tonne costs $33,000 (the import, plus half a tonne of target shortfall at the $50,000 penalty);
+    the table shows a value in that range (HiGHS's duals give $8,050).
+    """
+    acc = ctx.acc
+    demand = ctx.ci.demand
+    keys = set(acc.balance) | set(demand)
+    for b in acc.balance_blocks:
+        keys.update(b.keys)
+    if not keys:
+        return
+    ordered = sorted(keys)
+    r, vars_, coefs = flatten(acc.balance, acc.balance_blocks, ordered)
+    rhs = [demand.get(k, 0.0) * MASS for k in ordered]
+    add_matrix_rows(m, "c_balance", ordered, r, vars_, coefs, rhs, rhs, "supply equals demand plus use")
