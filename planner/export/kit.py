@@ -213,10 +213,16 @@ def text_or_value(v: Any) -> Any:
 
 
 class Styled(NamedTuple):
-    """A value with a style of its own (laid over its column's style), for a table's records."""
+    """A value with a style of its own (laid over its column's style) and an optional link, for a table's
+    records and a grid's rows."""
 
     value: Any
     style: Style | None = None
+    link: str | None = None
+
+
+def _unstyled(v: Any) -> tuple[Any, Style | None, str | None]:
+    return (v.value, v.style, v.link) if isinstance(v, Styled) else (v, None, None)
 
 
 def shown_width(v: Any, fmt: str | None) -> int:
@@ -694,17 +700,20 @@ def _format_props(s: Style) -> dict[str, Any]:
     return p
 
 
-def _link_url(target: str) -> Any:
-    """A hyperlink: '#sheet!A1' inside the workbook, else a file (relative, or a file URI) kept as given.
+def _link_url(target: str, text: str) -> Any:
+    """A hyperlink showing `text`: '#sheet!A1' inside the workbook, else a file (relative, or a file URI)
+    kept as given.
 
     XlsxWriter would turn '/' into '\\' in a file link (a Windows path); a relative link stays a URI
     reference with '/' so that it resolves wherever the workbooks are opened."""
     from xlsxwriter.url import Url
 
     if target.startswith("#"):
-        return Url("internal:" + target[1:])
-    url = Url("external:" + target)
-    url._link = url._relationship_link = target  # noqa: SLF001 - see the docstring
+        url = Url("internal:" + target[1:])
+    else:
+        url = Url("external:" + target)
+        url._link = url._relationship_link = target  # noqa: SLF001 - see the docstring
+    url.text = text
     return url
 
 
@@ -753,7 +762,7 @@ class Sheet:
     def _write(self, row: int, col: int, v: Any, style: Style | None, link: str | None = None) -> None:
         ws, fmt, r, c = self._ws, self.book.format(style), row - 1, col - 1
         if link is not None:
-            ws.write_url(r, c, _link_url(link), fmt, "" if v is None else str(v))
+            ws.write_url(r, c, _link_url(link, "" if v is None else str(v)), fmt)
         elif v is None:
             if style is not None:
                 ws.write_blank(r, c, None, fmt)
@@ -909,7 +918,8 @@ class Sheet:
         n = 0
         for values in rows:
             for j, v in enumerate(values, start=1):
-                self.put(row, j, v, Style(fmt=fmts[j - 1] if fmts else None, halign="left"))
+                v, own, link = _unstyled(v)
+                self.put(row, j, v, Style(fmt=fmts[j - 1] if fmts else None, halign="left") | own, link=link)
             row += 1
             n += 1
         if n == 0:
@@ -991,9 +1001,7 @@ class Sheet:
             else:
                 vals = (_field(r, c.key, i) for r in sample)
             for v in vals:
-                style = None
-                if isinstance(v, Styled):
-                    v, style = v
+                v, style, _link = _unstyled(v)
                 v = plain(v)
                 fmt = (style.fmt if style is not None and style.fmt else None) or c.fmt
                 if is_number(v) and c.is_number:
@@ -1009,17 +1017,14 @@ class Sheet:
         for r, rec in enumerate(records, start=first):
             rs = row_style(rec) if row_style is not None else None
             for i, (j, c) in enumerate(zip(starts, cols, strict=True)):
-                v = _field(rec, c.key, i)
-                own = None
-                if isinstance(v, Styled):
-                    v, own = v
+                v, own, link = _unstyled(_field(rec, c.key, i))
                 v = plain(v)
                 if is_number(v) and c.is_number:
                     v = v * c.scale
                 style = c.data_style | rs | own
                 if isinstance(v, str) and style.fmt not in (FMT_TEXT, FMT_GENERAL):
                     style = style | Style(fmt=FMT_TEXT)
-                self.put(r, j, v, style, na=c.na)
+                self.put(r, j, v, style, na=c.na, link=link)
                 if c.span > 1:
                     self.merge(r, j, j + c.span - 1)
             for j, c in wraps:
@@ -1265,7 +1270,8 @@ def provenance(sheet: Sheet, line: str, description: str, *, instance: tuple[Any
                     row = sheet.note(row, part.intro)
                 row = sheet.grid(row, part.headers, part.rows, part.fmts, part.empty)
                 for j, h in enumerate(part.headers, start=1):
-                    w = max([len(h) + 2, *(shown_width(plain(r[j - 1]), part.fmts[j - 1] if part.fmts else None) + 2
+                    w = max([len(h) + 2, *(shown_width(plain(_unstyled(r[j - 1])[0]),
+                                                       part.fmts[j - 1] if part.fmts else None) + 2
                                            for r in part.rows[:200] if j - 1 < len(r))])
                     widths[j] = max(widths.get(j, 0.0), min(w, 50.0 if j > 1 else 40.0))
     sheet.widths({j: max(w, 12.0) for j, w in widths.items()})
