@@ -266,9 +266,10 @@ def written_by_planner(path: str | Path) -> str | None:
     at = text.find(f'name="{MARK_PROPERTY}"')
     if at < 0:
         return None
-    start = text.find("<vt:lpwstr>", at)
+    start = text.find("<vt:lpwstr", at)  # '<vt:lpwstr>' (XlsxWriter) or '<vt:lpwstr xmlns:vt="...">' (openpyxl)
+    start = text.find(">", start) + 1 if start >= 0 else -1
     end = text.find("</vt:lpwstr>", start)
-    return text[start + len("<vt:lpwstr>"):end] if 0 <= start < end else "output"
+    return text[start:end] if 0 < start <= end else "output"
 
 
 def save_workbook(serialize: Callable[[], bytes], path: str | Path, *, what: str,

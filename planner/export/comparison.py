@@ -305,7 +305,7 @@ def _shade_base(ws: Sheet, header_row: int, first_col: int, cases: Sequence[_Cas
 
 # ---------------------------------------------------------------------------------- kpis and deltas
 def _kpi_columns(cases: Sequence[_Case], unit_width: float) -> list[Column]:
-    return [Column("indicator", "indicator", width=34), Column("unit", "unit", width=unit_width),
+    return [Column("indicator", "indicator", min_width=34, max_width=50), Column("unit", "unit", width=unit_width),
             *[_case_column(c.name) for c in cases], Column("note", "what it is", width=60),
             Column("key", "key", width=30)]
 
@@ -862,6 +862,7 @@ def _write_summary(ws: Sheet, cmp: Comparison, ctx: _Context, charts: _Charts, f
         ws.put(row, 1, "No charts: no case has a plan.", NONE)
         row += 2
     else:
+        ws.page_break(row)  # printed: the charts start a page
         row = ws.section(row, "Charts")
         col2 = ws.column_at(16.3, start=2)  # the first column whose left edge is past the first chart
         for i, ch in enumerate(drawn):

@@ -35,6 +35,7 @@ import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
+from itertools import repeat
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -112,6 +113,11 @@ class Style:
     @property
     def font_size(self) -> float:
         return float(self.size or 11)
+
+    @property
+    def chars_per_width(self) -> float:
+        """Characters of running text per unit of column width in this style (bold text is wider)."""
+        return CHARS_PER_WIDTH * (0.9 if self.bold else 1.0) * 11.0 / self.font_size
 
 
 @lru_cache(maxsize=4096)
@@ -377,8 +383,11 @@ def suffix_unit(name: str) -> tuple[str, str, str, float] | None:
 def tidy_column(name: str, s: pd.Series, *, label: str | None = None) -> Column:
     """The column of a tidy table: kind from its values, unit, format and scale from its name's suffix
     (`suffix_unit`), label in words (`label` overrides the words of its name)."""
-    vals = [v for v in s.tolist() if not isnull(v)]
     unit = suffix_unit(name)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        vals: list[Any] = [0.0] if s.notna().any() else []  # numbers, no need to look at each
+    else:
+        vals = [v for v in s.tolist() if not isnull(v)]
     if pd.api.types.is_bool_dtype(s.dtype) or (vals and all(isinstance(v, bool | np.bool_) for v in vals)):
         kind = "bool"
     elif vals and all(isinstance(v, str) for v in vals):
@@ -857,22 +866,23 @@ class Sheet:
             return
         style = self.style(row, first) or PLAIN
         total = sum(self.width(j) for j in range(first, last + 1))
-        n = lines(v, max(8.0, total * CHARS_PER_WIDTH * 11.0 / style.font_size - 2))
+        n = lines(v, max(8.0, total * style.chars_per_width - 2))
         if last > first:
             self.merge(row, first, last, WRAP)
         else:
             self.restyle(row, first, WRAP)
         self.height(row, _height(n, style.font_size))
 
-    def fit_height(self, row: int, cols: Iterable[int]) -> None:
-        """Make `row` as tall as its tallest wrapped text among `cols`."""
+    def fit_height(self, row: int, cols: Iterable[int], spans: Iterable[int] | None = None) -> None:
+        """Make `row` as tall as its tallest wrapped text among `cols` (each `spans` columns wide, merged)."""
         n = 1
         size = 11.0
-        for j in cols:
+        for j, span in zip(cols, spans if spans is not None else repeat(1)):
             v = self.value(row, j)
             if isinstance(v, str):
                 s = self.style(row, j) or PLAIN
-                n = max(n, lines(v, self.width(j) * CHARS_PER_WIDTH - 1))
+                width = sum(self.width(k) for k in range(j, j + span))
+                n = max(n, lines(v, width * s.chars_per_width - 1))
                 size = max(size, s.font_size)
         self.height(row, _height(n, size))
 
@@ -961,7 +971,7 @@ class Sheet:
             if c.note:
                 self._ws.write_comment(header_row - 1, j - 1, cell_text(c.note),
                                        {"x_scale": 2.5, "y_scale": 1.5, "visible": False})
-        self.fit_height(header_row, starts)
+        self.fit_height(header_row, starts, [c.span for c in cols])
         if n == 0:
             self.put(first, col, spec.empty, NONE)
         elif frame is not None and row_style is None and not any(c.wrap or c.span > 1 for c in cols):
@@ -1027,11 +1037,8 @@ class Sheet:
                 self.put(r, j, v, style, na=c.na, link=link)
                 if c.span > 1:
                     self.merge(r, j, j + c.span - 1)
-            for j, c in wraps:
-                v = self.value(r, j)
-                if isinstance(v, str):
-                    width = sum(self.width(k) for k in range(j, j + c.span))
-                    self.height(r, _height(lines(v, width * CHARS_PER_WIDTH - 2), 11.0))
+            if wraps:
+                self.fit_height(r, [j for j, _c in wraps], [c.span for _j, c in wraps])
 
     def _columns_fast(self, first: int, cols: Sequence[Column], starts: Sequence[int], df: pd.DataFrame) -> None:
         """A DataFrame column by column, one style per column: the same cells `_rows` writes, fast."""
@@ -1045,23 +1052,28 @@ class Sheet:
                 arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan) * c.scale
                 put_n, blank = ws.write_number, ws.write_blank
                 for r, x in enumerate(arr.tolist(), start=first - 1):
-                    if x != x:
+                    if x != x:  # blank, formatted like its column (a value typed in later shows as the others)
                         if c.na:
                             self.put(r + 1, j, None, style, na=True)
                         else:
                             blank(r, c0, None, fmt)
                     elif x in (math.inf, -math.inf):
-                        self.put(r + 1, j, x, style)
+                        self.put(r + 1, j, x, style | Style(fmt=FMT_TEXT))  # 'inf', as `_rows` writes it
                     else:
                         put_n(r, c0, x, fmt)
                 continue
             quoted = None
             bool_fmt = None
             put_s = ws.write_string
+            texts: dict[str, str | None] = {}  # each distinct text made safe once (a column repeats its names)
             for r, v in enumerate(s.tolist(), start=first - 1):
-                v = plain(v)
                 if isinstance(v, str):
-                    v = cell_text(v) or None
+                    t = texts.get(v, "")
+                    if t == "":
+                        t = texts[v] = cell_text(v) or None
+                    v = t
+                else:
+                    v = plain(v)
                 if v is None:
                     if c.na:
                         self.put(r + 1, j, None, style, na=True)
