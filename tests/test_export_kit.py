@@ -179,7 +179,7 @@ def test_styled_values_na_spans_and_wrapped_text(tmp_path):
     def build():
         book = Book()
         ws = book.sheet("s")
-        cols = (Column("a", "a", width=10), Column("b", "b", "$M", FMT_MUSD, na=True),
+        cols = (Column("a", "a", width=10), Column("b", "b", "$M", FMT_MUSD, na=True, note="what b counts"),
                 Column("c", "c", width=20, wrap=True, span=2))
         ws.table(1, Table(cols), [{"a": Styled("x", kit.RED), "b": None, "c": long},
                                   {"a": "y", "b": Styled(2.5, kit.BOLD), "c": "short"}])
@@ -187,6 +187,7 @@ def test_styled_values_na_spans_and_wrapped_text(tmp_path):
 
     ws = load_workbook(_save(build, tmp_path))["s"]
     assert ws["A1"].value == "a" and ws["B1"].value == "b [$M]" and ws["C1"].value == "c"
+    assert ws["B1"].comment is not None and ws["B1"].comment.text == "what b counts"
     assert ws["A2"].font.color.rgb.endswith("9C0006") and ws["B2"].value == "n/a"
     assert ws["B3"].value == 2.5 and ws["B3"].font.b and ws["B3"].number_format == FMT_MUSD
     assert "C2:D2" in {str(r) for r in ws.merged_cells.ranges}

@@ -386,7 +386,8 @@ def _write_builds(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     solved = [c for c in cases if not c.failed and c.name in cmp.builds.columns]
     cols = [*(Column(k, h, max_width=50) for k, h in _BUILD_INFO),
             *(Column(c.name, c.name, width=max(12, min(20, len(c.name) + 3)), align="center", na=True) for c in cases),
-            Column("built in", "built in")]
+            Column("built in", "built in", note="Cases with a plan that build the project; a candidate built in every "
+                                                "case (bold) is a no-regret build.")]
     records = []
     for rec in cmp.builds.to_dict("records"):
         project = rec.get("project")

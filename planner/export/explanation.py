@@ -181,13 +181,17 @@ def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 
 def _col(key: str, label: str, unit: str = "", fmt: str | None = None, width: float = 12, scale: float = 1.0, *,
-         wrap: bool = False, span: int = 1, align: str | None = None) -> Column:
+         wrap: bool = False, span: int = 1, align: str | None = None, note: str = "") -> Column:
     """A column of an explanation table: at least `width` wide (exactly, when its text wraps); a blank
-    number reads n/a."""
+    number reads n/a; `note` explains it on its header."""
     if wrap:
-        return Column(key, label, unit, fmt, scale, width=width, wrap=True, span=span, align=align)
+        return Column(key, label, unit, fmt, scale, width=width, wrap=True, span=span, align=align, note=note)
     return Column(key, label, unit, fmt, scale, min_width=width, max_width=50, span=span, align=align,
-                  na=fmt is not None)
+                  na=fmt is not None, note=note)
+
+
+_UNCERTAINTY = ("How far each of the two solves may be from its optimum (objective minus HiGHS's bound), added "
+                "up: a difference smaller than this is within the solver's tolerance.")
 
 
 def _table(cols: Sequence[Column], empty: str = "none", *, filter_: bool = False, freeze: int | None = None
@@ -277,7 +281,8 @@ _TARGET_COLUMNS = (
     _col("required_t", "required qualifying supply", "t", FMT_T, 13),
     _col("qualifying_t", "qualifying supply", "t", FMT_T, 13),
     _col("shortfall_t", "shortfall", "t", FMT_T, 11),
-    _col("binding_text", "binding", width=9, align="center"),
+    _col("binding_text", "binding", width=9, align="center",
+         note="yes: the target constrains the plan (its shadow price is above 0)."),
     _col("cost_usd_per_t", "target cost", "$/t of qualifying supply", FMT_USD_PER_T, 15),
     _col("cost_usd_per_kwh", "target cost", "$/kWh of cells", FMT_KWH, 13),
     _col("how", "how computed (details: how_computed)", width=70, wrap=True),
@@ -511,7 +516,7 @@ _UNBUILT_COLUMNS = (
     _col("earliest_qualified", "earliest qualified year", fmt=FMT_YEAR, width=10),
     _col("premium_usd", "premium", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
     _col("premium_usd_per_t", "premium", "$/t of qualified output", FMT_USD_PER_T, 13),
-    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
+    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE, note=_UNCERTAINTY),
     _col("note", "note", width=40, wrap=True),
 )
 _BUILT_COLUMNS = (
@@ -523,7 +528,7 @@ _BUILT_COLUMNS = (
     _col("value_usd", "value", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
     _col("of_which_penalties_usd", "from penalties", "$M", FMT_MUSD2, 12, 1 / MONEY_SCALE),
     _col("of_which_other_usd", "from other costs", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 13, 1 / MONEY_SCALE),
+    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 13, 1 / MONEY_SCALE, note=_UNCERTAINTY),
     _col("note", "note", width=40, wrap=True, span=2),  # under the unbuilt table's columns J and K
 )
 
@@ -609,7 +614,9 @@ _SHORTFALL_COLUMNS = (
     _col("year", "year", fmt=FMT_YEAR, width=7),
     _col("short_t", "short", "t", FMT_T, 11),
     _col("need_t", "need", "t", FMT_T, 11),
-    _col("achievable_t", "achievable", "t", FMT_T, 12),
+    _col("achievable_t", "achievable", "t", FMT_T, 12,
+         note="What the least-shortfall re-solve reaches when it minimises unmet demand plus missed targets, "
+              "cost ignored."),
     _col("explanation", "explanation", width=100, wrap=True),
 )
 

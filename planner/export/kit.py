@@ -18,7 +18,7 @@ A workbook module says *what* its sheets hold; this module says *how* a sheet is
 * **the sheet head** (`Sheet.head`): row 1 instance, case and status; row 2 what the sheet shows;
   row 3 a status line (failed cases, failed re-solves), wrapped across the sheet.
 * **provenance** (`provenance`): the run-info sheet of every workbook, from sections described as
-  data (`Pair`, `Grid`, `Note`).
+  data (`Section` of `Pair` and `Grid`).
 * **printing** (`Sheet.finish`, called for every sheet): US Letter, fitted to the page width,
   landscape when the sheet is wide, the table header repeated on every page.
 
@@ -139,8 +139,6 @@ NA_STYLE = Style(italic=True, color="808080", halign="right")
 FAILED = Style(italic=True, bold=True, color="9C0006")
 WARN_NOTE = Style(italic=True, color="9C5700")
 RED = Style(color="9C0006")
-LEFT = Style(halign="left")
-TOP = Style(valign="top")
 WRAP = Style(wrap=True, valign="top")
 STATUS = {  # the status line of a summary: fill and font by level
     "ok": Style(fill="C6EFCE", bold=True, size=12, color="006100"),
@@ -745,7 +743,6 @@ class Sheet:
         self.charts: list[Chart] = []
         self.max_row = 0
         self.max_col = 0
-        self.print_landscape: bool | None = None  # None: landscape when the sheet is wide
         self._chart_right = 0.0  # right edge of the rightmost chart, cm
         self._finished = False
 
@@ -1161,8 +1158,7 @@ class Sheet:
         ws = self._ws
         used = sum(self.width(j) for j in range(1, max(self.max_col, 1) + 1))
         wide = used > WIDE or self._chart_right > cm(WIDE)
-        landscape = wide if self.print_landscape is None else self.print_landscape
-        if landscape:
+        if wide:
             ws.set_landscape()
         else:
             ws.set_portrait()
@@ -1240,14 +1236,9 @@ class Grid:
 
 
 @dataclass(frozen=True)
-class Note:
-    text: str
-
-
-@dataclass(frozen=True)
 class Section:
     title: str
-    parts: tuple[Pair | Grid | Note, ...] = field(default_factory=tuple)
+    parts: tuple[Pair | Grid, ...] = field(default_factory=tuple)
 
 
 def provenance(sheet: Sheet, line: str, description: str, *, instance: tuple[Any, Any, Any],
@@ -1275,8 +1266,6 @@ def provenance(sheet: Sheet, line: str, description: str, *, instance: tuple[Any
                 row = sheet.pair(row, part.label, part.value, part.fmt, part.note)
                 if part.note:  # the value must not be hidden by its note
                     widths[2] = max(widths.get(2, 0.0), min(40.0, shown_width(plain(part.value), part.fmt) + 2))
-            elif isinstance(part, Note):
-                row = sheet.note(row, part.text)
             else:
                 if part.intro:
                     row = sheet.note(row, part.intro)
