@@ -287,3 +287,18 @@ def test_provenance_sections_in_order(tmp_path):
     for value in ("inst", "a.xlsx", "abc", "exact", "named preset", "every option", "time_limit", 60, "3.2",
                   "a warning"):
         assert value in texts, value
+
+
+# ------------------------------------------------------------------------------------------ instance workbooks
+def test_instance_workbooks_follow_the_same_text_rule(tmp_path):
+    """The template and instance writer (openpyxl) writes text by the same rule as the kit."""
+    from factories import tiny_tables
+    from planner.export.instance_xlsx import write_instance
+
+    t = tiny_tables()
+    t["projects"][0]["name"] = "bell\x07plant"  # a control character: escaped, never a broken file
+    t["projects"][1]["name"] = "\t=1+1"  # a tab first: a spreadsheet could read it as a formula
+    ws = load_workbook(write_instance(t, tmp_path / "i.xlsx"))["projects"]
+    names = {c.value: c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    assert "bell\\x07plant" in names and not names["bell\\x07plant"].quotePrefix
+    assert names["\t=1+1"].quotePrefix and names["\t=1+1"].data_type == "s"
