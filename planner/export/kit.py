@@ -323,8 +323,7 @@ class Column:
     @property
     def data_style(self) -> Style:
         fmt = self.fmt or (FMT_GENERAL if self.kind == "mixed" else FMT_TEXT)
-        return Style(fmt=fmt, halign=self.align, wrap=self.wrap or None, valign="top" if self.wrap else None,
-                     )
+        return Style(fmt=fmt, halign=self.align, wrap=self.wrap or None, valign="top" if self.wrap else None)
 
 
 @dataclass(frozen=True)
@@ -954,7 +953,7 @@ class Sheet:
             raise OutputError(f"the table of sheet '{self.name}' has {n:,} rows; a sheet holds at most {MAX_ROWS:,}")
         frame = data if isinstance(data, pd.DataFrame) else None
         records = None if frame is not None else list(data)
-        self._fit_columns(cols, starts, header_row, frame, records)
+        self._fit_columns(cols, starts, frame, records)
         if spec.keys:
             for j, c in zip(starts, cols, strict=True):
                 self.put(row, j, c.key, KEY | Style(fmt=c.data_style.fmt))
@@ -987,17 +986,16 @@ class Sheet:
             self.repeat_rows(header_row)
         return Placed(header_row, first, last, (last if n else first) + 1)
 
-    def _fit_columns(self, cols: Sequence[Column], starts: Sequence[int], header_row: int,
-                     frame: pd.DataFrame | None, records: list[Any] | None) -> None:
+    def _fit_columns(self, cols: Sequence[Column], starts: Sequence[int], frame: pd.DataFrame | None,
+                     records: list[Any] | None) -> None:
+        """Each column's width: its own when set, else fitted to its header and (a sample of) its data."""
         sample_frame = frame.head(500) if frame is not None else None
         sample = (records or [])[:500]
         for i, (j, c) in enumerate(zip(starts, cols, strict=True)):
-            if c.width is not None:
-                for k in range(j, j + c.span):
-                    if c.span == 1:
-                        self._fit_width(k, c.width)
+            if c.span > 1:  # a merged cell takes the widths of the columns under it
                 continue
-            if c.span > 1:
+            if c.width is not None:
+                self._fit_width(j, c.width)
                 continue
             words_ = c.header.split()
             # the header may wrap to two lines; its longest word and the filter button must fit
