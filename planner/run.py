@@ -26,8 +26,8 @@ from planner.solve.presets import SolverOptions, merge_options
 
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("active-materials-planner", "pyomo", "highspy", "pandas", "numpy", "openpyxl", "lxml", "rich",
-                 "typer"):
+    for dist in ("active-materials-planner", "pyomo", "highspy", "pandas", "numpy", "openpyxl", "xlsxwriter", "lxml",
+                 "rich", "typer"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -417,7 +417,7 @@ def test_writes_replace_the_file_and_leave_no_temporary_files(solved, tmp_path):
 # ------------------------------------------------------------------------------------------ charts
 def test_charts_draw_the_kpis_and_the_localized_shares(solved, written):
     cmp = written["cmp"]
-    assert len(build_comparison_workbook(cmp)["summary"]._charts) == 3
+    assert len(build_comparison_workbook(cmp)["summary"].charts) == 3
     wb = written["wb"]
     charts = wb["summary"]._charts
     assert len(charts) == 3  # KPI bars, then one line chart per group (AAM, CAM)

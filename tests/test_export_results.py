@@ -250,7 +250,7 @@ def test_writes_replace_the_file_and_leave_no_temporary_files(solutions, tmp_pat
 # ------------------------------------------------------------------------------------------ charts
 def test_charts_draw_the_right_data(solutions, tmp_path):
     sol = solutions["localize"]
-    assert len(build_workbook(sol)["summary"]._charts) == 3
+    assert len(build_workbook(sol)["summary"].charts) == 3
     wb = load_workbook(write_results(sol, tmp_path / "r.xlsx"))
     charts = wb["summary"]._charts
     assert len(charts) == 3

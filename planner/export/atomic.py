@@ -1,17 +1,19 @@
 """Write files atomically: a temporary file in the target folder, then one rename.
 
-* A workbook is serialised in memory first (`xlsx_bytes`: openpyxl's writer, with each sheet's
-  XML kept in memory instead of temporary files in TMPDIR), then written to a temporary file next
-  to the target with plain OS writes, flushed to disk, and renamed into place. A failure at any
+* A workbook is serialised in memory first (the output workbooks by `planner.export.kit`, whose
+  writer keeps every part in memory; instance workbooks by `xlsx_bytes`, openpyxl's writer with each
+  sheet's XML kept in memory instead of temporary files in TMPDIR), then written to a temporary
+  file next to the target with plain OS writes, flushed to disk, and renamed into place. A failure at any
   step — a full disk, a quota, no permission, a name too long — raises `OutputError` in plain
   words and leaves the target as it was and no temporary file behind; nothing is left for a
   garbage collector to flush later ("Exception ignored in: ZipFile.__del__").
 * Signals (Ctrl-C, SIGTERM, SIGHUP) are held for the few steps that must not be cut in two:
   creating the temporary file, and renaming it into place together with telling the listeners
   registered with `on_commit` (the command line: from then on it finishes instead of stopping).
-* Workbooks the planner writes carry a mark in their document properties (`MARK_PROPERTY`), so
-  that a command may replace its own earlier output but never, without --force, a workbook a
-  person made (`written_by_planner`).
+* Workbooks the planner writes carry a mark in their document properties (`MARK_PROPERTY`, a
+  custom property written by `planner.export.kit.Book`; earlier versions wrote the same property
+  with openpyxl), so that a command may replace its own earlier output but never, without --force,
+  a workbook a person made (`written_by_planner`).
 """
 
 from __future__ import annotations
@@ -241,17 +243,6 @@ def xlsx_bytes(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
-def mark(wb: Workbook, kind: str) -> None:
-    """Mark `wb` as written by the planner (a custom document property; `kind`: results, comparison, ...)."""
-    from openpyxl.packaging.custom import StringProperty
-
-    props = wb.custom_doc_props
-    for p in list(props.props):
-        if p.name == MARK_PROPERTY:
-            props.props.remove(p)
-    props.append(StringProperty(name=MARK_PROPERTY, value=kind))
-
-
 #: the custom-properties part is tiny; anything bigger is not ours
 _MAX_CUSTOM_PART = 64 * 1024
 
@@ -275,29 +266,28 @@ def written_by_planner(path: str | Path) -> str | None:
     at = text.find(f'name="{MARK_PROPERTY}"')
     if at < 0:
         return None
-    start = text.find("<vt:lpwstr>", at)
+    start = text.find("<vt:lpwstr", at)  # '<vt:lpwstr>' (XlsxWriter) or '<vt:lpwstr xmlns:vt="...">' (openpyxl)
+    start = text.find(">", start) + 1 if start >= 0 else -1
     end = text.find("</vt:lpwstr>", start)
-    return text[start + len("<vt:lpwstr>"):end] if 0 <= start < end else "output"
+    return text[start:end] if 0 < start <= end else "output"
 
 
-def save_workbook(build: Callable[[], Workbook], path: str | Path, *, what: str,
-                  protect: tuple[str | Path, ...] = (), kind: str = "results") -> Path:
-    """Build a workbook with `build()` and save it to `path` atomically; return the path.
+def save_workbook(serialize: Callable[[], bytes], path: str | Path, *, what: str,
+                  protect: tuple[str | Path, ...] = ()) -> Path:
+    """Build a workbook's bytes with `serialize()` and save them to `path` atomically; return the path.
 
-    The name is checked before anything is built; the workbook is built and serialised in memory,
-    then written to a temporary file next to `path` and renamed into place, so on any error
-    `path` is left as it was. `what` names the workbook in messages ("results workbook"); `kind`
-    goes into the planner's mark; `protect` lists files that must never be overwritten (the input
-    workbook): writing onto one raises `OutputError`.
+    The name is checked before anything is built; the workbook is built and serialised in memory
+    (`planner.export.kit.Book`, which also writes the planner's mark), then written to a temporary
+    file next to `path` and renamed into place, so on any error `path` is left as it was. `what`
+    names the workbook in messages ("results workbook"); `protect` lists files that must never be
+    overwritten (the input workbook): writing onto one raises `OutputError`.
     """
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise OutputError(f"cannot write {target}: the {what} must be an .xlsx file")
     _refuse_protected(target, protect)
-    wb = build()
-    mark(wb, kind)
     try:
-        data = xlsx_bytes(wb)
+        data = serialize()
     except OSError as exc:  # pragma: no cover - nothing is written to disk while serialising
         raise WriteError(target, f"the {what} could not be built ({exc.strerror or exc})", exc.errno) from None
     return write_bytes(target, data, protect=protect)

@@ -16,6 +16,7 @@ stay text:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: Excel's limit of characters in a cell
@@ -33,16 +34,15 @@ def _escape(ch: str) -> str:
     return f"\\u{o:04x}"
 
 
-def _unsafe(ch: str) -> bool:
-    o = ord(ch)
-    return ((o < 0x20 and ch not in "\t\n\r") or 0x7F <= o <= 0x9F or 0xD800 <= o <= 0xDFFF
-            or o in (0xFFFE, 0xFFFF))
+#: characters a workbook cannot hold: control characters but tab, newline and carriage return; C1 controls;
+#: lone surrogates (bytes of a file name that are not UTF-8); the non-characters U+FFFE and U+FFFF
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def cell_text(text: str) -> str:
     """`text` as a cell holds it: unsafe characters escaped visibly, cut at 32,767 characters."""
-    if any(_unsafe(ch) for ch in text):
-        text = "".join(_escape(ch) if _unsafe(ch) else ch for ch in text)
+    if _UNSAFE.search(text) is not None:
+        text = _UNSAFE.sub(lambda m: _escape(m.group()), text)
     return text[:MAX_CELL_CHARS]
 
 

@@ -15,10 +15,9 @@ A failed case is never silently dropped: it keeps its column (``n/a``) or gets a
 failed and why.
 
 Money is written in $M (value / 1e6), shares (0-1) with a percent format. Text from the input
-(case, project and partner names, failure reasons) is always written as a literal string, never as
-a formula. The cell writer, formats, styles and chart helpers are those of the results workbook
-(`planner.export.results`). No Pyomo here: this module reads only the pandas tables of a
-`Comparison`.
+(case, project and partner names, failure reasons) is always text, never a formula. How a sheet is
+written is the kit's (`planner.export.kit`); this module holds only the content. No Pyomo here: it
+reads only the pandas tables of a `Comparison`.
 """
 
 from __future__ import annotations
@@ -32,68 +31,56 @@ from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.compare.compare import CaseRun, Comparison
-from planner.export.atomic import save_workbook
-from planner.results.labels import gap_cell, step_label
-from planner.export.results import (
-    _column_chart,
-    _musd,
-    _number,
-    _BOLD,
-    _LINK_FONT,
-    _NONE_FONT,
-    _NOTE_FONT,
-    _PALETTE,
-    _SECTION,
-    _STATUS_STYLES,
-    _TITLE,
+from planner.export import kit
+from planner.export.kit import (
+    BOLD,
+    FAILED,
     FMT_COUNT,
     FMT_MUSD,
+    FMT_MUSD2,
     FMT_NUMBER,
     FMT_SECONDS,
     FMT_SHARE,
     FMT_T,
     FMT_TEXT,
     FMT_YEAR,
+    HEADER_ROW,
+    LINK,
     MONEY_SCALE,
-    _Block,
-    _finite,
-    _header_cell,
-    _isnull,
-    _kv,
-    _line_chart,
-    _plain,
-    _print_setup,
-    _put as _cell,
-    _section,
-    _set_widths,
-    _shown_width,
-    _small_table,
-    _style_series,
-    _text_or_value,
-    _words,
-    _write_block,
-    kpi_label,
-    status_line,
+    NA,
+    NONE,
+    NOTE,
+    PALETTE,
+    RED,
+    STATUS,
+    TITLE,
+    Block,
+    Book,
+    Chart,
+    Column,
+    Grid,
+    Pair,
+    Section,
+    Sheet,
+    Style,
+    Styled,
+    Table,
+    finite,
+    isnull,
+    musd,
+    number,
+    plain,
+    text_or_value,
 )
+from planner.export.results import status_line
+from planner.results.labels import gap_cell, kpi_label, step_label, words
 
 #: sheets in workbook order; ``regret`` only when the comparison carries a regret analysis
 SHEET_ORDER = ("summary", "kpis", "deltas", "builds", "supply_mix", "localization", "regret", "run_info",
                "chart_data")
 
-TITLE_ROW = 1
-NOTE_ROW = 2
-CASES_ROW = 3
-HEADER_ROW = 4
-FIRST_DATA_ROW = 5
-
-NA = "n/a"
-FMT_MUSD2 = "#,##0.00"  # regret and cost matrices: differences between plans can be small
 FMT_KWH = "#,##0.000"
 FMT_DELTA = {
     "$M": "+#,##0.0;-#,##0.0;0.0",
@@ -145,18 +132,14 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 # ---------------------------------------------------------------------------------- styles
-_FAILED_FONT = Font(italic=True, bold=True, color="9C0006")
-_NA_FONT = Font(italic=True, color="808080")
-_RED_FONT = Font(color="9C0006")
-_BASE_FILL = PatternFill("solid", fgColor="B4C6E7")
-_ADDED_FILL = PatternFill("solid", fgColor="F8CBAD")  # built here, not in the base case
-_DROPPED_FILL = PatternFill("solid", fgColor="BDD7EE")  # built in the base case, not here
-_CHANGED_FILL = PatternFill("solid", fgColor="FFF2CC")  # both build it, differently
-_BEST_FILL = PatternFill("solid", fgColor="C6EFCE")
-_BEST_FONT = Font(bold=True, color="006100")
-_OWN_FONT = Font(bold=True)
-_WRAP_HEADER = Alignment(wrap_text=True, vertical="top")
-_LEFT = Alignment(horizontal="left")
+_BASE = Style(fill="B4C6E7")
+_ADDED = Style(fill="F8CBAD")  # built here, not in the base case
+_DROPPED = Style(fill="BDD7EE")  # built in the base case, not here
+_CHANGED = Style(fill="FFF2CC")  # both build it, differently
+_BEST_FILL = Style(fill="C6EFCE")
+_BEST = Style(bold=True, color="006100")
+_CENTER = Style(halign="center")
+_KEY = Style(italic=True, color="808080")
 
 
 # ---------------------------------------------------------------------------------- public API
@@ -169,27 +152,26 @@ def write_comparison(cmp: Comparison, path: str | Path, *, protect: tuple[str | 
     are relative to the folder of `path` when possible.
     """
     folder = Path(path).parent
-    return save_workbook(lambda: build_comparison_workbook(cmp, folder=folder), path,
-                         what="comparison workbook", protect=protect, kind="comparison")
+    return kit.save(lambda: build_comparison_workbook(cmp, folder=folder), path, what="comparison workbook",
+                    kind="comparison", protect=protect)
 
 
-def build_comparison_workbook(cmp: Comparison, *, folder: str | Path | None = None) -> Workbook:
+def build_comparison_workbook(cmp: Comparison, *, folder: str | Path | None = None) -> Book:
     """The comparison workbook of `cmp`, in memory; `folder` is where it will be saved (for links)."""
     ctx = _Context.of(cmp)
-    wb = Workbook()
-    summary = wb.active
-    summary.title = "summary"
-    _write_kpis(wb.create_sheet("kpis"), cmp, ctx)
-    _write_deltas(wb.create_sheet("deltas"), cmp, ctx)
-    _write_builds(wb.create_sheet("builds"), cmp, ctx)
-    _write_supply_mix(wb.create_sheet("supply_mix"), cmp, ctx)
-    _write_localization(wb.create_sheet("localization"), cmp, ctx)
+    book = Book(title=f"Policy comparison for {ctx.instance}")
+    summary = book.sheet("summary")
+    _write_kpis(book.sheet("kpis"), cmp, ctx)
+    _write_deltas(book.sheet("deltas"), cmp, ctx)
+    _write_builds(book.sheet("builds"), cmp, ctx)
+    _write_supply_mix(book.sheet("supply_mix"), cmp, ctx)
+    _write_localization(book.sheet("localization"), cmp, ctx)
     if cmp.regret is not None:
-        _write_regret(wb.create_sheet("regret"), cmp, ctx)
-    _write_run_info(wb.create_sheet("run_info"), cmp, ctx, folder)
-    blocks = _write_chart_data(wb.create_sheet("chart_data"), cmp, ctx)
-    _write_summary(summary, cmp, ctx, blocks, folder)
-    return wb
+        _write_regret(book.sheet("regret"), cmp, ctx)
+    _write_run_info(book.sheet("run_info"), cmp, ctx, folder)
+    charts = _write_chart_data(book.sheet("chart_data"), cmp, ctx)
+    _write_summary(summary, cmp, ctx, charts, folder)
+    return book
 
 
 # ---------------------------------------------------------------------------------- context
@@ -261,30 +243,15 @@ class _Context:
             return "The case has a plan, proven optimal.", "ok"
         return f"{'Both' if n == 2 else f'All {n}'} cases have a plan, each proven optimal.", "ok"
 
-
-def _sheet_head(ws: Worksheet, ctx: _Context, description: str) -> None:
-    _cell(ws, TITLE_ROW, 1, ctx.header, font=_BOLD)
-    _cell(ws, NOTE_ROW, 1, description, font=_NOTE_FONT)
-    text, level = ctx.cases_line
-    font = {"bad": _FAILED_FONT, "warn": Font(italic=True, color="9C5700")}.get(level, _NOTE_FONT)
-    _cell(ws, CASES_ROW, 1, text, font=font)
+    def head(self, ws: Sheet, description: str) -> None:
+        ws.head(self.header, description, *self.cases_line)
 
 
-# ---------------------------------------------------------------------------------- cell helpers
-def _put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, *, na: bool = False,
-         **kw: Any) -> Any:
-    """The results workbook's cell writer (a str is never a formula); with na=True a blank reads 'n/a'."""
-    if na and _plain(value) is None:
-        kw["font"] = _NA_FONT
-        kw.setdefault("align", Alignment(horizontal="right"))
-        return _cell(ws, row, col, NA, **kw)
-    return _cell(ws, row, col, value, fmt, **kw)
-
-
+# ---------------------------------------------------------------------------------- values
 def _kpi_display(value: Any, unit: Any) -> tuple[float | int | None, str, str]:
     """(written value, number format, unit shown) of a KPI: $ -> $M, share -> %."""
-    u = "" if _isnull(unit) else str(unit)
-    v = _number(value)
+    u = "" if isnull(unit) else str(unit)
+    v = number(value)
     if u == "$":
         return (None if v is None else v / MONEY_SCALE), FMT_MUSD, "$M"
     if u == "share":
@@ -307,74 +274,11 @@ def _delta_display(value: Any, unit: Any) -> tuple[float | None, str, str]:
     return v, FMT_DELTA.get(u, FMT_DELTA_OTHER), u
 
 
-def _autofilter(ws: Worksheet, ncols: int, last_row: int) -> None:
-    if ncols:
-        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{max(last_row, HEADER_ROW)}"
-
-
-def _widths_from(ws: Worksheet, ncols: int, first_row: int, last_row: int, *, minimum: float = 8,
-                 maximum: float = 60, fixed: dict[int, float] | None = None) -> None:
-    """Column widths from the header and the data shown (sampled), like the results workbook."""
-    widths: dict[int, float] = {}
-    for j in range(1, ncols + 1):
-        w = minimum
-        for r in range(first_row, min(last_row, first_row + 500) + 1):
-            cell = ws.cell(row=r, column=j)
-            if cell.value is None:
-                continue
-            extra = 3 if r == HEADER_ROW else 2  # room for the filter button
-            w = max(w, _shown_width(cell.value, cell.number_format) + extra)
-        widths[j] = min(w, maximum)
-    widths.update(fixed or {})
-    _set_widths(ws, widths)
-
-
-def _none_row(ws: Worksheet, row: int, text: str = "none") -> int:
-    _cell(ws, row, 1, text, font=_NONE_FONT)
-    return row + 1
-
-
-def _wrap(ws: Worksheet, row: int, first: int, last: int) -> None:
-    """Merge a text cell to the right up to column `last` and wrap it, so a long note neither runs off
-    the printed page nor hides behind the next cell; the row height follows the estimated lines."""
-    cell = ws.cell(row=row, column=first)
-    if not isinstance(cell.value, str):
-        return
-    total = sum(ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(first, last + 1))
-    size = float(cell.font.sz or 11) if cell.font is not None else 11.0
-    per_line = max(8.0, total * 1.05 * 11.0 / size)  # text is narrower than the '0' of a width unit
-    lines = max(1, math.ceil(len(cell.value) / per_line))
-    if last > first:
-        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    height = math.ceil(lines * size * 1.4)
-    ws.row_dimensions[row].height = max(height, ws.row_dimensions[row].height or 0)
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines a header takes when wrapped at word boundaries in a column `width` characters wide."""
-    lines, used = 1, 0
-    for word in str(text).split():
-        if used and used + 1 + len(word) > width - 1:
-            lines, used = lines + 1, len(word)
-        else:
-            used += (1 if used else 0) + len(word)
-    return lines
-
-
-def _finish(ws: Worksheet, *, title_rows: str | None = None) -> None:
-    """Wrap the three head rows over the sheet's width and set up printing (results workbook style)."""
-    for r in (TITLE_ROW, NOTE_ROW, CASES_ROW):
-        _wrap(ws, r, 1, max(1, ws.max_column))
-    _print_setup(ws, title_rows=title_rows)
-
-
-# ---------------------------------------------------------------------------------- kpis and deltas
 def _kpi_rows(cmp: Comparison) -> list[tuple[str, str, str]]:
     """(kpi, unit, note) in the comparison's order."""
     if cmp.kpis.empty:
         return []
-    return [(str(k), "" if _isnull(r["unit"]) else str(r["unit"]), "" if _isnull(r["note"]) else str(r["note"]))
+    return [(str(k), "" if isnull(r["unit"]) else str(r["unit"]), "" if isnull(r["note"]) else str(r["note"]))
             for k, r in cmp.kpis.iterrows()]
 
 
@@ -385,78 +289,69 @@ def _value(df: pd.DataFrame, kpi: str, case: str) -> Any:
     return None if isinstance(v, pd.Series | pd.DataFrame) else v
 
 
-def _write_kpis(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
-    _sheet_head(ws, ctx, DESCRIPTIONS["kpis"] + f" Base case '{ctx.base}' is the shaded column.")
+def _table(cols: Sequence[Column], freeze: int, empty: str = "none") -> Table:
+    return Table(tuple(cols), empty=empty, filter=True, freeze=freeze, repeat_header=True)
+
+
+def _case_column(name: str, width: float = 16, **kw: Any) -> Column:
+    return Column(name, name, fmt=FMT_NUMBER, width=width, na=True, **kw)
+
+
+def _shade_base(ws: Sheet, header_row: int, first_col: int, cases: Sequence[_Case], base: str) -> None:
+    for j, c in enumerate(cases, start=first_col):
+        if c.name == base:
+            ws.restyle(header_row, j, _BASE)
+
+
+# ---------------------------------------------------------------------------------- kpis and deltas
+def _kpi_columns(cases: Sequence[_Case], unit_width: float) -> list[Column]:
+    return [Column("indicator", "indicator", min_width=34, max_width=50), Column("unit", "unit", width=unit_width),
+            *[_case_column(c.name) for c in cases], Column("note", "what it is", width=60),
+            Column("key", "key", width=30)]
+
+
+def _write_kpis(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
+    ctx.head(ws, DESCRIPTIONS["kpis"] + f" Base case '{ctx.base}' is the shaded column.")
     cases = list(ctx.cases)
-    headers = ["indicator", "unit", *[c.name for c in cases], "what it is", "key"]
-    for j, h in enumerate(headers, start=1):
-        _header_cell(ws, HEADER_ROW, j, h)
-        if 3 <= j < 3 + len(cases) and cases[j - 3].name == ctx.base:
-            ws.cell(row=HEADER_ROW, column=j).fill = _BASE_FILL
-    note_col, key_col = 3 + len(cases), 4 + len(cases)
-    row = FIRST_DATA_ROW
     # first row: how each solve ended, so no number is read without its status
-    _cell(ws, row, 1, "solve status", font=_BOLD, align=Alignment(vertical="top"))
-    for j, c in enumerate(cases, start=3):
-        fill, _font = _STATUS_STYLES[c.level]
-        _cell(ws, row, j, c.line, font=Font(bold=c.failed, color=_font.color), fill=fill)
-    _cell(ws, row, note_col, "how each solve ended (FAILED: the case has no plan, its column is n/a)",
-          font=_NOTE_FONT, align=Alignment(vertical="top"))
-    _cell(ws, row, key_col, "status", font=_NA_FONT, align=Alignment(vertical="top"))
-    row += 1
+    status = {"indicator": Styled("solve status", BOLD), "key": Styled("status", _KEY),
+              "note": Styled("how each solve ended (FAILED: the case has no plan, its column is n/a)", NOTE)}
+    for c in cases:
+        st = STATUS[c.level]
+        status[c.name] = Styled(c.line, Style(fill=st.fill, color=st.color, bold=c.failed, wrap=True,
+                                              halign="left", fmt=FMT_TEXT))
+    records: list[dict[str, Any]] = [status]
     for kpi, unit, note in _kpi_rows(cmp):
-        _v, fmt, shown = _kpi_display(None, unit)
-        _cell(ws, row, 1, kpi_label(kpi, base=ctx.base))
-        _cell(ws, row, 2, shown)
-        for j, c in enumerate(cases, start=3):
+        rec: dict[str, Any] = {"indicator": kpi_label(kpi, base=ctx.base), "unit": _kpi_display(None, unit)[2],
+                               "note": Styled(note, NOTE), "key": Styled(kpi, _KEY)}
+        for c in cases:
             v, fmt, _u = _kpi_display(None if c.failed else _value(cmp.kpis, kpi, c.name), unit)
-            _put(ws, row, j, v, fmt, na=True)
-        _cell(ws, row, note_col, note, font=_NOTE_FONT)
-        _cell(ws, row, key_col, kpi, font=_NA_FONT)
-        row += 1
-    if row == FIRST_DATA_ROW + 1:
-        row = _none_row(ws, row, "none: no case has a plan")
-    _autofilter(ws, len(headers), row - 1)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
-    _widths_from(ws, len(headers), HEADER_ROW, row - 1, fixed={
-        1: 34, 2: 8, note_col: 60, key_col: 30, **{j: 16 for j in range(3, note_col)}})
-    for j in range(3, 3 + len(cases)):  # status texts are long: wrap them in the case columns
-        ws.cell(row=FIRST_DATA_ROW, column=j).alignment = Alignment(wrap_text=True, vertical="top")
-    longest = max((len(c.line) for c in cases), default=0)
-    ws.row_dimensions[FIRST_DATA_ROW].height = 15 * min(6, max(1, math.ceil(longest / 15)))
-    _finish(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+            rec[c.name] = Styled(v, Style(fmt=fmt))
+        records.append(rec)
+    placed = ws.table(HEADER_ROW, _table(_kpi_columns(cases, 8), freeze=2), records)
+    if len(records) == 1:
+        ws.put(placed.next_row, 1, "none: no case has a plan", NONE)
+    _shade_base(ws, placed.header_row, 3, cases, ctx.base)
+    ws.fit_height(placed.first_row, range(3, 3 + len(cases)))  # status texts wrap in the case columns
 
 
-def _write_deltas(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
+def _write_deltas(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     base_ok = not ctx.by_name.get(ctx.base, _case_of(ctx.base, None)).failed
     description = DESCRIPTIONS["deltas"].format(base=ctx.base)
     if not base_ok:
         description += f" The base case '{ctx.base}' has no plan: there is nothing to compare against (n/a)."
-    _sheet_head(ws, ctx, description)
+    ctx.head(ws, description)
     cases = [c for c in ctx.cases if c.name != ctx.base]
-    headers = ["indicator", "unit", *[c.name for c in cases], "what it is", "key"]
-    for j, h in enumerate(headers, start=1):
-        _header_cell(ws, HEADER_ROW, j, h)
-    note_col, key_col = 3 + len(cases), 4 + len(cases)
-    row = FIRST_DATA_ROW
+    records = []
     for kpi, unit, note in _kpi_rows(cmp):
-        _v, _fmt, shown = _delta_display(None, unit)
-        _cell(ws, row, 1, kpi_label(kpi, base=ctx.base))
-        _cell(ws, row, 2, shown)
-        for j, c in enumerate(cases, start=3):
+        rec: dict[str, Any] = {"indicator": kpi_label(kpi, base=ctx.base), "unit": _delta_display(None, unit)[2],
+                               "note": Styled(note, NOTE), "key": Styled(kpi, _KEY)}
+        for c in cases:
             v, fmt, _u = _delta_display(_value(cmp.deltas, kpi, c.name) if base_ok and not c.failed else None, unit)
-            _put(ws, row, j, v, fmt, na=True)
-        _cell(ws, row, note_col, note, font=_NOTE_FONT)
-        _cell(ws, row, key_col, kpi, font=_NA_FONT)
-        row += 1
-    if row == FIRST_DATA_ROW:
-        row = _none_row(ws, row, "none: no case has a plan" if cases or not base_ok else
-                        "none: the comparison has only the base case")
-    _autofilter(ws, len(headers), row - 1)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
-    _widths_from(ws, len(headers), HEADER_ROW, row - 1, fixed={
-        1: 34, 2: 10, note_col: 60, key_col: 30, **{j: 16 for j in range(3, note_col)}})
-    _finish(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+            rec[c.name] = Styled(v, Style(fmt=fmt))
+        records.append(rec)
+    empty = ("none: no case has a plan" if cases or not base_ok else "none: the comparison has only the base case")
+    ws.table(HEADER_ROW, _table(_kpi_columns(cases, 10), freeze=2, empty=empty), records)
 
 
 # ---------------------------------------------------------------------------------- builds
@@ -469,44 +364,40 @@ def _units(cmp: Comparison, project: str, case: str) -> int:
         v = cmp.build_units.at[project, case]
     except KeyError:
         return 0
-    v = _number(v)
+    v = number(v)
     return int(v) if v else 0
 
 
 def _start(cmp: Comparison, project: str, case: str) -> float | None:
     try:
-        return _number(cmp.build_start.at[project, case])
+        return number(cmp.build_start.at[project, case])
     except KeyError:
         return None
 
 
-def _write_builds(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
+def _write_builds(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     base_case = ctx.by_name.get(ctx.base)
     base_ok = base_case is not None and not base_case.failed and ctx.base in cmp.build_units.columns
     description = DESCRIPTIONS["builds"].format(base=ctx.base)
     if not base_ok:
         description += f" The base case '{ctx.base}' has no plan: nothing is highlighted."
-    _sheet_head(ws, ctx, description)
+    ctx.head(ws, description)
     cases = list(ctx.cases)
     solved = [c for c in cases if not c.failed and c.name in cmp.builds.columns]
-    headers = [h for _k, h in _BUILD_INFO] + [c.name for c in cases] + ["built in"]
-    for j, h in enumerate(headers, start=1):
-        _header_cell(ws, HEADER_ROW, j, h)
-        if 7 <= j < 7 + len(cases) and cases[j - 7].name == ctx.base:
-            ws.cell(row=HEADER_ROW, column=j).fill = _BASE_FILL
-    row = FIRST_DATA_ROW
+    cols = [*(Column(k, h, max_width=50) for k, h in _BUILD_INFO),
+            *(Column(c.name, c.name, width=max(12, min(20, len(c.name) + 3)), align="center", na=True) for c in cases),
+            Column("built in", "built in", note="Cases with a plan that build the project; a candidate built in every "
+                                                "case (bold) is a no-regret build.")]
+    records = []
     for rec in cmp.builds.to_dict("records"):
         project = rec.get("project")
-        candidate = str(rec.get("decision_kind")) == "candidate"
-        for j, (key, _h) in enumerate(_BUILD_INFO, start=1):
-            v = rec.get(key)
-            if key == "decision_kind":
-                v = {"fixed": "existing or committed"}.get(str(v), v)
-            _cell(ws, row, j, v, FMT_TEXT if isinstance(_plain(v), str) else None)
+        row: dict[str, Any] = {k: rec.get(k) for k, _h in _BUILD_INFO}
+        row["decision_kind"] = {"fixed": "existing or committed"}.get(str(rec.get("decision_kind")),
+                                                                      rec.get("decision_kind"))
         n_built = 0
-        for j, c in enumerate(cases, start=7):
+        for c in cases:
             if c.failed or c.name not in cmp.builds.columns:
-                _put(ws, row, j, None, na=True, align=Alignment(horizontal="center"))
+                row[c.name] = None  # n/a
                 continue
             u = _units(cmp, project, c.name)
             n_built += u > 0
@@ -514,28 +405,25 @@ def _write_builds(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
             if base_ok and c.name != ctx.base:
                 ub = _units(cmp, project, ctx.base)
                 if u > 0 and ub == 0:
-                    fill = _ADDED_FILL
+                    fill = _ADDED
                 elif u == 0 and ub > 0:
-                    fill = _DROPPED_FILL
+                    fill = _DROPPED
                 elif u > 0 and (u != ub or _start(cmp, project, c.name) != _start(cmp, project, ctx.base)):
-                    fill = _CHANGED_FILL
-            _cell(ws, row, j, rec.get(c.name), FMT_TEXT, fill=fill, align=Alignment(horizontal="center"))
-        _cell(ws, row, 7 + len(cases), f"{n_built} of {len(solved)}" if solved else NA,
-              font=_BOLD if candidate and solved and n_built == len(solved) else None)
-        row += 1
-    if row == FIRST_DATA_ROW:
-        row = _none_row(ws, row, "none: no case has a plan" if not solved else "none: the instance has no projects")
-    else:
-        _cell(ws, row + 1, 1, "'built in' counts the cases with a plan that build the project; a candidate built "
-                              "in every case (bold) is a no-regret build.", font=_NOTE_FONT)
-    _autofilter(ws, len(headers), row - 1)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
-    _widths_from(ws, len(headers), HEADER_ROW, row - 1, maximum=50,
-                 fixed={j: max(12, min(20, len(c.name) + 3)) for j, c in enumerate(cases, start=7)})
-    _finish(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+                    fill = _CHANGED
+            row[c.name] = Styled(rec.get(c.name), fill)
+        candidate = str(rec.get("decision_kind")) == "candidate"
+        row["built in"] = Styled(f"{n_built} of {len(solved)}" if solved else NA,
+                                 BOLD if candidate and solved and n_built == len(solved) else None)
+        records.append(row)
+    empty = "none: no case has a plan" if not solved else "none: the instance has no projects"
+    placed = ws.table(HEADER_ROW, _table(cols, freeze=2, empty=empty), records)
+    _shade_base(ws, placed.header_row, 7, cases, ctx.base)
+    if records:
+        ws.note(placed.next_row + 1, "'built in' counts the cases with a plan that build the project; a candidate "
+                                     "built in every case (bold) is a no-regret build.")
 
 
-# ---------------------------------------------------------------------------------- supply mix
+# ---------------------------------------------------------------------------------- supply mix, localization
 def _source_key(source: str) -> tuple[int, str]:
     order = ("domestic_plants", "fta_plants", "other_plants")
     if source in order:
@@ -548,100 +436,74 @@ def _source_key(source: str) -> tuple[int, str]:
 def _source_label(source: str) -> str:
     if source.startswith("imports_"):
         return f"imports from {source[len('imports_'):]}"
-    return _words(source)
+    return words(source)
 
 
-def _rows_of_case(ws: Worksheet, row: int, c: _Case, df: pd.DataFrame, none_text: str
-                  ) -> tuple[pd.DataFrame | None, int]:
-    """The rows of `df` for case `c`, or None after writing one line saying the case failed or has none."""
+def _rows_of_case(c: _Case, df: pd.DataFrame, none_text: str, second: str) -> tuple[pd.DataFrame | None, list[dict]]:
+    """The rows of `df` for case `c`, or None and one record saying the case failed or has none."""
     if c.failed:
-        _cell(ws, row, 1, c.name, FMT_TEXT, font=_FAILED_FONT)
-        _cell(ws, row, 2, c.line, FMT_TEXT, font=_FAILED_FONT)
-        return None, row + 1
+        return None, [{"case": Styled(c.name, FAILED), second: Styled(c.line, FAILED)}]
     sub = df[df["case"] == c.name] if not df.empty else df
     if sub.empty:
-        _cell(ws, row, 1, c.name, FMT_TEXT)
-        _cell(ws, row, 2, none_text, font=_NONE_FONT)
-        return None, row + 1
-    return sub, row
+        return None, [{"case": c.name, second: Styled(none_text, NONE)}]
+    return sub, []
 
 
-def _write_supply_mix(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
-    _sheet_head(ws, ctx, DESCRIPTIONS["supply_mix"])
+def _write_supply_mix(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
+    ctx.head(ws, DESCRIPTIONS["supply_mix"])
     mix = cmp.supply_mix
     sources = sorted({str(s) for s in mix["source"].tolist()}, key=_source_key) if not mix.empty else []
-    headers = ["case", "family", "year", *[f"{_source_label(s)} [t]" for s in sources], "total [t]"]
-    for j, h in enumerate(headers, start=1):
-        _header_cell(ws, HEADER_ROW, j, h)
-    row = FIRST_DATA_ROW
+    cols = [Column("case", "case", max_width=30), Column("family", "family", width=12),
+            Column("year", "year", fmt=FMT_YEAR, max_width=30),
+            *(Column(s, _source_label(s), "t", FMT_T, width=13) for s in sources),
+            Column("total", "total", "t", FMT_T, width=13)]
+    records: list[dict[str, Any]] = []
     for c in ctx.cases:
-        sub, row = _rows_of_case(ws, row, c, mix, "none: no supply in this plan")
+        sub, lines = _rows_of_case(c, mix, "none: no supply in this plan", "family")
+        records += lines
         if sub is None:
             continue
         piv = sub.assign(source=sub["source"].astype(str)).pivot_table(
             index=["family", "year"], columns="source", values="tonnes", aggfunc="sum", sort=False)
         fam_order = list(dict.fromkeys(sub["family"].tolist()))
-        keys = sorted(piv.index, key=lambda k: (fam_order.index(k[0]), k[1]))
-        for fam, year in keys:
-            _cell(ws, row, 1, c.name, FMT_TEXT)
-            _cell(ws, row, 2, fam, FMT_TEXT)
-            _put(ws, row, 3, year, FMT_YEAR)
+        for fam, year in sorted(piv.index, key=lambda k: (fam_order.index(k[0]), k[1])):
+            rec: dict[str, Any] = {"case": c.name, "family": fam, "year": year}
             total = 0.0
-            for j, s in enumerate(sources, start=4):
-                v = _number(piv.at[(fam, year), s]) if s in piv.columns else None
-                v = v or 0.0
+            for s in sources:
+                v = (number(piv.at[(fam, year), s]) if s in piv.columns else None) or 0.0
                 total += v
-                _put(ws, row, j, v, FMT_T, font=_RED_FONT if s == "unmet" and v > 1e-6 else None)
-            _put(ws, row, 4 + len(sources), total, FMT_T, font=_BOLD)
-            row += 1
-    if row == FIRST_DATA_ROW:
-        row = _none_row(ws, row)
-    _autofilter(ws, len(headers), row - 1)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
-    fixed: dict[int, float] = {2: 12}
-    for j in range(1, len(headers) + 1):  # tonnes: narrow columns, wrapped headers
-        if j > 3:
-            fixed[j] = 13
-        ws.cell(row=HEADER_ROW, column=j).alignment = _WRAP_HEADER
-    ws.row_dimensions[HEADER_ROW].height = 15 * max((_lines(h, 13) for h in headers[3:]), default=1)
-    _widths_from(ws, len(headers), HEADER_ROW, row - 1, maximum=30, fixed=fixed)
-    _finish(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+                rec[s] = Styled(v, RED if s == "unmet" and v > 1e-6 else None)
+            rec["total"] = Styled(total, BOLD)
+            records.append(rec)
+    ws.table(HEADER_ROW, _table(cols, freeze=3), records)
 
 
-# ---------------------------------------------------------------------------------- localization
-_LOC_COLUMNS = (("share", "share [%]", FMT_SHARE), ("target_share", "target [%]", FMT_SHARE),
-                ("domestic_fta_share", "domestic + FTA share [%]", FMT_SHARE), ("shortfall_t", "shortfall [t]", FMT_T))
+_LOC_COLUMNS = (("share", "share", "%", FMT_SHARE), ("target_share", "target", "%", FMT_SHARE),
+                ("domestic_fta_share", "domestic + FTA share", "%", FMT_SHARE),
+                ("shortfall_t", "shortfall", "t", FMT_T))
 
 
-def _write_localization(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
-    _sheet_head(ws, ctx, DESCRIPTIONS["localization"])
-    headers = ["case", "group", "year", *[h for _k, h, _f in _LOC_COLUMNS]]
-    for j, h in enumerate(headers, start=1):
-        _header_cell(ws, HEADER_ROW, j, h)
-    loc = cmp.localization
-    row = FIRST_DATA_ROW
+def _write_localization(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
+    ctx.head(ws, DESCRIPTIONS["localization"])
+    cols = [Column("case", "case", max_width=30), Column("group", "group", min_width=14, max_width=30),
+            Column("year", "year", fmt=FMT_YEAR),
+            *(Column(k, label, unit, fmt, max_width=30) for k, label, unit, fmt in _LOC_COLUMNS)]
+    records: list[dict[str, Any]] = []
     for c in ctx.cases:
-        sub, row = _rows_of_case(ws, row, c, loc, "none: the instance sets no localization groups")
+        sub, lines = _rows_of_case(c, cmp.localization, "none: the instance sets no localization groups", "group")
+        records += lines
         if sub is None:
             continue
         for rec in sub.to_dict("records"):
-            short = (_number(rec.get("shortfall_t")) or 0.0) > 1e-6
-            _cell(ws, row, 1, c.name, FMT_TEXT)
-            _cell(ws, row, 2, rec.get("group"), FMT_TEXT)
-            _put(ws, row, 3, rec.get("year"), FMT_YEAR)
-            for j, (key, _h, fmt) in enumerate(_LOC_COLUMNS, start=4):
-                v = _number(rec.get(key))
+            short = (number(rec.get("shortfall_t")) or 0.0) > 1e-6
+            row: dict[str, Any] = {"case": c.name, "group": rec.get("group"), "year": rec.get("year")}
+            for key, _label, _unit, _fmt in _LOC_COLUMNS:
+                v = number(rec.get(key))
                 if key == "target_share" and not v:
                     v = None  # no target that year: blank, not a 0% target
-                font = _RED_FONT if short and key in ("share", "shortfall_t") else None
-                _put(ws, row, j, v, fmt, font=font)
-            row += 1
-    if row == FIRST_DATA_ROW:
-        row = _none_row(ws, row)
-    _autofilter(ws, len(headers), row - 1)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=4)
-    _widths_from(ws, len(headers), HEADER_ROW, row - 1, maximum=30, fixed={2: 14})
-    _finish(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+                row[key] = Styled(v, RED if short and key in ("share", "shortfall_t") else None)
+            records.append(row)
+    ws.table(HEADER_ROW, _table(cols, freeze=3), records)
 
 
 # ---------------------------------------------------------------------------------- regret
@@ -652,77 +514,36 @@ def _worst_under(reg: Any, plan: str) -> str | None:
     return str(r.idxmax())
 
 
-def _write_matrix(ws: Worksheet, row: int, title: str, df: pd.DataFrame, best: str | None,
+def _write_matrix(ws: Sheet, row: int, title: str, df: pd.DataFrame, best: str | None,
                   *, extra: Sequence[tuple[str, dict[str, Any], str]] = ()) -> int:
     """One plan × case matrix in $M, the best plan's row highlighted; returns the next free row."""
-    row = _section(ws, row, title)
-    plans = [str(p) for p in df.index]
+    row = ws.section(row, title)
     under = [str(b) for b in df.columns]
-    _header_cell(ws, row, 1, "plan of ↓ / evaluated under →")
-    for j, b in enumerate(under, start=2):
-        _header_cell(ws, row, j, b)
-    for k, (h, _vals, _fmt) in enumerate(extra):
-        _header_cell(ws, row, 2 + len(under) + k, h)
-        ws.cell(row=row, column=2 + len(under) + k).alignment = _WRAP_HEADER
-    row += 1
-    for a, plan in zip(df.index, plans, strict=True):
+    cols = [Column("plan", "plan of ↓ / evaluated under →", width=ws.width(1)),
+            *(Column(f"under {b}", b, fmt=FMT_MUSD2, width=ws.width(2 + j), na=True) for j, b in enumerate(under)),
+            *(Column(f"extra {k}", h, fmt=fmt if fmt != FMT_TEXT else None, width=ws.width(2 + len(under) + k),
+                     na=fmt != FMT_TEXT) for k, (h, _v, fmt) in enumerate(extra))]
+    records = []
+    for a in df.index:
+        plan = str(a)
         is_best = plan == best
         fill = _BEST_FILL if is_best else None
-        _cell(ws, row, 1, plan, FMT_TEXT, font=_BEST_FONT if is_best else _BOLD, fill=fill)
-        for j, (b, name) in enumerate(zip(df.columns, under, strict=True), start=2):
-            v = _musd(df.at[a, b])
-            if v is None:  # the plan cannot be carried out under that case (see the notes table)
-                _put(ws, row, j, None, na=True, fill=fill)
-            else:
-                font = _BEST_FONT if is_best else (_OWN_FONT if plan == name else None)
-                _put(ws, row, j, v, FMT_MUSD2, font=font, fill=fill)
+        rec: dict[str, Any] = {"plan": Styled(plan, (_BEST if is_best else BOLD) | fill)}
+        for b, name in zip(df.columns, under, strict=True):
+            font = _BEST if is_best else (BOLD if plan == name else None)
+            rec[f"under {name}"] = Styled(musd(df.at[a, b]), (font or kit.PLAIN) | fill)
         for k, (_h, vals, fmt) in enumerate(extra):
             v = vals.get(plan)
-            _put(ws, row, 2 + len(under) + k, v, fmt if isinstance(_plain(v), int | float) else None,
-                 font=_BEST_FONT if is_best else None, fill=fill, na=fmt != FMT_TEXT)
-        row += 1
-    if not plans:
-        row = _none_row(ws, row, "none: no case has a plan")
-    return row + 1
+            rec[f"extra {k}"] = Styled(v, (_BEST if is_best else kit.PLAIN) | fill)
+        records.append(rec)
+    placed = ws.table(row, Table(tuple(cols), empty="none: no case has a plan"), records)
+    return placed.next_row + 1
 
 
-def _write_regret(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
+def _write_regret(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     reg = cmp.regret
     assert reg is not None
-    _sheet_head(ws, ctx, DESCRIPTIONS["regret"])
-    notes = {(str(a), str(b)): str(w) for (a, b), w in reg.notes.items()}
-    best = reg.best_plan
-    row = HEADER_ROW
-    if best is not None:
-        worst = _musd(reg.max_regret.get(best))
-        text = f"Safest plan: the plan of case '{best}'"
-        _cell(ws, row, 1, text + (f" — worst-case regret ${worst:,.2f}M" if worst is not None else ""),
-              font=_BEST_FONT, fill=_BEST_FILL)
-        for j in range(2, len(reg.cost.columns) + 5):
-            ws.cell(row=row, column=j).fill = _BEST_FILL
-    else:
-        _cell(ws, row, 1, "No plan could be evaluated under every case: there is no safest plan.",
-              font=_FAILED_FONT)
-    row += 2
-    row = _write_matrix(ws, row, "Cost of each plan under each case [$M, total discounted cost]; bold = the "
-                        "case's own optimum", reg.cost, best)
-    worst = {str(p): _musd(v) for p, v in reg.max_regret.items()}
-    where = {str(p): _worst_under(reg, str(p)) for p in reg.regret.index}
-    marks = {best: "◀ safest plan"} if best is not None else {}
-    row = _write_matrix(ws, row, "Regret [$M]: cost minus the cheapest plan found for that case", reg.regret, best,
-                        extra=(("worst-case regret [$M]", worst, FMT_MUSD2), ("worst under case", where, FMT_TEXT),
-                               ("", marks, FMT_TEXT)))
-    row = _section(ws, row, "Plans that could not be evaluated (n/a above)")
-    row = _small_table(ws, row, ["plan of", "evaluated under", "why"], ([a, b, w] for (a, b), w in notes.items()),
-                       empty="none: every plan could be evaluated under every case")
-    missing = [c for c in ctx.cases if c.name not in {str(p) for p in reg.cost.index}]
-    if missing:
-        row += 1
-        row = _section(ws, row, "Cases not in the matrices")
-        for c in missing:
-            _cell(ws, row, 1, c.name, FMT_TEXT, font=_FAILED_FONT)
-            _cell(ws, row, 2, c.line if c.failed else "not evaluated", font=_FAILED_FONT)
-            row += 1
+    ctx.head(ws, DESCRIPTIONS["regret"])
     ncols = max(4, 1 + len(reg.cost.columns) + 3)
     widths = {1: max(30, *(len(str(p)) + 4 for p in reg.cost.index)) if len(reg.cost.index) else 30}
     widths.update({j: max(14 if j > 2 else 17, min(24, len(str(b)) + 3))
@@ -731,22 +552,52 @@ def _write_regret(ws: Worksheet, cmp: Comparison, ctx: _Context) -> None:
     widths.update({k: 22, k + 1: 18, k + 2: 16})
     for j in range(2, ncols + 1):
         widths.setdefault(j, 16)
-    _set_widths(ws, widths)
-    ws.freeze_panes = ws.cell(row=HEADER_ROW, column=2)
-    _finish(ws)
+    ws.widths(widths)
+    notes = {(str(a), str(b)): str(w) for (a, b), w in reg.notes.items()}
+    best = reg.best_plan
+    row = HEADER_ROW
+    if best is not None:
+        worst = musd(reg.max_regret.get(best))
+        text = f"Safest plan: the plan of case '{best}'"
+        ws.put(row, 1, text + (f" — worst-case regret ${worst:,.2f}M" if worst is not None else ""),
+               _BEST | _BEST_FILL)
+        for j in range(2, len(reg.cost.columns) + 5):
+            ws.put(row, j, None, _BEST_FILL)
+    else:
+        ws.put(row, 1, "No plan could be evaluated under every case: there is no safest plan.", FAILED)
+    row += 2
+    row = _write_matrix(ws, row, "Cost of each plan under each case [$M, total discounted cost]; bold = the "
+                        "case's own optimum", reg.cost, best)
+    worst_by = {str(p): musd(v) for p, v in reg.max_regret.items()}
+    where = {str(p): _worst_under(reg, str(p)) for p in reg.regret.index}
+    marks = {best: "◀ safest plan"} if best is not None else {}
+    row = _write_matrix(ws, row, "Regret [$M]: cost minus the cheapest plan found for that case", reg.regret, best,
+                        extra=(("worst-case regret [$M]", worst_by, FMT_MUSD2), ("worst under case", where, FMT_TEXT),
+                               ("", marks, FMT_TEXT)))
+    row = ws.section(row, "Plans that could not be evaluated (n/a above)")
+    row = ws.grid(row, ["plan of", "evaluated under", "why"], ([a, b, w] for (a, b), w in notes.items()),
+                  empty="none: every plan could be evaluated under every case")
+    missing = [c for c in ctx.cases if c.name not in {str(p) for p in reg.cost.index}]
+    if missing:
+        row = ws.section(row + 1, "Cases not in the matrices")
+        for c in missing:
+            ws.put(row, 1, c.name, FAILED)
+            ws.put(row, 2, c.line if c.failed else "not evaluated", FAILED)
+            row += 1
+    ws.freeze(HEADER_ROW, 2)
 
 
 # ---------------------------------------------------------------------------------- run_info
 def _flat(options: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
     """(label, value) of each option: the comparison's own in words, HiGHS's by their HiGHS names."""
     for k, v in options.items():
-        key = f"{prefix}{k}" if prefix else _words(str(k))
+        key = f"{prefix}{k}" if prefix else words(str(k))
         if isinstance(v, dict):
             yield from _flat(v, key + ": ")
         elif isinstance(v, list | tuple | set | frozenset):
-            yield key, ", ".join(str(_plain(x)) for x in v)
+            yield key, ", ".join(str(plain(x)) for x in v)
         else:
-            yield key, _text_or_value(v)
+            yield key, text_or_value(v)
 
 
 def _link_target(workbook: str, folder: str | Path | None) -> str:
@@ -765,153 +616,116 @@ def _link_target(workbook: str, folder: str | Path | None) -> str:
         return quote(p.as_posix(), safe="/._-~:")
 
 
-def _write_run_info(ws: Worksheet, cmp: Comparison, ctx: _Context, folder: str | Path | None) -> None:
-    _sheet_head(ws, ctx, DESCRIPTIONS["run_info"])
-    row = HEADER_ROW + 1
-    row = _section(ws, row, "Instance")
-    row = _kv(ws, row, "name", cmp.instance)
-    row = _kv(ws, row, "path", cmp.instance_path)
-    row = _kv(ws, row, "SHA-256 of the file", cmp.instance_sha256)
-    row += 1
-    row = _section(ws, row, "Comparison")
-    row = _kv(ws, row, "base case", cmp.base, note="deltas, highlights and the cost difference per kWh are measured "
-                                                   "against it")
-    row = _kv(ws, row, "cases requested", ", ".join(cmp.cases), note=f"{len(cmp.cases)} cases, in this order")
-    row = _kv(ws, row, "cases with a plan", ", ".join(c.name for c in ctx.cases if not c.failed) or "none")
-    row = _kv(ws, row, "cases without a plan", ", ".join(c.name for c in ctx.failed) or "none")
-    row = _kv(ws, row, "regret analysis", "yes" if cmp.regret is not None else "no",
-              note="each plan re-evaluated under every other case" if cmp.regret is not None else "")
-    row += 1
-    row = _section(ws, row, "Options of the comparison")
-    opts = list(_flat(dict(cmp.options)))
-    row = _small_table(ws, row, ["option", "value"], opts, empty="none recorded")
-    row += 1
+def _workbook_cell(run: CaseRun | None, folder: str | Path | None, *, name_only: bool) -> Styled:
+    if run is not None and run.workbook:
+        shown = Path(str(run.workbook)).name if name_only else str(run.workbook)
+        return Styled(shown, LINK | Style(fmt=FMT_TEXT), _link_target(str(run.workbook), folder))
+    return Styled("not written", NONE)
 
-    row = _section(ws, row, "Cases")
-    heads = ["case", "status", "seconds", "objective [$M]", "gap", "HiGHS time [s]", "preset", "started (UTC)",
-             "results workbook", "solve status (or why the case failed)"]
-    for j, h in enumerate(heads, start=1):
-        _header_cell(ws, row, j, h)
-    row += 1
+
+def _write_run_info(ws: Sheet, cmp: Comparison, ctx: _Context, folder: str | Path | None) -> None:
+    cases = []
     for c in ctx.cases:
         run = cmp.runs.get(c.name)
         sol = run.solution if run is not None else None
         st = sol.status if sol is not None else {}
         ri = sol.run_info if sol is not None else {}
-        _cell(ws, row, 1, c.name, FMT_TEXT, font=_BOLD)
-        _cell(ws, row, 2, c.status, font=_FAILED_FONT if c.failed else None)
-        _put(ws, row, 3, _number(run.seconds) if run is not None else None, FMT_SECONDS, align=_LEFT)
-        _put(ws, row, 4, _musd(st.get("objective_usd")), FMT_MUSD2, align=_LEFT)
         gap_value, gap_fmt = gap_cell(st.get("gap"))  # the one rule for gaps
-        _put(ws, row, 5, gap_value, gap_fmt, align=_LEFT)
-        _put(ws, row, 6, _finite(st.get("highs_time_s")), FMT_SECONDS, align=_LEFT)
-        _cell(ws, row, 7, ri.get("preset"))
-        _cell(ws, row, 8, ri.get("started_utc"))
-        if run is not None and run.workbook:
-            cell = _cell(ws, row, 9, str(run.workbook), FMT_TEXT, font=_LINK_FONT)
-            cell.hyperlink = _link_target(str(run.workbook), folder)
-        else:
-            _cell(ws, row, 9, "not written", font=_NONE_FONT)
-        _cell(ws, row, 10, c.solve_status if not c.failed or c.status != "done" else c.line, FMT_TEXT,
-              font=_FAILED_FONT if c.failed else None)
-        row += 1
-    row += 1
-
+        failed = FAILED if c.failed else None
+        cases.append((Styled(c.name, BOLD), Styled(c.status, failed),
+                      Styled(number(run.seconds) if run is not None else None, Style(fmt=FMT_SECONDS)),
+                      Styled(musd(st.get("objective_usd")), Style(fmt=FMT_MUSD2)),
+                      Styled(gap_value, Style(fmt=gap_fmt)),
+                      Styled(finite(st.get("highs_time_s")), Style(fmt=FMT_SECONDS)),
+                      ri.get("preset"), ri.get("started_utc"), _workbook_cell(run, folder, name_only=False),
+                      Styled(c.solve_status if not c.failed or c.status != "done" else c.line, failed)))
     solved = [(c, cmp.runs[c.name].solution) for c in ctx.cases
               if c.name in cmp.runs and cmp.runs[c.name].solution is not None]
-    row = _section(ws, row, "HiGHS options per case (value; source)")
+    names = tuple(c.name for c, _s in solved)
     options: dict[str, dict[str, str]] = {}
     for c, sol in solved:
         for o in sol.run_info.get("solver_options") or []:
             o = tuple(o) if isinstance(o, list | tuple) else (o, "", "")
             name, value, source = (list(o) + ["", ""])[:3]
-            options.setdefault(str(name), {})[c.name] = f"{_plain(value)}" + (f" ({source})" if source else "")
-    row = _small_table(ws, row, ["option", *[c.name for c, _s in solved]],
-                       ([k, *[v.get(c.name) for c, _s in solved]] for k, v in options.items()),
-                       empty="none recorded")
-    row += 1
-    row = _section(ws, row, "How each case is made (extends; overrides of other sheets, in order)")
+            options.setdefault(str(name), {})[c.name] = f"{plain(value)}" + (f" ({source})" if source else "")
     orows = []
     for c, sol in solved:
         ri = sol.run_info
         chain = " -> ".join([*(ri.get("case_extends") or []), c.name])
         overrides = ri.get("case_overrides") or []
         if not overrides:
-            orows.append([c.name, chain, "", "", "", "", "", "none"])
+            orows.append((c.name, chain, "", "", "", "", "", "none"))
         for o in overrides:
-            orows.append([c.name, chain, o.get("sheet"), o.get("filter"), o.get("column"), o.get("operation"),
-                          o.get("value"), o.get("note")])
-    row = _small_table(ws, row, ["case", "extends", "sheet", "filter", "column", "operation", "value", "note"],
-                       orows, empty="no case extends another or overrides any sheet")
-    row += 1
-    row = _section(ws, row, "Timings per case [s]")
+            orows.append((c.name, chain, o.get("sheet"), o.get("filter"), o.get("column"), o.get("operation"),
+                          o.get("value"), o.get("note")))
     steps: dict[str, dict[str, Any]] = {}
     for c, sol in solved:
         for k, v in (sol.status.get("timings") or {}).items():
-            steps.setdefault(step_label(str(k)), {})[c.name] = _finite(v)
+            steps.setdefault(step_label(str(k)), {})[c.name] = finite(v)
         for k in ("wall_time_s", "highs_time_s"):
             if k in sol.status:
                 steps.setdefault({"wall_time_s": "wall time (solve)", "highs_time_s": "inside HiGHS"}[k],
-                                 {})[c.name] = _finite(sol.status[k])
-    row = _small_table(ws, row, ["step", *[c.name for c, _s in solved]],
-                       ([k, *[v.get(c.name) for c, _s in solved]] for k, v in steps.items()),
-                       [None, *["0.000"] * len(solved)], empty="none recorded")
-    row += 1
-    row = _section(ws, row, "Model size per case")
+                                 {})[c.name] = finite(sol.status[k])
     sizes = ("variables", "integer_variables", "constraints", "nonzeros")
-    row = _small_table(ws, row, ["size", *[c.name for c, _s in solved]],
-                       ([_words(k), *[_plain(s.status.get(k)) for _c, s in solved]] for k in sizes),
-                       [None, *[FMT_COUNT] * len(solved)], empty="none recorded")
-    row += 1
-    row = _section(ws, row, "Package versions")
     versions = next((s.run_info.get("versions") for _c, s in solved if s.run_info.get("versions")), {}) or {}
-    row = _small_table(ws, row, ["package", "version"], ((k, str(v)) for k, v in versions.items()))
-    link_w = max((len(str(r.workbook)) + 2 for r in cmp.runs.values() if r.workbook), default=16)
-    _set_widths(ws, {1: 30, 2: 22, 3: 22, 4: 16, 5: 10, 6: 14, 7: 12, 8: 26, 9: min(80, max(18, link_w)), 10: 40,
-                     **{j: 22 for j in range(11, 3 + len(solved))}})
-    _finish(ws)
+    sections = [
+        Section("Comparison", (
+            Pair("base case", cmp.base, note="deltas, highlights and the cost difference per kWh are measured "
+                                             "against it"),
+            Pair("cases requested", ", ".join(cmp.cases), note=f"{len(cmp.cases)} cases, in this order"),
+            Pair("cases with a plan", ", ".join(c.name for c in ctx.cases if not c.failed) or "none"),
+            Pair("cases without a plan", ", ".join(c.name for c in ctx.failed) or "none"),
+            Pair("regret analysis", "yes" if cmp.regret is not None else "no",
+                 note="each plan re-evaluated under every other case" if cmp.regret is not None else ""))),
+        Section("Options of the comparison", (Grid(("option", "value"), tuple(_flat(dict(cmp.options))),
+                                                   empty="none recorded"),)),
+        Section("Cases", (Grid(("case", "status", "seconds", "objective [$M]", "gap", "HiGHS time [s]", "preset",
+                                "started (UTC)", "results workbook", "solve status (or why the case failed)"),
+                               tuple(cases)),)),
+        Section("HiGHS options per case (value; source)", (
+            Grid(("option", *names), tuple((k, *[v.get(n) for n in names]) for k, v in options.items()),
+                 empty="none recorded"),)),
+        Section("How each case is made (extends; overrides of other sheets, in order)", (
+            Grid(("case", "extends", "sheet", "filter", "column", "operation", "value", "note"), tuple(orows),
+                 empty="no case extends another or overrides any sheet"),)),
+        Section("Timings per case [s]", (
+            Grid(("step", *names), tuple((k, *[v.get(n) for n in names]) for k, v in steps.items()),
+                 (None, *["0.000"] * len(names)), empty="none recorded"),)),
+        Section("Model size per case", (
+            Grid(("size", *names), tuple((words(k), *[plain(s.status.get(k)) for _c, s in solved]) for k in sizes),
+                 (None, *[FMT_COUNT] * len(names)), empty="none recorded"),)),
+    ]
+    line, level = ctx.cases_line
+    kit.provenance(ws, ctx.header, DESCRIPTIONS["run_info"], status=line, level=level,
+                   instance=(cmp.instance, cmp.instance_path, cmp.instance_sha256), sections=sections,
+                   versions=versions)
 
 
 # ---------------------------------------------------------------------------------- chart data
 @dataclass
 class _Charts:
-    kpis: _Block | None
-    localization: list[tuple[str, _Block, list[str], list[bool]]]  # group, block, colours, dashed
+    kpis: Block | None
+    localization: list[tuple[str, Block, list[str], list[bool]]]  # group, block, colours, dashed
 
 
-def _case_colors(ctx: _Context) -> dict[str, str]:
-    return {c.name: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(ctx.cases)}
-
-
-def _write_chart_data(ws: Worksheet, cmp: Comparison, ctx: _Context) -> _Charts:
-    _sheet_head(ws, ctx, DESCRIPTIONS["chart_data"])
+def _write_chart_data(ws: Sheet, cmp: Comparison, ctx: _Context) -> _Charts:
+    ctx.head(ws, DESCRIPTIONS["chart_data"])
     row = HEADER_ROW + 1
     # KPI bars: a row per case (cases without a plan stay blank), a column per KPI, $M
-    _cell(ws, row, 1, "Cost per case [$M]", font=_SECTION)
-    hr = row + 1
-    _header_cell(ws, hr, 1, "case")
     present = [(k, h) for k, h in CHART_KPIS if k in cmp.kpis.index]
-    for j, (_k, h) in enumerate(present, start=2):
-        _header_cell(ws, hr, j, h)
-    for i, c in enumerate(ctx.cases):
-        r = hr + 1 + i
-        _cell(ws, r, 1, c.name if not c.failed else f"{c.name} (no plan)", FMT_TEXT)
-        for j, (k, _h) in enumerate(present, start=2):
-            _put(ws, r, j, None if c.failed else _musd(_value(cmp.kpis, k, c.name)), FMT_MUSD)
-    kpi_block = _Block(hr, hr + 1, hr + len(ctx.cases), [h for _k, h in present])
-    if not ctx.cases or not present:
-        _cell(ws, hr + 1, 1, "none", font=_NONE_FONT)
-    row = hr + max(len(ctx.cases), 1) + 2
+    names = [c.name if not c.failed else f"{c.name} (no plan)" for c in ctx.cases]
+    cols = [(h, [None if c.failed else musd(_value(cmp.kpis, k, c.name)) for c in ctx.cases]) for k, h in present]
+    kpi_block, row = ws.block(row, "Cost per case [$M]", ("case", names, FMT_TEXT), cols, FMT_MUSD)
 
     # localized share per group: a line per case, targets dashed in the case's colour
     loc = cmp.localization
-    colors = _case_colors(ctx)
+    colors = {c.name: PALETTE[i % len(PALETTE)] for i, c in enumerate(ctx.cases)}
     blocks = []
     groups = list(dict.fromkeys(loc["group"].tolist())) if not loc.empty else []
     for g in groups[:MAX_LOCALIZATION_CHARTS]:
         sub = loc[loc["group"] == g]
         years = sorted({int(y) for y in sub["year"].dropna().tolist()})
-        cols: list[tuple[str, list[Any]]] = []
+        gcols: list[tuple[str, list[Any]]] = []
         col_colors: list[str] = []
         dashed: list[bool] = []
         for c in ctx.cases:
@@ -919,55 +733,45 @@ def _write_chart_data(ws: Worksheet, cmp: Comparison, ctx: _Context) -> _Charts:
             if c.failed or cs.empty:
                 continue
             by_year = cs.groupby("year").first()
-            cols.append((c.name, [_number(by_year.at[y, "share"]) if y in by_year.index else None for y in years]))
+            gcols.append((c.name, [number(by_year.at[y, "share"]) if y in by_year.index else None for y in years]))
             col_colors.append(colors[c.name])
             dashed.append(False)
-            target = [(_number(by_year.at[y, "target_share"]) or None) if y in by_year.index else None
+            target = [(number(by_year.at[y, "target_share"]) or None) if y in by_year.index else None
                       for y in years]
             if any(t is not None for t in target):
-                cols.append((f"{c.name} target", target))
+                gcols.append((f"{c.name} target", target))
                 col_colors.append(colors[c.name])
                 dashed.append(True)
-        block, row = _write_block(ws, row, f"Localized share of {g} by case (targets dashed)", years, cols,
-                                  FMT_SHARE)
+        block, row = ws.block(row, f"Localized share of {g} by case (targets dashed)", ("year", years, FMT_YEAR),
+                              gcols, FMT_SHARE)
         if not block.empty:
             blocks.append((str(g), block, col_colors, dashed))
     if len(groups) > MAX_LOCALIZATION_CHARTS:
-        _cell(ws, row, 1, f"{len(groups) - MAX_LOCALIZATION_CHARTS} more groups are not charted; see the "
-                              "localization sheet.", font=_NOTE_FONT)
+        ws.note(row, f"{len(groups) - MAX_LOCALIZATION_CHARTS} more groups are not charted; see the localization "
+                     "sheet.")
     widths: dict[int, float] = {1: max(12, min(40, max((len(c.name) + 12 for c in ctx.cases), default=12)))}
     for _g, b, _c, _d in blocks:
-        for j, name in enumerate(b.series, start=2):
+        for j, name in b.series:
             widths[j] = max(widths.get(j, 12), min(40, len(name) + 3))
     for j, (_k, h) in enumerate(present, start=2):
         widths[j] = max(widths.get(j, 12), len(h) + 3)
-    _set_widths(ws, widths)
-    _finish(ws)
+    ws.widths(widths)
     return _Charts(kpi_block if present and ctx.cases else None, blocks)
 
 
-def _make_charts(ws: Worksheet, charts: _Charts) -> list[Any]:
-    out: list[Any] = []
+def _charts(charts: _Charts) -> list[Chart]:
+    out: list[Chart] = []
     if charts.kpis is not None and not charts.kpis.empty:
-        out.append(_column_chart(ws, charts.kpis, "Cost per case", "$M", "case"))
+        out.append(Chart("column", "Cost per case", charts.kpis.chart_series(markers=False), "case", "$M",
+                         gap=80, height_cm=9))
     for group, block, colors, dashed in charts.localization:
-        ch = _line_chart(ws, block, f"Localized share of {group}", "share of demand", "0%")
-        ch.y_axis.scaling.min = 0
-        ch.y_axis.scaling.max = 1
-        ch.height = 9
-        _style_series(ch, colors, dashed=dashed)
-        out.append(ch)
+        out.append(Chart("line", f"Localized share of {group}", block.chart_series(colors, dashed), "year",
+                         "share of demand", "0%", value_min=0, value_max=1, height_cm=9))
     return out
 
 
 # ---------------------------------------------------------------------------------- summary
-def _cm(width_chars: float) -> float:
-    """Approximate on-screen width of a column in cm (Calibri 11: 7 px per character + 5 px padding)."""
-    return (width_chars * 7 + 5) / 37.8
-
-
-def _write_summary(ws: Worksheet, cmp: Comparison, ctx: _Context, charts: _Charts,
-                   folder: str | Path | None) -> None:
+def _write_summary(ws: Sheet, cmp: Comparison, ctx: _Context, charts: _Charts, folder: str | Path | None) -> None:
     n = len(ctx.cases)
     present = [(k, h) for k, h in SUMMARY_KPIS if k in cmp.kpis.index]
     links = [Path(str(r.workbook)).name for r in cmp.runs.values() if r.workbook]
@@ -975,182 +779,151 @@ def _write_summary(ws: Worksheet, cmp: Comparison, ctx: _Context, charts: _Chart
     status_col = 5 + link_cols
     ncols = max(1 + len(present), status_col + 2)
     # column A holds case names; B.. serve the cases table, the regret table and the KPI columns
-    _set_widths(ws, {1: max(22, min(36, max((len(c.name) + 3 for c in ctx.cases), default=22))),
-                     **{j: 14 for j in range(2, ncols + 1)}})
+    ws.widths({1: max(22, min(36, max((len(c.name) + 3 for c in ctx.cases), default=22))),
+               **{j: 14 for j in range(2, ncols + 1)}})
     if cmp.regret is not None:  # 'worst under case' holds case names
-        ws.column_dimensions['C'].width = max(14, min(30, max((len(c.name) + 2 for c in ctx.cases), default=14)))
+        ws.widths({3: max(14, min(30, max((len(c.name) + 2 for c in ctx.cases), default=14)))})
     wrap: list[tuple[int, int]] = []  # (row, first column) of texts merged to the right edge and wrapped
 
-    _cell(ws, 1, 1, f"Policy comparison for {ctx.instance}: {n} case{'s' if n != 1 else ''}, base case "
-                    f"'{ctx.base}'", font=_TITLE)
+    ws.put(1, 1, f"Policy comparison for {ctx.instance}: {n} case{'s' if n != 1 else ''}, base case '{ctx.base}'",
+           TITLE)
     text, level = ctx.cases_line
     if ctx.failed:
-        text = f"{len(ctx.failed)} of {n} cases have no plan: " + "; ".join(
-            f"'{c.name}' — {c.line}" for c in ctx.failed)
-    fill, font = _STATUS_STYLES[level]
-    _cell(ws, 2, 1, text, font=font, fill=fill)
+        text = f"{len(ctx.failed)} of {n} cases have no plan: " + "; ".join(f"'{c.name}' — {c.line}"
+                                                                             for c in ctx.failed)
+    ws.put(2, 1, text, STATUS[level])
     if cmp.regret is not None:
-        _cell(ws, 3, 1, "Which plan is safest under policy uncertainty? Each case is one possible policy future; "
-                        "each case's plan was re-evaluated under every other case (regret sheet).", font=_NOTE_FONT)
+        ws.put(3, 1, "Which plan is safest under policy uncertainty? Each case is one possible policy future; "
+                     "each case's plan was re-evaluated under every other case (regret sheet).", NOTE)
     else:
-        _cell(ws, 3, 1, "Each case is one possible policy future: its optimal plan, costs and builds side by side. "
-                        "The regret analysis (each plan under every other case: planner compare --regret) was not "
-                        "run.", font=_NOTE_FONT)
-    _cell(ws, 4, 1, "Money in $M (millions of US dollars), discounted to the base year; shares in % of demand. "
-                    "Details on the other sheets.", font=_NOTE_FONT)
+        ws.put(3, 1, "Each case is one possible policy future: its optimal plan, costs and builds side by side. "
+                     "The regret analysis (each plan under every other case: planner compare --regret) was not "
+                     "run.", NOTE)
+    ws.put(4, 1, "Money in $M (millions of US dollars), discounted to the base year; shares in % of demand. "
+                 "Details on the other sheets.", NOTE)
     wrap += [(1, 1), (2, 1), (3, 1), (4, 1)]
     row = 6
 
     # cases
-    row = _section(ws, row, "Cases")
-    heads = {1: "case", 2: "status", 3: "solve time [s]", 4: "total cost [$M]", 5: "results workbook",
-             status_col: "solve status (or why the case failed)"}
-    for j in range(1, ncols + 1):
-        _header_cell(ws, row, j, heads.get(j, ""))
-    ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=status_col - 1)
-    ws.merge_cells(start_row=row, start_column=status_col, end_row=row, end_column=ncols)
-    row += 1
+    row = ws.section(row, "Cases")
+    cols = (Column("case", "case"), Column("status", "status"), Column("seconds", "solve time", "s", FMT_SECONDS),
+            Column("cost", "total cost", "$M", FMT_MUSD, na=True),
+            Column("workbook", "results workbook", span=status_col - 5),
+            Column("status text", "solve status (or why the case failed)", span=ncols - status_col + 1, wrap=True))
+    records = []
     for c in ctx.cases:
         run = cmp.runs.get(c.name)
-        cfill, sfont = _STATUS_STYLES[c.level]
-        _cell(ws, row, 1, c.name, FMT_TEXT, font=_BOLD, fill=_BASE_FILL if c.name == ctx.base else None)
-        _cell(ws, row, 2, c.status, font=Font(bold=True, color=sfont.color), fill=cfill)
-        _put(ws, row, 3, _number(run.seconds) if run is not None else None, FMT_SECONDS)
+        st = STATUS[c.level]
         cost = None
         if not c.failed:
             cost = _value(cmp.kpis, "total_cost_usd", c.name)
             if cost is None and run is not None and run.solution is not None:
                 cost = run.solution.status.get("objective_usd")
-        _put(ws, row, 4, _musd(cost), FMT_MUSD, na=True)
-        if run is not None and run.workbook:
-            cell = _cell(ws, row, 5, Path(str(run.workbook)).name, FMT_TEXT, font=_LINK_FONT)
-            cell.hyperlink = _link_target(str(run.workbook), folder)
-        else:
-            _cell(ws, row, 5, "not written", font=_NONE_FONT)
-        if link_cols > 1:
-            ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=status_col - 1)
         if c.failed:
             status_text = c.line if c.status == "done" else c.solve_status
         else:
             status_text = f"{c.solve_status} — {c.line}" if c.solve_status else c.line
-        _cell(ws, row, status_col, status_text, FMT_TEXT, font=_FAILED_FONT if c.failed else None)
-        wrap.append((row, status_col))
-        row += 1
-    if not ctx.cases:
-        row = _none_row(ws, row)
-    _cell(ws, row, 1, f"Base case: '{ctx.base}' (shaded; deltas, build highlights and the cost difference per kWh are "
-                      "measured against it).", font=_NOTE_FONT)
+        records.append({"case": Styled(c.name, BOLD | (_BASE if c.name == ctx.base else None)),
+                        "status": Styled(c.status, Style(bold=True, color=st.color, fill=st.fill)),
+                        "seconds": number(run.seconds) if run is not None else None, "cost": musd(cost),
+                        "workbook": _workbook_cell(run, folder, name_only=True),
+                        "status text": Styled(status_text, FAILED if c.failed else None)})
+    row = ws.table(row, Table(cols), records).next_row
+    ws.put(row, 1, f"Base case: '{ctx.base}' (shaded; deltas, build highlights and the cost difference per kWh are "
+                   "measured against it).", NOTE)
     wrap.append((row, 1))
     row += 2
 
-    # safest plan
-    row = _section(ws, row, "Which plan is safest under policy uncertainty?")
-    reg = cmp.regret
-    if reg is None:
-        row = _none_row(ws, row, "not computed: the regret analysis was not run (planner compare --regret)")
-    else:
-        if reg.best_plan is not None:
-            worst = _musd(reg.max_regret.get(reg.best_plan))
-            under = _worst_under(reg, reg.best_plan)
-            text = f"The plan of case '{reg.best_plan}': the smallest worst-case regret"
-            if worst is not None:
-                text += f", ${worst:,.2f}M" + (f" (under case '{under}')" if under and worst > 0 else "")
-            _cell(ws, row, 1, text, font=_BEST_FONT, fill=_BEST_FILL)
-        else:
-            _cell(ws, row, 1, "No plan could be evaluated under every case: see the regret sheet.", font=_FAILED_FONT)
-        wrap.append((row, 1))
-        row += 1
-        _cell(ws, row, 1, "Regret = what a plan costs under a case minus the cheapest plan found for that case. "
-                          "Committing to the safest plan loses the least, whichever policy case comes true.",
-              font=_NOTE_FONT)
-        wrap.append((row, 1))
-        row += 1
-        for j, h in enumerate(("plan of case", "worst-case regret [$M]", "worst under case", "own cost [$M]"),
-                              start=1):
-            _header_cell(ws, row, j, h)
-            ws.cell(row=row, column=j).alignment = _WRAP_HEADER
-        ws.row_dimensions[row].height = 30
-        row += 1
-        for p in reg.cost.index:
-            plan = str(p)
-            best = plan == reg.best_plan
-            bfill = _BEST_FILL if best else None
-            bfont = _BEST_FONT if best else None
-            _cell(ws, row, 1, plan, FMT_TEXT, font=_BEST_FONT if best else _BOLD, fill=bfill)
-            _put(ws, row, 2, _musd(reg.max_regret.get(p)), FMT_MUSD2, font=bfont, fill=bfill, na=True)
-            _cell(ws, row, 3, _worst_under(reg, plan) or NA, FMT_TEXT, font=bfont, fill=bfill)
-            own = reg.cost.at[p, p] if p in reg.cost.columns else None
-            _put(ws, row, 4, _musd(own), FMT_MUSD2, font=bfont, fill=bfill, na=True)
-            if best:
-                _cell(ws, row, 5, "◀ safest plan", font=_BEST_FONT)
-            row += 1
-        for c in ctx.cases:
-            if c.name not in {str(p) for p in reg.cost.index}:
-                _cell(ws, row, 1, c.name, FMT_TEXT, font=_FAILED_FONT)
-                _cell(ws, row, 2, "n/a: " + (c.line if c.failed else "not evaluated"), font=_FAILED_FONT)
-                wrap.append((row, 2))
-                row += 1
-    row += 1
+    row = _write_safest(ws, row, cmp, ctx, wrap)
 
     # headline KPIs: a row per case
-    row = _section(ws, row, "Key results per case")
+    row = ws.section(row, "Key results per case")
     units = {k: _kpi_display(None, cmp.kpis.at[k, "unit"])[2] for k, _h in present}
-    kheads = ["case", *[f"{h} [{units[k]}]" if units[k] and units[k] != "count" else h for k, h in present]]
-    for j, h in enumerate(kheads, start=1):
-        _header_cell(ws, row, j, h)
-        ws.cell(row=row, column=j).alignment = _WRAP_HEADER
-    ws.row_dimensions[row].height = 15 * max(_lines(h, 14) for h in kheads[1:]) if kheads[1:] else 15
-    row += 1
+    cols = (Column("case", "case"),
+            *(Column(k, h, units[k] if units[k] != "count" else "", FMT_NUMBER, na=True) for k, h in present))
+    records = []
     for c in ctx.cases:
-        _cell(ws, row, 1, c.name, FMT_TEXT, font=_BOLD, fill=_BASE_FILL if c.name == ctx.base else None)
-        for j, (k, _h) in enumerate(present, start=2):
+        rec: dict[str, Any] = {"case": Styled(c.name, BOLD | (_BASE if c.name == ctx.base else None))}
+        for k, _h in present:
             v, fmt, _u = _kpi_display(None if c.failed else _value(cmp.kpis, k, c.name), cmp.kpis.at[k, "unit"])
-            _put(ws, row, j, v, fmt, na=True)
-        row += 1
-    if not present:
-        row = _none_row(ws, row, "none: no case has a plan")
+            rec[k] = Styled(v, Style(fmt=fmt))
+        records.append(rec)
+    row = ws.table(row, Table(cols, empty="none: no case has a plan"), records if present else []).next_row
     if "cost_difference_usd_per_kwh" in cmp.kpis.index:
         note = cmp.kpis.at["cost_difference_usd_per_kwh", "note"]
-        _cell(ws, row, 1, f"Cost difference per kWh: {note}. All indicators on the kpis sheet, differences on deltas.",
-              font=_NOTE_FONT)
+        ws.put(row, 1, f"Cost difference per kWh: {note}. All indicators on the kpis sheet, differences on deltas.",
+               NOTE)
         wrap.append((row, 1))
         row += 1
     row += 1
 
     # charts below the tables, two per row
-    drawn = _make_charts(ws.parent["chart_data"], charts)
+    drawn = _charts(charts)
     if not drawn:
-        _cell(ws, row, 1, "No charts: no case has a plan.", font=_NONE_FONT)
+        ws.put(row, 1, "No charts: no case has a plan.", NONE)
         row += 2
     else:
-        row = _section(ws, row, "Charts")
-        # second chart column: the first column whose left edge is past the first chart (16 cm)
-        left, col2 = 0.0, 2
-        for j in range(1, 60):
-            if left >= 16.3:
-                col2 = j
-                break
-            left += _cm(ws.column_dimensions[get_column_letter(j)].width or 8.43)
+        ws.page_break(row)  # printed: the charts start a page
+        row = ws.section(row, "Charts")
+        col2 = ws.column_at(16.3, start=2)  # the first column whose left edge is past the first chart
         for i, ch in enumerate(drawn):
-            ws.add_chart(ch, f"{get_column_letter(1 if i % 2 == 0 else col2)}{row}")
+            ws.chart(ch, row, 1 if i % 2 == 0 else col2)
             if i % 2 == 1 or i == len(drawn) - 1:
-                tallest = max(c.height for c in drawn[i - (i % 2): i + 1])
-                row += math.ceil(tallest / 0.53) + 2
-    # contents
-    row = _section(ws, row, "Contents")
-    for name in ws.parent.sheetnames[1:]:
-        cell = _cell(ws, row, 1, name, font=_LINK_FONT, align=Alignment(vertical="top"))
-        cell.hyperlink = f"#'{name}'!A1"
-        _cell(ws, row, 2, DESCRIPTIONS.get(name, "").format(base=ctx.base), font=_NOTE_FONT)
+                row += kit.rows_for(max(c.height_cm for c in drawn[i - (i % 2): i + 1]))
+    row = ws.section(row, "Contents")
+    for name in ws.book.sheetnames[1:]:
+        ws.put(row, 1, name, LINK, link=f"#'{name}'!A1")
+        ws.put(row, 2, DESCRIPTIONS.get(name, "").format(base=ctx.base), NOTE)
         wrap.append((row, 2))
         row += 1
-    row += 1
-
     for r, col in wrap:
-        _wrap(ws, r, col, ncols)
+        ws.wrap(r, col, ncols)
 
-    ws.freeze_panes = None
-    _print_setup(ws)
+
+def _write_safest(ws: Sheet, row: int, cmp: Comparison, ctx: _Context, wrap: list[tuple[int, int]]) -> int:
+    """Which plan is safest: the best plan in words, then each plan's worst-case regret."""
+    row = ws.section(row, "Which plan is safest under policy uncertainty?")
+    reg = cmp.regret
+    if reg is None:
+        ws.put(row, 1, "not computed: the regret analysis was not run (planner compare --regret)", NONE)
+        return row + 2
+    if reg.best_plan is not None:
+        worst = musd(reg.max_regret.get(reg.best_plan))
+        under = _worst_under(reg, reg.best_plan)
+        text = f"The plan of case '{reg.best_plan}': the smallest worst-case regret"
+        if worst is not None:
+            text += f", ${worst:,.2f}M" + (f" (under case '{under}')" if under and worst > 0 else "")
+        ws.put(row, 1, text, _BEST | _BEST_FILL)
+    else:
+        ws.put(row, 1, "No plan could be evaluated under every case: see the regret sheet.", FAILED)
+    wrap.append((row, 1))
+    row += 1
+    ws.put(row, 1, "Regret = what a plan costs under a case minus the cheapest plan found for that case. "
+                   "Committing to the safest plan loses the least, whichever policy case comes true.", NOTE)
+    wrap.append((row, 1))
+    row += 1
+    cols = (Column("plan", "plan of case"), Column("worst", "worst-case regret", "$M", FMT_MUSD2, na=True),
+            Column("under", "worst under case"), Column("own", "own cost", "$M", FMT_MUSD2, na=True),
+            Column("mark", ""))
+    records = []
+    for p in reg.cost.index:
+        plan = str(p)
+        best = plan == reg.best_plan
+        style = (_BEST | _BEST_FILL) if best else None
+        own = reg.cost.at[p, p] if p in reg.cost.columns else None
+        records.append({"plan": Styled(plan, (_BEST | _BEST_FILL) if best else BOLD),
+                        "worst": Styled(musd(reg.max_regret.get(p)), style),
+                        "under": Styled(_worst_under(reg, plan) or NA, style), "own": Styled(musd(own), style),
+                        "mark": Styled("◀ safest plan", _BEST) if best else None})
+    placed = ws.table(row, Table(cols), records)
+    row = placed.next_row
+    for c in ctx.cases:
+        if c.name not in {str(p) for p in reg.cost.index}:
+            ws.put(row, 1, c.name, FAILED)
+            ws.put(row, 2, "n/a: " + (c.line if c.failed else "not evaluated"), FAILED)
+            wrap.append((row, 2))
+            row += 1
+    return row + 1
 
 
 __all__ = ["SHEET_ORDER", "build_comparison_workbook", "write_comparison"]

@@ -35,6 +35,7 @@ from typing import Any
 from planner import schema
 from planner.schema import allowed_text, conventions, format_value
 from planner.export.atomic import write_bytes, xlsx_bytes
+from planner.export.cells import cell_text, looks_like_formula
 from planner.instance.validate import DEFAULT_CASE
 
 Tables = dict[str, list[dict[str, Any]]]
@@ -152,7 +153,8 @@ def _layout(sheet: str, records: Sequence[dict[str, Any]]) -> tuple[list[schema.
 
 
 def _put(cell: Any, value: Any) -> None:
-    """Write a value; text always as text (never a formula), lists as 'a;b;c'."""
+    """Write a value; text by the one rule for cells (`planner.export.cells`: always text, never a
+    formula, characters a cell cannot hold escaped), lists as 'a;b;c'."""
     if value is None:
         return
     if isinstance(value, (list, tuple)):
@@ -160,9 +162,10 @@ def _put(cell: Any, value: Any) -> None:
     if isinstance(value, str):
         if not value.strip():
             return
+        value = cell_text(value)
         cell.value = value
         cell.data_type = "s"
-        if value[:1] in "=+-@":
+        if looks_like_formula(value):
             cell.quotePrefix = True  # Excel keeps it as text when the cell is edited
         return
     cell.value = value
