@@ -133,7 +133,7 @@ def _in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
 
 def _measured(target: Any, *args: Any) -> None:
     """Run a measurement in the fresh process: Ctrl-C is left to the parent, which stops it."""
-    from planner.compare.runner import worker_signals
+    from planner.study.pool import worker_signals
 
     worker_signals()
     target(*args)

@@ -330,7 +330,7 @@ def compare(
     with _guard(term):
         from dataclasses import replace
 
-        from planner.compare.runner import mark_written
+        from planner.compare.session import mark_written
         from planner.compare.session import default_jobs, run_comparison
         from planner.export.comparison import write_comparison
         from planner.export.results import write_results

@@ -259,6 +259,15 @@ class Session:
             self._row_maps[family] = rmap
         return rmap
 
+    def keys_of(self, cols: Iterable[int]) -> list[tuple[str, Any]]:
+        """(variable family, key) of each column: the names a study gives values by (a column number
+        means nothing in another process's build)."""
+        out = []
+        for j in cols:
+            v = self.compiled.cols[int(j)]
+            out.append((v.parent_component().local_name, v.index()))
+        return out
+
     def objective_of(self, x: np.ndarray) -> float:
         """The model's own objective (not a swapped one) at column values `x`, in model units."""
         return float(self.compiled.c @ np.asarray(x, dtype=float) + self.compiled.offset)
@@ -527,6 +536,50 @@ class Session:
         finally:
             for step in reversed(undo):
                 step()
+
+    def bounds_of(self, cols: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The lower and upper bounds in force of columns `cols` (the model's, or a change's)."""
+        idx = np.fromiter(cols, dtype=np.int64)
+        return self._lower[idx].copy(), self._upper[idx].copy()
+
+    @contextmanager
+    def rows_added(self, rows: Iterable[tuple[Mapping[int, float], float | None, float | None]]
+                   ) -> Iterator[np.ndarray]:
+        """Rows `lower <= sum(a_j x_j) <= upper`, each given as ({column: a_j}, lower, upper) (None: no
+        bound), added for the `with` block and deleted when it ends; yields their row indices.
+
+        Added rows come after the model's own: the row blocks, `row` and `rows` are unchanged. Blocks
+        that add rows nest like `changed` blocks (an inner block's rows are deleted first).
+        """
+        h = self.highs
+        first = int(h.getNumRow())
+        added = 0
+        los, his = [], []
+        try:
+            for coefs, lo, hi in rows:
+                idx = np.fromiter(coefs.keys(), dtype=np.int32, count=len(coefs))
+                val = np.fromiter(coefs.values(), dtype=float, count=len(coefs))
+                low = -math.inf if lo is None else float(lo)
+                up = math.inf if hi is None else float(hi)
+                _check(h.addRow(low, up, len(idx), idx, val), "addRow")
+                added += 1
+                los.append(low)
+                his.append(up)
+            self._row_lo = np.concatenate([self._row_lo, np.array(los, dtype=float)])
+            self._row_hi = np.concatenate([self._row_hi, np.array(his, dtype=float)])
+            yield np.arange(first, first + added, dtype=np.int64)
+        finally:
+            if added:
+                _check(h.deleteRows(added, np.arange(first, first + added, dtype=np.int32)), "deleteRows")
+                self._row_lo, self._row_hi = self._row_lo[:first], self._row_hi[:first]
+
+    def cost_capped(self, max_objective: float) -> AbstractContextManager[np.ndarray]:
+        """The model's own objective (`objective_of`, model units) held at `max_objective` or less by one
+        added row, whatever objective is in force: the budget row of near-optimal alternatives."""
+        c = self.compiled.c
+        nz = np.flatnonzero(c)
+        return self.rows_added([(dict(zip(nz.tolist(), c[nz].tolist())), None,
+                                 float(max_objective) - float(self.compiled.offset))])
 
     def fixed(self, values: Mapping[int, float]) -> AbstractContextManager[Session]:
         """Columns held at `values` ({column: value}), e.g. another case's plan (regret)."""
