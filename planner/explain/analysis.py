@@ -69,9 +69,9 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
         return Task(key, soft, v, options=highs, preset=options.preset, tables=tables, duals=False)
 
     with Study(jobs=jobs, scheduler=scheduler, on_event=on_event) as st:
-        st.submit(with_explanation(Task("plan", soft.with_targets(hard_targets), options=highs,
-                                        preset=options.preset)))
-        first = st.wait("plan")
+        st.prepare(soft)  # the workers build the case's model while this process solves the plan
+        first = st.solve_here(with_explanation(Task("plan", soft.with_targets(hard_targets), options=highs,
+                                                    preset=options.preset)))
         if first.state != "done" or first.solution is None:
             raise SolveError(f"case '{name}' has no plan to explain: {first.error}")
         sol = first.solution

@@ -70,6 +70,8 @@ def extract(m: Any, ci: CaseInstance, report: SolveReport, run_info: dict[str, A
         "hard_targets": hard_targets,
         "timings": dict(report.timings),
     }
+    if report.start:
+        status["start"] = report.start  # the warm start HiGHS was given, in words
     if wanted is not None:
         status["tables"] = sorted(wanted)
     extra = {n: df for n, df in tables.items() if n not in TABLES}

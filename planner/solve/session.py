@@ -21,7 +21,9 @@ HiGHS behaviours (highspy 1.16) that shape this module, each checked on the plan
   runs that used up the limit would stop at once). An LP run therefore gets its limit moved on by
   the clock's reading, so that it counts from the run's start; a run's time is a clock difference.
 - `setSolution` rejects a sparse start holding a value outside its column's bounds, so such values
-  are left out. HiGHS completes a partial start (values of some integer columns) with a sub-MIP of
+  are left out. When presolve moves a value of a start (a build it finds dominated), HiGHS may
+  return the start unchanged with the objective of the moved plan: a warm-started run whose plan
+  does not have the objective HiGHS reports is done again from nothing. HiGHS completes a partial start (values of some integer columns) with a sub-MIP of
   at most `mip_max_start_nodes` nodes; a complete feasible start becomes the run's first plan.
 - HiGHS never clears the interrupt flag a callback sets: it would stop every later run of the
   object at its first callback. The interrupt callbacks therefore write the flag on every call.
@@ -317,6 +319,17 @@ class Session:
         if own_interrupt and self._caught is not None:
             caught, self._caught = self._caught, None
             raise caught  # HiGHS has stopped; the caller did not ask to handle interrupts itself
+        if start and mip and not interrupt.requested and not self._plan_matches_objective():
+            # HiGHS 1.16 maps a start into its presolved model; when presolve moves one of the start's values
+            # (a build it finds dominated), it may hand back the start itself with the objective of the
+            # moved one (compare HiGHS#2439). Such a plan is not the optimum it claims to be: the run is done
+            # again from nothing.
+            _check(h.clearSolver(), "clearSolver")
+            start += "; set aside (HiGHS returned it unchanged with another plan's objective): solved from nothing"
+            highs_time += self._run(options, interrupt, on_progress, stream_log, poll, lp=False)
+            if own_interrupt and self._caught is not None:
+                caught, self._caught = self._caught, None
+                raise caught
         timings["run"] = time.perf_counter() - t1
         timings["highs_milp"] = highs_time  # HiGHS's own clock for the MILP (or LP)
         first_objective = self._state.get("first")
@@ -457,6 +470,17 @@ class Session:
             if thread is not None and thread.is_alive():
                 thread.join()
         return h.getRunTime() - before
+
+    def _plan_matches_objective(self) -> bool:
+        """Whether the plan HiGHS returned has the objective HiGHS reports for it (costs in force)."""
+        h = self.highs
+        info = h.getInfo()
+        if info.primal_solution_status != 2:
+            return True
+        x = np.asarray(h.getSolution().col_value)
+        own = float(self._cost @ x + self._offset)
+        reported = float(info.objective_function_value)
+        return abs(own - reported) <= 1e-7 * max(1.0, abs(own), abs(reported))
 
     def _fixed_integer_duals(self, x: np.ndarray, options: dict[str, Any], interrupt: Interrupt, stream_log: bool,
                              poll: float) -> tuple[float, np.ndarray | None, float | None, str]:

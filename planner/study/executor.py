@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from planner.study.tasks import Event, Start, Task, TaskResult, with_start
+from planner.study.tasks import Base, Event, Start, Task, TaskResult, with_start
 
 
 class SerialBackend:
@@ -56,6 +56,9 @@ class SerialBackend:
         task = with_start(task, self.best_start(task.base.key))
         self.emit(task.key, "solving", {"worker": "this process"})
         return [run_task(task, worker="this process")]
+
+    def prepare(self, base: Any) -> None:
+        """Nothing to do ahead: this process builds a base when its first task runs."""
 
     def stop(self) -> list[TaskResult]:
         out = [TaskResult(t.key, "cancelled") for t in self.queue]
@@ -117,6 +120,27 @@ class Study:
     @property
     def pending(self) -> int:
         return len(self._inbox) + int(self.backend.pending)
+
+    def prepare(self, base: Base) -> None:
+        """Have the workers build `base` now, ahead of its tasks (worker processes only; elsewhere a base
+        is built by its first task)."""
+        prepare = getattr(self.backend, "prepare", None)
+        if prepare is not None:
+            prepare(base)
+
+    def solve_here(self, task: Task) -> TaskResult:
+        """Run `task` in this process now, while the workers get ready (e.g. build its base for the
+        re-solves that follow); its plan becomes the best known plan of its base, as from any worker."""
+        from planner.study.worker import run_task
+
+        if task.key in self._tasks:
+            raise ValueError(f"a task with key {task.key!r} was already submitted to this study")
+        self._tasks[task.key] = task
+        self._emit(task.key, "queued", {})
+        self._emit(task.key, "solving", {"worker": "this process"})
+        r = run_task(with_start(task, self.best.get(task.base.key)), worker="this process")
+        self._finish(r)
+        return r
 
     def results(self) -> Iterator[TaskResult]:
         """The results as tasks end, until none is pending (tasks submitted meanwhile included)."""

@@ -192,6 +192,20 @@ class ProcessBackend:
     def pending(self) -> int:
         return len(self.queue) + sum(1 for w in self.workers if w.task is not None)
 
+    def prepare(self, base: Base) -> None:
+        """Every worker (all `jobs` of them started now) builds `base` ahead of its tasks."""
+        self.bases.setdefault(base.key, base)
+        while sum(1 for w in self.workers if w.alive) < self.jobs:
+            self._start_worker()
+        for w in self.workers:
+            if w.idle and base.key not in w.bases:
+                try:
+                    w.conn.send(("prepare", base.shipped(True)))
+                except (BrokenPipeError, OSError):
+                    self._lost(w)
+                    continue
+                w.preparing = base.key
+
     # ---------------------------------------------------------------------------------------
     def _pick(self, w: _Worker) -> Task | None:
         if not self.queue:
