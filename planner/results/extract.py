@@ -30,8 +30,11 @@ def extract(m: Any, ci: CaseInstance, report: SolveReport, run_info: dict[str, A
     of the Solution is an empty frame without columns, and `status["tables"]` names the ones built.
     """
     ok = report.has_solution
+    # the tables report the plan's own cost, also when the solve minimised something else (a study's swapped
+    # objective); the status reports what HiGHS minimised
+    own = report.own_objective if report.own_objective is not None else report.objective
     t = TableContext(ci, m, ok=ok, row_duals=report.row_duals, hard_targets=hard_targets,
-                     objective=report.objective, bound=report.bound)
+                     objective=own, bound=report.bound if own == report.objective else None)
     wanted = None if only is None else set(only)
     specs = table_specs()
     if wanted is not None:

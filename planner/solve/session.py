@@ -118,6 +118,8 @@ class SolveReport:
     # completes a partial start by a search) the first plan of that search
     first_objective: float | None = None
     start: str = ""  # the warm start given, in words ("" for none)
+    # the model's own objective at the plan (model units): `objective` unless another objective was in force
+    own_objective: float | None = None
 
     @property
     def proven_optimal(self) -> bool:
@@ -391,6 +393,7 @@ class Session:
             n_int=len(self.int_cols), nnz=cm.nnz, options=dict(options), duals=duals_note,
             dual_objective=dual_objective, timings=timings, warnings=tuple(warnings), row_duals=row_duals,
             first_objective=first_objective, start=start,
+            own_objective=None if x is None else (objective if self._objective_changes == 0 else self.objective_of(x)),
         )
 
     def _start(self, warm_start: WarmStart | None) -> str:

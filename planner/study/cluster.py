@@ -102,6 +102,9 @@ class DaskBackend:
         self.data: dict[str, Any] = {}  # sha256 -> the workbook's bytes, scattered once
         self.where: dict[tuple[str, str, bool], str] = {}  # base -> the worker that ran it last
         self._n = 0
+        self.deferred: list[dict[str, Any]] = []  # "solving" events not told yet
+        self.running_on: dict[str, str] = {}  # worker -> the task it was last told to be solving
+        self.collected: set[str] = set()
 
     @property
     def size(self) -> int:
@@ -126,27 +129,28 @@ class DaskBackend:
         return len(self.futures)
 
     def _drain(self) -> None:
+        """Say "solving" for the tasks the workers started, each once the worker's previous task has ended
+        here too (the events and the results travel separately: never more running than workers)."""
         while True:
             try:
-                ev = self.events.get_nowait()
+                self.deferred.append(self.events.get_nowait())
             except queue.Empty:
-                return
-            if ev.get("state") == "solving":
-                self.emit(str(ev["key"]), "solving", {"worker": ev.get("worker", "cluster")})
-
-    def next(self, timeout: float | None) -> list[TaskResult]:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            self._drain()
-            done = [f for f in self.futures if f.done()]
-            if done or not self.futures or (deadline is not None and time.monotonic() >= deadline):
                 break
-            with contextlib.suppress(queue.Empty):
-                wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
-                ev = self.events.get(timeout=wait)
-                self.events.put(ev)
+        keep = []
+        for ev in self.deferred:
+            key, where = str(ev.get("key")), str(ev.get("worker", "cluster"))
+            if key in self.collected:
+                continue  # it ended before its start was heard of
+            if where in self.running_on:
+                keep.append(ev)
+                continue
+            self.running_on[where] = key
+            self.emit(key, "solving", {"worker": where})
+        self.deferred = keep
+
+    def _collect(self) -> list[TaskResult]:
         out = []
-        for f in done:
+        for f in [f for f in self.futures if f.done()]:
             task = self.futures.pop(f)
             try:
                 r = f.result()
@@ -154,9 +158,25 @@ class DaskBackend:
                 r = TaskResult(task.key, "failed", error=f"the Dask worker failed ({type(exc).__name__}: {exc})")
             if r.worker:
                 self.where[task.base.key] = r.worker
+            for where, key in list(self.running_on.items()):
+                if key == task.key:
+                    del self.running_on[where]
+            self.collected.add(task.key)
             out.append(r)
-        self._drain()
         return out
+
+    def next(self, timeout: float | None) -> list[TaskResult]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            out = self._collect()
+            if out:
+                return out  # their ends are told before any later start
+            self._drain()
+            if not self.futures or (deadline is not None and time.monotonic() >= deadline):
+                return []
+            with contextlib.suppress(queue.Empty):
+                wait = 0.05 if deadline is None else max(0.0, min(0.05, deadline - time.monotonic()))
+                self.deferred.append(self.events.get(timeout=wait))
 
     def stop(self) -> list[TaskResult]:
         with contextlib.suppress(Exception):
