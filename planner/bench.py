@@ -118,7 +118,9 @@ def _in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_measured, args=(target, *args, queue))
-    proc.start()
+    from planner.study.pool import start_process
+
+    start_process(proc)
     try:
         result = queue.get()
     except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: stop the measurement at once

@@ -319,6 +319,7 @@ def compare(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per case before HiGHS returns its best plan.", min=0.001)] = None,
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints.")] = False,
+    keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the results workbooks of the cases solved so far (complete results only; the comparison needs every case and is not written).")] = False,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
@@ -349,10 +350,23 @@ def compare(
                 paths[c] = _check_output(term, paths[c], instance, force=force, default=True)
 
         n_jobs = jobs or default_jobs()
-        with term.case_progress(f"Solving cases of {instance.name}") as event:
-            cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
-                                 scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event,
-                                 before_solving=before_solving)
+        finished: dict[str, Any] = {}
+        try:
+            with term.case_progress(f"Solving cases of {instance.name}") as event:
+                cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
+                                     scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event,
+                                     before_solving=before_solving, on_case=finished.__setitem__)
+        except KeyboardInterrupt:
+            solved = {c: r for c, r in finished.items() if r.status == "done" and r.solution is not None}
+            if not keep_incumbent or not solved:
+                raise
+            for c, run in solved.items():  # each a complete result; the comparison is not
+                _write_safely(term, write_results, run.solution, paths[c], (instance,))
+            term.error(f"{signals.describe()}: the results of the {plural(len(solved), 'case')} solved before the "
+                       f"stop were written ({', '.join(shown(c) for c in solved)}); the comparison needs every case "
+                       "and was not written")
+            signals.reported()
+            raise typer.Exit(signals.exit_code()) from None
         if not cmp.solved:
             term.comparison_summary(cmp)
             raise SolveError(f"no case has a plan ({', '.join(shown(c) for c in cmp.cases)}). Nothing was written.")
@@ -380,6 +394,7 @@ def explain(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve.", min=0.001)] = None,
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints; if they cannot be met, say which and why.")] = False,
+    keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C once the plan is solved, write the explanation with the re-solves that finished (the figures that need the others are marked n/a).")] = False,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
@@ -401,9 +416,15 @@ def explain(
                             force=force, default=output is None)
         with term.case_progress(f"Explaining {instance.name}") as event:
             expl = run_explain(instance, case_name, options=options, jobs=jobs or default_jobs(), on_event=event,
-                               hard_targets=hard_targets)
+                               hard_targets=hard_targets, keep_partial=keep_incumbent)
         written = _write_safely(term, write_explanation, expl, out, (instance,))
         term.findings(expl, output=str(written))
+        if expl.stopped:
+            term.error(f"{signals.describe()}: the explanation was written with the re-solves that finished before "
+                       f"the stop; the figures that need the {plural(len(expl.failures), 're-solve')} without a "
+                       "result show as n/a")
+            signals.reported()
+            raise typer.Exit(signals.exit_code())
         _exit_if_fallback()
 
 

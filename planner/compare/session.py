@@ -50,10 +50,13 @@ def case_run(case: str, r: TaskResult) -> CaseRun:
 def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", base: str | None = None,
                    options: SolverOptions, jobs: int = 1, scheduler: str | None = None, regret: bool = False,
                    hard_targets: bool = False, on_event: Event | None = None,
-                   before_solving: Callable[[Instance, list[str]], None] | None = None) -> Comparison:
+                   before_solving: Callable[[Instance, list[str]], None] | None = None,
+                   on_case: Callable[[str, CaseRun], None] | None = None) -> Comparison:
     """Solve the selected cases (in parallel) and compare them; with `regret`, evaluate every case's
     plan under every other case. Validation errors are raised before anything runs; so is anything
-    `before_solving(instance, case names)` raises (the command line checks its outputs there)."""
+    `before_solving(instance, case names)` raises (the command line checks its outputs there).
+    `on_case(case, run)` hears of each case's own solve as it ends (a Ctrl-C raises here after
+    stopping every solve: the cases heard of are the complete results there are)."""
     path = Path(path)
     inst = load_instance(path)
     names = select_cases(list(inst.cases), cases, lambda n: resolve_case_name(inst, n))
@@ -83,22 +86,33 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     plans: dict[str, FixedPlan] = {}
     cross_runs: dict[tuple[str, str], TaskResult] = {}
     pairs: dict[str, tuple[str, str]] = {}
-    with Study(jobs=jobs, scheduler=scheduler, on_event=on_event) as st:
+    st: Study | None = None
+    try:
+        st = Study(jobs=jobs, scheduler=scheduler, on_event=on_event)
+        with st:
+            for c in names:
+                st.submit(task(c, c))
+            for r in st.results():
+                if r.key in pairs:
+                    cross_runs[pairs[r.key]] = r
+                    continue
+                runs[r.key] = case_run(r.key, r)
+                if on_case is not None:
+                    on_case(r.key, runs[r.key])
+                if not regret or runs[r.key].status != "done":
+                    continue
+                a = r.key
+                plans[a] = plan_of(r.solution)  # type: ignore[arg-type]
+                for b in [c for c in names if c in plans and c != a]:  # both ways, in the order of the cases
+                    for x, y in ((a, b), (b, a)):
+                        pairs[cross_key(x, y)] = (x, y)
+                        st.submit(task(cross_key(x, y), y, plans[x]))
+    except KeyboardInterrupt:  # every solve is stopped: tell of the cases that ended, then stop here too
+        finished = st.finished if st is not None else {}
         for c in names:
-            st.submit(task(c, c))
-        for r in st.results():
-            if r.key in pairs:
-                cross_runs[pairs[r.key]] = r
-                continue
-            runs[r.key] = case_run(r.key, r)
-            if not regret or runs[r.key].status != "done":
-                continue
-            a = r.key
-            plans[a] = plan_of(r.solution)  # type: ignore[arg-type]
-            for b in [c for c in names if c in plans and c != a]:  # both ways, in the order of the cases
-                for x, y in ((a, b), (b, a)):
-                    pairs[cross_key(x, y)] = (x, y)
-                    st.submit(task(cross_key(x, y), y, plans[x]))
+            if c not in runs and c in finished and on_case is not None:
+                on_case(c, case_run(c, finished[c]))
+        raise
     reg = None
     if regret:
         done = [c for c in names if runs[c].status == "done"]

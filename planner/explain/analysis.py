@@ -23,7 +23,8 @@ from planner.results.diagnose import TOL_T, out_of_reach
 from planner.results.labels import musd_text, number_text, tonnes_text
 from planner.results.solution import Solution
 from planner.solve.presets import SolverOptions
-from planner.study import SHORTFALL, Base, Event, Study, Task, Variation
+from planner.study import SHORTFALL, Base, Event, Study, Task, TaskResult, Variation
+from planner.study.tasks import CANCELLED
 
 @dataclass(frozen=True)
 class Explanation:
@@ -40,6 +41,7 @@ class Explanation:
     findings: tuple[str, ...]
     notes: pd.DataFrame  # item, how it was computed
     failures: dict[str, str] = field(default_factory=dict)  # re-solve -> why it failed
+    stopped: bool = False  # the command was stopped before every re-solve finished (--keep-incumbent)
 
     @property
     def marginal_costs(self) -> pd.DataFrame:
@@ -47,11 +49,15 @@ class Explanation:
 
 
 def explain(path: str | Path, case: str | None = None, *, options: SolverOptions, jobs: int = 1,
-            scheduler: str | None = None, on_event: Event | None = None, hard_targets: bool = False) -> Explanation:
+            scheduler: str | None = None, on_event: Event | None = None, hard_targets: bool = False,
+            keep_partial: bool = False) -> Explanation:
     """Solve the case, then the what-ifs that explain it; re-solves run `jobs` at a time.
 
     With `hard_targets`, a case whose targets cannot all be met raises SolveError carrying the same
-    plain-words explanation of what is out of reach, instead of a solver status.
+    plain-words explanation of what is out of reach, instead of a solver status. A Ctrl-C (or
+    SIGTERM, SIGHUP) stops every solve and is raised again; with `keep_partial`, once the plan is
+    solved, the explanation is returned instead with what the finished re-solves tell (`stopped` is
+    set, and each figure that needed a re-solve that did not finish is n/a, with the reason).
     """
     path = Path(path)
     inst = load_instance(path)
@@ -68,32 +74,28 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
         # its tables), so neither the duals nor the other tables are computed
         return Task(key, soft, v, options=highs, preset=options.preset, tables=tables, duals=False)
 
-    with Study(jobs=jobs, scheduler=scheduler, on_event=on_event) as st:
-        st.prepare(soft)  # the workers build the case's model while this process solves the plan
-        first = st.solve_here(with_explanation(Task("plan", soft.with_targets(hard_targets), options=highs,
-                                                    preset=options.preset)))
-        if first.state != "done" or first.solution is None:
-            raise SolveError(f"case '{name}' has no plan to explain: {first.error}")
+    first: TaskResult | None = None
+    tasks: list[Task] = []
+    stopped = False
+    try:
+        with Study(jobs=jobs, scheduler=scheduler, on_event=on_event) as st:
+            st.prepare(soft)  # the workers build the case's model while this process solves the plan
+            first = st.solve_here(with_explanation(Task("plan", soft.with_targets(hard_targets), options=highs,
+                                                        preset=options.preset)))
+            if first.state != "done" or first.solution is None:
+                raise SolveError(f"case '{name}' has no plan to explain: {first.error}")
+            sol = first.solution
+            tasks = _resolves(ci, sol, task)
+            if hard_targets:  # the re-solves are of the case with soft targets: they start from the plan all the same
+                tasks = [replace(t, start=first.start) for t in tasks]
+            runs = st.run(tasks)
+    except KeyboardInterrupt:
+        if not keep_partial or first is None or first.solution is None or not first.done:
+            raise
+        stopped = True
         sol = first.solution
-        base_cost = float(sol.status["objective_usd"])
-
-        sets = ci.sets
-        built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
-        tasks: list[Task] = []
-        if ci.policy.localization_target:
-            tasks.append(task("without targets", Variation("without targets", drop_targets=True)))
-        short = sol.unmet["tonnes"].sum() + sol.localization["shortfall_t"].sum()
-        if short > TOL_T:
-            tasks.append(task("least shortfall", Variation("least shortfall", objective=SHORTFALL), None))
-        for p in sets.candidates:
-            if p in built:
-                tasks.append(task(f"without {p}", Variation(f"without {p}", exclude=frozenset({p}))))
-            else:
-                s0 = sets.starts[p][0]
-                tasks.append(task(f"force {p}", Variation(f"force {p} from {s0}", force=((p, s0),))))
-        if hard_targets:  # the re-solves are of the case with soft targets: they start from the plan all the same
-            tasks = [replace(t, start=first.start) for t in tasks]
-        runs = st.run(tasks)
+        runs = {t.key: st.finished.get(t.key) or TaskResult(t.key, "cancelled", error=CANCELLED) for t in tasks}
+    base_cost = float(sol.status["objective_usd"])
     failures = {k: r.error or r.state for k, r in runs.items() if r.state != "done"}
 
     def outcome(s: Solution) -> Outcome:
@@ -124,7 +126,28 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
         instance=inst.name, instance_path=str(path.resolve()), instance_sha256=inst.sha256, case=name,
         solution=sol, target_costs=target_costs, targets_total_usd=targets_total, unbuilt=unbuilt,
         built=built_df, shortfalls=shortfalls, findings=tuple(findings), notes=_notes(), failures=failures,
+        stopped=stopped,
     )
+
+
+def _resolves(ci: CaseInstance, sol: Solution, task: Any) -> list[Task]:
+    """The re-solves that explain plan `sol`: the case without its targets, the least shortfall, each
+    built candidate left out and each other one forced in from its earliest start."""
+    sets = ci.sets
+    built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
+    tasks: list[Task] = []
+    if ci.policy.localization_target:
+        tasks.append(task("without targets", Variation("without targets", drop_targets=True)))
+    short = sol.unmet["tonnes"].sum() + sol.localization["shortfall_t"].sum()
+    if short > TOL_T:
+        tasks.append(task("least shortfall", Variation("least shortfall", objective=SHORTFALL), None))
+    for p in sets.candidates:
+        if p in built:
+            tasks.append(task(f"without {p}", Variation(f"without {p}", exclude=frozenset({p}))))
+        else:
+            s0 = sets.starts[p][0]
+            tasks.append(task(f"force {p}", Variation(f"force {p} from {s0}", force=((p, s0),))))
+    return tasks
 
 
 def _sha(data: bytes) -> str:

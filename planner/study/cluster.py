@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from planner.errors import PlannerError
-from planner.study.tasks import Start, Task, TaskResult, with_start
+from planner.study.tasks import CANCELLED, STOPPED, Start, Task, TaskResult, with_start
 
 _TURN = threading.Lock()  # one HiGHS solve at a time in this process
 POLL = 0.5  # seconds between two looks at the stop event, in a running task
@@ -69,7 +69,7 @@ def run_on_dask_worker(task: Task, data: bytes | None, topic: str, stop_name: st
         stop = _ClusterStop(stop_name)
         try:
             if stop.requested:
-                return TaskResult(task.key, "cancelled", worker=me.address)
+                return TaskResult(task.key, "cancelled", error=CANCELLED, worker=me.address)
             with contextlib.suppress(Exception):
                 me.log_event(topic, {"key": task.key, "state": "solving", "worker": me.address})
             return worker.run_task(task, interrupt=stop, worker=me.address)
@@ -181,7 +181,7 @@ class DaskBackend:
     def stop(self) -> list[TaskResult]:
         with contextlib.suppress(Exception):
             self.stop_event.set()
-        out = [TaskResult(task.key, "stopped", error="stopped before the solve finished")
+        out = [TaskResult(task.key, "stopped", error=STOPPED)
                for task in self.futures.values()]
         with contextlib.suppress(Exception):
             self.client.cancel(list(self.futures), force=True)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from planner.study.tasks import Base, Event, Start, Task, TaskResult, with_start
+from planner.study.tasks import Base, CANCELLED, Event, STOPPED, Start, Task, TaskResult, with_start
 
 
 class SerialBackend:
@@ -61,7 +61,7 @@ class SerialBackend:
         """Nothing to do ahead: this process builds a base when its first task runs."""
 
     def stop(self) -> list[TaskResult]:
-        out = [TaskResult(t.key, "cancelled") for t in self.queue]
+        out = [TaskResult(t.key, "cancelled", error=CANCELLED) for t in self.queue]
         self.queue.clear()
         return out
 
@@ -186,7 +186,7 @@ class Study:
                 self._finish(r)
                 out.append(r)
         for key in list(self._running):  # what the backend could not say any more
-            r = TaskResult(key, "stopped", error="stopped before the solve finished")
+            r = TaskResult(key, "stopped", error=STOPPED)
             self._finish(r)
             out.append(r)
         return out

@@ -29,13 +29,35 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from planner.study.tasks import Base, Start, Task, TaskResult, with_start
+from planner.study.tasks import Base, CANCELLED, STOPPED, Start, Task, TaskResult, with_start
 
 #: seconds the running solves get to stop on their own once the stop flag is set, before the
-#: workers are terminated (HiGHS stops at its next callback, usually within milliseconds)
-GRACE = 0.8
+#: workers are terminated (HiGHS stops at its next callback, usually within milliseconds); then
+#: SIGTERM, and SIGKILL for a worker still there after KILL_AFTER seconds more
+GRACE = 0.5
+KILL_AFTER = 0.5
 #: worker processes started again after one died, per pool, at most this many times
 RESTARTS = 4
+
+
+def start_process(p: Any) -> None:
+    """Start process `p` with Ctrl-C ignored from its first instruction on.
+
+    A Ctrl-C typed in a terminal reaches every process of the foreground group, the workers too.
+    One arriving while a spawned worker is still importing (before `worker_signals` runs) would print
+    a traceback from it; a signal ignored at exec stays ignored in the new interpreter, so the
+    worker is started with SIGINT ignored (this process ignores it for the few milliseconds the
+    start takes)."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        p.start()
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        p.start()
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def worker_signals() -> None:
@@ -116,7 +138,7 @@ def serve(conn: Connection, flag: Any, name: str) -> None:
             elif kind == "task":
                 task: Task = payload
                 if stop.requested:
-                    conn.send(("result", TaskResult(task.key, "cancelled", worker=name), worker.held_bases()))
+                    conn.send(("result", TaskResult(task.key, "cancelled", error=CANCELLED, worker=name), worker.held_bases()))
                     continue
                 conn.send(("solving", task.key))
                 result = worker.run_task(task, interrupt=stop, worker=name)
@@ -164,7 +186,7 @@ class ProcessBackend:
         name = f"worker {self._seq}"
         parent, child = self.ctx.Pipe(duplex=True)
         p = self.ctx.Process(target=serve, args=(child, self.flag, name), name=f"planner {name}", daemon=True)
-        p.start()
+        start_process(p)
         child.close()
         w = _Worker(name, p, parent)
         self.workers.append(w)
@@ -339,7 +361,7 @@ class ProcessBackend:
     def stop(self) -> list[TaskResult]:
         """Stop everything now: queued tasks cancelled, running solves stopped, workers ended."""
         self.flag.value = 1
-        out = [TaskResult(t.key, "cancelled") for t in self.queue]
+        out = [TaskResult(t.key, "cancelled", error=CANCELLED) for t in self.queue]
         self.queue.clear()
         deadline = time.monotonic() + GRACE
         while any(w.alive and w.task is not None for w in self.workers) and time.monotonic() < deadline:
@@ -347,7 +369,7 @@ class ProcessBackend:
                 out += self.next(max(0.0, deadline - time.monotonic()))
         for w in self.workers:
             if w.task is not None:
-                out.append(TaskResult(w.task.key, "stopped", error="stopped before the solve finished", worker=w.name))
+                out.append(TaskResult(w.task.key, "stopped", error=STOPPED, worker=w.name))
                 w.task = None
         self._end(now=True)
         return out
@@ -369,13 +391,17 @@ class ProcessBackend:
             if p.is_alive():
                 with contextlib.suppress(Exception):
                     p.terminate()
+        deadline = time.monotonic() + KILL_AFTER
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.join(max(0.0, deadline - time.monotonic()))
+        for p in procs:
+            if p.is_alive():  # stuck in a long call into HiGHS that does not let SIGTERM through: no more waiting
+                with contextlib.suppress(Exception):
+                    p.kill()
         for p in procs:
             with contextlib.suppress(Exception):
                 p.join(1.0)
-            if p.is_alive():  # stuck in a long call into HiGHS that ignores SIGTERM: no more waiting
-                with contextlib.suppress(Exception):
-                    p.kill()
-                    p.join(1.0)
         for w in self.workers:
             w.alive = False
             with contextlib.suppress(Exception):

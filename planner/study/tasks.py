@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 Start = dict[str, dict[Any, float]]
 #: (task key, state, details): queued | solving | done | failed | stopped | cancelled
 Event = Callable[[str, str, dict[str, Any]], None]
+#: why a task has no result when its study was stopped
+STOPPED = "stopped before its solve finished"
+CANCELLED = "not started: the study was stopped"
 
 
 @dataclass(frozen=True)

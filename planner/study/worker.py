@@ -25,7 +25,7 @@ import numpy as np
 
 from planner.errors import PlannerError
 from planner.instance.records import Instance, WhatIf
-from planner.study.tasks import SHORTFALL, Base, Start, Task, TaskResult, Variation
+from planner.study.tasks import SHORTFALL, STOPPED, Base, Start, Task, TaskResult, Variation
 
 #: how many model columns the sessions kept by one process may hold together (the least recently
 #: used base is let go beyond it; one base is always kept): about 2 GB at the default instance's
@@ -206,7 +206,7 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
         report = s.solve(options, warm_start=start, interrupt=interrupt, want_duals=task.duals, load=True,
                          on_progress=on_progress)
     if report.termination == "interrupted":
-        return TaskResult(task.key, "stopped", error="stopped before the solve finished")
+        return TaskResult(task.key, "stopped", error=STOPPED)
     if v.drop_targets and "c_localization" in report.row_duals:  # the rows exist, but do not bind: no price
         report = replace(report, row_duals={k: y for k, y in report.row_duals.items() if k != "c_localization"})
     timings = dict(held.timings) if new else {}
