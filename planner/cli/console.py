@@ -410,6 +410,19 @@ class Terminal:
             t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
         self.table(t)
 
+    def study_bench_table(self, rows: list[dict[str, Any]]) -> None:
+        """`planner bench --study`: each study's wall time against one solve of the case, and the ratio."""
+        t = _table("Studies against one solve: wall time in s (medians), ratio, goal, machine load (1 min)")
+        cols = [("instance", "instance", name), ("study", "study", name), ("case", "case", name),
+                ("runs", "repeat", _count), ("workers", "jobs", _count), ("one solve [s]", "solve_wall_s", _sec),
+                ("study [s]", "study_wall_s", _sec), ("ratio", "ratio", _times), ("goal", "goal_ratio", _times),
+                ("", "status", name), ("load", "load_1min", _sec)]
+        for label, _k, _f in cols:
+            _column(t, label, right=label not in ("instance", "study", "case", ""))
+        for r in rows:
+            t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
+        self.table(t)
+
     def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
         """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
         if self.verbosity < 0:
@@ -506,6 +519,10 @@ def _cut(text: str, width: int) -> str:
 
 def _sec(x: Any) -> str:
     return "–" if x is None else f"{x:,.2f}"
+
+
+def _times(x: Any) -> str:
+    return "–" if x is None else f"{x:,.1f}×"
 
 
 def _count(x: Any) -> str:
