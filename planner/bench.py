@@ -118,7 +118,9 @@ def _in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_measured, args=(target, *args, queue))
-    proc.start()
+    from planner.study.pool import start_process
+
+    start_process(proc)
     try:
         result = queue.get()
     except BaseException:  # Ctrl-C, SIGTERM, SIGHUP: stop the measurement at once
@@ -133,7 +135,7 @@ def _in_fresh_process(target: Any, *args: Any) -> dict[str, Any]:
 
 def _measured(target: Any, *args: Any) -> None:
     """Run a measurement in the fresh process: Ctrl-C is left to the parent, which stops it."""
-    from planner.compare.runner import worker_signals
+    from planner.study.pool import worker_signals
 
     worker_signals()
     target(*args)
@@ -223,3 +225,69 @@ def is_bench_csv(path: str | Path) -> bool:
     except OSError:
         return False
     return len(head) >= 2 and head[0] == "instance" and "status" in head
+
+
+# --------------------------------------------------------------------------------------------
+# studies: a study's command against one solve of the same case, in the same run
+# --------------------------------------------------------------------------------------------
+
+#: the studies `planner bench --study` times, each as the command a planner runs, with its goal: at most
+#: this many times the wall time of one `planner solve` of the case (issue 11)
+STUDIES: dict[str, tuple[str, float]] = {
+    "explain": ("planner explain INSTANCE --case CASE", 4.0),
+    "compare-regret": ("planner compare INSTANCE --cases all --regret", 5.0),
+}
+
+
+def _command(args: list[str], folder: str) -> float:
+    """Wall time of one `planner ...` command in a fresh process (imports, reading and writing included)."""
+    import subprocess
+    import sys
+
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "planner", *args], cwd=folder, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        tail = p.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"`planner {' '.join(args)}` exited with {p.returncode}: {' '.join(tail)}")
+    return wall
+
+
+def measure_study(target: Target, study: str, *, case: str, preset: str, repeat: int = 1,
+                  jobs: int | None = None) -> dict[str, Any]:
+    """Median wall times of `repeat` runs of a study's command and of `planner solve` of `case`, alternated
+    (solve, study, solve, study, ...) so that both see the same machine; their ratio, and the load."""
+    if study not in STUDIES:
+        from planner.errors import UsageError
+
+        raise UsageError(f"unknown study '{study}': use {' or '.join(STUDIES)}")
+    path = str(Path(target.path).resolve())
+    jobs = jobs or max(1, os.cpu_count() or 1)
+    solve_args = ["solve", path, "--case", case, "--preset", preset, "-o", "solve.xlsx", "--force", "-q"]
+    if study == "explain":
+        study_args = ["explain", path, "--case", case, "--preset", preset, "-j", str(jobs), "-o", "study.xlsx",
+                      "--force", "-q"]
+    else:
+        study_args = ["compare", path, "--cases", "all", "--regret", "--preset", preset, "-j", str(jobs),
+                      "-o", "study.xlsx", "--force", "-q"]
+    solves: list[float] = []
+    studies: list[float] = []
+    loads: list[float] = []
+    with tempfile.TemporaryDirectory() as d:
+        for _ in range(repeat):
+            loads.append(os.getloadavg()[0])
+            solves.append(_command(solve_args, d))
+            studies.append(_command(study_args, d))
+        loads.append(os.getloadavg()[0])
+    solve_s, study_s = statistics.median(solves), statistics.median(studies)
+    command, goal = STUDIES[study]
+    ratio = study_s / solve_s if solve_s else None
+    return {
+        "instance": target.label, "study": study, "case": case, "repeat": repeat, "jobs": jobs,
+        "solve_wall_s": solve_s, "study_wall_s": study_s, "ratio": ratio, "goal_ratio": goal,
+        "status": "met" if ratio is not None and ratio <= goal else "missed",
+        "solve_walls_s": " ".join(f"{x:.2f}" for x in solves), "study_walls_s": " ".join(f"{x:.2f}" for x in studies),
+        "load_1min": statistics.median(loads), "load_max": max(loads),
+        "command": command.replace("INSTANCE", target.label).replace("CASE", case),
+    }

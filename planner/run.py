@@ -1,8 +1,10 @@
 """Solve one case end to end: Instance -> case -> model -> HiGHS -> Solution.
 
-The library entry point of one solve; everything that solves many times (comparisons, regret,
-explanations, and the explanation of an infeasible hard-target case in
-`planner.explain.hard_targets.solve_case_explained`) sits above it and calls it.
+The library entry point of one solve. Its steps are also offered one by one (`case_of`, then a
+model solved by the caller, then `solution_of`), so that the study layer (planner.study), which
+solves one built model many times, turns each of its solves into a Solution exactly as here.
+Everything that solves many times (comparisons, regret, explanations, and the explanation of an
+infeasible hard-target case in `planner.explain.hard_targets`) sits above this module.
 """
 
 from __future__ import annotations
@@ -11,20 +13,27 @@ import datetime as _dt
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-from planner.cases import apply_case, load_instance
+from planner.cases import CaseInstance, apply_case, load_instance
 from planner.errors import SolveError
 from planner.instance.records import FixedPlan, Instance, WhatIf
 from planner.results.solution import Solution
-from planner.solve.highs import Interrupt, Progress
+from planner.solve.highs import Interrupt, Progress, SolveReport
 from planner.solve.presets import SolverOptions, merge_options
 
 
 def versions() -> dict[str, str]:
+    return dict(_versions())
+
+
+@lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version()}
     for dist in ("active-materials-planner", "pyomo", "highspy", "pandas", "numpy", "openpyxl", "xlsxwriter", "lxml",
                  "rich", "typer"):
@@ -32,7 +41,7 @@ def versions() -> dict[str, str]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = "not installed"
-    return out
+    return tuple(out.items())
 
 
 def solve_case(
@@ -53,7 +62,6 @@ def solve_case(
     operations and policy awards are optimised; a plan that cannot be carried out raises SolveError.
     """
     from planner.model.build import build_model
-    from planner.results.extract import extract
     from planner.solve.highs import solve
 
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -67,26 +75,53 @@ def solve_case(
     options = options or merge_options("default")
 
     t = time.perf_counter()
-    ci = apply_case(inst, case)
-    if whatif is not None and whatif.drop_targets:
-        ci = replace(ci, policy=ci.policy.with_values(localization_target={}))
-    if whatif is not None:
-        from planner.model.build import whatif_problems
-
-        problems = whatif_problems(ci, whatif)
-        if problems:
-            raise SolveError("; ".join(problems))
-    if plan is not None:
-        from planner.model.build import plan_problems
-
-        problems = plan_problems(ci, plan)
-        if problems:
-            raise SolveError(f"the plan of case '{plan.source_case}' cannot be carried out under case "
-                             f"'{ci.case}': " + "; ".join(problems))
+    ci = case_of(inst, case, plan=plan, whatif=whatif)
     m = build_model(ci, hard_targets=hard_targets, plan=plan, whatif=whatif)
     timings["build"] = time.perf_counter() - t
 
     report = solve(m, options.highs, on_progress=on_progress, stream_log=stream_log, interrupt=interrupt)
+    return solution_of(m, ci, report, inst=inst, options=options, hard_targets=hard_targets,
+                       plan_of=plan.source_case if plan is not None else None,
+                       what_if=whatif.label if whatif is not None else None, started=started, timings=timings)
+
+
+def case_of(inst: Instance, case: str | None, *, plan: FixedPlan | None = None, drop_targets: bool = False,
+            whatif: WhatIf | None = None) -> CaseInstance:
+    """The CaseInstance a solve of `case` reads: without localization targets if the what-if drops them;
+    SolveError, in words, if the what-if or the fixed plan cannot be posed under the case."""
+    ci = apply_case(inst, case)
+    if drop_targets or (whatif is not None and whatif.drop_targets):
+        ci = replace(ci, policy=ci.policy.with_values(localization_target={}))
+    check_variation(ci, plan=plan, whatif=whatif)
+    return ci
+
+
+def check_variation(ci: CaseInstance, *, plan: FixedPlan | None = None, whatif: WhatIf | None = None) -> None:
+    """SolveError, in words, if the what-if or the fixed plan cannot be posed under `ci`'s case."""
+    from planner.model.build import plan_problems, whatif_problems
+
+    if whatif is not None:
+        problems = whatif_problems(ci, whatif)
+        if problems:
+            raise SolveError("; ".join(problems))
+    if plan is not None:
+        problems = plan_problems(ci, plan)
+        if problems:
+            raise SolveError(f"the plan of case '{plan.source_case}' cannot be carried out under case "
+                             f"'{ci.case}': " + "; ".join(problems))
+
+
+def solution_of(m: Any, ci: CaseInstance, report: SolveReport, *, inst: Instance, options: SolverOptions,
+                hard_targets: bool = False, plan_of: str | None = None, what_if: str | None = None,
+                started: _dt.datetime | None = None, timings: dict[str, float] | None = None,
+                tables: Sequence[str] | None = None) -> Solution:
+    """The Solution of solved model `m` (its status in words, its run info); with `tables`, only those
+    tables are built (the others are left empty: a study that needs a few figures of many solves).
+
+    Raises SolveError when HiGHS ended in error without a plan. An infeasible hard-target case comes
+    back as such (why is said above this module, in `planner.explain.hard_targets`)."""
+    from planner.results.extract import extract
+
     messages: list[str] = list(report.warnings)
     if report.termination in ("infeasible", "unbounded") and hard_targets:  # HiGHS may say "infeasible or unbounded"
         # the hard targets are out of reach; why is said above this module (planner.explain.hard_targets)
@@ -97,7 +132,18 @@ def solve_case(
         raise SolveError(f"HiGHS stopped with status '{report.model_status}' and no plan")
 
     t = time.perf_counter()
-    run_info = {
+    info = run_info(inst, ci, options, hard_targets=hard_targets, plan_of=plan_of, what_if=what_if,
+                    started=started or _dt.datetime.now(_dt.timezone.utc))
+    sol = extract(m, ci, report, info, hard_targets=hard_targets, messages=tuple(messages), only=tables)
+    sol.status["timings"] = {**(timings or {}), "extract": time.perf_counter() - t, **sol.status["timings"]}
+    sol.run_info["finished_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return sol
+
+
+def run_info(inst: Instance, ci: CaseInstance, options: SolverOptions, *, hard_targets: bool,
+             plan_of: str | None, what_if: str | None, started: _dt.datetime) -> dict[str, Any]:
+    """What produced a Solution: instance, case, settings, solver options, versions, command."""
+    return {
         "instance": inst.name,
         "instance_path": str(Path(inst.path).resolve()) if Path(inst.path).exists() else inst.path,
         "instance_sha256": inst.sha256,
@@ -109,8 +155,8 @@ def solve_case(
         "case_extends": list(ci.policy.chain[:-1]),
         "case_overrides": list(ci.policy.overrides),
         "hard_targets": hard_targets,
-        "fixed_plan_of": plan.source_case if plan is not None else None,
-        "what_if": whatif.label if whatif is not None else None,
+        "fixed_plan_of": plan_of,
+        "what_if": what_if,
         "preset": options.preset,
         "solver_options": options.describe(),
         "versions": versions(),
@@ -119,8 +165,3 @@ def solve_case(
         "warnings": [str(w) for w in inst.warnings],
         "sources": list(inst.sources),
     }
-    sol = extract(m, ci, report, run_info, hard_targets=hard_targets, messages=tuple(messages))
-    timings["extract"] = time.perf_counter() - t
-    sol.status["timings"] = {**timings, **sol.status["timings"]}
-    sol.run_info["finished_utc"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    return sol

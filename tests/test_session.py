@@ -274,6 +274,24 @@ def test_start_values_outside_the_bounds_are_left_out(small: Instance) -> None:
     same_plan(s, r, solve_case(small, case, options=EXACT, whatif=WhatIf(force=((p, first),))))
 
 
+def test_a_start_that_presolve_moves_never_comes_back_with_another_plans_objective() -> None:
+    # tiny, case localize: the plan builds P3 from 2027 for the 2028 anode target ($100.61M). Without the target
+    # that build is dominated: the best plan costs $98.56M, the localize plan $100.56M. Given the localize plan as
+    # a start, HiGHS 1.16 drops P3 in presolve, finds the start optimal "in the reduced space" at $98.56M, and
+    # hands back the start itself (P3 built, $100.56M) with the $98.56M objective. The session notices and
+    # solves again from nothing.
+    inst = instance_of(tiny_tables())
+    s = session_of(inst, "localize")
+    s.solve(EXACT.highs, want_duals=False)
+    assert ("P3", 2027) in builds(s)
+    start = (s.int_cols, s.x[s.int_cols])  # type: ignore[index]
+    with s.dropped(s.rows("c_localization")):
+        r = s.solve(EXACT.highs, warm_start=start)
+    assert "set aside" in r.start
+    assert r.objective == pytest.approx(98.56) and s.objective_of(s.x) == pytest.approx(98.56)  # type: ignore[arg-type]
+    same_plan(s, r, solve_case(inst, "localize", options=EXACT, whatif=WhatIf(drop_targets=True)))
+
+
 # ------------------------------------------------------------------------------------------------
 # lookups, and the default instance
 # ------------------------------------------------------------------------------------------------

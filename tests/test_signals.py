@@ -201,3 +201,114 @@ def test_ctrl_c_while_writing_leaves_nothing_or_finishes(tmp_path: Path) -> None
     assert p.returncode == 0, err  # the workbook was in place: the command finished, and says so
     assert "Traceback" not in err and "the command finished and its output is complete" in err, err
     assert _files(during) == ["out.xlsx"] and load_workbook(during / "out.xlsx").sheetnames[0] == "summary"
+
+
+# ------------------------------------------------------------------------------------------------ studies
+@pytest.fixture(scope="module")
+def many_resolves(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic S instance: its plan solves in seconds, then `explain` has some thirty re-solves to run
+    in its workers, and `compare` three cases: a signal once the first solve has ended finds the rest running."""
+    from planner.datasets.synthetic import generate, size_preset
+
+    return generate(tmp_path_factory.mktemp("instance") / "S.xlsx", **size_preset("S"))
+
+
+def _children(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+def _alive(pids: list[str], within: float = 15) -> list[str]:
+    """Which of `pids` still run after a moment (zombies do not count: they have ended)."""
+    deadline = time.monotonic() + within
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [c for c in pids if Path(f"/proc/{c}").exists()
+                 and Path(f"/proc/{c}/stat").read_text().split()[2] not in ("Z", "X")]
+        time.sleep(0.2)
+    return alive
+
+
+def _ctrl_c(p: subprocess.Popen) -> None:
+    """Ctrl-C as a terminal sends it: to every process of the foreground group, the workers too."""
+    assert p.poll() is None, "the command ended before the signal could be sent: the test proves nothing"
+    os.killpg(p.pid, signal.SIGINT)
+
+
+def test_ctrl_c_stops_every_worker_of_compare(tmp_path: Path, long_solve: Path) -> None:
+    p, master = _start(["compare", str(long_solve), "-j", "2", "--regret", "-o", "c.xlsx"], tmp_path, terminal=True)
+    assert master is not None
+    children: list[str] = []
+    alive: list[str] = []
+    try:
+        _wait_for(master, b"solving")  # the live table: two workers are solving
+        children = _children(p.pid)
+        _ctrl_c(p)
+        try:
+            p.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pass
+        alive = _alive(children)
+    finally:
+        err = _end(p, master)
+    assert children and not alive, (children, alive)
+    _assert_stopped_cleanly(p, err, 130, tmp_path)
+
+
+def test_ctrl_c_stops_every_worker_of_explain(tmp_path: Path, many_resolves: Path) -> None:
+    p, _ = _start(["explain", str(many_resolves), "-j", "2", "-o", "e.xlsx"], tmp_path)
+    assert p.stdout is not None
+    children: list[str] = []
+    alive: list[str] = []
+    try:
+        out = _wait_for(p.stdout.fileno(), b"plan: done")  # the plan is solved
+        if out.count(b": done in") < 2:
+            out += _wait_for(p.stdout.fileno(), b": done in")  # and a re-solve: the workers run the others
+        children = _children(p.pid)
+        _ctrl_c(p)
+        try:
+            p.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pass
+        alive = _alive(children)
+    finally:
+        err = _end(p)
+    assert len(children) >= 2 and not alive, (children, alive)
+    _assert_stopped_cleanly(p, err, 130, tmp_path)
+    text = err.decode()
+    assert "had finished when the command was stopped" in text and "never started" in text, text
+    assert b"Traceback" not in out
+
+
+def test_ctrl_c_with_keep_incumbent_writes_only_complete_results(tmp_path: Path, many_resolves: Path) -> None:
+    # explain: the plan and the re-solves that finished are written; the others are n/a, with why
+    p, _ = _start(["explain", str(many_resolves), "-j", "2", "--keep-incumbent", "-o", "e.xlsx"], tmp_path)
+    assert p.stdout is not None
+    try:
+        seen = _wait_for(p.stdout.fileno(), b": done in", limit=180)
+        if seen.count(b": done in") < 2:
+            _wait_for(p.stdout.fileno(), b": done in", limit=180)  # the plan and one re-solve
+        _ctrl_c(p)
+    finally:
+        err = _end(p)
+    text = err.decode()
+    assert p.returncode == 130 and "Traceback" not in text, text
+    assert "the explanation was written with the re-solves that finished" in text, text
+    assert _files(tmp_path) == ["e.xlsx", "tmpdir"]
+    wb = load_workbook(tmp_path / "e.xlsx")
+    said = " ".join(str(c) for row in wb["findings"].iter_rows(values_only=True) for c in row if c)
+    assert "not started: the study was stopped" in said or "stopped before its solve finished" in said, said
+    # compare, one case after the other: the cases solved before the stop are written, the comparison is not
+    out = tmp_path / "cmp"
+    out.mkdir()
+    p, _ = _start(["compare", str(many_resolves), "-j", "1", "--keep-incumbent", "-o", "c.xlsx"], out)
+    assert p.stdout is not None
+    try:
+        _wait_for(p.stdout.fileno(), b": done in", limit=180)
+        _ctrl_c(p)
+    finally:
+        err = _end(p)
+    text = err.decode()
+    assert p.returncode == 130 and "Traceback" not in text, text
+    assert "solved before the stop were written" in text and "the comparison needs every case" in text, text
+    written = [f for f in _files(out) if f.endswith(".xlsx")]
+    assert written and all(f.endswith("-results.xlsx") for f in written), written

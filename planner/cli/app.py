@@ -319,6 +319,7 @@ def compare(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per case before HiGHS returns its best plan.", min=0.001)] = None,
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints.")] = False,
+    keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the results workbooks of the cases solved so far (complete results only; the comparison needs every case and is not written).")] = False,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
@@ -330,7 +331,7 @@ def compare(
     with _guard(term):
         from dataclasses import replace
 
-        from planner.compare.runner import mark_written
+        from planner.compare.session import mark_written
         from planner.compare.session import default_jobs, run_comparison
         from planner.export.comparison import write_comparison
         from planner.export.results import write_results
@@ -349,10 +350,23 @@ def compare(
                 paths[c] = _check_output(term, paths[c], instance, force=force, default=True)
 
         n_jobs = jobs or default_jobs()
-        with term.case_progress(f"Solving cases of {instance.name}") as event:
-            cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
-                                 scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event,
-                                 before_solving=before_solving)
+        finished: dict[str, Any] = {}
+        try:
+            with term.case_progress(f"Solving cases of {instance.name}") as event:
+                cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
+                                     scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event,
+                                     before_solving=before_solving, on_case=finished.__setitem__)
+        except KeyboardInterrupt:
+            solved = {c: r for c, r in finished.items() if r.status == "done" and r.solution is not None}
+            if not keep_incumbent or not solved:
+                raise
+            for c, run in solved.items():  # each a complete result; the comparison is not
+                _write_safely(term, write_results, run.solution, paths[c], (instance,))
+            term.error(f"{signals.describe()}: the results of the {plural(len(solved), 'case')} solved before the "
+                       f"stop were written ({', '.join(shown(c) for c in solved)}); the comparison needs every case "
+                       "and was not written")
+            signals.reported()
+            raise typer.Exit(signals.exit_code()) from None
         if not cmp.solved:
             term.comparison_summary(cmp)
             raise SolveError(f"no case has a plan ({', '.join(shown(c) for c in cmp.cases)}). Nothing was written.")
@@ -380,6 +394,7 @@ def explain(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve.", min=0.001)] = None,
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints; if they cannot be met, say which and why.")] = False,
+    keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C once the plan is solved, write the explanation with the re-solves that finished (the figures that need the others are marked n/a).")] = False,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
@@ -401,9 +416,15 @@ def explain(
                             force=force, default=output is None)
         with term.case_progress(f"Explaining {instance.name}") as event:
             expl = run_explain(instance, case_name, options=options, jobs=jobs or default_jobs(), on_event=event,
-                               hard_targets=hard_targets)
+                               hard_targets=hard_targets, keep_partial=keep_incumbent)
         written = _write_safely(term, write_explanation, expl, out, (instance,))
         term.findings(expl, output=str(written))
+        if expl.stopped:
+            term.error(f"{signals.describe()}: the explanation was written with the re-solves that finished before "
+                       f"the stop; the figures that need the {plural(len(expl.failures), 're-solve')} without a "
+                       "result show as n/a")
+            signals.reported()
+            raise typer.Exit(signals.exit_code())
         _exit_if_fallback()
 
 
@@ -453,10 +474,12 @@ def bench(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sizes.")] = 1,
+    study: Annotated[Optional[str], typer.Option("--study", help="Time studies instead: explain, compare-regret (or both, separated by a comma): each command's wall time against one `planner solve` of the case, alternated in the same run, with their ratio (medians of --repeat runs; default instance unless instances are given).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Workers of the studies timed by --study. Default: the number of cores.", min=1)] = None,
     force: Force = False,
 ) -> None:
     """Time each phase (read, build, hand-over, HiGHS, duals, extract, export) and peak memory, against HiGHS
-    solving the same model from an MPS file."""
+    solving the same model from an MPS file; with --study, time a study against one solve."""
     term = _terminal()
     with _guard(term):
         from planner.bench import Target, is_bench_csv, measure, targets_for_sizes, write_csv
@@ -464,6 +487,9 @@ def bench(
 
         options = merge_options(preset, {"time_limit": time_limit})
         output = _check_output(term, output, None, force=force, default=False, suffix=".csv", is_ours=is_bench_csv)
+        if study:
+            _bench_studies(term, study, instances, case, options.preset, repeat, jobs, output)
+            return
         targets = [Target(p.name, p) for p in (instances or [])]
         if targets:
             from planner.cases import resolve_case_name
@@ -493,6 +519,35 @@ def bench(
         written = _write_safely(term, lambda r, p, protect: write_csv(r, p), rows, output, ())
         term.success(f"table written to [bold]{name(written)}[/bold]")
         _exit_if_fallback()
+
+
+def _bench_studies(term: Terminal, studies: str, instances: list[Path] | None, case: str | None, preset: str,
+                   repeat: int, jobs: int | None, output: Path) -> None:
+    """`planner bench --study ...`: each study's command against one solve of its case."""
+    from planner import resources
+    from planner.bench import STUDIES, Target, measure_study, write_csv
+    from planner.cases import load_instance, resolve_case_name
+
+    names = [x.strip() for x in studies.split(",") if x.strip()]
+    unknown = [x for x in names if x not in STUDIES]
+    if unknown or not names:
+        raise UsageError(f"unknown study '{', '.join(unknown)}': use {' or '.join(STUDIES)}")
+    paths = list(instances or [resources.default_instance()])
+    rows = []
+    for path in paths:
+        inst = load_instance(path)  # a broken workbook stops the run with its problems, before any timing
+        case_name = resolve_case_name(inst, case)
+        for s in names:
+            with term.out.status(f"timing {s} and one solve of {name(path.name)} [{name(case_name)}] "
+                                 f"({plural(repeat, 'run')}) …"):
+                rows.append(measure_study(Target(path.name, path), s, case=case_name, preset=preset, repeat=repeat,
+                                          jobs=jobs))
+            term.info(f"  {name(path.name)} {s}: {rows[-1]['study_wall_s']:.2f} s against one solve "
+                      f"{rows[-1]['solve_wall_s']:.2f} s ({rows[-1]['ratio']:.1f}x)")
+    term.study_bench_table(rows)
+    written = _write_safely(term, lambda r, p, protect: write_csv(r, p), rows, output, ())
+    term.success(f"table written to [bold]{name(written)}[/bold]")
+    _exit_if_fallback()
 
 
 @app.command(short_help="Check a workbook; list every problem at once.")

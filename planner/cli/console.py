@@ -336,7 +336,7 @@ class Terminal:
                 _column(t, col, right=col in ("time", "gap", "objective"))
             for key, r in rows.items():
                 state = r["state"]
-                style = {"done": "green", "failed": "red", "solving": "cyan"}.get(state, "dim")
+                style = {"done": "green", "failed": "red", "solving": "cyan", "stopped": "yellow"}.get(state, "dim")
                 secs = r.get("seconds")
                 if secs is None and key in started and state == "solving":
                     secs = time.perf_counter() - started[key]
@@ -358,13 +358,24 @@ class Terminal:
                           soft_wrap=True)
 
         live_on = self.verbosity == 0 and self.out.is_terminal
-        if live_on:
-            with Live(table(), console=self.out, refresh_per_second=4, get_renderable=table):
+        try:
+            if live_on:
+                with Live(table(), console=self.out, refresh_per_second=4, get_renderable=table):
+                    yield event
+            else:
                 yield event
-        else:
-            yield event
-            if self.verbosity >= 0:
-                self.table(table())
+                if self.verbosity >= 0:
+                    self.table(table())
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: what had finished, what had not
+            states = [r["state"] for r in rows.values()]
+            ended = sum(1 for x in states if x in ("done", "failed"))
+            stopped = sum(1 for x in states if x in ("stopped", "solving"))
+            never = len(states) - ended - stopped
+            parts = [f"{stopped} stopped while solving" if stopped else "", f"{never} never started" if never else ""]
+            rest = " and ".join(x for x in parts if x)
+            self._say(self.err, Text(f"{ended} of {plural(len(states), 'solve')} had finished when the command was "
+                                     f"stopped" + (f"; {rest}" if rest else "")), soft_wrap=True)
+            raise
 
     def findings(self, expl: Any, output: str | None = None) -> None:
         """The top findings of an explanation, in plain words."""
@@ -395,6 +406,19 @@ class Terminal:
                 ("MPS MB", "mps_peak_rss_mb", _count), ("MB ratio", "rss_ratio", _sec)]
         for label, _k, _f in cols:
             _column(t, label, right=label != "instance")
+        for r in rows:
+            t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
+        self.table(t)
+
+    def study_bench_table(self, rows: list[dict[str, Any]]) -> None:
+        """`planner bench --study`: each study's wall time against one solve of the case, and the ratio."""
+        t = _table("Studies against one solve: wall time in s (medians), ratio, goal, machine load (1 min)")
+        cols = [("instance", "instance", name), ("study", "study", name), ("case", "case", name),
+                ("runs", "repeat", _count), ("workers", "jobs", _count), ("one solve [s]", "solve_wall_s", _sec),
+                ("study [s]", "study_wall_s", _sec), ("ratio", "ratio", _times), ("goal", "goal_ratio", _times),
+                ("", "status", name), ("load", "load_1min", _sec)]
+        for label, _k, _f in cols:
+            _column(t, label, right=label not in ("instance", "study", "case", ""))
         for r in rows:
             t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
         self.table(t)
@@ -495,6 +519,10 @@ def _cut(text: str, width: int) -> str:
 
 def _sec(x: Any) -> str:
     return "–" if x is None else f"{x:,.2f}"
+
+
+def _times(x: Any) -> str:
+    return "–" if x is None else f"{x:,.1f}×"
 
 
 def _count(x: Any) -> str:

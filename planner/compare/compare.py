@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import UsageError
-from planner.instance.records import FixedPlan
+from planner.results.plan import plan_of  # noqa: F401  (where it was; callers import it from here too)
 from planner.results.solution import Solution
 
 
@@ -79,15 +79,6 @@ KEY_KPIS = (
 
 #: column names of the comparison tables, which a case name may not take
 RESERVED = {"unit", "note", "project", "name", "decision_kind", "commodity", "site", "partner", "case", "kpi"}
-
-
-def plan_of(sol: Solution) -> FixedPlan:
-    """The build and signing decisions of a solved case."""
-    b = sol.builds[sol.builds["decision"] == "build"]
-    units = {(str(r.project), int(r.start_year)): int(r.units) for r in b.itertuples()}
-    signed = frozenset(sol.imports.loc[sol.imports["signed"], "contract"].astype(str)) if not sol.imports.empty \
-        else frozenset()
-    return FixedPlan(source_case=sol.case, units=units, signed=signed)
 
 
 def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instance: str = "",

@@ -1,17 +1,26 @@
-"""`planner compare` as a library call: validate once, run every case, compare, regret."""
+"""`planner compare` as a library call: validate once, run every case, compare, regret.
+
+A thin user of the study layer (planner.study): each case is a task on its own base; with
+`regret`, each case's plan is held under every other case as soon as both are solved, in the
+worker that holds the other case's model (warm-started from that case's own plan).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from planner.cases import load_instance, resolve_case_name
-from planner.compare.compare import RESERVED, CaseRun, Comparison, compare, plan_of, regret_matrix
-from planner.compare.runner import CaseTask, Event, run_tasks
+from planner.compare.compare import RESERVED, CaseRun, Comparison, compare, regret_matrix
 from planner.errors import UsageError
-from planner.instance.records import Instance
+from planner.explain.hard_targets import with_explanation
+from planner.instance.records import FixedPlan, Instance
+from planner.results.plan import plan_of
 from planner.solve.presets import SolverOptions
+from planner.study import Base, Event, Study, Task, TaskResult, Variation
 
 
 def select_cases(available: list[str], cases: str | list[str] | None, resolve: Any) -> list[str]:
@@ -28,13 +37,26 @@ def select_cases(available: list[str], cases: str | list[str] | None, resolve: A
     return out
 
 
+def cross_key(a: str, b: str) -> str:
+    """The task key of case a's plan evaluated under case b."""
+    return f"plan of {a} under {b}"
+
+
+def case_run(case: str, r: TaskResult) -> CaseRun:
+    status = "done" if r.done and r.solution is not None else "failed"
+    return CaseRun(case, status, r.solution, None if status == "done" else (r.error or r.state), r.seconds)
+
+
 def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", base: str | None = None,
                    options: SolverOptions, jobs: int = 1, scheduler: str | None = None, regret: bool = False,
                    hard_targets: bool = False, on_event: Event | None = None,
-                   before_solving: Callable[[Instance, list[str]], None] | None = None) -> Comparison:
+                   before_solving: Callable[[Instance, list[str]], None] | None = None,
+                   on_case: Callable[[str, CaseRun], None] | None = None) -> Comparison:
     """Solve the selected cases (in parallel) and compare them; with `regret`, evaluate every case's
     plan under every other case. Validation errors are raised before anything runs; so is anything
-    `before_solving(instance, case names)` raises (the command line checks its outputs there)."""
+    `before_solving(instance, case names)` raises (the command line checks its outputs there).
+    `on_case(case, run)` hears of each case's own solve as it ends (a Ctrl-C raises here after
+    stopping every solve: the cases heard of are the complete results there are)."""
     path = Path(path)
     inst = load_instance(path)
     names = select_cases(list(inst.cases), cases, lambda n: resolve_case_name(inst, n))
@@ -49,34 +71,65 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     if before_solving is not None:
         before_solving(inst, list(names))
     data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
     highs = dict(options.highs)
     if jobs > 1 or scheduler:
-        highs["threads"] = 1  # one HiGHS thread per case; parallelism is across cases
+        highs["threads"] = 1  # one HiGHS thread per solve; parallelism is across solves
+    bases = {c: Base(str(path), sha, c, hard_targets, data=data) for c in names}
 
-    def task(key: str, case: str, plan: Any = None) -> CaseTask:
-        return CaseTask(key=key, case=case, instance_name=str(path), instance_bytes=data, options=highs,
-                        preset=options.preset, hard_targets=hard_targets, plan=plan)
+    def task(key: str, case: str, plan: FixedPlan | None = None) -> Task:
+        return with_explanation(Task(key, bases[case], Variation(plan=plan), options=highs, preset=options.preset,
+                                     # a plan under another case: its cost is all regret needs
+                                     tables=None if plan is None else (), duals=plan is None))
 
-    runs = run_tasks([task(c, c) for c in names], jobs=jobs, scheduler=scheduler, on_event=on_event)
+    runs: dict[str, CaseRun] = {}
+    plans: dict[str, FixedPlan] = {}
+    cross_runs: dict[tuple[str, str], TaskResult] = {}
+    pairs: dict[str, tuple[str, str]] = {}
+    st: Study | None = None
+    try:
+        st = Study(jobs=jobs, scheduler=scheduler, on_event=on_event)
+        with st:
+            for c in names:
+                st.submit(task(c, c))
+            for r in st.results():
+                if r.key in pairs:
+                    cross_runs[pairs[r.key]] = r
+                    continue
+                runs[r.key] = case_run(r.key, r)
+                if on_case is not None:
+                    on_case(r.key, runs[r.key])
+                if not regret or runs[r.key].status != "done":
+                    continue
+                a = r.key
+                plans[a] = plan_of(r.solution)  # type: ignore[arg-type]
+                for b in [c for c in names if c in plans and c != a]:  # both ways, in the order of the cases
+                    for x, y in ((a, b), (b, a)):
+                        pairs[cross_key(x, y)] = (x, y)
+                        st.submit(task(cross_key(x, y), y, plans[x]))
+    except KeyboardInterrupt:  # every solve is stopped: tell of the cases that ended, then stop here too
+        finished = st.finished if st is not None else {}
+        for c in names:
+            if c not in runs and c in finished and on_case is not None:
+                on_case(c, case_run(c, finished[c]))
+        raise
     reg = None
     if regret:
-        done = [c for c in names if runs[c].status == "done" and runs[c].solution is not None]
-        plans = {c: plan_of(runs[c].solution) for c in done}  # type: ignore[arg-type]
-        pairs = [(a, b) for a in done for b in done if a != b]
-        keys = {(a, b): f"plan of {a} under {b}" for a, b in pairs}
-        cross_runs = run_tasks([task(keys[(a, b)], b, plans[a]) for a, b in pairs], jobs=jobs,
-                               scheduler=scheduler, on_event=on_event)
+        done = [c for c in names if runs[c].status == "done"]
         cross: dict[tuple[str, str], float | None] = {}
         notes: dict[tuple[str, str], str] = {}
-        for a, b in pairs:
-            r = cross_runs[keys[(a, b)]]
-            if r.status == "done" and r.solution is not None:
-                cross[(a, b)] = r.solution.status["objective_usd"]
-                if not r.solution.status["proven_optimal"]:
-                    notes[(a, b)] = f"not proven optimal: {r.solution.status['status']}"
-            else:
-                cross[(a, b)] = None
-                notes[(a, b)] = r.error or "failed"
+        for a in done:
+            for b in done:
+                if a == b:
+                    continue
+                r = cross_runs[(a, b)]
+                if r.done and r.solution is not None:
+                    cross[(a, b)] = r.solution.status["objective_usd"]
+                    if not r.solution.status["proven_optimal"]:
+                        notes[(a, b)] = f"not proven optimal: {r.solution.status['status']}"
+                else:
+                    cross[(a, b)] = None
+                    notes[(a, b)] = r.error or "failed"
         own = {c: runs[c].solution.status["objective_usd"] for c in done}  # type: ignore[union-attr]
         reg = regret_matrix(own, cross, done, notes)
     opts = {"preset": options.preset, "highs_options": highs, "jobs": jobs, "scheduler": scheduler or "",
@@ -85,10 +138,14 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                    instance_path=str(path.resolve()), instance_sha256=inst.sha256, regret=reg, options=opts)
 
 
+def mark_written(run: CaseRun, path: str) -> CaseRun:
+    return replace(run, workbook=path)
+
+
 def default_jobs() -> int:
     import os
 
     return max(1, os.cpu_count() or 1)
 
 
-__all__ = ["CaseRun", "Comparison", "run_comparison", "default_jobs"]
+__all__ = ["CaseRun", "Comparison", "run_comparison", "default_jobs", "mark_written"]

@@ -1,26 +1,30 @@
 """Explain a plan: what each target costs, why a candidate is (not) built, why demand is short.
 
-Every number here is computed from solved `Solution`s (re-solves run through the case runner, in
-parallel like `planner compare`) and from the instance's data; nothing here imports Pyomo.
+Every number here is computed from solved `Solution`s and from the instance's data; nothing here
+imports Pyomo. The plan and its re-solves (forced and excluded candidates, the case without its
+targets, the least shortfall) are tasks of the study layer (planner.study) on one base: each
+worker builds the case's model once and re-solves it with each change, starting from the plan.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from planner.cases import CaseInstance, apply_case, load_instance, resolve_case_name
-from planner.compare.runner import CaseTask, Event, run_tasks
 from planner.errors import SolveError
-from planner.instance.records import WhatIf
+from planner.explain.hard_targets import with_explanation
 from planner.results.diagnose import TOL_T, out_of_reach
 from planner.results.labels import musd_text, number_text, tonnes_text
 from planner.results.solution import Solution
 from planner.solve.presets import SolverOptions
+from planner.study import SHORTFALL, Base, Event, Study, Task, TaskResult, Variation
+from planner.study.tasks import CANCELLED
 
 @dataclass(frozen=True)
 class Explanation:
@@ -37,6 +41,7 @@ class Explanation:
     findings: tuple[str, ...]
     notes: pd.DataFrame  # item, how it was computed
     failures: dict[str, str] = field(default_factory=dict)  # re-solve -> why it failed
+    stopped: bool = False  # the command was stopped before every re-solve finished (--keep-incumbent)
 
     @property
     def marginal_costs(self) -> pd.DataFrame:
@@ -44,11 +49,15 @@ class Explanation:
 
 
 def explain(path: str | Path, case: str | None = None, *, options: SolverOptions, jobs: int = 1,
-            scheduler: str | None = None, on_event: Event | None = None, hard_targets: bool = False) -> Explanation:
+            scheduler: str | None = None, on_event: Event | None = None, hard_targets: bool = False,
+            keep_partial: bool = False) -> Explanation:
     """Solve the case, then the what-ifs that explain it; re-solves run `jobs` at a time.
 
     With `hard_targets`, a case whose targets cannot all be met raises SolveError carrying the same
-    plain-words explanation of what is out of reach, instead of a solver status.
+    plain-words explanation of what is out of reach, instead of a solver status. A Ctrl-C (or
+    SIGTERM, SIGHUP) stops every solve and is raised again; with `keep_partial`, once the plan is
+    solved, the explanation is returned instead with what the finished re-solves tell (`stopped` is
+    set, and each figure that needed a re-solve that did not finish is n/a, with the reason).
     """
     path = Path(path)
     inst = load_instance(path)
@@ -58,35 +67,36 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     highs = dict(options.highs)
     if jobs > 1 or scheduler:
         highs["threads"] = 1
+    soft = Base(str(path), _sha(data), name, False, data=data)
 
-    def task(key: str, whatif: WhatIf | None = None) -> CaseTask:
-        return CaseTask(key=key, case=name, instance_name=str(path), instance_bytes=data, options=highs,
-                        preset=options.preset, whatif=whatif)
+    def task(key: str, v: Variation, tables: tuple[str, ...] | None = ("kpis",)) -> Task:
+        # a re-solve: its cost, bound and penalties are all the explanation reads (the least shortfall:
+        # its tables), so neither the duals nor the other tables are computed
+        return Task(key, soft, v, options=highs, preset=options.preset, tables=tables, duals=False)
 
-    plan_task = CaseTask(key="plan", case=name, instance_name=str(path), instance_bytes=data, options=highs,
-                         preset=options.preset, hard_targets=hard_targets)
-    first = run_tasks([plan_task], jobs=1, scheduler=scheduler, on_event=on_event)["plan"]
-    if first.status != "done" or first.solution is None:
-        raise SolveError(f"case '{name}' has no plan to explain: {first.error}")
-    sol = first.solution
+    first: TaskResult | None = None
+    tasks: list[Task] = []
+    stopped = False
+    try:
+        with Study(jobs=jobs, scheduler=scheduler, on_event=on_event) as st:
+            st.prepare(soft)  # the workers build the case's model while this process solves the plan
+            first = st.solve_here(with_explanation(Task("plan", soft.with_targets(hard_targets), options=highs,
+                                                        preset=options.preset)))
+            if first.state != "done" or first.solution is None:
+                raise SolveError(f"case '{name}' has no plan to explain: {first.error}")
+            sol = first.solution
+            tasks = _resolves(ci, sol, task)
+            if hard_targets:  # the re-solves are of the case with soft targets: they start from the plan all the same
+                tasks = [replace(t, start=first.start) for t in tasks]
+            runs = st.run(tasks)
+    except KeyboardInterrupt:
+        if not keep_partial or first is None or first.solution is None or not first.done:
+            raise
+        stopped = True
+        sol = first.solution
+        runs = {t.key: st.finished.get(t.key) or TaskResult(t.key, "cancelled", error=CANCELLED) for t in tasks}
     base_cost = float(sol.status["objective_usd"])
-
-    sets = ci.sets
-    built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
-    tasks: list[CaseTask] = []
-    if ci.policy.localization_target:
-        tasks.append(task("without targets", WhatIf("without targets", drop_targets=True)))
-    short = sol.unmet["tonnes"].sum() + sol.localization["shortfall_t"].sum()
-    if short > TOL_T:
-        tasks.append(task("least shortfall", WhatIf("least shortfall", objective="shortfall")))
-    for p in sets.candidates:
-        if p in built:
-            tasks.append(task(f"without {p}", WhatIf(f"without {p}", exclude=frozenset({p}))))
-        else:
-            s0 = sets.starts[p][0]
-            tasks.append(task(f"force {p}", WhatIf(f"force {p} from {s0}", force=((p, s0),))))
-    runs = run_tasks(tasks, jobs=jobs, scheduler=scheduler, on_event=on_event)
-    failures = {k: r.error or r.status for k, r in runs.items() if r.status != "done"}
+    failures = {k: r.error or r.state for k, r in runs.items() if r.state != "done"}
 
     def outcome(s: Solution) -> Outcome:
         st = s.status
@@ -98,7 +108,7 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
 
     def cost_of(key: str) -> Outcome | None:
         r = runs.get(key)
-        if r is None or r.status != "done" or r.solution is None:
+        if r is None or r.state != "done" or r.solution is None:
             return None
         return outcome(r.solution)
 
@@ -110,13 +120,38 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     target_costs = _target_costs(ci, sol)
     unbuilt, built_df = _candidates(ci, sol, base, cost_of)
     aux = runs.get("least shortfall")
-    shortfalls = _shortfalls(ci, sol, aux.solution if aux is not None and aux.status == "done" else None)
+    shortfalls = _shortfalls(ci, sol, aux.solution if aux is not None and aux.state == "done" else None)
     findings = _findings(ci, sol, target_costs, targets_total, unbuilt, built_df, shortfalls)
     return Explanation(
         instance=inst.name, instance_path=str(path.resolve()), instance_sha256=inst.sha256, case=name,
         solution=sol, target_costs=target_costs, targets_total_usd=targets_total, unbuilt=unbuilt,
         built=built_df, shortfalls=shortfalls, findings=tuple(findings), notes=_notes(), failures=failures,
+        stopped=stopped,
     )
+
+
+def _resolves(ci: CaseInstance, sol: Solution, task: Any) -> list[Task]:
+    """The re-solves that explain plan `sol`: the case without its targets, the least shortfall, each
+    built candidate left out and each other one forced in from its earliest start."""
+    sets = ci.sets
+    built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
+    tasks: list[Task] = []
+    if ci.policy.localization_target:
+        tasks.append(task("without targets", Variation("without targets", drop_targets=True)))
+    short = sol.unmet["tonnes"].sum() + sol.localization["shortfall_t"].sum()
+    if short > TOL_T:
+        tasks.append(task("least shortfall", Variation("least shortfall", objective=SHORTFALL), None))
+    for p in sets.candidates:
+        if p in built:
+            tasks.append(task(f"without {p}", Variation(f"without {p}", exclude=frozenset({p}))))
+        else:
+            s0 = sets.starts[p][0]
+            tasks.append(task(f"force {p}", Variation(f"force {p} from {s0}", force=((p, s0),))))
+    return tasks
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------

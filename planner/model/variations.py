@@ -152,3 +152,39 @@ def fix_plan(m: pyo.ConcreteModel, ctx: Context, plan: FixedPlan) -> None:
         m.v_units[p, s].fix(plan.units.get((p, s), 0))
     for k in sets.signed:
         m.b_sign[k].fix(1 if k in plan.signed else 0)
+
+
+def repair_start(ci: CaseInstance, start: dict[str, dict], keep: set[str] | frozenset[str] = frozenset()
+                 ) -> dict[str, dict]:
+    """A plan's integer decisions (by variable family and key) made consistent again after some of
+    them were moved into a variation's bounds: a start HiGHS can take as it is.
+
+    The build decisions are what a variation moves (a project forced in, excluded, or another case's
+    plan held); the decisions tied to them follow: a project is built (`b_build`) when it starts
+    units; in an exclusive group only one project is built, the one in `keep` (forced in) where the
+    group holds one, and the others lose their units; a 48C award (`b_48c`) needs the project built.
+    Every other value is left as it is (a start that still breaks a row, e.g. a capex budget, is
+    set aside by HiGHS, which then starts from nothing).
+    """
+    sets = ci.sets
+    out = {var: dict(values) for var, values in start.items()}
+    units = out.get("v_units", {})
+
+    def built(p: str) -> bool:
+        return any(units.get((p, s), 0.0) > 0.5 for s in sets.starts.get(p, ()))
+
+    for members in sets.exclusive.values():
+        chosen = [p for p in members if built(p)]
+        if len(chosen) <= 1:
+            continue
+        winners = [p for p in chosen if p in keep] or chosen[:1]
+        for p in chosen:
+            if p != winners[0]:
+                for s in sets.starts.get(p, ()):
+                    if (p, s) in units:
+                        units[(p, s)] = 0.0
+    if "b_build" in out or units:
+        out["b_build"] = {p: 1.0 if built(p) else 0.0 for p in sets.candidates}
+    if "b_48c" in out:
+        out["b_48c"] = {p: (v if built(p) else 0.0) for p, v in out["b_48c"].items()}
+    return out

@@ -7,7 +7,10 @@ here: the builders read the model through `TableContext.values` and `duals`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+import pandas as pd
 
 import planner.results.tables  # noqa: F401  (registers the core tables)
 from planner.cases.case import CaseInstance
@@ -19,13 +22,30 @@ from planner.solve.highs import SolveReport
 
 
 def extract(m: Any, ci: CaseInstance, report: SolveReport, run_info: dict[str, Any],
-            *, hard_targets: bool = False, messages: tuple[str, ...] = ()) -> Solution:
-    """The Solution of the solved model `m` of case `ci`: every registered table, the status and run info."""
+            *, hard_targets: bool = False, messages: tuple[str, ...] = (), only: Iterable[str] | None = None
+            ) -> Solution:
+    """The Solution of the solved model `m` of case `ci`: every registered table, the status and run info.
+
+    With `only`, just those tables are built (and those they are computed from); every other table
+    of the Solution is an empty frame without columns, and `status["tables"]` names the ones built.
+    """
     ok = report.has_solution
+    # the tables report the plan's own cost, also when the solve minimised something else (a study's swapped
+    # objective); the status reports what HiGHS minimised
+    own = report.own_objective if report.own_objective is not None else report.objective
     t = TableContext(ci, m, ok=ok, row_duals=report.row_duals, hard_targets=hard_targets,
-                     objective=report.objective, bound=report.bound)
+                     objective=own, bound=report.bound if own == report.objective else None)
+    wanted = None if only is None else set(only)
+    specs = table_specs()
+    if wanted is not None:
+        unknown = sorted(wanted - {s.name for s in specs})
+        if unknown:
+            raise KeyError(f"no result table {', '.join(map(repr, unknown))} is registered")
     tables = {}
-    for spec in table_specs():
+    for spec in specs:
+        if wanted is not None and spec.name not in wanted:
+            tables[spec.name] = pd.DataFrame()
+            continue
         df = t.table(spec.name)
         # no plan: nothing to report but the status; never zeros that look like a plan
         tables[spec.name] = df if ok or spec.keep_without_plan else df.iloc[0:0]
@@ -53,6 +73,10 @@ def extract(m: Any, ci: CaseInstance, report: SolveReport, run_info: dict[str, A
         "hard_targets": hard_targets,
         "timings": dict(report.timings),
     }
+    if report.start:
+        status["start"] = report.start  # the warm start HiGHS was given, in words
+    if wanted is not None:
+        status["tables"] = sorted(wanted)
     extra = {n: df for n, df in tables.items() if n not in TABLES}
     descriptions = {s.name: s.description for s in table_specs() if s.name in extra}
     return Solution(run_info=dict(run_info), status=status, **{n: tables[n] for n in TABLES},

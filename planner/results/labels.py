@@ -240,6 +240,7 @@ _STATUS_LABELS = {
     "highs_time_s": "time inside HiGHS [s]", "variables": "variables", "integer_variables": "integer variables",
     "constraints": "constraints", "nonzeros": "nonzeros", "duals": "duals", "hard_targets": "hard targets",
     "status": "status", "fixed_plan_of": "plan fixed to that of case", "what_if": "what-if",
+    "start": "started from", "tables": "tables computed",
 }
 
 

@@ -21,7 +21,9 @@ HiGHS behaviours (highspy 1.16) that shape this module, each checked on the plan
   runs that used up the limit would stop at once). An LP run therefore gets its limit moved on by
   the clock's reading, so that it counts from the run's start; a run's time is a clock difference.
 - `setSolution` rejects a sparse start holding a value outside its column's bounds, so such values
-  are left out. HiGHS completes a partial start (values of some integer columns) with a sub-MIP of
+  are left out. When presolve moves a value of a start (a build it finds dominated), HiGHS may
+  return the start unchanged with the objective of the moved plan: a warm-started run whose plan
+  does not have the objective HiGHS reports is done again from nothing. HiGHS completes a partial start (values of some integer columns) with a sub-MIP of
   at most `mip_max_start_nodes` nodes; a complete feasible start becomes the run's first plan.
 - HiGHS never clears the interrupt flag a callback sets: it would stop every later run of the
   object at its first callback. The interrupt callbacks therefore write the flag on every call.
@@ -116,6 +118,8 @@ class SolveReport:
     # completes a partial start by a search) the first plan of that search
     first_objective: float | None = None
     start: str = ""  # the warm start given, in words ("" for none)
+    # the model's own objective at the plan (model units): `objective` unless another objective was in force
+    own_objective: float | None = None
 
     @property
     def proven_optimal(self) -> bool:
@@ -259,6 +263,15 @@ class Session:
             self._row_maps[family] = rmap
         return rmap
 
+    def keys_of(self, cols: Iterable[int]) -> list[tuple[str, Any]]:
+        """(variable family, key) of each column: the names a study gives values by (a column number
+        means nothing in another process's build)."""
+        out = []
+        for j in cols:
+            v = self.compiled.cols[int(j)]
+            out.append((v.parent_component().local_name, v.index()))
+        return out
+
     def objective_of(self, x: np.ndarray) -> float:
         """The model's own objective (not a swapped one) at column values `x`, in model units."""
         return float(self.compiled.c @ np.asarray(x, dtype=float) + self.compiled.offset)
@@ -308,6 +321,17 @@ class Session:
         if own_interrupt and self._caught is not None:
             caught, self._caught = self._caught, None
             raise caught  # HiGHS has stopped; the caller did not ask to handle interrupts itself
+        if start and mip and not interrupt.requested and not self._plan_matches_objective():
+            # HiGHS 1.16 maps a start into its presolved model; when presolve moves one of the start's values
+            # (a build it finds dominated), it may hand back the start itself with the objective of the
+            # moved one (compare HiGHS#2439). Such a plan is not the optimum it claims to be: the run is done
+            # again from nothing.
+            _check(h.clearSolver(), "clearSolver")
+            start += "; set aside (HiGHS returned it unchanged with another plan's objective): solved from nothing"
+            highs_time += self._run(options, interrupt, on_progress, stream_log, poll, lp=False)
+            if own_interrupt and self._caught is not None:
+                caught, self._caught = self._caught, None
+                raise caught
         timings["run"] = time.perf_counter() - t1
         timings["highs_milp"] = highs_time  # HiGHS's own clock for the MILP (or LP)
         first_objective = self._state.get("first")
@@ -369,6 +393,7 @@ class Session:
             n_int=len(self.int_cols), nnz=cm.nnz, options=dict(options), duals=duals_note,
             dual_objective=dual_objective, timings=timings, warnings=tuple(warnings), row_duals=row_duals,
             first_objective=first_objective, start=start,
+            own_objective=None if x is None else (objective if self._objective_changes == 0 else self.objective_of(x)),
         )
 
     def _start(self, warm_start: WarmStart | None) -> str:
@@ -449,6 +474,17 @@ class Session:
                 thread.join()
         return h.getRunTime() - before
 
+    def _plan_matches_objective(self) -> bool:
+        """Whether the plan HiGHS returned has the objective HiGHS reports for it (costs in force)."""
+        h = self.highs
+        info = h.getInfo()
+        if info.primal_solution_status != 2:
+            return True
+        x = np.asarray(h.getSolution().col_value)
+        own = float(self._cost @ x + self._offset)
+        reported = float(info.objective_function_value)
+        return abs(own - reported) <= 1e-7 * max(1.0, abs(own), abs(reported))
+
     def _fixed_integer_duals(self, x: np.ndarray, options: dict[str, Any], interrupt: Interrupt, stream_log: bool,
                              poll: float) -> tuple[float, np.ndarray | None, float | None, str]:
         """Row duals of the LP with the integer columns fixed at plan `x`, solved in this HiGHS object.
@@ -527,6 +563,50 @@ class Session:
         finally:
             for step in reversed(undo):
                 step()
+
+    def bounds_of(self, cols: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The lower and upper bounds in force of columns `cols` (the model's, or a change's)."""
+        idx = np.fromiter(cols, dtype=np.int64)
+        return self._lower[idx].copy(), self._upper[idx].copy()
+
+    @contextmanager
+    def rows_added(self, rows: Iterable[tuple[Mapping[int, float], float | None, float | None]]
+                   ) -> Iterator[np.ndarray]:
+        """Rows `lower <= sum(a_j x_j) <= upper`, each given as ({column: a_j}, lower, upper) (None: no
+        bound), added for the `with` block and deleted when it ends; yields their row indices.
+
+        Added rows come after the model's own: the row blocks, `row` and `rows` are unchanged. Blocks
+        that add rows nest like `changed` blocks (an inner block's rows are deleted first).
+        """
+        h = self.highs
+        first = int(h.getNumRow())
+        added = 0
+        los, his = [], []
+        try:
+            for coefs, lo, hi in rows:
+                idx = np.fromiter(coefs.keys(), dtype=np.int32, count=len(coefs))
+                val = np.fromiter(coefs.values(), dtype=float, count=len(coefs))
+                low = -math.inf if lo is None else float(lo)
+                up = math.inf if hi is None else float(hi)
+                _check(h.addRow(low, up, len(idx), idx, val), "addRow")
+                added += 1
+                los.append(low)
+                his.append(up)
+            self._row_lo = np.concatenate([self._row_lo, np.array(los, dtype=float)])
+            self._row_hi = np.concatenate([self._row_hi, np.array(his, dtype=float)])
+            yield np.arange(first, first + added, dtype=np.int64)
+        finally:
+            if added:
+                _check(h.deleteRows(added, np.arange(first, first + added, dtype=np.int32)), "deleteRows")
+                self._row_lo, self._row_hi = self._row_lo[:first], self._row_hi[:first]
+
+    def cost_capped(self, max_objective: float) -> AbstractContextManager[np.ndarray]:
+        """The model's own objective (`objective_of`, model units) held at `max_objective` or less by one
+        added row, whatever objective is in force: the budget row of near-optimal alternatives."""
+        c = self.compiled.c
+        nz = np.flatnonzero(c)
+        return self.rows_added([(dict(zip(nz.tolist(), c[nz].tolist())), None,
+                                 float(max_objective) - float(self.compiled.offset))])
 
     def fixed(self, values: Mapping[int, float]) -> AbstractContextManager[Session]:
         """Columns held at `values` ({column: value}), e.g. another case's plan (regret)."""
