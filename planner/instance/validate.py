@@ -75,6 +75,8 @@ HARD_MAXIMA: dict[str, float] = {
     "t_per_t": 1e3,
     "variable_cost": 1e9,
     "market_price": 1e9,
+    "reference_price": 1e9,
+    "other_materials_cost": 1e9,
     "price": 1e9,
     "cost_per_t": 1e9,
     "penalty_unmet_demand": 1e9,
@@ -93,6 +95,7 @@ HARD_MAXIMA_WHY: dict[str, str] = {
     "max_volume": _T, "tonnes": _T, "gwh": "GWh a year: thousands of times the world's cell output",
     "t_per_gwh": "t/GWh: a GWh of cells weighs about 6,000 t in all", "t_per_t": "t of input per t of output",
     "variable_cost": _PER_T, "market_price": _PER_T, "price": _PER_T, "cost_per_t": _PER_T,
+    "reference_price": _PER_T, "other_materials_cost": _PER_T,
     "penalty_unmet_demand": _PER_T, "penalty_localization": _PER_T,
     "capex_per_unit": "$ per unit: a trillion dollars", "fixed_om_per_unit": "$ a year per unit",
     "grant": "$: a trillion dollars", "credit_48c_awarded": "$: a trillion dollars", "signing_fee": "$",
@@ -129,6 +132,7 @@ UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
     ("projects", "grant"): UnitHint(below=10_000, why=_MUSD),
     ("projects", "variable_cost"): UnitHint(below=10, why=_PER_KG),
     ("commodities", "market_price"): UnitHint(below=10, why=_PER_KG),
+    ("commodities", "reference_price"): UnitHint(below=10, why=_PER_KG),
     ("contracts", "price"): UnitHint(below=10, why=_PER_KG),
     ("contract_terms", "price"): UnitHint(below=10, why=_PER_KG),
     ("contracts", "max_volume"): UnitHint(below=100, why=_KT),
@@ -1036,7 +1040,8 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     if settings is None:
         return None
     commodities = {
-        r["commodity"]: Commodity(r["commodity"], r["family"], r["name"] or r["commodity"], r["market_price"])
+        r["commodity"]: Commodity(r["commodity"], r["family"], r["name"] or r["commodity"], r["market_price"],
+                                  r["market_pfe_share"], r["reference_price"], r.row)
         for r in tables["commodities"].records
     }
     for c in sorted(set(commodities) & set(schema.FAMILIES)):
@@ -1476,8 +1481,14 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
             eligible_45x=bool(r["eligible_45x"]), eligible_48c=bool(r["eligible_48c"]),
             credit_48c_awarded=r["credit_48c_awarded"], grant=r["grant"], feoc_owned=bool(r["feoc_owned"]),
             pfe_cost_share=r["pfe_cost_share"], exclusive_group=r["exclusive_group"],
-            recipe=tuple(recipes.get(r["project"], ())), base=r["project"], row=r.row,
+            recipe=tuple(recipes.get(r["project"], ())), other_materials_cost=r["other_materials_cost"],
+            base=r["project"], row=r.row,
         )
+        if p.other_materials_cost > p.variable_cost:
+            issues.error(f"other_materials_cost {p.other_materials_cost:,.6g} $/t exceeds variable_cost "
+                         f"{p.variable_cost:,.6g} $/t, of which it is a part (the materials not modelled as "
+                         "commodities)", sheet=pt.sheet, row=r.row, column=pt.letter("other_materials_cost"),
+                         field="other_materials_cost")
         if status == "candidate" and p.qualified_year(max(p.earliest_start, st.first_year)) > st.last_year:
             issues.warning(
                 f"candidate {p.id} cannot be qualified before the horizon ends (earliest qualified year "
