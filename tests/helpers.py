@@ -132,6 +132,36 @@ def assert_invariants(sol: Solution, inst: CaseInstance) -> None:
     # status, imports of that status and shipments of that grade in equal shipments out, plant inputs drawn
     # from that grade and deliveries of that grade
     assert_graded_balances_close(sol, inst)
+    # 9. a plant-year credited with 45X meets its MACR, recomputed from the reported flows and the data
+    assert_45x_meets_macr(sol, inst)
+
+
+def assert_45x_meets_macr(sol: Solution, inst: CaseInstance) -> None:
+    """Every plant-year with 45X has a material-assistance cost ratio at or above the year's threshold:
+    inputs at their reference price (graded ones by the grade drawn, spot at its non-PFE share, ungraded at
+    the one value of their supply), other materials at 1 - pfe_cost_share; 1 - pfe_cost_share without any."""
+    x45 = sol.table("x45")
+    inputs = sol.table("plant_inputs")
+    theta = inst.policy.x45_macr_min
+    for r in x45[x45["credit_usd"] > 1e-3].itertuples():
+        prj = inst.projects[r.project]
+        assert r.earned and r.output_t > 0, r
+        rows = inputs[(inputs["project"] == r.project) & (inputs["year"] == r.year)]
+        total = prj.other_materials_cost * r.output_t
+        non_pfe = (1 - prj.pfe_cost_share) * prj.other_materials_cost * r.output_t
+        for i in rows.itertuples():
+            price = inst.commodities[i.input].macr_price
+            if price is None:
+                continue
+            total += price * i.input_t
+            if i.graded:
+                spot = i.spot_non_pfe_share if i.spot_non_pfe_share == i.spot_non_pfe_share else 0.0  # NaN: none
+                non_pfe += price * (i.non_pfe_t + (spot or 0.0) * i.spot_t)
+            else:
+                non_pfe += i.non_pfe_value_usd
+        share = 1 - prj.pfe_cost_share if total <= 0 else non_pfe / total
+        assert share >= theta[r.year] - 1e-6, (r.project, r.year, share, theta[r.year])
+        assert r.credit_usd <= r.credit_usd_per_t * r.output_t * (1 + 1e-9) + 1e-3
 
 
 def assert_graded_balances_close(sol: Solution, inst: CaseInstance) -> None:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from planner import schema
+from planner.cases.apply import apply_case
 from planner.cases.names import case_chain
 from planner.cases.overrides import apply_overrides
 from planner.errors import InstanceError, cut
@@ -56,6 +57,8 @@ def validate(raw: RawWorkbook) -> Instance:
                         issues.add(replace(i, message=f"with the overrides of case '{cut(case)}': {i.message}"))
                     elif i.sheet == "overrides":
                         issues.add(i)
+    if inst is not None and not issues.has_errors:
+        check_macr_prices(inst, issues)
     if inst is None and not issues.has_errors:  # never an error without words
         issues.error("the instance cannot be built from this workbook, though no single cell could be blamed; "
                      "please report the workbook")
@@ -105,3 +108,38 @@ def check_scaled_demand(demand: dict[tuple[str, str, int], float], cases: dict[s
             else:
                 issues.warning(f"{words}, far more than the world spends on anything: check the units of demand "
                                "and of the penalty", sheet=sheet, row=row, column=column, field="value")
+
+
+def check_macr_prices(inst: Instance, issues: Issues) -> None:
+    """A material-assistance cost ratio values every material at a price: each recipe input of a plant
+    whose 45X has a MACR test in some case needs a reference_price (or a market_price). One error per
+    commodity, naming the plants and cases that need it."""
+    need: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # commodity -> case -> plants
+    for case in inst.cases:
+        if not any(r.parameter == "x45_macr_min" and isinstance(r.value, (int, float)) and r.value > 0
+                   for c in case_chain(inst.cases, case) for r in inst.cases.get(c, ())):
+            continue
+        ci = apply_case(inst, case)
+        pol = ci.policy
+        for p in ci.projects.values():
+            if not p.eligible_45x or not ci.regions[p.site].domestic:
+                continue
+            if not any(pol.x45_macr_min[y] > 0 and pol.x45_rate[(p.commodity, y)] > 0 for y in ci.years):
+                continue
+            for c, _tpt in p.recipe:
+                if ci.commodities[c].macr_price is None:
+                    need[c][case].add(p.base)
+    if not need:
+        return
+    table = inst.parsed.tables["commodities"] if inst.parsed is not None else None
+    for c, by_case in sorted(need.items()):
+        plants = sorted({p for ps in by_case.values() for p in ps})
+        cases = sorted(by_case)
+        shown = ", ".join(plants[:5]) + (f" and {len(plants) - 5} more" if len(plants) > 5 else "")
+        issues.error(f"{c} has neither a reference_price nor a market_price, but the 45X MACR test of "
+                     f"{'plant' if len(plants) == 1 else 'plants'} {shown} (case{'s' if len(cases) > 1 else ''} "
+                     f"{', '.join(cut(x) for x in cases)}) values it: give its reference_price ($/t), the price at "
+                     "which the ratio counts a tonne of it",
+                     sheet=table.sheet if table is not None else "commodities",
+                     row=inst.commodities[c].row, column=table.letter("reference_price") if table else None,
+                     field="reference_price")
