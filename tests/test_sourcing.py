@@ -164,3 +164,137 @@ def test_other_materials_cost_above_variable_cost_is_an_error() -> None:
     (issue,) = e.value.issues
     assert (issue.sheet, issue.row, issue.field) == ("projects", 2, "other_materials_cost")
     assert "exceeds variable_cost" in issue.message
+
+
+# ------------------------------------------------------------------------------------------ cell credit
+def _cell_region(delta: float) -> dict:
+    """One year (2026). Cells in OH: 0.1 GWh of segment NMC (a chemistry named directly), 1,000 t of CAM1 per
+    GWh: 100 t of CAM1 (reference price $10,000/t). Supply: K (China, FEOC) at $10,000/t + 10% tariff +
+    $500/t freight = $11,500/t landed, unlimited; D, an existing domestic plant (100 t/yr, not 45X-eligible)
+    at $11,500 + delta per t. The cell credit: $5/kWh; threshold 80%; other cell materials $2.5/kWh, all
+    PFE."""
+    return {
+        "settings": [{"parameter": k, "value": v} for k, v in {
+            "title": "cell credit", "first_year": 2026, "last_year": 2026, "discount_rate": 0.0,
+            "penalty_unmet_demand": 1_000_000}.items()],
+        "commodities": [{"commodity": "CAM1", "family": "CAM", "reference_price": 10_000}],
+        "regions": [{"region": "OH", "domestic": True}, {"region": "China", "feoc": True}],
+        "intensity": [{"chemistry": "NMC", "commodity": "CAM1", "t_per_gwh": 1_000}],
+        "cell_demand": [{"region": "OH", "year": 2026, "segment": "NMC", "gwh": 0.1}],
+        "projects": [{"project": "D", "site": "OH", "commodity": "CAM1", "status": "existing",
+                      "capacity_per_unit": 100, "variable_cost": 11_500 + delta, "earliest_start": 2020,
+                      "lifetime": 20}],
+        "contracts": [{"contract": "K", "origin": "China", "commodity": "CAM1", "price": 10_000}],
+        "transport": [{"from_region": "China", "to_region": "OH", "cost_per_t": 500, "both_ways": False}],
+        "policy": [{"parameter": "tariff", "region": "China", "case": 0.10},
+                   {"parameter": "cell_credit", "case": 5},
+                   {"parameter": "cell_macr_min", "case": 0.8},
+                   {"parameter": "cell_other_materials_cost", "case": 2.5},
+                   {"parameter": "cell_other_materials_pfe_share", "case": 1.0}],
+    }
+
+
+@pytest.mark.parametrize(("delta", "switches", "expected"), [
+    (4_999, True, 1_149_900),   # 100 t x $4,999 = $499,900 < $500,000 of credit: the whole pool domestic
+    (5_001, False, 1_150_000),  # 100 t x $5,001 = $500,100 > $500,000: imports, no credit
+])
+def test_cell_region_switches_its_whole_pool_to_domestic_cam_when_the_credit_outweighs_the_gap(
+        delta: float, switches: bool, expected: float) -> None:
+    # A GWh of cells holds 1,000 t of CAM1 ($10M at the reference price) and $2.5M of other materials (all
+    # PFE): W = $12.5M, and 80% of it is $10M, i.e. every tonne of CAM1 in a credited cell must be non-PFE.
+    # Crediting g GWh (of 0.1) therefore takes 1,000 g t of D's CAM1 at delta more than imports, and earns
+    # $5/kWh x 1e6 g = $5M g: per tonne of CAM1, $5,000 of credit against the landed-price gap delta. Both
+    # linear in g: all or nothing. Imports only: 100 t x $11,500 = $1.15M. Domestic: 100 x ($11,500 + delta)
+    # - $500,000 = $1,150,000 + 100 delta - 500,000, below $1.15M iff delta < $5,000/t.
+    sol = solve_tables(_cell_region(delta))
+    assert cost(sol) == pytest.approx(expected, abs=1e-3)
+    c = sol.table("cell_credit").iloc[0]
+    assert c["decided_by"] == "sourcing"
+    assert c["credited_share"] == pytest.approx(1.0 if switches else 0.0)
+    d = sol.table("deliveries").iloc[0]
+    assert d["non_pfe_t"] == pytest.approx(100 if switches else 0) and d["pfe_t"] == pytest.approx(0 if switches else 100)
+    assert component(sol, "cell_credit") == pytest.approx(-500_000 if switches else 0)
+    assert sol.credits["cell_credit_usd"].sum() == pytest.approx(500_000 if switches else 0)
+    assert sol.kpi("public_cost_usd") == pytest.approx(500_000 if switches else 0)
+    if switches:
+        assert c["macr_share"] == pytest.approx(0.8) and c["credit_usd"] == pytest.approx(500_000)
+
+
+def test_ess_cells_face_their_own_48e_style_test() -> None:
+    # Two segments of 0.1 GWh each in OH, both LFP cells (1,000 t of LFP per GWh: 200 t in all, reference
+    # $10,000/t): EV with the 45X cell credit ($5/kWh, 85% threshold) and ESS with a 48E-style value of
+    # $3/kWh and its own 55% threshold (no other materials). Imports from China (FEOC) at $10,000/t landed;
+    # D, domestic, 100 t/yr at $12,000/t. A credited GWh needs 850 t (EV) or 550 t (ESS) of non-PFE LFP: the
+    # credit per non-PFE tonne is $5M / 850 = $5,882 (EV) and $3M / 550 = $5,455 (ESS), both above D's
+    # $2,000 premium, so D runs full and its 100 t go first to EV (85 t: all 0.1 GWh credited, $500,000),
+    # the other 15 t to ESS (15 / 550 = 0.027273 GWh, 27.27% of ESS, $81,818). Cost: 100 t imported $1.0M +
+    # D $1.2M - $581,818.18 = $1,618,181.82.
+    t = {
+        "settings": [{"parameter": k, "value": v} for k, v in {
+            "title": "48E", "first_year": 2026, "last_year": 2026, "discount_rate": 0.0,
+            "penalty_unmet_demand": 1_000_000}.items()],
+        "commodities": [{"commodity": "LFP", "family": "CAM", "reference_price": 10_000}],
+        "regions": [{"region": "OH", "domestic": True}, {"region": "China", "feoc": True}],
+        "intensity": [{"chemistry": "LFPc", "commodity": "LFP", "t_per_gwh": 1_000}],
+        "chemistry_mix": [{"segment": s, "year": 2026, "chemistry": "LFPc", "share": 1.0} for s in ("EV", "ESS")],
+        "cell_demand": [{"region": "OH", "year": 2026, "segment": s, "gwh": 0.1} for s in ("EV", "ESS")],
+        "projects": [{"project": "D", "site": "OH", "commodity": "LFP", "status": "existing",
+                      "capacity_per_unit": 100, "variable_cost": 12_000, "earliest_start": 2020, "lifetime": 20}],
+        "contracts": [{"contract": "K", "origin": "China", "commodity": "LFP", "price": 10_000}],
+        "transport": [{"from_region": "China", "to_region": "OH", "cost_per_t": 0, "both_ways": False}],
+        "policy": [{"parameter": "cell_credit", "segment": "EV", "case": 5},
+                   {"parameter": "cell_credit", "segment": "ESS", "case": 3},
+                   {"parameter": "cell_macr_min", "segment": "EV", "case": 0.85},
+                   {"parameter": "cell_macr_min", "segment": "ESS", "case": 0.55}],
+    }
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(2_200_000 - 500_000 - 3e6 * 15 / 550, abs=1e-3)
+    c = sol.table("cell_credit").set_index("segment")
+    assert c.loc["EV", "credited_share"] == pytest.approx(1.0)
+    assert c.loc["ESS", "credited_share"] == pytest.approx(15 / 55)
+    assert c.loc["ESS", "macr_share"] == pytest.approx(0.55) and c.loc["EV", "macr_share"] == pytest.approx(0.85)
+    assert c["credit_usd"].sum() == pytest.approx(500_000 + 3e6 * 15 / 550)
+
+
+def test_cell_credit_inputs_are_checked_where_they_are_typed() -> None:
+    # a material of tested cells without a price; a segment the cells do not have; a segment on a parameter
+    # that takes none: each reported at its sheet, row and column
+    t = _cell_region(0)
+    t["commodities"][0]["reference_price"] = None
+    with pytest.raises(InstanceError) as e:
+        instance_of(t)
+    (issue,) = e.value.issues
+    assert (issue.sheet, issue.row, issue.field) == ("commodities", 2, "reference_price")
+    assert "the cell credit's test of segment NMC" in issue.message
+    t = _cell_region(0)
+    t["policy"] += [{"parameter": "cell_macr_min", "segment": "EVV", "case": 0.5},
+                    {"parameter": "x45_rate", "segment": "NMC", "case": 0.1}]
+    with pytest.raises(InstanceError) as e:
+        instance_of(t)
+    issues = sorted(e.value.errors, key=lambda i: i.row)
+    assert [(i.sheet, i.row, i.field) for i in issues] == [("policy", 7, "segment"), ("policy", 8, "segment")]
+    assert "unknown cell segment 'EVV'" in issues[0].message and issues[0].column
+    assert "'x45_rate' does not take a segment" in issues[1].message
+
+
+def test_a_workbook_without_the_new_columns_is_read_as_before() -> None:
+    # market_pfe_share, reference_price and other_materials_cost may be missing from the header row (workbooks
+    # written before them): blank everywhere, which is the model of before (no declared spot origin, the
+    # market price as reference, no other materials)
+    from planner.io.reader import RawSheet, workbook_from_tables
+
+    from factories import tiny_tables
+    from planner.cases import validate
+
+    raw = workbook_from_tables(tiny_tables())
+    whole = validate(raw)
+    for sheet, column in (("commodities", "market_pfe_share"), ("commodities", "reference_price"),
+                          ("projects", "other_materials_cost")):
+        s = raw.find(sheet)
+        letter = next(k for k, h in s.headers.items() if h == column)
+        raw.sheets[s.name] = RawSheet(s.name, {k: h for k, h in s.headers.items() if k != letter},
+                                      tuple(type(r)(r.row, {k: x for k, x in r.values.items() if k != letter})
+                                            for r in s.rows))
+    without = validate(raw)
+    assert not without.warnings
+    assert without.commodities == whole.commodities and without.projects == whole.projects

@@ -250,6 +250,8 @@ class Instance(InstanceData):
     sources: tuple[dict[str, Any], ...] = ()
     warnings: tuple[Issue, ...] = ()
     parsed: Parsed | None = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
+    base_cells: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (region, segment, year) -> GWh
+    cell_need: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (segment, commodity, year) -> t/GWh
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""

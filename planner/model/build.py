@@ -24,6 +24,7 @@ from planner.model.families.balance import add_balance
 from planner.model.families.build_decisions import add_build_decisions
 from planner.model.families.capex_budgets import add_capex_budgets
 from planner.model.families.capital_costs import add_capital_costs
+from planner.model.families.cell_credit import add_cell_credit
 from planner.model.families.credits_45x import add_credits_45x
 from planner.model.families.demand import add_demand
 from planner.model.families.exclusive_groups import add_exclusive_groups
@@ -63,6 +64,7 @@ FAMILIES: tuple[Family, ...] = (
     add_localization,
     add_48c_awards,
     add_credits_45x,
+    add_cell_credit,
     add_grants,
     add_capex_budgets,
     # objective

@@ -83,6 +83,7 @@ class Ratio:
     fixed: float
     graded: tuple[tuple[str, float, float, float | None], ...]
     most: float
+    known: bool = True  # False: an ungraded input's supply differs in status (no test watches the plant)
 
     def least_share(self, untraced: float) -> float:
         """The ratio with every graded input from PFE supply (1 - pfe_cost_share without any material value)."""
@@ -103,6 +104,7 @@ def _ratio(ci: CaseInstance, prj: Project) -> Ratio:
     fixed = (1.0 - prj.pfe_cost_share) * prj.other_materials_cost
     graded: list[tuple[str, float, float, float | None]] = []
     most = 0.0
+    known = True
     for c, tpt in prj.recipe:
         price = ci.commodities[c].macr_price
         if price is None:
@@ -116,8 +118,9 @@ def _ratio(ci: CaseInstance, prj: Project) -> Ratio:
             most += best * tpt * price
         else:
             value = src.fixed_value(ci, Need(c, prj.site, prj.pfe_cost_share))
+            known = known and value is not None
             fixed += (value or 0.0) * tpt * price
-    return Ratio(total, fixed, tuple(graded), most)
+    return Ratio(total, fixed, tuple(graded), most, known)
 
 
 def macr_status(ci: CaseInstance) -> dict[tuple[str, int], str]:
@@ -325,6 +328,8 @@ def report_x45(t: TableContext) -> pd.DataFrame:
         r = plant_ratio(ci, p)
         if r.total <= 0:
             share: float | None = 1.0 - prj.pfe_cost_share
+        elif not r.known:
+            share = None  # no test watches the plant and its inputs' supply differs: the ratio is not tracked
         elif st == "sourcing" or r.graded:
             if x > 0:
                 value = r.fixed * x
