@@ -526,7 +526,7 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("x45_rate", "share", "45X credit as a share of production cost (variable cost plus the recipe inputs that have a market price, valued at that price).", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.10),
     Parameter("x45_phase", "share", "45X phase-down multiplier by year of sale.", unit="0-1", default=1.0, qualifiers=("year",), example=0.75),
     Parameter("x45_requires_non_feoc", "bool", "FEOC-owned plants earn no 45X.", default=False, example=True),
-    Parameter("x45_macr_min", "share", "Minimum non-PFE share of direct material cost (material-assistance cost ratio) a plant needs to earn 45X in a year; compared with 1 - pfe_cost_share.", unit="0-1", default=0.0, qualifiers=("year",), example=0.6),
+    Parameter("x45_macr_min", "share", "Minimum non-PFE share of direct material cost (material-assistance cost ratio, MACR) a plant needs to earn 45X in a year. The ratio values the plant's recipe inputs at their reference_price by the status of their supply (decided by the plan where PFE and non-PFE supply compete) and its other_materials_cost at pfe_cost_share; a plant with neither has 1 - pfe_cost_share.", unit="0-1", default=0.0, qualifiers=("year",), example=0.6),
     Parameter("x48c_rate", "share", "48C credit as a share of the awarded project's capex.", unit="0-1", default=0.0, example=0.30),
     Parameter("x48c_budget", "float", "Total 48C allocation available to new awards.", unit="$", default=0.0, minimum=0.0, example=500_000_000),
     Parameter("x48c_awarded_paid", "bool", "48C credits already allocated to projects (projects column credit_48c_awarded) are counted. FALSE models a world without them.", default=True, example=True),

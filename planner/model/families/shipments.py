@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import defaultdict, deque
 
 import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.model.core import PER_T, Block, Context
-from planner.model.sourcing import sourcing
+from planner.model.sourcing import ALL, sourcing
 
 
 def _reach(starts: set[str], arcs: dict[str, set[str]]) -> set[str]:
@@ -43,14 +45,41 @@ def _ship_index(ci: CaseInstance) -> list[tuple[str, str, str, str, int]]:
     in_arcs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for c, i, j in ci.transport:
         in_arcs[c][j].add(i)
+    cost: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for (c, i, j), t in ci.transport.items():
+        cost[c][i][j] = t
     ships: list[tuple[str, str, str, str, int]] = []
     for c in ci.commodities:
         bwd = _reach(used[c], in_arcs[c])
         for g in src.grades(c):
             fwd = src.reach.get((c, g), frozenset())
             arcs = sorted((i, j) for (cc, i, j) in ci.transport if cc == c and i in fwd and j in bwd)
+            if g != ALL:  # a grade's tonnes travel only along cheapest routes from where that grade enters
+                keep = _on_cheapest_paths(src.present.get((c, g), frozenset()), cost[c])
+                arcs = [a for a in arcs if a in keep]
             ships.extend((c, g, i, j, y) for (i, j) in arcs for y in sets.years)
     return ships
+
+
+def _on_cheapest_paths(starts: frozenset[str], cost: dict[str, dict[str, float]]) -> set[tuple[str, str]]:
+    """Links (i, j) that lie on a cheapest route from some start: d_s(i) + t(i, j) = d_s(j) for a start s."""
+    keep: set[tuple[str, str]] = set()
+    for s in starts:
+        dist = {s: 0.0}
+        heap = [(0.0, s)]
+        while heap:
+            d, i = heapq.heappop(heap)
+            if d > dist[i]:
+                continue
+            for j, t in cost.get(i, {}).items():
+                if d + t < dist.get(j, math.inf):
+                    dist[j] = d + t
+                    heapq.heappush(heap, (d + t, j))
+        for i, d in dist.items():
+            for j, t in cost.get(i, {}).items():
+                if d + t <= dist[j] * (1 + 1e-12) + 1e-9:
+                    keep.add((i, j))
+    return keep
 
 
 def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -61,8 +90,13 @@ def add_shipments(m: pyo.ConcreteModel, ctx: Context) -> None:
     Only links that can carry the pool from somewhere it can be present to somewhere it can be used
     are created. A pool is a commodity ($g$ = `all`), or one grade (`pfe`, `non_pfe`) of a graded
     commodity (see *Material balance*): a grade's links start only where a source of that grade
-    stands, so grading adds shipments only where both grades can travel. `v_ship[c, g, i, j, y]`
-    leaves the balance of pool $(c, g)$ in $i$ and enters it in $j$. No rows of its own.
+    stands, so grading adds shipments only where both grades can travel. A grade's links are moreover
+    only those on a cheapest route from some place where that grade enters the balances
+    ($d_s(i) + t_{ij} = d_s(j)$): transport has no capacity, so every tonne of the grade can travel from
+    its source to its use along a cheapest route and the other links add nothing but variables (the
+    optimum is the same; this keeps the PFE grade, which enters at a few ports of origin, from
+    doubling every domestic link). `v_ship[c, g, i, j, y]` leaves the balance of pool $(c, g)$ in $i$
+    and enters it in $j$. No rows of its own.
     """
     ci, acc = ctx.ci, ctx.acc
     index = ship_index(ci)
