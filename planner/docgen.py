@@ -170,8 +170,8 @@ def _policy_section() -> list[str]:
     lines += ["", "Every further column is a policy case: its header is the case name and its cells hold the "
               "case's value of the row's parameter (blank: the default).", ""]
     lines += ["### Policy parameters", "",
-              "The qualifiers say which of the columns `year`, `region` and `commodity` a row of the "
-              "parameter may fill; the others must stay blank.", ""]
+              "The qualifiers say which of the columns `year`, `region`, `commodity` and `segment` a row of "
+              "the parameter may fill; the others must stay blank.", ""]
     rows = [
         [f"`{p.name}`", _unit(p.unit), schema.KIND_TEXT[p.kind], format_value(p.default),
          ", ".join(f"`{q}`" for q in p.qualifiers), allowed_text(p), format_value(p.example), p.description]

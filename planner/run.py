@@ -149,7 +149,8 @@ def run_info(inst: Instance, ci: CaseInstance, options: SolverOptions, *, hard_t
         "instance_sha256": inst.sha256,
         "case": ci.case,
         "case_settings": [
-            {"parameter": r.parameter, "year": r.year, "region": r.region, "commodity": r.commodity, "value": r.value}
+            {"parameter": r.parameter, "year": r.year, "region": r.region, "commodity": r.commodity,
+             **({"segment": r.segment} if r.segment is not None else {}), "value": r.value}
             for r in ci.policy.rows
         ],
         "case_extends": list(ci.policy.chain[:-1]),

@@ -63,6 +63,10 @@ class Column:
     #: the column must be present in the header row, though its cells may be blank (money,
     #: quantities, shares and years: a missing column would silently give every row the default)
     needs_column: bool = False
+    #: a number column that may be left out of the header row all the same: a workbook without it is
+    #: solved exactly as before the column existed (its description says how); such columns came after
+    #: workbooks were in use (issue 12), and become `needs_column` once the bundled instances carry them
+    may_be_absent: bool = False
 
     @property
     def header_required(self) -> bool:
@@ -101,7 +105,7 @@ class Parameter:
     required: bool = False
     minimum: float | None = None
     maximum: float | None = None
-    qualifiers: tuple[str, ...] = ()  # policy only: which of year/region/commodity may be given
+    qualifiers: tuple[str, ...] = ()  # policy only: which of year/region/commodity/segment may be given
     example: Any = None
     #: policy only: how a case turns the rows of the parameter into the value the model reads (see
     #: `resolver`); None: by its qualifiers (one value, one per year, one per commodity and year)
@@ -122,7 +126,8 @@ class PolicyLookup(Protocol):
     """The case's value of a parameter at a point (the rules: `planner.cases.policy`)."""
 
     def __call__(self, param: str, year: int | None = None, region: str | None = None,
-                 commodity: str | None = None, family: str | None = None, *, named: bool = False) -> Any: ...
+                 commodity: str | None = None, family: str | None = None, *, named: bool = False,
+                 segment: str | None = None) -> Any: ...
 
     def commodities_named(self, param: str) -> list[str]:
         """The commodities (or families) the case's rows of `param` name, in row order."""
@@ -144,6 +149,8 @@ class CaseData(Protocol):
     def contracts(self) -> Mapping[str, Any]: ...
     @property
     def demand(self) -> Mapping[tuple[str, str, int], float]: ...
+    @property
+    def segments(self) -> tuple[str, ...]: ...
 
 
 Resolver = Callable[[Parameter, PolicyLookup, CaseData], Any]
@@ -186,6 +193,11 @@ def resolve_by_contract_year(p: Parameter, look: PolicyLookup, case: CaseData) -
             if v:
                 out[(k.id, y)] = typed_value(p, v)
     return out
+
+
+def resolve_by_segment_year(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], Any]:
+    """(cell segment, year) -> value, for every segment with cell demand and every year."""
+    return {(s, y): typed_value(p, look(p.name, year=y, segment=s)) for s in case.segments for y in case.years}
 
 
 def resolve_localization_targets(p: Parameter, look: PolicyLookup, case: CaseData) -> dict[tuple[str, int], float]:
@@ -274,12 +286,14 @@ COMMODITIES = Sheet(
         _c("family", "enum", "CAM (cathode active material), AAM (anode active material), precursor or raw. Localization targets apply per family.", required=True, choices=FAMILIES),
         _c("name", "text", "Readable name."),
         _c("market_price", "float", "Price of buying the commodity on the spot market where a plant uses it as an input. Blank: it cannot be bought, only produced or imported under a contract. Spot purchases never count as qualifying (localized) supply.", unit="$/t", minimum=0.0, needs_column=True),
+        _c("market_pfe_share", "share", "Share of a tonne bought on the spot market that counts as material from prohibited foreign entities (PFE) in a plant's material-assistance cost ratio (MACR). Blank (or no column): spot material is of undeclared origin and counts like the buying plant's other untraced material, at its pfe_cost_share.", unit="0-1", may_be_absent=True),
+        _c("reference_price", "float", "Price at which a tonne of the commodity is valued in a material-assistance cost ratio (a plant's 45X test, a cell's credit test), whoever supplies it and whatever was paid. Blank (or no column): the market price. Required for every input of a plant whose 45X has a MACR test and every active material of cells whose credit has one, where the commodity has no market price.", unit="$/t", minimum=0.0, may_be_absent=True),
         _c("description", "text", "Free text."),
     ),
     key=("commodity",),
     examples=(
-        {"commodity": "NMC811", "family": "CAM", "name": "NMC811 / NCMA cathode"},
-        {"commodity": "SG", "family": "AAM", "name": "Synthetic graphite anode"},
+        {"commodity": "NMC811", "family": "CAM", "name": "NMC811 / NCMA cathode", "reference_price": 18_000},
+        {"commodity": "SG", "family": "AAM", "name": "Synthetic graphite anode", "reference_price": 7_000},
     ),
 )
 
@@ -396,7 +410,8 @@ PROJECTS = Sheet(
         _c("credit_48c_awarded", "float", "48C credit already allocated to the project (counted as public cost; blocks 45X unless the case allows stacking).", unit="$", default=0.0, minimum=0.0, needs_column=True),
         _c("grant", "float", "Grant the project receives if built, paid from the case's grant pool.", unit="$", default=0.0, minimum=0.0, needs_column=True),
         _c("feoc_owned", "bool", "Owned or controlled by a foreign entity of concern.", default=False),
-        _c("pfe_cost_share", "share", "Share of direct material cost sourced from prohibited foreign entities; compared with the case's 45X MACR threshold.", unit="0-1", default=0.0, needs_column=True),
+        _c("pfe_cost_share", "share", "Share of the plant's untraced direct material cost that comes from prohibited foreign entities (PFE): the materials not modelled as commodities (other_materials_cost) and spot purchases of an input without a market_pfe_share. A plant with no priced recipe input and no other_materials_cost has a MACR of 1 - pfe_cost_share. See the case's 45X MACR threshold.", unit="0-1", default=0.0, needs_column=True),
+        _c("other_materials_cost", "float", "Direct materials per tonne of output that are not modelled as commodities (electrolyte salts, binders, dopants...): the part of variable_cost they make up. Adds no cost of its own (it is in variable_cost); it enters the plant's MACR, at its pfe_cost_share. No column: 0 for every plant.", unit="$/t", default=0.0, minimum=0.0, may_be_absent=True),
         _c("exclusive_group", "text", "Projects sharing a group exclude each other (at most one is built)."),
         _c("description", "text", "Free text, source notes."),
     ),
@@ -511,7 +526,7 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("x45_rate", "share", "45X credit as a share of production cost (variable cost plus the recipe inputs that have a market price, valued at that price).", unit="0-1", default=0.0, qualifiers=("year", "commodity"), example=0.10),
     Parameter("x45_phase", "share", "45X phase-down multiplier by year of sale.", unit="0-1", default=1.0, qualifiers=("year",), example=0.75),
     Parameter("x45_requires_non_feoc", "bool", "FEOC-owned plants earn no 45X.", default=False, example=True),
-    Parameter("x45_macr_min", "share", "Minimum non-PFE share of direct material cost (material-assistance cost ratio) a plant needs to earn 45X in a year; compared with 1 - pfe_cost_share.", unit="0-1", default=0.0, qualifiers=("year",), example=0.6),
+    Parameter("x45_macr_min", "share", "Minimum non-PFE share of direct material cost (material-assistance cost ratio, MACR) a plant needs to earn 45X in a year. The ratio values the plant's recipe inputs at their reference_price by the status of their supply (decided by the plan where PFE and non-PFE supply compete) and its other_materials_cost at pfe_cost_share; a plant with neither has 1 - pfe_cost_share.", unit="0-1", default=0.0, qualifiers=("year",), example=0.6),
     Parameter("x48c_rate", "share", "48C credit as a share of the awarded project's capex.", unit="0-1", default=0.0, example=0.30),
     Parameter("x48c_budget", "float", "Total 48C allocation available to new awards.", unit="$", default=0.0, minimum=0.0, example=500_000_000),
     Parameter("x48c_awarded_paid", "bool", "48C credits already allocated to projects (projects column credit_48c_awarded) are counted. FALSE models a world without them.", default=True, example=True),
@@ -525,6 +540,11 @@ POLICY: tuple[Parameter, ...] = (
     Parameter("capex_budget", "float", "Maximum capex spent on new (candidate) builds in a year, spread evenly over construction years.", unit="$", minimum=0.0, qualifiers=("year",), example=3_000_000_000),
     Parameter("capex_budget_total", "float", "Maximum capex of all new builds over the horizon.", unit="$", minimum=0.0, example=10_000_000_000),
     Parameter("demand_scale", "float", "Multiplier on all demand in the year.", unit="x", default=1.0, minimum=0.0, qualifiers=("year",), example=1.0),
+    Parameter("cell_credit", "float", "Credit a cell made in a domestic demand region earns per kWh when its material-assistance cost ratio meets cell_macr_min: the 45X cell credit ($35/kWh), or for storage cells the value of meeting the 48E test; by year and cell segment. Counted as revenue to industry and as public cost.", unit="$/kWh", default=0.0, minimum=0.0, qualifiers=("year", "segment"), example=35, resolve=resolve_by_segment_year),
+    Parameter("cell_credit_phase", "share", "Phase-down multiplier of the cell credit by year of sale (45X: 0.75 in 2030, 0.5 in 2031, 0.25 in 2032, 0 from 2033).", unit="0-1", default=1.0, qualifiers=("year", "segment"), example=0.75, resolve=resolve_by_segment_year),
+    Parameter("cell_macr_min", "share", "Minimum non-PFE share of a cell's direct material cost (its CAM and AAM at their reference price, plus its other materials) for the cell credit: 45X cells 0.60 (2026), 0.65, 0.70, 0.80, 0.85 (2030 on); 48E storage 0.55 (2026) to 0.75 (2030 on). 0: no test.", unit="0-1", default=0.0, qualifiers=("year", "segment"), example=0.6, resolve=resolve_by_segment_year),
+    Parameter("cell_other_materials_cost", "float", "Direct materials of a cell other than its active materials (foil, electrolyte, separator, can), per kWh, as they enter the cell's ratio.", unit="$/kWh", default=0.0, minimum=0.0, qualifiers=("year", "segment"), example=20, resolve=resolve_by_segment_year),
+    Parameter("cell_other_materials_pfe_share", "share", "Share of the cell's other materials (cell_other_materials_cost) that comes from prohibited foreign entities.", unit="0-1", default=0.0, qualifiers=("year", "segment"), example=0.5, resolve=resolve_by_segment_year),
 )
 POLICY_BY_NAME = {p.name: p for p in POLICY}
 #: the parameters a case gives a value (`extends` names the case a case starts from instead)
@@ -536,6 +556,8 @@ POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
     _c("year", "year", "Year the value applies to. Blank: every year not given on its own row.", needs_column=True),
     _c("region", "ref", "Origin region (tariff only). Blank: every origin.", ref="regions"),
     _c("commodity", "ref", "Commodity or family (CAM, AAM, ...). Blank: all.", ref="commodities", ref_extra=FAMILIES),
+    _c("segment", "text", "Cell segment (cell-credit parameters only): a segment of chemistry_mix, or a chemistry "
+       "named directly in cell_demand. Blank: every segment."),
     _c("unit", "text", "Unit (informational)."),
     _c("description", "text", "Free text."),
 )

@@ -92,7 +92,8 @@ def _series(wb, chart) -> dict[str, tuple[list, list]]:
 # ------------------------------------------------------------------------------------------ sheets
 def test_sheets_follow_the_summary_then_the_results_workbook(written):
     wb = written["tiny"]["wb"]
-    assert wb.sheetnames == ["summary", *EXPLANATION_SHEETS, *SHEET_ORDER[1:]]
+    extra = list(written["tiny"]["expl"].solution.extra)  # tables families register follow the core tables
+    assert wb.sheetnames == ["summary", *EXPLANATION_SHEETS, *SHEET_ORDER[1:-2], *extra, *SHEET_ORDER[-2:]]
     assert EXPLANATION_SHEETS == ("findings", "target_costs", "marginal_chart", "candidates", "shortfalls",
                                   "how_computed")
 

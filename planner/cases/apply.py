@@ -22,6 +22,7 @@ class _CaseData:
     projects: dict[str, Project]
     contracts: dict[str, Contract]
     demand: dict[tuple[str, str, int], float]
+    segments: tuple[str, ...]  # cell segments with cell demand
 
 
 def apply_case(inst: Instance, case: str | None = None) -> CaseInstance:
@@ -41,8 +42,12 @@ def apply_case(inst: Instance, case: str | None = None) -> CaseInstance:
         (c, r, y): t * demand_scale[y] for (c, r, y), t in data.base_demand.items() if t * demand_scale[y] > 0
     }
     cell_gwh = {y: g * demand_scale[y] for y, g in data.base_cell_gwh.items() if y in demand_scale}
-    scope = _CaseData(years, data.commodities, data.regions, data.projects, data.contracts, demand)
+    cells = {(r, s, y): g * demand_scale[y] for (r, s, y), g in data.base_cells.items()
+             if y in demand_scale and g * demand_scale[y] > 0}
+    segments = tuple(sorted({s for (_r, s, _y) in data.base_cells}))
+    scope = _CaseData(years, data.commodities, data.regions, data.projects, data.contracts, demand, segments)
     policy = resolve_policy(name, rows, scope, chain=tuple(chain), overrides=tuple(o.describe() for o in overrides))
     return CaseInstance(case=name, base=inst, settings=data.settings, commodities=data.commodities,
                         regions=data.regions, projects=data.projects, contracts=data.contracts,
-                        transport=data.transport, demand=demand, cell_gwh=cell_gwh, policy=policy)
+                        transport=data.transport, demand=demand, cell_gwh=cell_gwh, policy=policy, cells=cells,
+                        cell_need=data.cell_need)

@@ -44,6 +44,10 @@ class CaseInstance(InstanceData):
     demand: dict[tuple[str, str, int], float]  # (commodity, region, year) -> t, scaled by the case
     cell_gwh: dict[int, float]  # year -> GWh of cells behind the demand, scaled by the case
     policy: Policy
+    #: (region, segment, year) -> GWh of cells, scaled by the case (cell_demand sheet)
+    cells: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    #: (segment, commodity, year) -> t of the commodity a GWh of the segment's cells needs
+    cell_need: dict[tuple[str, str, int], float] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from planner import schema
+from planner.cases.apply import apply_case
 from planner.cases.names import case_chain
 from planner.cases.overrides import apply_overrides
 from planner.errors import InstanceError, cut
@@ -56,6 +57,8 @@ def validate(raw: RawWorkbook) -> Instance:
                         issues.add(replace(i, message=f"with the overrides of case '{cut(case)}': {i.message}"))
                     elif i.sheet == "overrides":
                         issues.add(i)
+    if inst is not None and not issues.has_errors:
+        check_macr_prices(inst, issues)
     if inst is None and not issues.has_errors:  # never an error without words
         issues.error("the instance cannot be built from this workbook, though no single cell could be blamed; "
                      "please report the workbook")
@@ -105,3 +108,44 @@ def check_scaled_demand(demand: dict[tuple[str, str, int], float], cases: dict[s
             else:
                 issues.warning(f"{words}, far more than the world spends on anything: check the units of demand "
                                "and of the penalty", sheet=sheet, row=row, column=column, field="value")
+
+
+def check_macr_prices(inst: Instance, issues: Issues) -> None:
+    """A material-assistance cost ratio values every material at a price: each recipe input of a plant
+    whose 45X has a MACR test in some case, and each active material of cells whose credit has a test,
+    needs a reference_price (or a market_price). One error per commodity, naming the tests and cases."""
+    need: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # commodity -> case -> tests
+    tests = ("x45_macr_min", "cell_macr_min")
+    for case in inst.cases:
+        if not any(r.parameter in tests and isinstance(r.value, (int, float)) and r.value > 0
+                   for c in case_chain(inst.cases, case) for r in inst.cases.get(c, ())):
+            continue
+        ci = apply_case(inst, case)
+        pol = ci.policy
+        for p in ci.projects.values():
+            if not p.eligible_45x or not ci.regions[p.site].domestic:
+                continue
+            if not any(pol.x45_macr_min[y] > 0 and pol.x45_rate[(p.commodity, y)] > 0 for y in ci.years):
+                continue
+            for c, _tpt in p.recipe:
+                if ci.commodities[c].macr_price is None:
+                    need[c][case].add(f"the 45X MACR test of plant {p.base}")
+        tested = {(s, y) for (r, s, y) in ci.cells if ci.regions[r].domestic and pol.cell_macr_min[(s, y)] > 0
+                  and pol.cell_credit[(s, y)] * pol.cell_credit_phase[(s, y)] > 0}
+        for (s, c, y), n in ci.cell_need.items():
+            if (s, y) in tested and n > 0 and ci.commodities[c].macr_price is None:
+                need[c][case].add(f"the cell credit's test of segment {s}")
+    if not need:
+        return
+    table = inst.parsed.tables["commodities"] if inst.parsed is not None else None
+    for c, by_case in sorted(need.items()):
+        what = sorted({t for ts in by_case.values() for t in ts})
+        cases = sorted(by_case)
+        shown = ", ".join(what[:4]) + (f" and {len(what) - 4} more" if len(what) > 4 else "")
+        issues.error(f"{c} has neither a reference_price nor a market_price, but {shown} "
+                     f"(case{'s' if len(cases) > 1 else ''} {', '.join(cut(x) for x in cases)}) values it: give "
+                     "its reference_price ($/t), the price at which a material-assistance cost ratio counts a "
+                     "tonne of it",
+                     sheet=table.sheet if table is not None else "commodities",
+                     row=inst.commodities[c].row, column=table.letter("reference_price") if table else None,
+                     field="reference_price")

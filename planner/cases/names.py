@@ -43,5 +43,5 @@ def case_rows(inst: Instance, name: str) -> tuple[list[str], tuple[PolicyRow, ..
     for c in chain:
         for r in inst.cases[c]:
             if r.parameter != "extends":
-                merged[(r.parameter, r.year, r.region, r.commodity)] = r
+                merged[(r.parameter, r.year, r.region, r.commodity, r.segment)] = r
     return chain, tuple(merged.values())

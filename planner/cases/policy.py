@@ -19,7 +19,9 @@ their region or commodity; among rows alike in the year, one naming the region b
 does not; among rows alike in both, one naming the commodity beats one naming its family, which
 beats a blank. For example, the tariff on NMC811 from China in 2030 is taken from a row
 (2030, blank, blank) rather than from (blank, China, NMC811); with no row for 2030, from
-(blank, China, CAM) rather than (blank, blank, NMC811). Parameters without a matching row take
+(blank, China, CAM) rather than (blank, blank, NMC811). The cell-credit parameters take a cell segment
+instead of a region and a commodity: after the year, a row naming the segment beats a blank one.
+Parameters without a matching row take
 their declared default (docs/instance-format.md). Localization targets follow the same ranking
 for each family and commodity target they set (see *Localization targets*).
 """
@@ -44,7 +46,8 @@ class PolicyLookup:
             self.by_param[r.parameter].append(r)
 
     def __call__(self, param: str, year: int | None = None, region: str | None = None,
-                 commodity: str | None = None, family: str | None = None, *, named: bool = False) -> Any:
+                 commodity: str | None = None, family: str | None = None, *, named: bool = False,
+                 segment: str | None = None) -> Any:
         """The value of the most specific matching row (`named`: only rows naming the commodity)."""
         best: PolicyRow | None = None
         best_score = -1.0
@@ -53,11 +56,14 @@ class PolicyLookup:
                 continue
             if r.region is not None and r.region != region:
                 continue
+            if r.segment is not None and r.segment != segment:
+                continue
             if r.commodity is not None and r.commodity not in (commodity, family):
                 continue
             if named and r.commodity is None:
                 continue
             score = (4.0 if r.year is not None else 0.0) + (2.0 if r.region is not None else 0.0)
+            score += 1.0 if r.segment is not None else 0.0  # parameters by segment take no region or commodity
             if r.commodity is not None:
                 score += 1.0 if r.commodity == commodity else 0.5
             if score > best_score:
@@ -94,10 +100,10 @@ class Policy:
         return values[name]
 
     def at(self, param: str, *, year: int | None = None, region: str | None = None, commodity: str | None = None,
-           family: str | None = None) -> Any:
+           family: str | None = None, segment: str | None = None) -> Any:
         """The case's value of `param` at a point (the rules above), as the policy sheet gives it."""
         look = self.lookup if self.lookup is not None else PolicyLookup(self.rows)
-        return look(param, year=year, region=region, commodity=commodity, family=family)
+        return look(param, year=year, region=region, commodity=commodity, family=family, segment=segment)
 
     def with_values(self, **values: Any) -> Policy:
         """A copy with some values replaced (e.g. `localization_target={}`: without targets)."""

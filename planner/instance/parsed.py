@@ -24,6 +24,7 @@ class PolicyRow:
     value: Any
     row: int | None = None
     column: str | None = field(default=None, compare=False)  # letter of the case's column (for messages)
+    segment: str | None = None  # a cell segment (chemistry_mix segment or chemistry): cell-credit parameters
 
 
 @dataclass

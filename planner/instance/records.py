@@ -44,6 +44,14 @@ class Commodity:
     family: str
     name: str
     market_price: float | None  # $/t; None = cannot be bought spot
+    market_pfe_share: float | None = None  # PFE share of a tonne bought spot; None = undeclared (the buyer's pfe_cost_share)
+    reference_price: float | None = None  # $/t at which a MACR values it; None = the market price
+    row: int | None = None  # workbook row, for messages
+
+    @property
+    def macr_price(self) -> float | None:
+        """$/t at which a material-assistance cost ratio values a tonne: the reference price, else the market price."""
+        return self.reference_price if self.reference_price is not None else self.market_price
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class Project:
     pfe_cost_share: float
     exclusive_group: str | None
     recipe: tuple[tuple[str, float], ...] = ()  # (input commodity, t per t of output)
+    other_materials_cost: float = 0.0  # $/t of output: direct materials not modelled (part of variable_cost)
     base: str = ""  # the project this is a variant of (itself when standalone)
     partner: str | None = None
     partner_region: str | None = None
@@ -241,6 +250,8 @@ class Instance(InstanceData):
     sources: tuple[dict[str, Any], ...] = ()
     warnings: tuple[Issue, ...] = ()
     parsed: Parsed | None = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
+    base_cells: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (region, segment, year) -> GWh
+    cell_need: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (segment, commodity, year) -> t/GWh
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""

@@ -75,6 +75,10 @@ HARD_MAXIMA: dict[str, float] = {
     "t_per_t": 1e3,
     "variable_cost": 1e9,
     "market_price": 1e9,
+    "reference_price": 1e9,
+    "other_materials_cost": 1e9,
+    "cell_credit": 1e5,
+    "cell_other_materials_cost": 1e5,
     "price": 1e9,
     "cost_per_t": 1e9,
     "penalty_unmet_demand": 1e9,
@@ -93,6 +97,9 @@ HARD_MAXIMA_WHY: dict[str, str] = {
     "max_volume": _T, "tonnes": _T, "gwh": "GWh a year: thousands of times the world's cell output",
     "t_per_gwh": "t/GWh: a GWh of cells weighs about 6,000 t in all", "t_per_t": "t of input per t of output",
     "variable_cost": _PER_T, "market_price": _PER_T, "price": _PER_T, "cost_per_t": _PER_T,
+    "reference_price": _PER_T, "other_materials_cost": _PER_T,
+    "cell_credit": "$/kWh: a thousand times the price of a whole cell",
+    "cell_other_materials_cost": "$/kWh: a thousand times the price of a whole cell",
     "penalty_unmet_demand": _PER_T, "penalty_localization": _PER_T,
     "capex_per_unit": "$ per unit: a trillion dollars", "fixed_om_per_unit": "$ a year per unit",
     "grant": "$: a trillion dollars", "credit_48c_awarded": "$: a trillion dollars", "signing_fee": "$",
@@ -129,6 +136,7 @@ UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
     ("projects", "grant"): UnitHint(below=10_000, why=_MUSD),
     ("projects", "variable_cost"): UnitHint(below=10, why=_PER_KG),
     ("commodities", "market_price"): UnitHint(below=10, why=_PER_KG),
+    ("commodities", "reference_price"): UnitHint(below=10, why=_PER_KG),
     ("contracts", "price"): UnitHint(below=10, why=_PER_KG),
     ("contract_terms", "price"): UnitHint(below=10, why=_PER_KG),
     ("contracts", "max_volume"): UnitHint(below=100, why=_KT),
@@ -145,6 +153,9 @@ UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
     ("policy", "grant_pool"): UnitHint(below=10_000, why=_MUSD),
     ("policy", "capex_budget"): UnitHint(below=10_000, why=_MUSD),
     ("policy", "capex_budget_total"): UnitHint(below=10_000, why=_MUSD),
+    ("policy", "cell_credit"): UnitHint(above=1_000, why="cell figures are per kWh, not per MWh: $35/kWh is 35"),
+    ("policy", "cell_other_materials_cost"): UnitHint(above=1_000, why="cell figures are per kWh, not per MWh: "
+                                                                          "$25/kWh is 25"),
 }
 
 
@@ -842,7 +853,15 @@ _EXAMPLE_OF = {"year": "a year, e.g. 2030", "int": "a whole number", "float": "a
                "share": "a share such as 0.08", "bool": "TRUE or FALSE", "text": "a text"}
 
 
-def _read_policy(raw: RawWorkbook, issues: Issues, ids: dict[str, set[str]]
+def _segment_names(tables: dict[str, Table]) -> dict[str, str]:
+    """Cell segments by their lower-case name: the segments of chemistry_mix, and the chemistries of
+    intensity (which cell_demand may name directly), each as spelled in its sheet."""
+    out = {r["chemistry"].lower(): r["chemistry"] for r in tables["intensity"].records}
+    out.update({r["segment"].lower(): r["segment"] for r in tables["chemistry_mix"].records})
+    return out
+
+
+def _read_policy(raw: RawWorkbook, issues: Issues, ids: dict[str, set[str]], segments: dict[str, str] | None = None
                  ) -> dict[str, tuple[PolicyRow, ...]]:
     fixed = [c.name for c in schema.POLICY_FIXED_COLUMNS]
     sheet = _find_sheet(raw, schema.POLICY_SHEET, issues, False, fixed, ["parameter"])
@@ -897,7 +916,7 @@ def _read_policy(raw: RawWorkbook, issues: Issues, ids: dict[str, set[str]]
             continue
         qual: dict[str, Any] = {}
         ok = True
-        for qname, kind in (("year", "year"), ("region", "ref"), ("commodity", "ref")):
+        for qname, kind in (("year", "year"), ("region", "ref"), ("commodity", "ref"), ("segment", "text")):
             letter = letters.get(qname)
             cell = r.values.get(letter) if letter else None
             if cell is None:
@@ -925,12 +944,21 @@ def _read_policy(raw: RawWorkbook, issues: Issues, ids: dict[str, set[str]]
                                  column=letter, field=qname)
                     ok = False
                 x = match if match is not None else x
+            if qname == "segment":
+                match = (segments or {}).get(str(x).lower())
+                if match is None:
+                    issues.error(f"unknown cell segment '{cut(x)}': it is neither a segment of sheet 'chemistry_mix' "
+                                 "nor a chemistry of sheet 'intensity'"
+                                 + issues.suggest(str(x), lambda: sorted((segments or {}).values())),
+                                 sheet=sheet.name, row=r.row, column=letter, field=qname)
+                    ok = False
+                x = match if match is not None else x
             qual[qname] = x
         if not ok:
             continue
-        key = (pname, qual["year"], qual["region"], qual["commodity"])
+        key = (pname, qual["year"], qual["region"], qual["commodity"], qual["segment"])
         if key in seen:
-            issues.error(f"'{pname}' is given twice for the same year/region/commodity (also in row {seen[key]})",
+            issues.error(f"'{pname}' is given twice for the same year/region/commodity/segment (also in row {seen[key]})",
                          sheet=sheet.name, row=r.row, column=letters["parameter"], field="parameter")
             continue
         seen[key] = r.row
@@ -951,7 +979,8 @@ def _read_policy(raw: RawWorkbook, issues: Issues, ids: dict[str, set[str]]
             if unit_hint(schema.POLICY_SHEET, pname, x) is not None:
                 hints.setdefault(pname, []).append((r.row, x))
                 hint_letters.setdefault(pname, letter)
-            out[case].append(PolicyRow(pname, qual["year"], qual["region"], qual["commodity"], x, r.row, letter))
+            out[case].append(PolicyRow(pname, qual["year"], qual["region"], qual["commodity"], x, r.row, letter,
+                                       segment=qual["segment"]))
     _hint_issues(schema.POLICY_SHEET, sheet.name, hints, hint_letters, {p.name: p.unit for p in schema.POLICY},
                  issues)
     return {k: tuple(v) for k, v in out.items()}
@@ -1023,7 +1052,7 @@ def parse(raw: RawWorkbook, issues: Issues) -> Parsed:
     ids.setdefault("commodities", set())
     for t in tables.values():
         _check_refs(t, ids, issues)
-    cases = _read_policy(raw, issues, ids)
+    cases = _read_policy(raw, issues, ids, _segment_names(tables))
     _check_extends(cases, issues)
     overrides = _read_overrides(tables["overrides"], cases, issues)
     return Parsed(raw.path, raw.sha256, s, tables, cases, tuple(overrides), at)
@@ -1036,7 +1065,8 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     if settings is None:
         return None
     commodities = {
-        r["commodity"]: Commodity(r["commodity"], r["family"], r["name"] or r["commodity"], r["market_price"])
+        r["commodity"]: Commodity(r["commodity"], r["family"], r["name"] or r["commodity"], r["market_price"],
+                                  r["market_pfe_share"], r["reference_price"], r.row)
         for r in tables["commodities"].records
     }
     for c in sorted(set(commodities) & set(schema.FAMILIES)):
@@ -1050,7 +1080,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
             issues.warning("region is flagged both domestic and FEOC; check the flags", sheet=tables["regions"].sheet,
                            row=rec.row, column=tables["regions"].letter("feoc"), field="feoc")
 
-    demand, gwh = _demand(tables, settings, issues)
+    demand, gwh, cells, need = _demand(tables, settings, issues)
     transport = _transport(tables["transport"], commodities, issues)
     projects = _projects(tables, settings, transport, issues)
     contracts = _contracts(tables, settings, regions, issues)
@@ -1063,7 +1093,8 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     return Instance(
         name=settings.title, path=parsed.path, sha256=parsed.sha256, settings=settings, commodities=commodities,
         regions=regions, projects=projects, contracts=contracts, transport=transport,
-        base_demand=demand, base_cell_gwh=gwh, cases=parsed.cases, sources=sources,
+        base_demand=demand, base_cell_gwh=gwh, base_cells=cells, cell_need=need, cases=parsed.cases,
+        sources=sources,
         warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed,
     )
 
@@ -1280,8 +1311,10 @@ def _settings(s: dict[str, Any], path: str, issues: Issues,
 
 
 def _demand(tables: dict[str, Table], st: Settings, issues: Issues
-            ) -> tuple[dict[tuple[str, str, int], float], dict[int, float]]:
-    """Demand in tonnes by (commodity, region, year), and cell output in GWh by year."""
+            ) -> tuple[dict[tuple[str, str, int], float], dict[int, float], dict[tuple[str, str, int], float],
+                       dict[tuple[str, str, int], float]]:
+    """Demand in tonnes by (commodity, region, year); cell output in GWh by year and by (region, segment,
+    year); what a GWh of each segment needs, t by (segment, commodity, year)."""
     years = set(st.years)
     it = tables["intensity"]
     points: dict[str, dict[str, dict[int | None, float]]] = defaultdict(lambda: defaultdict(dict))
@@ -1344,7 +1377,10 @@ def _demand(tables: dict[str, Table], st: Settings, issues: Issues
         issues.error(f"cell_demand x chemistry_mix x intensity make {terms:,} demand terms, more than the "
                      f"{MAX_EXPANDED:,} an instance can hold: use fewer segments, chemistries or commodities",
                      sheet=cd.sheet)
-        return {}, {}
+        return {}, {}, {}, {}
+    names = _segment_names(tables)
+    cells: dict[tuple[str, str, int], float] = defaultdict(float)  # (region, segment, year) -> GWh
+    need: dict[tuple[str, str, int], float] = {}  # (segment, commodity, year) -> t per GWh
     mixes: dict[tuple[str, int], dict[str, float]] = {}
     for r in cd.records:
         if r["year"] not in years:
@@ -1364,11 +1400,16 @@ def _demand(tables: dict[str, Table], st: Settings, issues: Issues
                          "'intensity'" + issues.suggest(seg, lambda: sorted(mix_points) + sorted(intensity)),
                          sheet=cd.sheet, row=r.row, column=cd.letter("segment"), field="segment")
             continue
+        segment = names.get(seg.lower(), seg)
+        cells[(r["region"], segment, r["year"])] += r["gwh"]
         for chem, share in shares.items():
             for com, tpg in intensity[chem].items():
                 key = (com, r["region"], r["year"])
                 demand[key] += r["gwh"] * share * tpg[r["year"]]
                 where.setdefault(key, (cd.sheet, r.row, cd.letter("gwh"), "gwh"))
+        for com in {c for chem in shares for c in intensity[chem]}:
+            need[(segment, com, r["year"])] = sum(share * intensity[chem][com][r["year"]]
+                                                  for chem, share in shares.items() if com in intensity[chem])
     md = tables["material_demand"]
     for r in md.records:
         if r["year"] not in years:
@@ -1386,7 +1427,8 @@ def _demand(tables: dict[str, Table], st: Settings, issues: Issues
         issues.warning(f"{len(recs)} demand row(s) ({rows}) lie outside the horizon {st.first_year}-{st.last_year} "
                        f"(years {shown}) and are ignored", sheet=t.sheet, row=recs[0].row, column=t.letter("year"),
                        field="year")
-    return {k: v for k, v in demand.items() if v > 0}, dict(gwh)
+    return ({k: v for k, v in demand.items() if v > 0}, dict(gwh), {k: v for k, v in cells.items() if v > 0},
+            {k: v for k, v in need.items() if v > 0})
 
 
 def tonnes_text(x: float) -> str:
@@ -1476,8 +1518,14 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
             eligible_45x=bool(r["eligible_45x"]), eligible_48c=bool(r["eligible_48c"]),
             credit_48c_awarded=r["credit_48c_awarded"], grant=r["grant"], feoc_owned=bool(r["feoc_owned"]),
             pfe_cost_share=r["pfe_cost_share"], exclusive_group=r["exclusive_group"],
-            recipe=tuple(recipes.get(r["project"], ())), base=r["project"], row=r.row,
+            recipe=tuple(recipes.get(r["project"], ())), other_materials_cost=r["other_materials_cost"],
+            base=r["project"], row=r.row,
         )
+        if p.other_materials_cost > p.variable_cost:
+            issues.error(f"other_materials_cost {p.other_materials_cost:,.6g} $/t exceeds variable_cost "
+                         f"{p.variable_cost:,.6g} $/t, of which it is a part (the materials not modelled as "
+                         "commodities)", sheet=pt.sheet, row=r.row, column=pt.letter("other_materials_cost"),
+                         field="other_materials_cost")
         if status == "candidate" and p.qualified_year(max(p.earliest_start, st.first_year)) > st.last_year:
             issues.warning(
                 f"candidate {p.id} cannot be qualified before the horizon ends (earliest qualified year "

@@ -24,17 +24,19 @@ from planner.model.families.balance import add_balance
 from planner.model.families.build_decisions import add_build_decisions
 from planner.model.families.capex_budgets import add_capex_budgets
 from planner.model.families.capital_costs import add_capital_costs
+from planner.model.families.cell_credit import add_cell_credit
 from planner.model.families.credits_45x import add_credits_45x
+from planner.model.families.demand import add_demand
 from planner.model.families.exclusive_groups import add_exclusive_groups
 from planner.model.families.grants import add_grants
 from planner.model.families.imports import add_imports
 from planner.model.families.localization import add_localization
 from planner.model.families.market_limit import add_market_limit
 from planner.model.families.objective import add_objective
+from planner.model.families.plant_inputs import add_plant_inputs
 from planner.model.families.production import add_production
 from planner.model.families.purchases import add_purchases
 from planner.model.families.shipments import add_shipments
-from planner.model.families.unmet_demand import add_unmet_demand
 from planner.model.registry import Registration
 from planner.model.variations import apply_whatif, fix_plan, plan_problems, whatif_problems
 
@@ -54,13 +56,15 @@ FAMILIES: tuple[Family, ...] = (
     # trade and flows
     add_imports,
     add_shipments,
+    add_plant_inputs,
     add_purchases,
-    add_unmet_demand,
+    add_demand,
     add_balance,
     # policy
     add_localization,
     add_48c_awards,
     add_credits_45x,
+    add_cell_credit,
     add_grants,
     add_capex_budgets,
     # objective

@@ -3,7 +3,8 @@
 Families never read each other's internals. They meet only in the accumulators below
 (GenX's eObj/ePowerBalance idea): each family adds its supply and use to `balance`, its cost
 terms to `cost`, its qualifying supply to `qualifying`, its capex spending to `capex_spend` and
-the recipe inputs its plants draw to `draw`; `add_balance`, `add_localization`,
+the (ungraded) recipe inputs its plants draw to `draw`; the demand family sets the right-hand sides
+of the balance rows in `balance_rhs`. `add_balance`, `add_localization`,
 `add_capex_budgets`, `add_purchases` and `add_objective` turn them into rows.
 
 Families create variables with `Context.add_var` and rows with `add_rows` / `add_matrix_rows`.
@@ -47,8 +48,12 @@ class Accumulators:
     """The named accumulators. Terms are added one by one (dicts of lists) or, by the largest
     families, as blocks built with list comprehensions; both end up in the same rows."""
 
-    balance: dict[tuple[str, str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
+    #: (commodity, grade, region, year) -> supply (+) and use (-) of that pool; grade `all` unless the
+    #: commodity is graded (planner.model.sourcing: use `sourcing(ci).pool(c, grade)`)
+    balance: dict[tuple[str, str, str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
     balance_blocks: list[Block] = field(default_factory=list)
+    #: right-hand side of a balance row (the demand it must meet, kt), where it is not 0
+    balance_rhs: dict[tuple[str, str, str, int], float] = field(default_factory=dict)
     cost: dict[tuple[str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
     cost_blocks: list[Block] = field(default_factory=list)
     cost_constant: dict[tuple[str, int], float] = field(default_factory=lambda: defaultdict(float))

@@ -4,24 +4,38 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from planner.model.core import MASS, Context, add_matrix_rows, flatten
+from planner.model.core import Context, add_matrix_rows, flatten
 
 
 def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
-    r"""Material balance of every commodity, region and year.
+    r"""Material balance of every pool, region and year.
 
     $$\sum_{p \to r} (1-e_p)\,x_{p,y} + \sum_{p \Rightarrow r} e_p\, x_{p,y} + \sum_{k \to r} m_{k,y}
-    + \sum_i f_{c,i,r,y} - \sum_j f_{c,r,j,y} + b_{c,r,y} + u_{c,r,y}
+    + \sum_i f_{c,g,i,r,y} - \sum_j f_{c,g,r,j,y} + b_{c,r,y} + u_{c,r,y}
     - \sum_{p @ r} \phi_{p,c}\, x_{p,y} = D_{c,r,y}$$
 
     Supply from plants sited in $r$ (net of JV offtake), JV offtake delivered to $r$, imports
     landing in $r$, shipments in and out, spot purchases and unmet demand equal demand plus the
-    recipe inputs $\phi_{p,c}$ of plants in $r$. Row `c_balance[c, r, y]`.
+    recipe inputs $\phi_{p,c}$ of plants in $r$. Row `c_balance[c, g, r, y]`.
+
+    Grades. A commodity has one pool per region, grade $g$ = `all`, unless it is *graded* in the
+    case: a rule needs to know whether its tonnes come from prohibited foreign entities (a plant's
+    45X test, the cell credit) and its sources differ for a buyer that rule watches (see
+    planner/model/sourcing.py). A graded commodity has two pools per region, $g \in$ {`pfe`,
+    `non_pfe`}, and one balance row each: plants supply the pool of their status (PFE when FEOC-owned
+    or sited in a FEOC jurisdiction), contracts the pool of theirs (the `feoc` flag), shipments carry
+    a grade, plants draw their inputs from either pool (`v_input`, see *Plant inputs*) and demand is
+    served by deliveries from either (`v_deliver`, see *Demand*; $D$ and $u$ then leave this row for
+    `c_demand`). Grading never changes what the rows allow in total: the sum of a graded
+    commodity's two rows is the row it would have without grades.
 
     Dual $\lambda_{c,r,y}$: the *supply price* of the commodity in that region and year, in $ per t
     — what one more tonne delivered there costs at the margin, expressed in money of year $y$ in the
     results (discounted to the base year in the `discounted` column). Computed from the LP with the
-    integer decisions fixed at their optimal values, so it prices operations, not new builds.
+    integer decisions fixed at their optimal values, so it prices operations, not new builds. Of a
+    graded commodity's two rows, each dual is the supply price of that grade; the gap between them is
+    what the non-PFE grade is worth to the plants' 45X tests and the cells' credit at the margin. For
+    a delivered commodity the dual of `c_demand` plays the part of $\lambda$ below.
 
     Marginal cost of demand. Demand $D_{c,r,y}$ appears in three places: the right-hand side of
     this row, the upper bound $u_{c,r,y} \le D_{c,r,y}$ of unmet demand, and the right-hand side
@@ -49,13 +63,12 @@ def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
     the table shows a value in that range (HiGHS's duals give $8,050).
     """
     acc = ctx.acc
-    demand = ctx.ci.demand
-    keys = set(acc.balance) | set(demand)
+    keys = set(acc.balance) | set(acc.balance_rhs)
     for b in acc.balance_blocks:
         keys.update(b.keys)
     if not keys:
         return
     ordered = sorted(keys)
     r, vars_, coefs = flatten(acc.balance, acc.balance_blocks, ordered)
-    rhs = [demand.get(k, 0.0) * MASS for k in ordered]
+    rhs = [acc.balance_rhs.get(k, 0.0) for k in ordered]
     add_matrix_rows(m, "c_balance", ordered, r, vars_, coefs, rhs, rhs, "supply equals demand plus use")

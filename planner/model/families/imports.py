@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
+from planner.model.sourcing import contract_grade, sourcing
 
 
 def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -13,7 +14,8 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
     $$m_{k,y} \le \bar M_{k,y}\,\sigma_k, \qquad m_{k,y} + t_{k,y} \ge \underline M_{k,y}\,\sigma_k,
     \qquad \sigma_k \in \{0,1\}$$
 
-    `v_import[k, y]` is delivered into the balance of the contract's origin region and reaches
+    `v_import[k, y]` is delivered into the balance of the contract's origin region (into the pool of
+    the contract's grade where the commodity is graded: PFE when the supplier is FEOC) and reaches
     demand regions over transport links (ocean freight is such a link). It costs the year's price
     plus the case's ad-valorem tariff on it. The year's price is the listed price escalated from the
     settings' base year, $P_k (1+\epsilon_k)^{y - y_0}$, in both directions: before the base year
@@ -42,6 +44,7 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
     if not sets.imports:
         return
     signed = set(sets.signed)
+    src = sourcing(ci)
     use_bound: dict[tuple[str, int], float] = {}
     for (c, _r, y), t in ci.demand.items():
         use_bound[(c, y)] = use_bound.get((c, y), 0.0) + t
@@ -72,7 +75,7 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
     for k, y in sets.imports:
         con = ci.contracts[k]
         x = ctx.v["v_import"][k, y]
-        acc.balance[(con.commodity, con.origin, y)].append((1.0, x))
+        acc.balance[(con.commodity, src.pool(con.commodity, contract_grade(con)), con.origin, y)].append((1.0, x))
         price = con.price[y]
         acc.cost[("imports", y)].append((price * PER_T, x))
         tariff = pol.tariff.get((k, y), 0.0)

@@ -1,4 +1,4 @@
-"""Spot purchases of plant inputs at market price."""
+"""Spot purchases of (ungraded) plant inputs at market price."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.model.core import PER_T, Context, Term, add_rows
+from planner.model.sourcing import ALL, sourcing
 
 
 def purchase_index(ci: CaseInstance) -> list[tuple[str, str, int]]:
-    """(commodity, region, year) where a plant that may produce draws an input that has a market price."""
+    """(commodity, region, year) where a plant that may produce draws an ungraded input that has a market price."""
+    graded = sourcing(ci).graded
     buys: set[tuple[str, str, int]] = set()
     for pid, y in ci.sets.prod:
         p = ci.projects[pid]
         for c, _ in p.recipe:
-            if ci.commodities[c].market_price is not None:
+            if ci.commodities[c].market_price is not None and c not in graded:
                 buys.add((c, p.site, y))
     return sorted(buys)
 
@@ -32,7 +34,8 @@ def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
     import contracts — with their tariffs, freight and bans — or left unmet at the penalty), and
     they never count as qualifying supply. Since the balance pools all supply of a region, the row
     is the same as routing the purchases straight into the plants' inputs, without a variable per
-    plant. An idle plant draws nothing, so nothing can be bought for it.
+    plant. An idle plant draws nothing, so nothing can be bought for it. A graded input is bought
+    spot by each plant for itself instead (`v_spot`, see *Plant inputs*).
 
     Dual of `c_purchase_limit` (≤ 0 in Pyomo's sign convention): what one more tonne of allowed
     spot purchases would save, in $ per t — where the row binds, the market price less the
@@ -47,7 +50,7 @@ def add_purchases(m: pyo.ConcreteModel, ctx: Context) -> None:
     rows: dict[tuple[str, str, int], tuple[list[Term], str, float]] = {}
     for c, r, y in index:
         b = ctx.v["v_buy"][c, r, y]
-        acc.balance[(c, r, y)].append((1.0, b))
+        acc.balance[(c, ALL, r, y)].append((1.0, b))
         acc.cost[("purchases", y)].append((ci.commodities[c].market_price * PER_T, b))
         rows[(c, r, y)] = ([(1.0, b)] + [(-t, x) for t, x in acc.draw.get((c, r, y), [])], "<=", 0.0)
     add_rows(m, "c_purchase_limit", rows, "spot purchases only for the recipe inputs of the region's plants")

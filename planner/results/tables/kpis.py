@@ -28,7 +28,7 @@ def kpis(t: TableContext) -> pd.DataFrame:
         ("cost_to_industry_usd", None if objective is None else objective - penalties, "$",
          "discounted total cost net of credits, without penalties: demand left unmet costs nothing here, so "
          "compare it between cases only together with the unmet demand"),
-        ("public_cost_usd", public if ok else None, "$", "discounted 45X, 48C and grants counted in the plan"),
+        ("public_cost_usd", public if ok else None, "$", "discounted credits (45X, 48C, the cell credit) and grants counted in the plan"),
         ("penalties_usd", penalties if ok else None, "$", "unmet demand and missed localization, discounted"),
         ("capex_committed_usd", float(new["capex_usd"].sum()) if ok else None, "$",
          "overnight capex of the plan's new builds (all owners); existing and committed plants not included"),

@@ -6,18 +6,22 @@ import pandas as pd
 
 from planner.cases.rules import in_group
 from planner.model.registry import TableContext, table
+from planner.model.sourcing import ALL
 from planner.model.units import PER_T
 
 
 @table("marginal_costs")
 def marginal_costs(t: TableContext) -> pd.DataFrame:
-    """Marginal cost of demand (docs/model.md, *Material balance*): demand enters the balance, the bound
+    """Marginal cost of demand (docs/model.md, *Material balance*): demand enters the balance (or, for a
+    commodity delivered by grade, its own demand row, whose dual takes the balance dual's place), the bound
     of its unmet slack and the right-hand side of every target covering it (tau x demand), so
     d(cost)/d(D) = min(lambda, unmet penalty) + sum over targets of tau x min(mu, target penalty)."""
     ci, pol = t.ci, t.pol
     st = ci.settings
     loc_duals = t.duals("c_localization")
-    bal_duals = t.duals("c_balance")
+    # the supply price of demand: the balance dual, or the demand row's where demand is delivered by grade
+    bal_duals = {(c, r, y): d for (c, g, r, y), d in t.duals("c_balance").items() if g == ALL}
+    bal_duals.update(t.duals("c_demand"))
     pen = st.penalty_unmet_demand
     pen_loc = float("inf") if t.hard_targets else st.penalty_localization
     rows = []

@@ -35,6 +35,8 @@ def supply(t: TableContext) -> pd.DataFrame:
             feoc_imports[(con.commodity, y)] += q
     for (c, _r, y), q in buy.items():
         by[(c, y)]["spot_purchases_t"] += q
+    for (_p, c, y), q in t.values("v_spot").items():  # graded inputs bought spot by each plant
+        by[(c, y)]["spot_purchases_t"] += q / MASS
     for (c, _r, y), q in unmet.items():
         by[(c, y)]["unmet_t"] += q
     supply_cols = ["domestic_plants_t", "fta_plants_t", "other_plants_t",
