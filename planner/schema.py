@@ -244,6 +244,7 @@ SETTINGS: tuple[Parameter, ...] = (
     Parameter("currency", "text", "Currency of every money column (informational).", default="USD", example="USD"),
     Parameter("penalty_unmet_demand", "float", "Price of a tonne of demand left unmet. Set it above any real supply cost so that unmet demand is a last resort, reported, never silently chosen.", unit="$/t", default=250_000.0, minimum=0.0, example=250000),
     Parameter("penalty_localization", "float", "Price of a tonne of qualifying supply missing from a localization target (soft targets). Ignored with --hard-targets.", unit="$/t", default=50_000.0, minimum=0.0, example=50000),
+    Parameter("penalty_offtake", "float", "Price of a tonne of an offtake agreement's minimum that is not taken (sheet offtakes; an agreement may set its own). A buyer who takes less than its minimum pays the seller for it (take-or-pay or damages, about the contract price); within the industry that payment is a transfer, so this price stands for what breaking the commitment costs beyond it: the plant's financing and qualification rest on the agreement. Set it above the gap between the plant's cost and the cheapest landed import (a few thousand $/t for CAM and AAM) so that a qualified plant delivers its minimum whenever the buyer can take it, and below penalty_unmet_demand so that it never outweighs serving cells; 0 makes the minimums optional (reported only). The shortfall keeps every plan feasible: a plan fixed under one case can always be evaluated under another.", unit="$/t", default=20_000.0, minimum=0.0, example=20000),
 )
 
 
@@ -439,6 +440,33 @@ JOINT_VENTURES = Sheet(
     required=False,
 )
 
+OFFTAKES = Sheet(
+    "offtakes",
+    "Offtake agreements of plants: a buyer in a region takes at least min_t and at most max_t a year of a "
+    "plant's output, from first_year to last_year. The minimum applies once the plant is qualified, scaled "
+    "by its ramp-up and by the share of its units built; it lapses while the plant is not built, and for a "
+    "plant the plan cancels or retires early. A minimum not taken is priced (settings penalty_offtake, or "
+    "the agreement's own shortfall_penalty). The output moves from the plant's site to the buyer's region "
+    "at the transport cost of that link.",
+    (
+        _c("offtake", "id", "Identifier, e.g. OT1.", required=True),
+        _c("project", "text", "Plant that delivers: a project of sheet projects (the agreement then also covers its JV variants) or one JV variant of sheet joint_ventures.", required=True),
+        _c("buyer_region", "ref", "Region of the buyer (its cell plants).", ref="regions", required=True),
+        _c("min_t", "float", "Minimum the buyer takes each year once the plant is qualified and ramped up.", unit="t/yr", default=0.0, minimum=0.0, needs_column=True),
+        _c("max_t", "float", "Most the buyer takes each year under the agreement (more may be traded outside it, like any output). Blank: no limit but the plant's output.", unit="t/yr", minimum=0.0, needs_column=True),
+        _c("first_year", "year", "First year of the agreement. Blank: first year of the horizon.", needs_column=True),
+        _c("last_year", "year", "Last year of the agreement. Blank: last year of the horizon.", needs_column=True),
+        _c("price", "float", "Price the buyer pays (reported as the buyer's cost; a transfer within the industry, not part of the objective).", unit="$/t", minimum=0.0, needs_column=True),
+        _c("shortfall_penalty", "float", "Price of a tonne of the minimum not taken under this agreement. Blank: settings penalty_offtake.", unit="$/t", minimum=0.0, needs_column=True),
+        _c("description", "text", "Free text, source notes."),
+    ),
+    key=("offtake",),
+    required=False,
+    examples=(
+        {"offtake": "OT1", "project": "P1", "buyer_region": "OH", "min_t": 10000, "max_t": 20000, "price": 21000},
+    ),
+)
+
 CONTRACTS = Sheet(
     "contracts",
     "Import contracts that may be signed. Signing is a decision; a signed contract delivers at most "
@@ -542,7 +570,7 @@ POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
 
 OVERRIDABLE = (
     "settings", "commodities", "regions", "intensity", "chemistry_mix", "cell_demand", "material_demand",
-    "projects", "recipes", "joint_ventures", "contracts", "contract_terms", "transport",
+    "projects", "recipes", "joint_ventures", "offtakes", "contracts", "contract_terms", "transport",
 )
 OPERATIONS = ("set", "scale", "add", "remove")
 
@@ -561,7 +589,8 @@ OVERRIDES = Sheet(
            "Blank: every row. On settings, filter by `parameter=...`."),
         _c("column", "text", "Column to change (blank for remove). On settings: `value`."),
         _c("operation", "enum", "set (replace), scale (multiply), add, or remove (drop the rows; a removed project "
-           "also loses its recipes and JV variants, a removed contract its terms).", required=True, choices=OPERATIONS),
+           "also loses its recipes, JV variants and offtakes, a removed JV variant its offtakes, a removed contract its "
+           "terms).", required=True, choices=OPERATIONS),
         _c("value", "text", "New value, factor or addend (blank for remove)."),
         _c("note", "text", "Why (shown in every output of the case)."),
     ),
@@ -597,6 +626,7 @@ TABLE_SHEETS: tuple[Sheet, ...] = (
     PROJECTS,
     RECIPES,
     JOINT_VENTURES,
+    OFFTAKES,
     CONTRACTS,
     CONTRACT_TERMS,
     TRANSPORT,
@@ -617,6 +647,7 @@ SHEET_ORDER: tuple[str, ...] = (
     "projects",
     "recipes",
     "joint_ventures",
+    "offtakes",
     "contracts",
     "contract_terms",
     "transport",

@@ -128,6 +128,41 @@ def assert_invariants(sol: Solution, inst: CaseInstance) -> None:
         assert sum(1 for m in members if m in set(b["project"])) <= (0 if fixed else 1), g
     # 7. unmet demand is reported where the balance needed it
     assert (sol.unmet["tonnes"] <= sol.unmet["demand_t"] * (1 + 1e-9) + tol).all()
+    # 8. offtake minimums are met where the plant is qualified, or the shortfall is reported and priced
+    _assert_offtakes(sol, inst, b)
+
+
+def _deliverable_units(b: Any, inst: CaseInstance, project: str, year: int) -> float:
+    """Units of `project` able to deliver in `year` (ramp-up included), from the builds table and the data."""
+    prj = inst.projects[project]
+    out = 0.0
+    for r in b[b["project"] == project].itertuples():
+        if r.qualified_year <= year < r.retire_year:
+            k = year - r.qualified_year
+            out += r.units * (prj.ramp_up[k] if k < len(prj.ramp_up) else 1.0)
+    return out
+
+
+def _assert_offtakes(sol: Solution, inst: CaseInstance, b: Any) -> None:
+    if not inst.offtakes:
+        return
+    o = sol.table("offtakes")
+    out = sol.production.set_index(["project", "year"])["output_t"].to_dict()
+    penalty = 0.0
+    for r in o.itertuples():
+        agr = inst.offtakes[r.offtake]
+        need = agr.min_t * sum(_deliverable_units(b, inst, p, r.year) / inst.projects[p].units_max for p in agr.plants)
+        assert r.minimum_t == pytest.approx(need, rel=1e-9, abs=1e-6), (r.offtake, r.year)
+        assert r.taken_t + r.shortfall_t >= need * (1 - 1e-9) - 1e-6, (r.offtake, r.year, r.taken_t, need)
+        assert r.shortfall_t <= need * (1 + 1e-9) + 1e-6
+        if agr.max_t is not None:
+            assert r.taken_t <= agr.max_t * (1 + 1e-9) + 1e-6
+        own = sum((1 - inst.projects[p].equity_share) * out.get((p, r.year), 0.0) for p in agr.plants)
+        assert r.taken_t <= own * (1 + 1e-9) + 1e-6, (r.offtake, r.year)
+        penalty += r.penalty_usd * inst.settings.discount_factor(r.year)
+    c = sol.costs
+    assert float(c.loc[c["component"] == "penalty_offtake", "discounted_usd"].sum()) == pytest.approx(
+        penalty, rel=1e-9, abs=1e-3)
 
 
 def chart_values(wb: Any, ref: str) -> list:

@@ -69,8 +69,8 @@ def test_round_trip_equals_solution_tables(solutions, tmp_path, case):
     path = write_results(sol, tmp_path / f"{case}.xlsx")
     assert path == tmp_path / f"{case}.xlsx" and path.is_file()
     back = read_results(path)
-    assert set(back) == {*TABLES, "sources"}
-    for name in TABLES:
+    assert set(back) == {*TABLES, *sol.extra, "sources"}  # the tables families register too
+    for name in (*TABLES, *sol.extra):
         _assert_same(back[name], sol.table(name), name)
     sources = pd.DataFrame(sol.run_info["sources"], columns=["item", "value", "tag", "source", "note"])
     assert back["sources"].to_dict("records") == sources.to_dict("records")
@@ -102,10 +102,11 @@ def test_money_is_written_in_millions_and_headers_carry_units(solutions, tmp_pat
 def test_sheet_order_and_status_on_every_sheet(solutions, tmp_path):
     sol = solutions["localize"]
     wb = load_workbook(write_results(sol, tmp_path / "r.xlsx"))
-    assert wb.sheetnames[: len(SHEET_ORDER)] == list(SHEET_ORDER)
-    assert wb.sheetnames[:15] == ["summary", "run_info", "builds", "capacity", "production", "supply",
-                                  "localization", "imports", "shipments", "credits", "costs", "marginal_costs",
-                                  "unmet", "kpis", "sources"]
+    extra = list(sol.extra)  # the tables families register come after the core tables
+    assert [n for n in wb.sheetnames if n not in extra] == list(SHEET_ORDER)
+    assert wb.sheetnames[:14 + len(extra) + 1] == ["summary", "run_info", "builds", "capacity", "production", "supply",
+                                                   "localization", "imports", "shipments", "credits", "costs",
+                                                   "marginal_costs", "unmet", "kpis", *extra, "sources"]
     assert "proven optimal" in wb["summary"]["A2"].value
     for name in wb.sheetnames[1:]:
         line = wb[name]["A1"].value
@@ -198,7 +199,7 @@ def test_empty_tables_get_a_sheet_with_header_and_none(solutions, tmp_path):
 def test_no_plan_still_writes_a_clear_workbook(no_plan, tmp_path):
     path = write_results(no_plan, tmp_path / "none.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames[: len(SHEET_ORDER)] == list(SHEET_ORDER)
+    assert [n for n in wb.sheetnames if n not in no_plan.extra] == list(SHEET_ORDER)
     ws = wb["summary"]
     assert "NO PLAN" in ws["A2"].value and "infeasible" in ws["A2"].value
     text = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]

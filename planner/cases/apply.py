@@ -45,4 +45,5 @@ def apply_case(inst: Instance, case: str | None = None) -> CaseInstance:
     policy = resolve_policy(name, rows, scope, chain=tuple(chain), overrides=tuple(o.describe() for o in overrides))
     return CaseInstance(case=name, base=inst, settings=data.settings, commodities=data.commodities,
                         regions=data.regions, projects=data.projects, contracts=data.contracts,
-                        transport=data.transport, demand=demand, cell_gwh=cell_gwh, policy=policy)
+                        transport=data.transport, demand=demand, cell_gwh=cell_gwh, policy=policy,
+                        offtakes=data.offtakes)

@@ -13,6 +13,7 @@ from planner.instance.records import (
     Contract,
     Instance,
     InstanceData,
+    Offtake,
     Project,
     Region,
     Settings,
@@ -44,6 +45,7 @@ class CaseInstance(InstanceData):
     demand: dict[tuple[str, str, int], float]  # (commodity, region, year) -> t, scaled by the case
     cell_gwh: dict[int, float]  # year -> GWh of cells behind the demand, scaled by the case
     policy: Policy
+    offtakes: dict[str, Offtake] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property

@@ -15,8 +15,8 @@ from typing import Any
 from planner.errors import Issue
 from planner.instance.parsed import Parsed, PolicyRow
 
-__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "PolicyRow", "Project", "Region",
-           "Settings", "WhatIf", "capital_recovery_factor"]
+__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "Offtake", "PolicyRow", "Project",
+           "Region", "Settings", "WhatIf", "capital_recovery_factor"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Settings:
     currency: str
     penalty_unmet_demand: float  # $/t
     penalty_localization: float  # $/t
+    penalty_offtake: float = 20_000.0  # $/t of an offtake minimum not taken
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -162,6 +163,28 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Offtake:
+    """An offtake agreement: a buyer in `buyer_region` takes between `min_t` and `max_t` a year of the
+    output of one of `plants` (a project and its JV variants, of which at most one is built, or one
+    JV variant) from `first_year` to `last_year`."""
+
+    id: str
+    project: str  # as the sheet names it
+    plants: tuple[str, ...]  # the plants the agreement covers
+    buyer_region: str
+    min_t: float  # t/yr
+    max_t: float | None  # t/yr; None = the plant's output
+    first_year: int
+    last_year: int
+    price: float | None = None  # $/t, reported only
+    shortfall_penalty: float | None = None  # $/t; None = settings penalty_offtake
+    row: int | None = None
+
+    def in_force(self, year: int) -> bool:
+        return self.first_year <= year <= self.last_year
+
+
+@dataclass(frozen=True)
 class FixedPlan:
     """The planner's decisions of one plan, to be evaluated under another case (regret).
 
@@ -201,6 +224,7 @@ class InstanceData:
     projects: dict[str, Project]
     contracts: dict[str, Contract]
     transport: dict[tuple[str, str, str], float]  # (commodity, from, to) -> $/t
+    offtakes: dict[str, Offtake]
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -241,6 +265,7 @@ class Instance(InstanceData):
     sources: tuple[dict[str, Any], ...] = ()
     warnings: tuple[Issue, ...] = ()
     parsed: Parsed | None = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
+    offtakes: dict[str, Offtake] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""
@@ -263,6 +288,7 @@ class Instance(InstanceData):
             "projects": by_status,
             "joint_ventures": sum(p.is_jv for p in self.projects.values()),
             "contracts": len(self.contracts),
+            "offtakes": len(self.offtakes),
             "transport_links": len({(i, j) for (_c, i, j) in self.transport}),
             "cases": list(self.cases),
             "demand_t": total_demand,

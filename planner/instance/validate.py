@@ -25,6 +25,7 @@ from planner.instance.records import (
     Commodity,
     Contract,
     Instance,
+    Offtake,
     PolicyRow,
     Project,
     Region,
@@ -79,6 +80,10 @@ HARD_MAXIMA: dict[str, float] = {
     "cost_per_t": 1e9,
     "penalty_unmet_demand": 1e9,
     "penalty_localization": 1e9,
+    "penalty_offtake": 1e9,
+    "min_t": 1e10,
+    "max_t": 1e10,
+    "shortfall_penalty": 1e9,
     "capex_per_unit": 1e12,
     "fixed_om_per_unit": 1e12,
     "grant": 1e12,
@@ -93,7 +98,8 @@ HARD_MAXIMA_WHY: dict[str, str] = {
     "max_volume": _T, "tonnes": _T, "gwh": "GWh a year: thousands of times the world's cell output",
     "t_per_gwh": "t/GWh: a GWh of cells weighs about 6,000 t in all", "t_per_t": "t of input per t of output",
     "variable_cost": _PER_T, "market_price": _PER_T, "price": _PER_T, "cost_per_t": _PER_T,
-    "penalty_unmet_demand": _PER_T, "penalty_localization": _PER_T,
+    "penalty_unmet_demand": _PER_T, "penalty_localization": _PER_T, "penalty_offtake": _PER_T,
+    "min_t": _T, "max_t": _T, "shortfall_penalty": _PER_T,
     "capex_per_unit": "$ per unit: a trillion dollars", "fixed_om_per_unit": "$ a year per unit",
     "grant": "$: a trillion dollars", "credit_48c_awarded": "$: a trillion dollars", "signing_fee": "$",
     "demand_scale": "a scale is a factor, 1.3 for +30%",
@@ -141,6 +147,11 @@ UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
     ("transport", "cost_per_t"): UnitHint(below=1, why=_PER_KG),
     ("settings", "penalty_unmet_demand"): UnitHint(below=10, why=_PER_KG),
     ("settings", "penalty_localization"): UnitHint(below=10, why=_PER_KG),
+    ("settings", "penalty_offtake"): UnitHint(below=10, why=_PER_KG),
+    ("offtakes", "min_t"): UnitHint(below=100, why=_KT),
+    ("offtakes", "max_t"): UnitHint(below=100, why=_KT),
+    ("offtakes", "price"): UnitHint(below=10, why=_PER_KG),
+    ("offtakes", "shortfall_penalty"): UnitHint(below=10, why=_PER_KG),
     ("policy", "x48c_budget"): UnitHint(below=10_000, why=_MUSD),
     ("policy", "grant_pool"): UnitHint(below=10_000, why=_MUSD),
     ("policy", "capex_budget"): UnitHint(below=10_000, why=_MUSD),
@@ -1054,6 +1065,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     transport = _transport(tables["transport"], commodities, issues)
     projects = _projects(tables, settings, transport, issues)
     contracts = _contracts(tables, settings, regions, issues)
+    offtakes = _offtakes(tables, settings, projects, transport, issues)
 
     if not issues.has_errors:  # with errors, rows were dropped and this check would only add noise
         _check_supply_exists(demand, commodities, projects, contracts, issues)
@@ -1064,7 +1076,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
         name=settings.title, path=parsed.path, sha256=parsed.sha256, settings=settings, commodities=commodities,
         regions=regions, projects=projects, contracts=contracts, transport=transport,
         base_demand=demand, base_cell_gwh=gwh, cases=parsed.cases, sources=sources,
-        warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed,
+        warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed, offtakes=offtakes,
     )
 
 
@@ -1276,6 +1288,7 @@ def _settings(s: dict[str, Any], path: str, issues: Issues,
         first_year=first, last_year=last, base_year=s.get("base_year", first),
         discount_rate=get("discount_rate"), currency=get("currency"),
         penalty_unmet_demand=get("penalty_unmet_demand"), penalty_localization=get("penalty_localization"),
+        penalty_offtake=get("penalty_offtake"),
     )
 
 
@@ -1580,6 +1593,73 @@ def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region
             id=r["contract"], origin=r["origin"], commodity=r["commodity"], price=price, min_take=mins,
             max_volume=maxs, first_year=f, last_year=l, signing_fee=r["signing_fee"], feoc=bool(feoc), row=r.row,
         )
+    return out
+
+
+def _offtakes(tables: dict[str, Table], st: Settings, projects: dict[str, Project],
+              transport: dict[tuple[str, str, str], float], issues: Issues) -> dict[str, Offtake]:
+    """The offtake agreements: each names a project (covering its JV variants too) or one JV variant."""
+    ot = tables["offtakes"]
+    known = {str(k).lower(): k for k in tables["projects"].ids | tables["joint_ventures"].ids}
+    variants: dict[str, list[str]] = defaultdict(list)
+    for p in projects.values():
+        if p.is_jv:
+            variants[p.base].append(p.id)
+    out: dict[str, Offtake] = {}
+    minimum: dict[str, float] = defaultdict(float)  # plant -> sum of the minimums it carries
+    first_row: dict[str, int] = {}
+    for r in ot.records:
+        named = known.get(str(r["project"]).lower())
+        if named is None:
+            issues.error(f"unknown project '{cut(r['project'])}': it is neither a project of sheet 'projects' nor a "
+                         "JV variant of sheet 'joint_ventures'" + issues.suggest(r["project"], lambda: sorted(known.values())),
+                         sheet=ot.sheet, row=r.row, column=ot.letter("project"), field="project")
+            continue
+        mx = r["max_t"]
+        if mx is not None and r["min_t"] > mx:
+            issues.error(f"min_t {r['min_t']:g} exceeds max_t {mx:g}", sheet=ot.sheet, row=r.row,
+                         column=ot.letter("min_t"), field="min_t")
+            continue
+        f = r["first_year"] if r["first_year"] is not None else st.first_year
+        l = r["last_year"] if r["last_year"] is not None else st.last_year
+        if l < f:
+            blamed = "last_year" if r["last_year"] is not None else "first_year"
+            issues.error(f"last_year {l} is before first_year {f}" + ("" if r["last_year"] is not None else
+                         f" (last_year is blank: the horizon ends in {st.last_year})"), sheet=ot.sheet, row=r.row,
+                         column=ot.letter(blamed), field=blamed)
+            continue
+        if f > st.last_year or l < st.first_year:
+            issues.warning(f"the agreement runs {f}-{l}, outside the horizon {st.first_year}-{st.last_year}: it never "
+                           "applies", sheet=ot.sheet, row=r.row,
+                           column=ot.letter("first_year" if f > st.last_year else "last_year"),
+                           field="first_year" if f > st.last_year else "last_year")
+        if named not in projects:
+            continue  # the project's own row has errors (reported there)
+        plants = (named, *variants.get(named, ())) if not projects[named].is_jv else (named,)
+        reach_ok = True
+        for pid in plants:
+            p = projects[pid]
+            if p.site != r["buyer_region"] and (p.commodity, p.site, r["buyer_region"]) not in transport:
+                issues.error(f"the offtake cannot reach region {r['buyer_region']} from the site {p.site} of "
+                             f"{'JV variant ' if p.is_jv else 'project '}{pid}: add a transport link for {p.commodity}",
+                             sheet=ot.sheet, row=r.row, column=ot.letter("buyer_region"), field="buyer_region")
+                reach_ok = False
+                break
+        if not reach_ok:
+            continue
+        for pid in plants:
+            minimum[pid] += r["min_t"]
+            first_row.setdefault(pid, r.row)
+        out[r["offtake"]] = Offtake(
+            id=r["offtake"], project=named, plants=plants, buyer_region=r["buyer_region"], min_t=r["min_t"],
+            max_t=mx, first_year=f, last_year=l, price=r["price"], shortfall_penalty=r["shortfall_penalty"], row=r.row,
+        )
+    for pid, total in minimum.items():
+        p = projects[pid]
+        if total > p.capacity * p.units_max * (1 + 1e-9):
+            issues.warning(f"the minimums of the offtakes of {pid} add up to {total:,.0f} t a year, more than its "
+                           f"capacity of {p.capacity * p.units_max:,.0f} t: the excess is a shortfall every year",
+                           sheet=ot.sheet, row=first_row[pid], column=ot.letter("min_t"), field="min_t")
     return out
 
 

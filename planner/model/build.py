@@ -31,6 +31,7 @@ from planner.model.families.imports import add_imports
 from planner.model.families.localization import add_localization
 from planner.model.families.market_limit import add_market_limit
 from planner.model.families.objective import add_objective
+from planner.model.families.offtakes import add_offtakes
 from planner.model.families.production import add_production
 from planner.model.families.purchases import add_purchases
 from planner.model.families.shipments import add_shipments
@@ -54,6 +55,7 @@ FAMILIES: tuple[Family, ...] = (
     # trade and flows
     add_imports,
     add_shipments,
+    add_offtakes,
     add_purchases,
     add_unmet_demand,
     add_balance,
