@@ -130,6 +130,31 @@ def assert_invariants(sol: Solution, inst: CaseInstance) -> None:
     assert (sol.unmet["tonnes"] <= sol.unmet["demand_t"] * (1 + 1e-9) + tol).all()
     # 8. offtake minimums are met where the plant is qualified, or the shortfall is reported and priced
     _assert_offtakes(sol, inst, b)
+    # 9. no output in a mothballed year, from a cancelled plant, or after an early retirement
+    _assert_operations(sol, inst)
+
+
+def _assert_operations(sol: Solution, inst: CaseInstance) -> None:
+    ops = sol.table("operations")
+    if ops.empty:
+        return
+    out = sol.production.set_index(["project", "year"])["output_t"].to_dict()
+    for r in ops.itertuples():
+        x = out.get((r.project, r.year), 0.0)
+        assert r.output_t == pytest.approx(x, abs=1e-6)
+        if r.state in ("mothballed", "cancelled", "retired early", "not yet qualified"):
+            assert x <= 1e-6, (r.project, r.year, r.state, x)
+        assert x <= r.available_t * (1 + 1e-9) + 1e-6
+    com = sol.table("commitments").set_index("project")
+    for p, r in com.iterrows():
+        prj = inst.projects[p]
+        if r["decision"] == "cancelled":
+            assert prj.status == "committed" and prj.cancellable
+            assert sol.builds.set_index("project").loc[p, "decision"] == "cancelled"
+        if str(r["decision"]).startswith("retired early"):
+            assert prj.early_retirement
+        if r["mothballed_years"]:
+            assert prj.fixed_om_avoidable > 0
 
 
 def _deliverable_units(b: Any, inst: CaseInstance, project: str, year: int) -> float:

@@ -87,7 +87,13 @@ def plan_of(sol: Solution) -> FixedPlan:
     units = {(str(r.project), int(r.start_year)): int(r.units) for r in b.itertuples()}
     signed = frozenset(sol.imports.loc[sol.imports["signed"], "contract"].astype(str)) if not sol.imports.empty \
         else frozenset()
-    return FixedPlan(source_case=sol.case, units=units, signed=signed)
+    cancelled = frozenset(str(p) for p in sol.builds.loc[sol.builds["decision"] == "cancelled", "project"])
+    com = sol.extra.get("commitments")
+    retired: dict[str, int] = {}
+    if com is not None and len(com):
+        for r in com[com["decision"].astype(str).str.startswith("retired early")].itertuples():
+            retired[str(r.project)] = int(r.retire_year)
+    return FixedPlan(source_case=sol.case, units=units, signed=signed, cancelled=cancelled, retired=retired)
 
 
 def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instance: str = "",
@@ -142,7 +148,7 @@ def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instanc
         st: dict[str, int] = {}
         for r in b.itertuples():
             rows.setdefault(r.project, {"project": r.project, "name": r.name, "decision_kind":
-                                        "fixed" if r.decision in ("existing", "committed") else "candidate",
+                                        "fixed" if r.decision in ("existing", "committed", "cancelled") else "candidate",
                                         "commodity": r.commodity, "site": r.site, "partner": r.partner})
             if r.units > 0:
                 u[r.project] = u.get(r.project, 0) + int(r.units)

@@ -96,6 +96,12 @@ class Project:
     partner: str | None = None
     partner_region: str | None = None
     equity_share: float = 0.0  # partner's share of capex, fixed O&M and output
+    fixed_om_avoidable: float = 0.0  # share of fixed O&M saved in a mothballed year (existing/committed)
+    restart_cost: float = 0.0  # $ per restart after a mothballed year
+    cancellable: bool = False  # committed, not yet online: the plan may cancel it
+    cancellation_cost: float = 0.0  # $
+    early_retirement: bool = False  # existing/committed: the plan may retire it early
+    retirement_cost: float = 0.0  # $
     row: int | None = None  # workbook row, for messages
 
     @property
@@ -188,14 +194,18 @@ class Offtake:
 class FixedPlan:
     """The planner's decisions of one plan, to be evaluated under another case (regret).
 
-    Units started per (project, start year) and the contracts signed; every other candidate
-    option is held at zero units. Operations (output, imports, shipments) and policy awards
-    (48C, grants) are re-optimised.
+    Units started per (project, start year), the contracts signed, the committed plants cancelled
+    and the plants retired early (project -> first year retired); every other candidate option is
+    held at zero units, every other cancellable plant kept, every other retirable plant kept to the
+    end of its life. Operations (output, mothballing, imports, shipments) and policy awards (48C,
+    grants) are re-optimised.
     """
 
     source_case: str
     units: dict[tuple[str, int], int]
     signed: frozenset[str] = frozenset()
+    cancelled: frozenset[str] = frozenset()
+    retired: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

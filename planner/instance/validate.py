@@ -89,6 +89,9 @@ HARD_MAXIMA: dict[str, float] = {
     "grant": 1e12,
     "credit_48c_awarded": 1e12,
     "signing_fee": 1e12,
+    "restart_cost": 1e12,
+    "cancellation_cost": 1e12,
+    "retirement_cost": 1e12,
     "demand_scale": 1_000,
 }
 _T = "t a year: a thousand times the world's output of battery materials"
@@ -102,6 +105,8 @@ HARD_MAXIMA_WHY: dict[str, str] = {
     "min_t": _T, "max_t": _T, "shortfall_penalty": _PER_T,
     "capex_per_unit": "$ per unit: a trillion dollars", "fixed_om_per_unit": "$ a year per unit",
     "grant": "$: a trillion dollars", "credit_48c_awarded": "$: a trillion dollars", "signing_fee": "$",
+    "restart_cost": "$: a trillion dollars", "cancellation_cost": "$: a trillion dollars",
+    "retirement_cost": "$: a trillion dollars",
     "demand_scale": "a scale is a factor, 1.3 for +30%",
 }
 #: demand of one commodity in one region and year (after cell output x intensity x demand_scale):
@@ -134,6 +139,9 @@ UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
     ("projects", "credit_48c_awarded"): UnitHint(below=10_000, why=_MUSD),
     ("projects", "grant"): UnitHint(below=10_000, why=_MUSD),
     ("projects", "variable_cost"): UnitHint(below=10, why=_PER_KG),
+    ("projects", "restart_cost"): UnitHint(below=1_000, why=_MUSD),
+    ("projects", "cancellation_cost"): UnitHint(below=1_000, why=_MUSD),
+    ("projects", "retirement_cost"): UnitHint(below=1_000, why=_MUSD),
     ("commodities", "market_price"): UnitHint(below=10, why=_PER_KG),
     ("contracts", "price"): UnitHint(below=10, why=_PER_KG),
     ("contract_terms", "price"): UnitHint(below=10, why=_PER_KG),
@@ -1490,7 +1498,11 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
             credit_48c_awarded=r["credit_48c_awarded"], grant=r["grant"], feoc_owned=bool(r["feoc_owned"]),
             pfe_cost_share=r["pfe_cost_share"], exclusive_group=r["exclusive_group"],
             recipe=tuple(recipes.get(r["project"], ())), base=r["project"], row=r.row,
+            fixed_om_avoidable=r["fixed_om_avoidable"] or 0.0, restart_cost=r["restart_cost"] or 0.0,
+            cancellable=bool(r["cancellable"]), cancellation_cost=r["cancellation_cost"] or 0.0,
+            early_retirement=bool(r["early_retirement"]), retirement_cost=r["retirement_cost"] or 0.0,
         )
+        _check_operations(p, r, pt, st, issues)
         if status == "candidate" and p.qualified_year(max(p.earliest_start, st.first_year)) > st.last_year:
             issues.warning(
                 f"candidate {p.id} cannot be qualified before the horizon ends (earliest qualified year "
@@ -1530,6 +1542,35 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
             base=base.id, partner=r["partner"], partner_region=pr, equity_share=eq, row=r.row,
         )
     return out
+
+
+def _check_operations(p: Project, r: Record, pt: Table, st: Settings, issues: Issues) -> None:
+    """Warnings for operating decisions a plant cannot take (the values are then ignored)."""
+    def warn(field_: str, text: str) -> None:
+        issues.warning(text, sheet=pt.sheet, row=r.row, column=pt.letter(field_), field=field_)
+
+    if p.status == "candidate":
+        for col in ("fixed_om_avoidable", "restart_cost", "cancellable", "cancellation_cost", "early_retirement",
+                    "retirement_cost"):
+            if r[col]:
+                warn(col, f"{col} is ignored for a candidate: a candidate is built when the plan needs it (no "
+                          "mothball, cancellation or early retirement decision)")
+        return
+    if p.cancellable and p.status != "committed":
+        warn("cancellable", f"cancellable is ignored for an {p.status} plant: only a committed plant not yet online "
+                            "can be cancelled (early_retirement applies to a plant that is online)")
+    elif p.cancellable and p.online_year(p.earliest_start) <= st.first_year:
+        warn("cancellable", f"cancellable is ignored: the plant is online by {p.online_year(p.earliest_start)}, "
+                            f"before the horizon's first year {st.first_year} (early_retirement applies instead)")
+    elif p.cancellation_cost and not p.cancellable:
+        warn("cancellation_cost", "cancellation_cost is ignored: the plant is not cancellable")
+    if p.retirement_cost and not p.early_retirement:
+        warn("retirement_cost", "retirement_cost is ignored: the plant may not retire early (early_retirement)")
+    if p.restart_cost and not p.fixed_om_avoidable:
+        warn("restart_cost", "restart_cost is ignored: with no avoidable fixed O&M (fixed_om_avoidable) the plant is "
+                             "never mothballed")
+    if p.fixed_om_avoidable and not p.fixed_om:
+        warn("fixed_om_avoidable", "fixed_om_avoidable is ignored: the plant has no fixed O&M to save")
 
 
 def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region], issues: Issues
