@@ -281,3 +281,23 @@ def test_a_plans_cancellations_and_retirements_are_held_under_another_case() -> 
     sol = solve_case(inst, "cheap", options=opts, plan=retiring)
     assert cost(sol) == pytest.approx(300_000 + 150_000 + 100_000 + 2_000_000)
     assert sol.builds.set_index("project").loc["E", "retire_year"] == 2027
+
+
+def test_the_summary_sheet_says_which_committed_plants_the_plan_cancels(tmp_path: Any) -> None:
+    from openpyxl import load_workbook
+
+    from helpers import sheet_texts
+    from planner.export.results import write_results
+
+    t = base()
+    t["projects"] = [_committed(cancellation_cost=150_000, name="Example cathode plant")]
+    sol = solve_tables(t)
+    wb = load_workbook(write_results(sol, tmp_path / "r.xlsx"))
+    text = sheet_texts(wb["summary"])
+    assert "Committed plants cancelled" in text
+    assert any("cancel" in s and "Example cathode plant (C)" in s for s in text)
+    assert "cancelled" in text  # the plant's line in the list of plants
+    for name in ("operations", "commitments", "offtakes"):
+        assert name in wb.sheetnames
+    back = {c.value for c in wb["commitments"][4] if c.value}
+    assert any(str(v).startswith("capex saved") for v in back)

@@ -356,7 +356,7 @@ def report_operations(t: TableContext) -> pd.DataFrame:
 
 
 COMMITMENT_COLUMNS = ["project", "name", "status", "commodity", "site", "capacity_t", "decision", "retire_year",
-                      "mothballed_years", "available_t", "output_t", "idle_t", "idle_share", "capex_usd",
+                      "mothballed_years", "deliverable_t", "output_t", "idle_t", "idle_share", "capex_usd",
                       "capex_sunk_usd", "capex_saved_usd", "cancellation_cost_usd", "retirement_cost_usd",
                       "restart_cost_usd", "fixed_om_saved_usd", "grant_usd", "credit_48c_usd", "public_support_usd"]
 
@@ -398,7 +398,7 @@ def _commitment_rows(t: TableContext) -> list[dict[str, object]]:
                 "capacity_t": prj.capacity * prj.units_max, "decision": decision,
                 "retire_year": None if cancelled else (early if early is not None else prj.retire_year(s)),
                 "mothballed_years": ", ".join(str(r["year"]) for r in years if r["state"] == "mothballed"),
-                "available_t": avail, "output_t": x, "idle_t": max(avail - x, 0.0),
+                "deliverable_t": avail, "output_t": x, "idle_t": max(avail - x, 0.0),
                 "idle_share": (avail - x) / avail if avail > 0 else None,
                 "capex_usd": capex, "capex_sunk_usd": capex * (1.0 - unspent) if cancelled else capex,
                 "capex_saved_usd": capex * unspent if cancelled else 0.0,
@@ -435,8 +435,8 @@ def report_kpis(t: TableContext, df: pd.DataFrame) -> pd.DataFrame:
     cancelled = [r for r in rows if r["decision"] == "cancelled"]
     retired = [r for r in rows if str(r["decision"]).startswith("retired early")]
     idle = sum(float(r["idle_t"]) for r in rows)  # type: ignore[arg-type]
-    avail = sum(float(r["available_t"]) for r in rows)  # type: ignore[arg-type]
-    silent = [r for r in rows if float(r["available_t"]) > 0 and float(r["output_t"]) <= 1e-6]  # type: ignore[arg-type]
+    avail = sum(float(r["deliverable_t"]) for r in rows)  # type: ignore[arg-type]
+    silent = [r for r in rows if float(r["deliverable_t"]) > 0 and float(r["output_t"]) <= 1e-6]  # type: ignore[arg-type]
     support = sum(float(r["public_support_usd"]) for r in silent)  # type: ignore[arg-type]
 
     def named(rs: list[dict[str, object]]) -> str:

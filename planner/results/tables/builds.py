@@ -17,8 +17,8 @@ COLUMNS = ["project", "name", "decision", "variant_of", "partner", "equity_share
 @table("builds")
 def builds(t: TableContext) -> pd.DataFrame:
     """Plants in the plan: candidates built ('build'), existing and committed plants (their retire_year is an
-    early retirement where the plan decides one), committed plants the plan cancels ('cancelled', no units),
-    and candidates not built."""
+    early retirement where the plan decides one), committed plants the plan cancels ('cancelled', no units;
+    their years as planned), and candidates not built."""
     ci, pol, sets = t.ci, t.pol, t.sets
     w48 = t.values("v_48c")
     grant = {k: v / MONEY for k, v in t.values("v_grant").items()}
@@ -28,12 +28,13 @@ def builds(t: TableContext) -> pd.DataFrame:
     for p, s in sets.options:
         u = built_units(t, p, s)
         prj = ci.projects[p]
-        if p in cancelled:  # a committed plant the plan cancels: listed, with no units
+        if p in cancelled:  # a committed plant the plan cancels: listed with no units (its years as planned)
             built_projects.add(p)
             rows.append({
                 "project": p, "name": prj.name, "decision": "cancelled", "variant_of": "", "partner": "",
                 "equity_share": prj.equity_share, "commodity": prj.commodity, "site": prj.site, "units": 0,
-                "start_year": s, "online_year": None, "qualified_year": None, "retire_year": None,
+                "start_year": s, "online_year": prj.online_year(s), "qualified_year": prj.qualified_year(s),
+                "retire_year": prj.retire_year(s),
                 "capacity_t": 0.0, "capex_usd": 0.0, "capex_planner_usd": 0.0,
                 "grant_usd": grant.get((p, s), 0.0), "credit_48c_usd": 0.0,
             })
