@@ -281,6 +281,7 @@ COMMODITIES = Sheet(
     examples=(
         {"commodity": "NMC811", "family": "CAM", "name": "NMC811 / NCMA cathode"},
         {"commodity": "SG", "family": "AAM", "name": "Synthetic graphite anode"},
+        {"commodity": "NG", "family": "AAM", "name": "Natural graphite anode"},
     ),
 )
 
@@ -367,6 +368,33 @@ MATERIAL_DEMAND = Sheet(
     ),
     key=("region", "year", "commodity"),
     required=False,
+)
+
+SUBSTITUTION = Sheet(
+    "substitution",
+    "Substitution groups in demand: commodities that can stand in for one another in cells, within share bounds "
+    "(e.g. natural graphite between 0% and 50% of the graphite, NCA and NMC811 interchangeable, Si-C as a blend "
+    "at a graphite-equivalent ratio). In the group's regions and years the demand of its members no longer has "
+    "to be met commodity by commodity: together they make one requirement, the members' demand each divided by "
+    "its t_per_t, which any mix of members within their shares may meet. One row per member; the region and the "
+    "years are those of the group's first row and must be the same on every row of the group.",
+    (
+        _c("group", "text", "Name of the group, e.g. graphite (not the id of a commodity or a family).", required=True),
+        _c("commodity", "ref", "A member of the group (all members of one family).", ref="commodities", required=True),
+        _c("min_share", "share", "Least share of the group's requirement met by this member (of the part met).", unit="0-1", default=0.0, needs_column=True),
+        _c("max_share", "share", "Largest share of the group's requirement met by this member (of the part met).", unit="0-1", default=1.0, needs_column=True),
+        _c("t_per_t", "float", "Tonnes of the member that meet one tonne of the group's requirement (equivalence ratio: 1 for graphite types; about 0.2 for Si-C, which stores about five times as much as graphite).", unit="t/t", default=1.0, minimum=0.0, strict_minimum=True, needs_column=True),
+        _c("region", "ref", "Demand region the group applies to. Blank: every region.", ref="regions"),
+        _c("first_year", "year", "First year the group applies. Blank: first year of the horizon.", needs_column=True),
+        _c("last_year", "year", "Last year the group applies. Blank: last year of the horizon.", needs_column=True),
+        _c("description", "text", "Free text, source notes."),
+    ),
+    key=("group", "commodity"),
+    required=False,
+    examples=(
+        {"group": "graphite", "commodity": "SG", "min_share": 0.5, "max_share": 1.0, "t_per_t": 1.0},
+        {"group": "graphite", "commodity": "NG", "min_share": 0.0, "max_share": 0.5, "t_per_t": 1.0},
+    ),
 )
 
 PROJECTS = Sheet(
@@ -576,7 +604,7 @@ POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
 
 OVERRIDABLE = (
     "settings", "commodities", "regions", "intensity", "chemistry_mix", "cell_demand", "material_demand",
-    "projects", "recipes", "joint_ventures", "offtakes", "contracts", "contract_terms", "transport",
+    "substitution", "projects", "recipes", "joint_ventures", "offtakes", "contracts", "contract_terms", "transport",
 )
 OPERATIONS = ("set", "scale", "add", "remove")
 
@@ -629,6 +657,7 @@ TABLE_SHEETS: tuple[Sheet, ...] = (
     CHEMISTRY_MIX,
     CELL_DEMAND,
     MATERIAL_DEMAND,
+    SUBSTITUTION,
     PROJECTS,
     RECIPES,
     JOINT_VENTURES,
@@ -650,6 +679,7 @@ SHEET_ORDER: tuple[str, ...] = (
     "chemistry_mix",
     "cell_demand",
     "material_demand",
+    "substitution",
     "projects",
     "recipes",
     "joint_ventures",

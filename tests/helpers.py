@@ -132,6 +132,28 @@ def assert_invariants(sol: Solution, inst: CaseInstance) -> None:
     _assert_offtakes(sol, inst, b)
     # 9. no output in a mothballed year, from a cancelled plant, or after an early retirement
     _assert_operations(sol, inst)
+    # 10. substitution groups: requirement met or reported unmet, every member's share within its bounds
+    _assert_substitution(sol, inst)
+
+
+def _assert_substitution(sol: Solution, inst: CaseInstance) -> None:
+    if not inst.substitution:
+        return
+    s = sol.table("substitution")
+    for (g, r, y), sub in s.groupby(["group", "region", "year"]):
+        grp = inst.substitution[g]
+        need = sum(inst.demand.get((mb.commodity, r, y), 0.0) / mb.t_per_t for mb in grp.members)
+        assert sub["group_requirement_t"].iloc[0] == pytest.approx(need, rel=1e-9)
+        met = float(sub["requirement_met_t"].sum())
+        assert met + float(sub["group_unmet_t"].iloc[0]) == pytest.approx(need, rel=1e-7, abs=1e-6), (g, r, y)
+        for row in sub.itertuples():
+            mb = grp.member(row.commodity)
+            assert row.served_t == pytest.approx(row.requirement_met_t * mb.t_per_t, rel=1e-9, abs=1e-9)
+            if met > 1e-6:
+                assert mb.min_share - 1e-7 <= row.requirement_met_t / met <= mb.max_share + 1e-7, (g, r, y, row)
+    unmet = sol.unmet[sol.unmet["commodity"].isin(list(inst.substitution))]
+    left = s.groupby(["group", "region", "year"])["group_unmet_t"].first()
+    assert float(unmet["tonnes"].sum()) == pytest.approx(float(left[left > 1e-6].sum()), abs=1e-6)
 
 
 def _assert_operations(sol: Solution, inst: CaseInstance) -> None:

@@ -17,6 +17,7 @@ from planner.instance.records import (
     Project,
     Region,
     Settings,
+    SubstitutionGroup,
 )
 from planner.cases.policy import Policy
 from planner.instance.sets import Sets, build_sets
@@ -46,6 +47,7 @@ class CaseInstance(InstanceData):
     cell_gwh: dict[int, float]  # year -> GWh of cells behind the demand, scaled by the case
     policy: Policy
     offtakes: dict[str, Offtake] = field(default_factory=dict)
+    substitution: dict[str, SubstitutionGroup] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property

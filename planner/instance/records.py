@@ -15,8 +15,8 @@ from typing import Any
 from planner.errors import Issue
 from planner.instance.parsed import Parsed, PolicyRow
 
-__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "Offtake", "PolicyRow", "Project",
-           "Region", "Settings", "WhatIf", "capital_recovery_factor"]
+__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "Member", "Offtake", "PolicyRow",
+           "Project", "Region", "Settings", "SubstitutionGroup", "WhatIf", "capital_recovery_factor"]
 
 
 @dataclass(frozen=True)
@@ -191,6 +191,35 @@ class Offtake:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A member of a substitution group: its share bounds and its tonnes per tonne of the group's requirement."""
+
+    commodity: str
+    min_share: float
+    max_share: float
+    t_per_t: float
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class SubstitutionGroup:
+    """Commodities that stand in for one another in the demand of `region` (None: every region) from
+    `first_year` to `last_year`."""
+
+    id: str
+    members: tuple[Member, ...]
+    region: str | None
+    first_year: int
+    last_year: int
+
+    def member(self, commodity: str) -> Member:
+        return next(m for m in self.members if m.commodity == commodity)
+
+    def applies(self, region: str, year: int) -> bool:
+        return (self.region is None or self.region == region) and self.first_year <= year <= self.last_year
+
+
+@dataclass(frozen=True)
 class FixedPlan:
     """The planner's decisions of one plan, to be evaluated under another case (regret).
 
@@ -235,6 +264,7 @@ class InstanceData:
     contracts: dict[str, Contract]
     transport: dict[tuple[str, str, str], float]  # (commodity, from, to) -> $/t
     offtakes: dict[str, Offtake]
+    substitution: dict[str, SubstitutionGroup]
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -276,6 +306,7 @@ class Instance(InstanceData):
     warnings: tuple[Issue, ...] = ()
     parsed: Parsed | None = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
     offtakes: dict[str, Offtake] = field(default_factory=dict)
+    substitution: dict[str, SubstitutionGroup] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""

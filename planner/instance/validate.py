@@ -25,11 +25,13 @@ from planner.instance.records import (
     Commodity,
     Contract,
     Instance,
+    Member,
     Offtake,
     PolicyRow,
     Project,
     Region,
     Settings,
+    SubstitutionGroup,
 )
 from planner.instance.parsed import Override, Parsed, Record, Table
 from planner.io.reader import BadCell, RawSheet, RawWorkbook, read_workbook, sheet_key
@@ -1074,6 +1076,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     projects = _projects(tables, settings, transport, issues)
     contracts = _contracts(tables, settings, regions, issues)
     offtakes = _offtakes(tables, settings, projects, transport, issues)
+    substitution = _substitution(tables["substitution"], settings, commodities, issues)
 
     if not issues.has_errors:  # with errors, rows were dropped and this check would only add noise
         _check_supply_exists(demand, commodities, projects, contracts, issues)
@@ -1085,6 +1088,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
         regions=regions, projects=projects, contracts=contracts, transport=transport,
         base_demand=demand, base_cell_gwh=gwh, cases=parsed.cases, sources=sources,
         warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed, offtakes=offtakes,
+        substitution=substitution,
     )
 
 
@@ -1701,6 +1705,83 @@ def _offtakes(tables: dict[str, Table], st: Settings, projects: dict[str, Projec
             issues.warning(f"the minimums of the offtakes of {pid} add up to {total:,.0f} t a year, more than its "
                            f"capacity of {p.capacity * p.units_max:,.0f} t: the excess is a shortfall every year",
                            sheet=ot.sheet, row=first_row[pid], column=ot.letter("min_t"), field="min_t")
+    return out
+
+
+def _substitution(t: Table, st: Settings, commodities: dict[str, Commodity], issues: Issues
+                  ) -> dict[str, SubstitutionGroup]:
+    """Substitution groups: two or more members of one family whose shares can add up to the whole requirement,
+    one region and one span of years per group, no commodity in two groups that overlap."""
+    rows: dict[str, list[Record]] = defaultdict(list)
+    names: dict[str, str] = {}  # lower case -> the group's name as first written
+    for r in t.records:
+        g = names.setdefault(str(r["group"]).lower(), r["group"])
+        rows[g].append(r)
+    taken = {c.lower() for c in commodities} | {f.lower() for f in schema.FAMILIES}
+
+    def err(r: Record, field_: str, text: str) -> None:
+        issues.error(text, sheet=t.sheet, row=r.row, column=t.letter(field_), field=field_)
+
+    out: dict[str, SubstitutionGroup] = {}
+    for g, recs in rows.items():
+        first = recs[0]
+        ok = True
+        if g.lower() in taken:
+            err(first, "group", f"the group name '{cut(g)}' is also the name of a commodity or a family; rename it")
+            ok = False
+        if len(recs) < 2:
+            err(first, "group", f"group '{cut(g)}' has one member ({first['commodity']}): a substitution group needs at "
+                                "least two")
+            ok = False
+        fams = {commodities[r["commodity"]].family for r in recs if r["commodity"] in commodities}
+        if len(fams) > 1:
+            fam0 = commodities[first["commodity"]].family if first["commodity"] in commodities else None
+            for r in recs:
+                if r["commodity"] in commodities and commodities[r["commodity"]].family != fam0:
+                    err(r, "commodity", f"{r['commodity']} is {commodities[r['commodity']].family}, but group "
+                                        f"'{cut(g)}' began with {first['commodity']} ({fam0}): the members of a group "
+                                        "must be of one family")
+            ok = False
+        for col in ("region", "first_year", "last_year"):
+            for r in recs[1:]:
+                if r[col] != first[col]:
+                    err(r, col, f"{col} {_describe(r[col]) if r[col] is not None else 'blank'} differs from the group's "
+                                f"first row (row {first.row}: {_describe(first[col]) if first[col] is not None else 'blank'}); "
+                                "a group has one region and one span of years")
+                    ok = False
+        for r in recs:
+            if r["min_share"] > r["max_share"]:
+                err(r, "min_share", f"min_share {r['min_share']:g} exceeds max_share {r['max_share']:g}")
+                ok = False
+        lo, hi = sum(r["min_share"] for r in recs), sum(r["max_share"] for r in recs)
+        if lo > 1 + 1e-9:
+            err(first, "min_share", f"the min_share of group '{cut(g)}' add up to {lo:g}, more than 1")
+            ok = False
+        if hi < 1 - 1e-9:
+            err(first, "max_share", f"the max_share of group '{cut(g)}' add up to {hi:g}, less than 1: the group's "
+                                    "requirement could never be met")
+            ok = False
+        f = first["first_year"] if first["first_year"] is not None else st.first_year
+        last = first["last_year"] if first["last_year"] is not None else st.last_year
+        if last < f:
+            err(first, "last_year" if first["last_year"] is not None else "first_year",
+                f"last_year {last} is before first_year {f}")
+            ok = False
+        if ok:
+            out[g] = SubstitutionGroup(g, tuple(Member(r["commodity"], r["min_share"], r["max_share"], r["t_per_t"], r.row)
+                                                for r in recs), first["region"], f, last)
+    # a commodity's demand can be replaced by one group only
+    groups = list(out.values())
+    for i, a in enumerate(groups):
+        for b in groups[i + 1:]:
+            common = {m.commodity for m in a.members} & {m.commodity for m in b.members}
+            overlap = (a.region is None or b.region is None or a.region == b.region) and \
+                a.first_year <= b.last_year and b.first_year <= a.last_year
+            if common and overlap:
+                r = next(m for m in b.members if m.commodity in common)
+                issues.error(f"{r.commodity} is in groups '{cut(a.id)}' and '{cut(b.id)}', which overlap in region "
+                             "and years: a commodity's demand can be replaced by one group only", sheet=t.sheet,
+                             row=r.row, column=t.letter("commodity"), field="commodity")
     return out
 
 

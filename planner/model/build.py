@@ -36,6 +36,7 @@ from planner.model.families.operations import add_operations
 from planner.model.families.production import add_production
 from planner.model.families.purchases import add_purchases
 from planner.model.families.shipments import add_shipments
+from planner.model.families.substitution import add_substitution
 from planner.model.families.unmet_demand import add_unmet_demand
 from planner.model.registry import Registration
 from planner.model.variations import apply_whatif, fix_plan, plan_problems, plan_values, whatif_problems
@@ -59,6 +60,7 @@ FAMILIES: tuple[Family, ...] = (
     add_shipments,
     add_offtakes,
     add_purchases,
+    add_substitution,
     add_unmet_demand,
     add_balance,
     # policy

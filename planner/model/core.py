@@ -4,7 +4,8 @@ Families never read each other's internals. They meet only in the accumulators b
 (GenX's eObj/ePowerBalance idea): each family adds its supply and use to `balance`, its cost
 terms to `cost`, its qualifying supply to `qualifying`, its capex spending to `capex_spend` and
 the recipe inputs its plants draw to `draw`; `add_balance`, `add_localization`,
-`add_capex_budgets`, `add_purchases` and `add_objective` turn them into rows.
+`add_capex_budgets`, `add_purchases` and `add_objective` turn them into rows; `replaced_demand` says
+which stated demand a substitution group meets instead of the balance.
 
 Families create variables with `Context.add_var` and rows with `add_rows` / `add_matrix_rows`.
 Going through these three is what lets `planner.model.build.count_model` count a model without
@@ -55,6 +56,10 @@ class Accumulators:
     qualifying: dict[tuple[str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
     capex_spend: dict[int, list[Term]] = field(default_factory=lambda: defaultdict(list))
     draw: dict[tuple[str, str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
+    #: (commodity, region, year) whose stated demand another family meets instead (a substitution group's
+    #: member: the group's row carries the demand); the balance leaves it off its right-hand side and
+    #: unmet demand gives it no slack of its own
+    replaced_demand: set[tuple[str, str, int]] = field(default_factory=set)
 
 
 def flatten(terms_by_key: dict[Any, list[Term]], blocks: list[Block], keys: list[Any]

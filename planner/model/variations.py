@@ -21,6 +21,7 @@ def apply_whatif(m: pyo.ConcreteModel, ctx: Context, w: WhatIf) -> None:
                 m.v_units[p, s].fix(0)
     if w.objective == "shortfall":
         terms = [m.v_unmet[k] for k in m.v_unmet] if hasattr(m, "v_unmet") else []
+        terms += [m.v_unmet_group[k] for k in m.v_unmet_group] if hasattr(m, "v_unmet_group") else []
         terms += [m.v_loc_short[k] for k in m.v_loc_short] if hasattr(m, "v_loc_short") else []
         m.o_total_cost.deactivate()
         m.o_shortfall = pyo.Objective(expr=sum(terms) if terms else 0.0, sense=pyo.minimize,

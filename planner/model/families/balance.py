@@ -16,7 +16,10 @@ def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     Supply from plants sited in $r$ (net of JV offtake), JV offtake delivered to $r$, imports
     landing in $r$, shipments in and out, spot purchases and unmet demand equal demand plus the
-    recipe inputs $\phi_{p,c}$ of plants in $r$. Row `c_balance[c, r, y]`.
+    recipe inputs $\phi_{p,c}$ of plants in $r$. Offtake agreements move output between regions like
+    shipments. Where a substitution group replaces the demand of its members (*Substitution
+    groups*), the member's demand $D_{c,r,y}$ is replaced by what it delivers to the group, a
+    variable, and the group's row carries the demand. Row `c_balance[c, r, y]`.
 
     Dual $\lambda_{c,r,y}$: the *supply price* of the commodity in that region and year, in $ per t
     — what one more tonne delivered there costs at the margin, expressed in money of year $y$ in the
@@ -57,5 +60,6 @@ def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
         return
     ordered = sorted(keys)
     r, vars_, coefs = flatten(acc.balance, acc.balance_blocks, ordered)
-    rhs = [demand.get(k, 0.0) * MASS for k in ordered]
+    replaced = acc.replaced_demand  # met by a substitution group's row instead
+    rhs = [0.0 if k in replaced else demand.get(k, 0.0) * MASS for k in ordered]
     add_matrix_rows(m, "c_balance", ordered, r, vars_, coefs, rhs, rhs, "supply equals demand plus use")

@@ -8,6 +8,7 @@ import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.model.core import PER_T, Block, Context
+from planner.model.families.substitution import demand_bound
 
 
 def _reach(starts: set[str], arcs: dict[str, set[str]]) -> set[str]:
@@ -40,7 +41,7 @@ def ship_index(ci: CaseInstance) -> list[tuple[str, str, str, int]]:
     for k, _y in sets.imports:
         con = ci.contracts[k]
         present[con.commodity].add(con.origin)
-    for c, r, _y in ci.demand:
+    for c, r, _y in demand_bound(ci):  # demand regions, and those where a substitution group may ask for c
         used[c].add(r)
     out_arcs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     in_arcs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))

@@ -11,10 +11,12 @@ def add_unmet_demand(m: pyo.ConcreteModel, ctx: Context) -> None:
     r"""Unmet demand: a priced slack, so that a plan is always returned and shortfalls reported.
 
     $$0 \le u_{c,r,y} \le D_{c,r,y}$$ (`v_unmet[c, r, y]`) at the settings' penalty price per tonne.
-    No rows of its own.
+    The members of a substitution group have none of their own where the group applies: the group's
+    requirement has its slack (*Substitution groups*). No rows of its own.
     """
     ci, acc = ctx.ci, ctx.acc
-    index = sorted(ci.demand)  # (commodity, region, year) with demand
+    # (commodity, region, year) with demand, but for the members of substitution groups (the group's own slack)
+    index = sorted(k for k in ci.demand if k not in acc.replaced_demand)
     if not index:
         return
     ctx.add_var(m, "v_unmet", index, within=pyo.NonNegativeReals,
