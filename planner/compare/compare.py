@@ -33,7 +33,7 @@ class CaseRun:
 
 @dataclass(frozen=True)
 class Regret:
-    """cost[A][B]: plan of case A (builds, JVs, signings fixed) evaluated under case B."""
+    """cost[A][B]: plan of case A (builds, JVs, signings, cancellations and early retirements fixed) evaluated under case B."""
 
     cost: pd.DataFrame  # index: plan (case A), columns: evaluated under (case B); $; NaN = not evaluable
     regret: pd.DataFrame  # cost minus the best cost found under B, $
