@@ -206,6 +206,10 @@ class Terminal:
         table.add_row("projects", ", ".join(f"{n} {k}" for k, n in s["projects"].items()) or "none")
         table.add_row("joint-venture variants", str(s["joint_ventures"]))
         table.add_row("import contracts", str(s["contracts"]))
+        if s.get("offtakes"):
+            table.add_row("offtake agreements", str(s["offtakes"]))
+        if s.get("substitution_groups"):
+            table.add_row("substitution groups", str(s["substitution_groups"]))
         table.add_row("transport links", str(s["transport_links"]))
         table.add_row("demand", ", ".join(f"{name(k)} {tonnes(v)}" for k, v in s["demand_t"].items())
                       + " over the horizon")

@@ -330,6 +330,7 @@ class Instance(InstanceData):
             "joint_ventures": sum(p.is_jv for p in self.projects.values()),
             "contracts": len(self.contracts),
             "offtakes": len(self.offtakes),
+            "substitution_groups": len(self.substitution),
             "transport_links": len({(i, j) for (_c, i, j) in self.transport}),
             "cases": list(self.cases),
             "demand_t": total_demand,

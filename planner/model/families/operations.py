@@ -135,7 +135,9 @@ def add_operations(m: pyo.ConcreteModel, ctx: Context) -> None:
     retired), `c_state[p, y]` (one state at a time), `c_retire_order[p, y]`, `c_restart[p, y]`,
     `c_cancel_or_retire[p]` (a plant both cancellable and retirable is one or the other).
 
-    Dual: not meaningful (rows with binaries).
+    Dual of `c_operate` (from the LP with the decisions fixed at the plan, ≤ 0): in a year the plant
+    operates, the value of one more tonne of its capacity, as for *Production limit*; 0 where it
+    idles. The other rows only link binaries: their duals are not meaningful.
     """
     ci, acc, sets = ctx.ci, ctx.acc, ctx.sets
     idx = ops_index(ci)
