@@ -256,6 +256,7 @@ SETTINGS: tuple[Parameter, ...] = (
     Parameter("currency", "text", "Currency of every money column (informational).", default="USD", example="USD"),
     Parameter("penalty_unmet_demand", "float", "Price of a tonne of demand left unmet. Set it above any real supply cost so that unmet demand is a last resort, reported, never silently chosen.", unit="$/t", default=250_000.0, minimum=0.0, example=250000),
     Parameter("penalty_localization", "float", "Price of a tonne of qualifying supply missing from a localization target (soft targets). Ignored with --hard-targets.", unit="$/t", default=50_000.0, minimum=0.0, example=50000),
+    Parameter("penalty_offtake", "float", "Price of a tonne of an offtake agreement's minimum that is not taken (sheet offtakes; an agreement may set its own). A buyer who takes less than its minimum pays the seller for it (take-or-pay or damages, about the contract price); within the industry that payment is a transfer, so this price stands for what breaking the commitment costs beyond it: the plant's financing and qualification rest on the agreement. Set it above the gap between the plant's cost and the cheapest landed import (a few thousand $/t for CAM and AAM) so that a qualified plant delivers its minimum whenever the buyer can take it, and below penalty_unmet_demand so that it never outweighs serving cells; 0 makes the minimums optional (reported only). The shortfall keeps every plan feasible: a plan fixed under one case can always be evaluated under another.", unit="$/t", default=20_000.0, minimum=0.0, example=20000),
 )
 
 
@@ -294,6 +295,7 @@ COMMODITIES = Sheet(
     examples=(
         {"commodity": "NMC811", "family": "CAM", "name": "NMC811 / NCMA cathode", "reference_price": 18_000},
         {"commodity": "SG", "family": "AAM", "name": "Synthetic graphite anode", "reference_price": 7_000},
+        {"commodity": "NG", "family": "AAM", "name": "Natural graphite anode", "reference_price": 5_000},
     ),
 )
 
@@ -382,6 +384,33 @@ MATERIAL_DEMAND = Sheet(
     required=False,
 )
 
+SUBSTITUTION = Sheet(
+    "substitution",
+    "Substitution groups in demand: commodities that can stand in for one another in cells, within share bounds "
+    "(e.g. natural graphite between 0% and 50% of the graphite, NCA and NMC811 interchangeable, Si-C as a blend "
+    "at a graphite-equivalent ratio). In the group's regions and years the demand of its members no longer has "
+    "to be met commodity by commodity: together they make one requirement, the members' demand each divided by "
+    "its t_per_t, which any mix of members within their shares may meet. One row per member; the region and the "
+    "years are those of the group's first row and must be the same on every row of the group.",
+    (
+        _c("group", "text", "Name of the group, e.g. graphite (not the id of a commodity or a family).", required=True),
+        _c("commodity", "ref", "A member of the group (all members of one family).", ref="commodities", required=True),
+        _c("min_share", "share", "Least share of the group's requirement met by this member (of the part met).", unit="0-1", default=0.0, needs_column=True),
+        _c("max_share", "share", "Largest share of the group's requirement met by this member (of the part met).", unit="0-1", default=1.0, needs_column=True),
+        _c("t_per_t", "float", "Tonnes of the member that meet one tonne of the group's requirement (equivalence ratio: 1 for graphite types; about 0.2 for Si-C, which stores about five times as much as graphite).", unit="t/t", default=1.0, minimum=0.0, strict_minimum=True, needs_column=True),
+        _c("region", "ref", "Demand region the group applies to. Blank: every region.", ref="regions"),
+        _c("first_year", "year", "First year the group applies. Blank: first year of the horizon.", needs_column=True),
+        _c("last_year", "year", "Last year the group applies. Blank: last year of the horizon.", needs_column=True),
+        _c("description", "text", "Free text, source notes."),
+    ),
+    key=("group", "commodity"),
+    required=False,
+    examples=(
+        {"group": "graphite", "commodity": "SG", "min_share": 0.5, "max_share": 1.0, "t_per_t": 1.0},
+        {"group": "graphite", "commodity": "NG", "min_share": 0.0, "max_share": 0.5, "t_per_t": 1.0},
+    ),
+)
+
 PROJECTS = Sheet(
     "projects",
     "Existing, committed and candidate plants. Existing and committed plants are fixed (built at "
@@ -413,6 +442,12 @@ PROJECTS = Sheet(
         _c("pfe_cost_share", "share", "Share of the plant's untraced direct material cost that comes from prohibited foreign entities (PFE): the materials not modelled as commodities (other_materials_cost) and spot purchases of an input without a market_pfe_share. A plant with no priced recipe input and no other_materials_cost has a MACR of 1 - pfe_cost_share. See the case's 45X MACR threshold.", unit="0-1", default=0.0, needs_column=True),
         _c("other_materials_cost", "float", "Direct materials per tonne of output that are not modelled as commodities (electrolyte salts, binders, dopants...): the part of variable_cost they make up. Adds no cost of its own (it is in variable_cost); it enters the plant's MACR, at its pfe_cost_share. No column: 0 for every plant.", unit="$/t", default=0.0, minimum=0.0, may_be_absent=True),
         _c("exclusive_group", "text", "Projects sharing a group exclude each other (at most one is built)."),
+        _c("fixed_om_avoidable", "share", "Existing and committed plants: share of fixed O&M saved in a year the plant is mothballed (the plan decides, year by year, whether to operate it). 0: no mothball decision (the plant may still produce nothing, at its full fixed O&M).", unit="0-1", default=0.0),
+        _c("restart_cost", "float", "Existing and committed plants: cost of operating again after a mothballed year.", unit="$", default=0.0, minimum=0.0),
+        _c("cancellable", "bool", "Committed plants not yet online in the first year: the plan may cancel the plant, saving the capex not yet spent and its fixed O&M, at the cancellation_cost.", default=False),
+        _c("cancellation_cost", "float", "Cost of cancelling the plant (write-offs, penalties, site restoration), paid in the first year.", unit="$", default=0.0, minimum=0.0),
+        _c("early_retirement", "bool", "Existing and committed plants: the plan may retire the plant before the end of its lifetime (for good), saving its fixed O&M, at the retirement_cost.", default=False),
+        _c("retirement_cost", "float", "Cost of retiring the plant early (severance, decommissioning), paid in the first year it is retired.", unit="$", default=0.0, minimum=0.0),
         _c("description", "text", "Free text, source notes."),
     ),
     key=("project",),
@@ -452,6 +487,33 @@ JOINT_VENTURES = Sheet(
     ),
     key=("jv",),
     required=False,
+)
+
+OFFTAKES = Sheet(
+    "offtakes",
+    "Offtake agreements of plants: a buyer in a region takes at least min_t and at most max_t a year of a "
+    "plant's output, from first_year to last_year. The minimum applies once the plant is qualified, scaled "
+    "by its ramp-up and by the share of its units built; it lapses while the plant is not built, and for a "
+    "plant the plan cancels or retires early. A minimum not taken is priced (settings penalty_offtake, or "
+    "the agreement's own shortfall_penalty). The output moves from the plant's site to the buyer's region "
+    "at the transport cost of that link.",
+    (
+        _c("offtake", "id", "Identifier, e.g. OT1.", required=True),
+        _c("project", "text", "Plant that delivers: a project of sheet projects (the agreement then also covers its JV variants) or one JV variant of sheet joint_ventures.", required=True),
+        _c("buyer_region", "ref", "Region of the buyer (its cell plants).", ref="regions", required=True),
+        _c("min_t", "float", "Minimum the buyer takes each year once the plant is qualified and ramped up.", unit="t/yr", default=0.0, minimum=0.0, needs_column=True),
+        _c("max_t", "float", "Most the buyer takes each year under the agreement (more may be traded outside it, like any output). Blank: no limit but the plant's output.", unit="t/yr", minimum=0.0, needs_column=True),
+        _c("first_year", "year", "First year of the agreement. Blank: first year of the horizon.", needs_column=True),
+        _c("last_year", "year", "Last year of the agreement. Blank: last year of the horizon.", needs_column=True),
+        _c("price", "float", "Price the buyer pays (reported as the buyer's cost; a transfer within the industry, not part of the objective).", unit="$/t", minimum=0.0, needs_column=True),
+        _c("shortfall_penalty", "float", "Price of a tonne of the minimum not taken under this agreement. Blank: settings penalty_offtake.", unit="$/t", minimum=0.0, needs_column=True),
+        _c("description", "text", "Free text, source notes."),
+    ),
+    key=("offtake",),
+    required=False,
+    examples=(
+        {"offtake": "OT1", "project": "P1", "buyer_region": "OH", "min_t": 10000, "max_t": 20000, "price": 21000},
+    ),
 )
 
 CONTRACTS = Sheet(
@@ -564,7 +626,7 @@ POLICY_FIXED_COLUMNS: tuple[Column, ...] = (
 
 OVERRIDABLE = (
     "settings", "commodities", "regions", "intensity", "chemistry_mix", "cell_demand", "material_demand",
-    "projects", "recipes", "joint_ventures", "contracts", "contract_terms", "transport",
+    "substitution", "projects", "recipes", "joint_ventures", "offtakes", "contracts", "contract_terms", "transport",
 )
 OPERATIONS = ("set", "scale", "add", "remove")
 
@@ -583,7 +645,8 @@ OVERRIDES = Sheet(
            "Blank: every row. On settings, filter by `parameter=...`."),
         _c("column", "text", "Column to change (blank for remove). On settings: `value`."),
         _c("operation", "enum", "set (replace), scale (multiply), add, or remove (drop the rows; a removed project "
-           "also loses its recipes and JV variants, a removed contract its terms).", required=True, choices=OPERATIONS),
+           "also loses its recipes, JV variants and offtakes, a removed JV variant its offtakes, a removed contract its "
+           "terms).", required=True, choices=OPERATIONS),
         _c("value", "text", "New value, factor or addend (blank for remove)."),
         _c("note", "text", "Why (shown in every output of the case)."),
     ),
@@ -616,9 +679,11 @@ TABLE_SHEETS: tuple[Sheet, ...] = (
     CHEMISTRY_MIX,
     CELL_DEMAND,
     MATERIAL_DEMAND,
+    SUBSTITUTION,
     PROJECTS,
     RECIPES,
     JOINT_VENTURES,
+    OFFTAKES,
     CONTRACTS,
     CONTRACT_TERMS,
     TRANSPORT,
@@ -636,9 +701,11 @@ SHEET_ORDER: tuple[str, ...] = (
     "chemistry_mix",
     "cell_demand",
     "material_demand",
+    "substitution",
     "projects",
     "recipes",
     "joint_ventures",
+    "offtakes",
     "contracts",
     "contract_terms",
     "transport",

@@ -136,6 +136,12 @@ def assert_invariants(sol: Solution, inst: CaseInstance) -> None:
     assert_45x_meets_macr(sol, inst)
     # 10. credited cells never exceed cell output, their materials are delivered, their pool meets its MACR
     assert_cell_credit_holds(sol, inst)
+    # 11. offtake minimums are met where the plant is qualified, or the shortfall is reported and priced
+    _assert_offtakes(sol, inst, b)
+    # 12. no output in a mothballed year, from a cancelled plant, or after an early retirement
+    _assert_operations(sol, inst)
+    # 13. substitution groups: requirement met or reported unmet, every member's share within its bounds
+    _assert_substitution(sol, inst)
 
 
 def assert_cell_credit_holds(sol: Solution, inst: CaseInstance) -> None:
@@ -159,8 +165,22 @@ def assert_cell_credit_holds(sol: Solution, inst: CaseInstance) -> None:
             non_pfe[(m.commodity, m.region, m.year)] += m.non_pfe_t
         assert m.non_pfe_t <= m.contained_t * (1 + 1e-9) + 1e-4, m
     unmet = {(u.commodity, u.region, u.year): u.tonnes for u in sol.unmet.itertuples()}
+    from planner.model.families.substitution import member_keys
+
+    members = member_keys(inst)
+    by_group: dict[tuple[str, str, int], float] = defaultdict(float)
     for (c, r, y), t in contained.items():  # credited cells are made: their material is delivered
+        if (c, r, y) in members:  # within the part of its substitution group's requirement met
+            for gid, grp in inst.substitution.items():
+                if any(mb.commodity == c for mb in grp.members):
+                    by_group[(gid, r, y)] += t / grp.member(c).t_per_t
+            continue
         assert t <= inst.demand[(c, r, y)] - unmet.get((c, r, y), 0.0) + 1e-4 * max(1.0, t), (c, r, y)
+    if by_group:
+        s = sol.table("substitution").groupby(["group", "region", "year"])
+        met = s["requirement_met_t"].sum()
+        for k, t in by_group.items():
+            assert t <= met.get(k, 0.0) + 1e-4 * max(1.0, t), k
     d = sol.table("deliveries")
     delivered = {(x.commodity, x.region, x.year): x.non_pfe_t for x in d.itertuples()}
     for k, t in non_pfe.items():  # non-PFE material counted in the pools was delivered non-PFE
@@ -234,6 +254,14 @@ def assert_graded_balances_close(sol: Solution, inst: CaseInstance) -> None:
             assert r.grade in GRADES, r
             net[(r.commodity, r.grade, r.from_region, r.year)] -= r.tonnes
             net[(r.commodity, r.grade, r.to_region, r.year)] += r.tonnes
+    offtakes = sol.table("offtakes") if "offtakes" in sol.table_names else None
+    for r in (offtakes.itertuples() if offtakes is not None else ()):
+        if r.taken_t and isinstance(r.project, str):
+            prj = inst.projects[r.project]
+            if prj.commodity in graded and r.buyer_region != prj.site:
+                g = plant_grade(inst, prj)
+                net[(prj.commodity, g, prj.site, r.year)] -= r.taken_t
+                net[(prj.commodity, g, r.buyer_region, r.year)] += r.taken_t
     inputs = sol.table("plant_inputs")
     for r in inputs[inputs["graded"]].itertuples():
         site = inst.projects[r.project].site
@@ -250,6 +278,82 @@ def assert_graded_balances_close(sol: Solution, inst: CaseInstance) -> None:
     scale = max([1.0, *(abs(v) for v in net.values())])
     for k, v in net.items():
         assert abs(v) <= 1e-6 * scale + 1e-3, (k, v)
+
+
+def _assert_substitution(sol: Solution, inst: CaseInstance) -> None:
+    if not inst.substitution:
+        return
+    s = sol.table("substitution")
+    for (g, r, y), sub in s.groupby(["group", "region", "year"]):
+        grp = inst.substitution[g]
+        need = sum(inst.demand.get((mb.commodity, r, y), 0.0) / mb.t_per_t for mb in grp.members)
+        assert sub["group_requirement_t"].iloc[0] == pytest.approx(need, rel=1e-9)
+        met = float(sub["requirement_met_t"].sum())
+        assert met + float(sub["group_unmet_t"].iloc[0]) == pytest.approx(need, rel=1e-7, abs=1e-6), (g, r, y)
+        for row in sub.itertuples():
+            mb = grp.member(row.commodity)
+            assert row.served_t == pytest.approx(row.requirement_met_t * mb.t_per_t, rel=1e-9, abs=1e-9)
+            if met > 1e-6:
+                assert mb.min_share - 1e-7 <= row.requirement_met_t / met <= mb.max_share + 1e-7, (g, r, y, row)
+    unmet = sol.unmet[sol.unmet["commodity"].isin(list(inst.substitution))]
+    left = s.groupby(["group", "region", "year"])["group_unmet_t"].first()
+    assert float(unmet["tonnes"].sum()) == pytest.approx(float(left[left > 1e-6].sum()), abs=1e-6)
+
+
+def _assert_operations(sol: Solution, inst: CaseInstance) -> None:
+    ops = sol.table("operations")
+    if ops.empty:
+        return
+    out = sol.production.set_index(["project", "year"])["output_t"].to_dict()
+    for r in ops.itertuples():
+        x = out.get((r.project, r.year), 0.0)
+        assert r.output_t == pytest.approx(x, abs=1e-6)
+        if r.state in ("mothballed", "cancelled", "retired early", "not yet qualified"):
+            assert x <= 1e-6, (r.project, r.year, r.state, x)
+        assert x <= r.available_t * (1 + 1e-9) + 1e-6
+    com = sol.table("commitments").set_index("project")
+    for p, r in com.iterrows():
+        prj = inst.projects[p]
+        if r["decision"] == "cancelled":
+            assert prj.status == "committed" and prj.cancellable
+            assert sol.builds.set_index("project").loc[p, "decision"] == "cancelled"
+        if str(r["decision"]).startswith("retired early"):
+            assert prj.early_retirement
+        if r["mothballed_years"]:
+            assert prj.fixed_om_avoidable > 0
+
+
+def _deliverable_units(b: Any, inst: CaseInstance, project: str, year: int) -> float:
+    """Units of `project` able to deliver in `year` (ramp-up included), from the builds table and the data."""
+    prj = inst.projects[project]
+    out = 0.0
+    for r in b[b["project"] == project].itertuples():
+        if r.qualified_year <= year < r.retire_year:
+            k = year - r.qualified_year
+            out += r.units * (prj.ramp_up[k] if k < len(prj.ramp_up) else 1.0)
+    return out
+
+
+def _assert_offtakes(sol: Solution, inst: CaseInstance, b: Any) -> None:
+    if not inst.offtakes:
+        return
+    o = sol.table("offtakes")
+    out = sol.production.set_index(["project", "year"])["output_t"].to_dict()
+    penalty = 0.0
+    for r in o.itertuples():
+        agr = inst.offtakes[r.offtake]
+        need = agr.min_t * sum(_deliverable_units(b, inst, p, r.year) / inst.projects[p].units_max for p in agr.plants)
+        assert r.minimum_t == pytest.approx(need, rel=1e-9, abs=1e-6), (r.offtake, r.year)
+        assert r.taken_t + r.shortfall_t >= need * (1 - 1e-9) - 1e-6, (r.offtake, r.year, r.taken_t, need)
+        assert r.shortfall_t <= need * (1 + 1e-9) + 1e-6
+        if agr.max_t is not None:
+            assert r.taken_t <= agr.max_t * (1 + 1e-9) + 1e-6
+        own = sum((1 - inst.projects[p].equity_share) * out.get((p, r.year), 0.0) for p in agr.plants)
+        assert r.taken_t <= own * (1 + 1e-9) + 1e-6, (r.offtake, r.year)
+        penalty += r.penalty_usd * inst.settings.discount_factor(r.year)
+    c = sol.costs
+    assert float(c.loc[c["component"] == "penalty_offtake", "discounted_usd"].sum()) == pytest.approx(
+        penalty, rel=1e-9, abs=1e-3)
 
 
 def chart_values(wb: Any, ref: str) -> list:

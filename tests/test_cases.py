@@ -132,3 +132,35 @@ def test_policy_references_ignore_case_like_every_sheet() -> None:
     t["policy"] = [{"parameter": "tariff", "region": "china", "commodity": "cam", "case": 0.5}]
     ci = apply_case(instance_of(t), "case")
     assert {r.region for r in ci.policy.rows} == {"China"} and {r.commodity for r in ci.policy.rows} == {"CAM"}
+
+
+def test_an_override_may_set_a_reference_to_a_known_id() -> None:
+    # a case moves plant P to region MI: the override's value is checked against the ids of sheet
+    # 'regions' (they used to be lost when the tables were copied for the case, so every such override
+    # was reported as naming an unknown region)
+    t = base()
+    t["regions"].append({"region": "MI", "domestic": True})
+    t["transport"].append({"from_region": "MI", "to_region": "OH", "cost_per_t": 0, "both_ways": True})
+    t["projects"] = [plant("P")]
+    t["policy"] = policy(case={"x45_rate": 0.0})
+    t["overrides"] = [{"case": "case", "sheet": "projects", "filter": "project=P", "column": "site",
+                       "operation": "set", "value": "MI"}]
+    ci = apply_case(instance_of(t), "case")
+    assert ci.projects["P"].site == "MI"
+
+
+def test_removing_a_project_removes_its_offtakes_and_those_of_its_jv_variants() -> None:
+    t = base()
+    t["projects"] = [plant("P"), plant("Q")]
+    t["joint_ventures"] = [{"jv": "PJ", "project": "P", "partner": "OEM", "partner_region": "OH", "equity_share": 0.5}]
+    t["offtakes"] = [{"offtake": "A", "project": "P", "buyer_region": "OH", "min_t": 10},
+                     {"offtake": "B", "project": "pj", "buyer_region": "OH", "min_t": 10},
+                     {"offtake": "C", "project": "Q", "buyer_region": "OH", "min_t": 10}]
+    t["policy"] = policy(case={"x45_rate": 0.0}, other={"x45_rate": 0.0})
+    t["overrides"] = [{"case": "case", "sheet": "projects", "filter": "project=P", "operation": "remove"},
+                      {"case": "other", "sheet": "joint_ventures", "filter": "jv=PJ", "operation": "remove"}]
+    inst = instance_of(t)
+    assert inst.offtakes["A"].plants == ("P", "PJ") and inst.offtakes["B"].plants == ("PJ",)
+    assert set(apply_case(inst, "case").offtakes) == {"C"}
+    other = apply_case(inst, "other").offtakes
+    assert set(other) == {"A", "C"} and other["A"].plants == ("P",)

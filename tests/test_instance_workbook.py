@@ -145,6 +145,9 @@ def test_filled_template_gives_another_instance(template: Path, tmp_path: Path) 
         construction_years=1, ramp_up="0.5;0.9", eligible_45x=False)
     put(prj, 3, project="O1", name="Ohio LFP plant", site="OH", commodity="LFP", status="committed",
         capacity_per_unit=15000, variable_cost=10000, earliest_start=2025, construction_years=2)
+    offtakes = wb["offtakes"]  # the example names a project the planner replaced
+    clear(offtakes)
+    put(offtakes, 2, offtake="OT1", project="O1", buyer_region="OH", min_t=5000)
 
     contracts = wb["contracts"]
     clear(contracts)

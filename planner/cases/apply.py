@@ -50,4 +50,4 @@ def apply_case(inst: Instance, case: str | None = None) -> CaseInstance:
     return CaseInstance(case=name, base=inst, settings=data.settings, commodities=data.commodities,
                         regions=data.regions, projects=data.projects, contracts=data.contracts,
                         transport=data.transport, demand=demand, cell_gwh=cell_gwh, policy=policy, cells=cells,
-                        cell_need=data.cell_need)
+                        cell_need=data.cell_need, offtakes=data.offtakes, substitution=data.substitution)

@@ -13,9 +13,11 @@ from planner.instance.records import (
     Contract,
     Instance,
     InstanceData,
+    Offtake,
     Project,
     Region,
     Settings,
+    SubstitutionGroup,
 )
 from planner.cases.policy import Policy
 from planner.instance.sets import Sets, build_sets
@@ -48,6 +50,8 @@ class CaseInstance(InstanceData):
     cells: dict[tuple[str, str, int], float] = field(default_factory=dict)
     #: (segment, commodity, year) -> t of the commodity a GWh of the segment's cells needs
     cell_need: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    offtakes: dict[str, Offtake] = field(default_factory=dict)
+    substitution: dict[str, SubstitutionGroup] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property

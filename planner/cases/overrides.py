@@ -44,7 +44,7 @@ def matches(rec: Record, conds: tuple[tuple[str, str, Any], ...], family: dict[s
 def apply_overrides(parsed: Parsed, overrides: list[Override], issues: Issues) -> Parsed:
     """A copy of `parsed` with the override rows applied in order."""
     tables = {
-        name: Table(t.sheet, t.spec, dict(t.letters), [Record(r.row, dict(r.values)) for r in t.records], set(t.ids))
+        name: Table(t.sheet, t.spec, dict(t.letters), [Record(r.row, dict(r.values)) for r in t.records], ids=set(t.ids))
         for name, t in parsed.tables.items()
     }
     settings = dict(parsed.settings)
@@ -73,8 +73,12 @@ def apply_overrides(parsed: Parsed, overrides: list[Override], issues: Issues) -
             t.records = [r for r in t.records if r not in hits]
             if o.sheet == "projects":
                 gone = {r["project"] for r in hits}
+                gone_jvs = {r["jv"] for r in tables["joint_ventures"].records if r["project"] in gone}
                 for dep in ("recipes", "joint_ventures"):
                     tables[dep].records = [r for r in tables[dep].records if r["project"] not in gone]
+                _drop_offtakes(tables["offtakes"], gone | gone_jvs)
+            if o.sheet == "joint_ventures":
+                _drop_offtakes(tables["offtakes"], {r["jv"] for r in hits})
             if o.sheet == "contracts":
                 gone = {r["contract"] for r in hits}
                 tables["contract_terms"].records = [r for r in tables["contract_terms"].records
@@ -103,6 +107,12 @@ def apply_overrides(parsed: Parsed, overrides: list[Override], issues: Issues) -
                     continue
             r.values[col.name] = new
     return Parsed(parsed.path, parsed.sha256, settings, tables, parsed.cases, parsed.overrides, parsed.settings_at)
+
+
+def _drop_offtakes(t: Table, plants: set[str]) -> None:
+    """Remove the offtakes naming one of `plants` (names compared as the sheet compares them, ignoring case)."""
+    gone = {str(p).lower() for p in plants}
+    t.records = [r for r in t.records if str(r["project"]).lower() not in gone]
 
 
 def combine(o: Override, current: Any) -> Any:

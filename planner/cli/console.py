@@ -206,6 +206,10 @@ class Terminal:
         table.add_row("projects", ", ".join(f"{n} {k}" for k, n in s["projects"].items()) or "none")
         table.add_row("joint-venture variants", str(s["joint_ventures"]))
         table.add_row("import contracts", str(s["contracts"]))
+        if s.get("offtakes"):
+            table.add_row("offtake agreements", str(s["offtakes"]))
+        if s.get("substitution_groups"):
+            table.add_row("substitution groups", str(s["substitution_groups"]))
         table.add_row("transport links", str(s["transport_links"]))
         table.add_row("demand", ", ".join(f"{name(k)} {tonnes(v)}" for k, v in s["demand_t"].items())
                       + " over the horizon")
@@ -281,6 +285,12 @@ class Terminal:
                     t.add_row(name(r.contract), name(r.origin), name(r.commodity), tonnes(r.tonnes))
                 self.table(t)
             self._localization(sol)
+            k = {r.kpi: (r.value, r.note) for r in sol.kpis.itertuples()}
+            for key in ("committed_plants_cancelled", "plants_retired_early"):
+                value, note = k.get(key, (None, ""))
+                if value:  # the plan's decisions on existing and committed plants (sheet 'commitments')
+                    self._say(self.out, Text(plain(note[:1].upper() + note[1:]) + " (see sheet 'commitments').",
+                                             style="yellow"), soft_wrap=True)
             if not sol.unmet.empty:
                 total = sol.unmet["tonnes"].sum()
                 self._say(self.out, f"[yellow]Unmet demand: {tonnes(total)} over the horizon — see sheet "
@@ -464,7 +474,8 @@ class Terminal:
             self._say(self.out, f"[red]case {name(c)} has no plan:[/red] {name(cmp.runs[c].error)}", soft_wrap=True)
         if cmp.regret is not None and len(cmp.regret.cost):
             reg = cmp.regret
-            self._say(self.out, "[bold]Regret[/bold]: extra cost of each case's plan (builds, JVs, contracts fixed) "
+            self._say(self.out, "[bold]Regret[/bold]: extra cost of each case's plan (builds, JVs, contracts, cancellations "
+                                "and early retirements fixed) "
                                 "when another case comes true, against the best plan found for that case. Penalties "
                                 "count: a plan that leaves a case's demand or targets unmet pays the settings' "
                                 "penalty prices there", soft_wrap=True)

@@ -33,7 +33,7 @@ class CaseRun:
 
 @dataclass(frozen=True)
 class Regret:
-    """cost[A][B]: plan of case A (builds, JVs, signings fixed) evaluated under case B."""
+    """cost[A][B]: plan of case A (builds, JVs, signings, cancellations and early retirements fixed) evaluated under case B."""
 
     cost: pd.DataFrame  # index: plan (case A), columns: evaluated under (case B); $; NaN = not evaluable
     regret: pd.DataFrame  # cost minus the best cost found under B, $
@@ -133,7 +133,7 @@ def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instanc
         st: dict[str, int] = {}
         for r in b.itertuples():
             rows.setdefault(r.project, {"project": r.project, "name": r.name, "decision_kind":
-                                        "fixed" if r.decision in ("existing", "committed") else "candidate",
+                                        "fixed" if r.decision in ("existing", "committed", "cancelled") else "candidate",
                                         "commodity": r.commodity, "site": r.site, "partner": r.partner})
             if r.units > 0:
                 u[r.project] = u.get(r.project, 0) + int(r.units)

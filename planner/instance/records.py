@@ -15,8 +15,8 @@ from typing import Any
 from planner.errors import Issue
 from planner.instance.parsed import Parsed, PolicyRow
 
-__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "PolicyRow", "Project", "Region",
-           "Settings", "WhatIf", "capital_recovery_factor"]
+__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "Member", "Offtake", "PolicyRow",
+           "Project", "Region", "Settings", "SubstitutionGroup", "WhatIf", "capital_recovery_factor"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Settings:
     currency: str
     penalty_unmet_demand: float  # $/t
     penalty_localization: float  # $/t
+    penalty_offtake: float = 20_000.0  # $/t of an offtake minimum not taken
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -104,6 +105,12 @@ class Project:
     partner: str | None = None
     partner_region: str | None = None
     equity_share: float = 0.0  # partner's share of capex, fixed O&M and output
+    fixed_om_avoidable: float = 0.0  # share of fixed O&M saved in a mothballed year (existing/committed)
+    restart_cost: float = 0.0  # $ per restart after a mothballed year
+    cancellable: bool = False  # committed, not yet online: the plan may cancel it
+    cancellation_cost: float = 0.0  # $
+    early_retirement: bool = False  # existing/committed: the plan may retire it early
+    retirement_cost: float = 0.0  # $
     row: int | None = None  # workbook row, for messages
 
     @property
@@ -171,17 +178,72 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Offtake:
+    """An offtake agreement: a buyer in `buyer_region` takes between `min_t` and `max_t` a year of the
+    output of one of `plants` (a project and its JV variants, of which at most one is built, or one
+    JV variant) from `first_year` to `last_year`."""
+
+    id: str
+    project: str  # as the sheet names it
+    plants: tuple[str, ...]  # the plants the agreement covers
+    buyer_region: str
+    min_t: float  # t/yr
+    max_t: float | None  # t/yr; None = the plant's output
+    first_year: int
+    last_year: int
+    price: float | None = None  # $/t, reported only
+    shortfall_penalty: float | None = None  # $/t; None = settings penalty_offtake
+    row: int | None = None
+
+    def in_force(self, year: int) -> bool:
+        return self.first_year <= year <= self.last_year
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a substitution group: its share bounds and its tonnes per tonne of the group's requirement."""
+
+    commodity: str
+    min_share: float
+    max_share: float
+    t_per_t: float
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class SubstitutionGroup:
+    """Commodities that stand in for one another in the demand of `region` (None: every region) from
+    `first_year` to `last_year`."""
+
+    id: str
+    members: tuple[Member, ...]
+    region: str | None
+    first_year: int
+    last_year: int
+
+    def member(self, commodity: str) -> Member:
+        return next(m for m in self.members if m.commodity == commodity)
+
+    def applies(self, region: str, year: int) -> bool:
+        return (self.region is None or self.region == region) and self.first_year <= year <= self.last_year
+
+
+@dataclass(frozen=True)
 class FixedPlan:
     """The planner's decisions of one plan, to be evaluated under another case (regret).
 
-    Units started per (project, start year) and the contracts signed; every other candidate
-    option is held at zero units. Operations (output, imports, shipments) and policy awards
-    (48C, grants) are re-optimised.
+    Units started per (project, start year), the contracts signed, the committed plants cancelled
+    and the plants retired early (project -> first year retired); every other candidate option is
+    held at zero units, every other cancellable plant kept, every other retirable plant kept to the
+    end of its life. Operations (output, mothballing, imports, shipments) and policy awards (48C,
+    grants) are re-optimised.
     """
 
     source_case: str
     units: dict[tuple[str, int], int]
     signed: frozenset[str] = frozenset()
+    cancelled: frozenset[str] = frozenset()
+    retired: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -210,6 +272,8 @@ class InstanceData:
     projects: dict[str, Project]
     contracts: dict[str, Contract]
     transport: dict[tuple[str, str, str], float]  # (commodity, from, to) -> $/t
+    offtakes: dict[str, Offtake]
+    substitution: dict[str, SubstitutionGroup]
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -252,6 +316,8 @@ class Instance(InstanceData):
     parsed: Parsed | None = field(default=None, compare=False, repr=False)  # typed tables, for case overlays
     base_cells: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (region, segment, year) -> GWh
     cell_need: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (segment, commodity, year) -> t/GWh
+    offtakes: dict[str, Offtake] = field(default_factory=dict)
+    substitution: dict[str, SubstitutionGroup] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""
@@ -274,6 +340,8 @@ class Instance(InstanceData):
             "projects": by_status,
             "joint_ventures": sum(p.is_jv for p in self.projects.values()),
             "contracts": len(self.contracts),
+            "offtakes": len(self.offtakes),
+            "substitution_groups": len(self.substitution),
             "transport_links": len({(i, j) for (_c, i, j) in self.transport}),
             "cases": list(self.cases),
             "demand_t": total_demand,

@@ -25,10 +25,13 @@ from planner.instance.records import (
     Commodity,
     Contract,
     Instance,
+    Member,
+    Offtake,
     PolicyRow,
     Project,
     Region,
     Settings,
+    SubstitutionGroup,
 )
 from planner.instance.parsed import Override, Parsed, Record, Table
 from planner.io.reader import BadCell, RawSheet, RawWorkbook, read_workbook, sheet_key
@@ -83,11 +86,18 @@ HARD_MAXIMA: dict[str, float] = {
     "cost_per_t": 1e9,
     "penalty_unmet_demand": 1e9,
     "penalty_localization": 1e9,
+    "penalty_offtake": 1e9,
+    "min_t": 1e10,
+    "max_t": 1e10,
+    "shortfall_penalty": 1e9,
     "capex_per_unit": 1e12,
     "fixed_om_per_unit": 1e12,
     "grant": 1e12,
     "credit_48c_awarded": 1e12,
     "signing_fee": 1e12,
+    "restart_cost": 1e12,
+    "cancellation_cost": 1e12,
+    "retirement_cost": 1e12,
     "demand_scale": 1_000,
 }
 _T = "t a year: a thousand times the world's output of battery materials"
@@ -100,9 +110,12 @@ HARD_MAXIMA_WHY: dict[str, str] = {
     "reference_price": _PER_T, "other_materials_cost": _PER_T,
     "cell_credit": "$/kWh: a thousand times the price of a whole cell",
     "cell_other_materials_cost": "$/kWh: a thousand times the price of a whole cell",
-    "penalty_unmet_demand": _PER_T, "penalty_localization": _PER_T,
+    "penalty_unmet_demand": _PER_T, "penalty_localization": _PER_T, "penalty_offtake": _PER_T,
+    "min_t": _T, "max_t": _T, "shortfall_penalty": _PER_T,
     "capex_per_unit": "$ per unit: a trillion dollars", "fixed_om_per_unit": "$ a year per unit",
     "grant": "$: a trillion dollars", "credit_48c_awarded": "$: a trillion dollars", "signing_fee": "$",
+    "restart_cost": "$: a trillion dollars", "cancellation_cost": "$: a trillion dollars",
+    "retirement_cost": "$: a trillion dollars",
     "demand_scale": "a scale is a factor, 1.3 for +30%",
 }
 #: demand of one commodity in one region and year (after cell output x intensity x demand_scale):
@@ -135,6 +148,9 @@ UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
     ("projects", "credit_48c_awarded"): UnitHint(below=10_000, why=_MUSD),
     ("projects", "grant"): UnitHint(below=10_000, why=_MUSD),
     ("projects", "variable_cost"): UnitHint(below=10, why=_PER_KG),
+    ("projects", "restart_cost"): UnitHint(below=1_000, why=_MUSD),
+    ("projects", "cancellation_cost"): UnitHint(below=1_000, why=_MUSD),
+    ("projects", "retirement_cost"): UnitHint(below=1_000, why=_MUSD),
     ("commodities", "market_price"): UnitHint(below=10, why=_PER_KG),
     ("commodities", "reference_price"): UnitHint(below=10, why=_PER_KG),
     ("contracts", "price"): UnitHint(below=10, why=_PER_KG),
@@ -149,6 +165,11 @@ UNIT_HINTS: dict[tuple[str, str], UnitHint] = {
     ("transport", "cost_per_t"): UnitHint(below=1, why=_PER_KG),
     ("settings", "penalty_unmet_demand"): UnitHint(below=10, why=_PER_KG),
     ("settings", "penalty_localization"): UnitHint(below=10, why=_PER_KG),
+    ("settings", "penalty_offtake"): UnitHint(below=10, why=_PER_KG),
+    ("offtakes", "min_t"): UnitHint(below=100, why=_KT),
+    ("offtakes", "max_t"): UnitHint(below=100, why=_KT),
+    ("offtakes", "price"): UnitHint(below=10, why=_PER_KG),
+    ("offtakes", "shortfall_penalty"): UnitHint(below=10, why=_PER_KG),
     ("policy", "x48c_budget"): UnitHint(below=10_000, why=_MUSD),
     ("policy", "grant_pool"): UnitHint(below=10_000, why=_MUSD),
     ("policy", "capex_budget"): UnitHint(below=10_000, why=_MUSD),
@@ -1084,6 +1105,8 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     transport = _transport(tables["transport"], commodities, issues)
     projects = _projects(tables, settings, transport, issues)
     contracts = _contracts(tables, settings, regions, issues)
+    offtakes = _offtakes(tables, settings, projects, transport, issues)
+    substitution = _substitution(tables["substitution"], settings, commodities, issues)
 
     if not issues.has_errors:  # with errors, rows were dropped and this check would only add noise
         _check_supply_exists(demand, commodities, projects, contracts, issues)
@@ -1095,7 +1118,8 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
         regions=regions, projects=projects, contracts=contracts, transport=transport,
         base_demand=demand, base_cell_gwh=gwh, base_cells=cells, cell_need=need, cases=parsed.cases,
         sources=sources,
-        warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed,
+        warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed, offtakes=offtakes,
+        substitution=substitution,
     )
 
 
@@ -1307,6 +1331,7 @@ def _settings(s: dict[str, Any], path: str, issues: Issues,
         first_year=first, last_year=last, base_year=s.get("base_year", first),
         discount_rate=get("discount_rate"), currency=get("currency"),
         penalty_unmet_demand=get("penalty_unmet_demand"), penalty_localization=get("penalty_localization"),
+        penalty_offtake=get("penalty_offtake"),
     )
 
 
@@ -1520,12 +1545,16 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
             pfe_cost_share=r["pfe_cost_share"], exclusive_group=r["exclusive_group"],
             recipe=tuple(recipes.get(r["project"], ())), other_materials_cost=r["other_materials_cost"],
             base=r["project"], row=r.row,
+            fixed_om_avoidable=r["fixed_om_avoidable"] or 0.0, restart_cost=r["restart_cost"] or 0.0,
+            cancellable=bool(r["cancellable"]), cancellation_cost=r["cancellation_cost"] or 0.0,
+            early_retirement=bool(r["early_retirement"]), retirement_cost=r["retirement_cost"] or 0.0,
         )
         if p.other_materials_cost > p.variable_cost:
             issues.error(f"other_materials_cost {p.other_materials_cost:,.6g} $/t exceeds variable_cost "
                          f"{p.variable_cost:,.6g} $/t, of which it is a part (the materials not modelled as "
                          "commodities)", sheet=pt.sheet, row=r.row, column=pt.letter("other_materials_cost"),
                          field="other_materials_cost")
+        _check_operations(p, r, pt, st, issues)
         if status == "candidate" and p.qualified_year(max(p.earliest_start, st.first_year)) > st.last_year:
             issues.warning(
                 f"candidate {p.id} cannot be qualified before the horizon ends (earliest qualified year "
@@ -1565,6 +1594,35 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
             base=base.id, partner=r["partner"], partner_region=pr, equity_share=eq, row=r.row,
         )
     return out
+
+
+def _check_operations(p: Project, r: Record, pt: Table, st: Settings, issues: Issues) -> None:
+    """Warnings for operating decisions a plant cannot take (the values are then ignored)."""
+    def warn(field_: str, text: str) -> None:
+        issues.warning(text, sheet=pt.sheet, row=r.row, column=pt.letter(field_), field=field_)
+
+    if p.status == "candidate":
+        for col in ("fixed_om_avoidable", "restart_cost", "cancellable", "cancellation_cost", "early_retirement",
+                    "retirement_cost"):
+            if r[col]:
+                warn(col, f"{col} is ignored for a candidate: a candidate is built when the plan needs it (no "
+                          "mothball, cancellation or early retirement decision)")
+        return
+    if p.cancellable and p.status != "committed":
+        warn("cancellable", f"cancellable is ignored for an {p.status} plant: only a committed plant not yet online "
+                            "can be cancelled (early_retirement applies to a plant that is online)")
+    elif p.cancellable and p.online_year(p.earliest_start) <= st.first_year:
+        warn("cancellable", f"cancellable is ignored: the plant is online by {p.online_year(p.earliest_start)}, "
+                            f"before the horizon's first year {st.first_year} (early_retirement applies instead)")
+    elif p.cancellation_cost and not p.cancellable:
+        warn("cancellation_cost", "cancellation_cost is ignored: the plant is not cancellable")
+    if p.retirement_cost and not p.early_retirement:
+        warn("retirement_cost", "retirement_cost is ignored: the plant may not retire early (early_retirement)")
+    if p.restart_cost and not p.fixed_om_avoidable:
+        warn("restart_cost", "restart_cost is ignored: with no avoidable fixed O&M (fixed_om_avoidable) the plant is "
+                             "never mothballed")
+    if p.fixed_om_avoidable and not p.fixed_om:
+        warn("fixed_om_avoidable", "fixed_om_avoidable is ignored: the plant has no fixed O&M to save")
 
 
 def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region], issues: Issues
@@ -1628,6 +1686,150 @@ def _contracts(tables: dict[str, Table], st: Settings, regions: dict[str, Region
             id=r["contract"], origin=r["origin"], commodity=r["commodity"], price=price, min_take=mins,
             max_volume=maxs, first_year=f, last_year=l, signing_fee=r["signing_fee"], feoc=bool(feoc), row=r.row,
         )
+    return out
+
+
+def _offtakes(tables: dict[str, Table], st: Settings, projects: dict[str, Project],
+              transport: dict[tuple[str, str, str], float], issues: Issues) -> dict[str, Offtake]:
+    """The offtake agreements: each names a project (covering its JV variants too) or one JV variant."""
+    ot = tables["offtakes"]
+    known = {str(k).lower(): k for k in tables["projects"].ids | tables["joint_ventures"].ids}
+    variants: dict[str, list[str]] = defaultdict(list)
+    for p in projects.values():
+        if p.is_jv:
+            variants[p.base].append(p.id)
+    out: dict[str, Offtake] = {}
+    minimum: dict[str, float] = defaultdict(float)  # plant -> sum of the minimums it carries
+    first_row: dict[str, int] = {}
+    for r in ot.records:
+        named = known.get(str(r["project"]).lower())
+        if named is None:
+            issues.error(f"unknown project '{cut(r['project'])}': it is neither a project of sheet 'projects' nor a "
+                         "JV variant of sheet 'joint_ventures'" + issues.suggest(r["project"], lambda: sorted(known.values())),
+                         sheet=ot.sheet, row=r.row, column=ot.letter("project"), field="project")
+            continue
+        mx = r["max_t"]
+        if mx is not None and r["min_t"] > mx:
+            issues.error(f"min_t {r['min_t']:g} exceeds max_t {mx:g}", sheet=ot.sheet, row=r.row,
+                         column=ot.letter("min_t"), field="min_t")
+            continue
+        f = r["first_year"] if r["first_year"] is not None else st.first_year
+        l = r["last_year"] if r["last_year"] is not None else st.last_year
+        if l < f:
+            blamed = "last_year" if r["last_year"] is not None else "first_year"
+            issues.error(f"last_year {l} is before first_year {f}" + ("" if r["last_year"] is not None else
+                         f" (last_year is blank: the horizon ends in {st.last_year})"), sheet=ot.sheet, row=r.row,
+                         column=ot.letter(blamed), field=blamed)
+            continue
+        if f > st.last_year or l < st.first_year:
+            issues.warning(f"the agreement runs {f}-{l}, outside the horizon {st.first_year}-{st.last_year}: it never "
+                           "applies", sheet=ot.sheet, row=r.row,
+                           column=ot.letter("first_year" if f > st.last_year else "last_year"),
+                           field="first_year" if f > st.last_year else "last_year")
+        if named not in projects:
+            continue  # the project's own row has errors (reported there)
+        plants = (named, *variants.get(named, ())) if not projects[named].is_jv else (named,)
+        reach_ok = True
+        for pid in plants:
+            p = projects[pid]
+            if p.site != r["buyer_region"] and (p.commodity, p.site, r["buyer_region"]) not in transport:
+                issues.error(f"the offtake cannot reach region {r['buyer_region']} from the site {p.site} of "
+                             f"{'JV variant ' if p.is_jv else 'project '}{pid}: add a transport link for {p.commodity}",
+                             sheet=ot.sheet, row=r.row, column=ot.letter("buyer_region"), field="buyer_region")
+                reach_ok = False
+                break
+        if not reach_ok:
+            continue
+        for pid in plants:
+            minimum[pid] += r["min_t"]
+            first_row.setdefault(pid, r.row)
+        out[r["offtake"]] = Offtake(
+            id=r["offtake"], project=named, plants=plants, buyer_region=r["buyer_region"], min_t=r["min_t"],
+            max_t=mx, first_year=f, last_year=l, price=r["price"], shortfall_penalty=r["shortfall_penalty"], row=r.row,
+        )
+    for pid, total in minimum.items():
+        p = projects[pid]
+        if total > p.capacity * p.units_max * (1 + 1e-9):
+            issues.warning(f"the minimums of the offtakes of {pid} add up to {total:,.0f} t a year, more than its "
+                           f"capacity of {p.capacity * p.units_max:,.0f} t: the excess is a shortfall every year",
+                           sheet=ot.sheet, row=first_row[pid], column=ot.letter("min_t"), field="min_t")
+    return out
+
+
+def _substitution(t: Table, st: Settings, commodities: dict[str, Commodity], issues: Issues
+                  ) -> dict[str, SubstitutionGroup]:
+    """Substitution groups: two or more members of one family whose shares can add up to the whole requirement,
+    one region and one span of years per group, no commodity in two groups that overlap."""
+    rows: dict[str, list[Record]] = defaultdict(list)
+    names: dict[str, str] = {}  # lower case -> the group's name as first written
+    for r in t.records:
+        g = names.setdefault(str(r["group"]).lower(), r["group"])
+        rows[g].append(r)
+    taken = {c.lower() for c in commodities} | {f.lower() for f in schema.FAMILIES}
+
+    def err(r: Record, field_: str, text: str) -> None:
+        issues.error(text, sheet=t.sheet, row=r.row, column=t.letter(field_), field=field_)
+
+    out: dict[str, SubstitutionGroup] = {}
+    for g, recs in rows.items():
+        first = recs[0]
+        ok = True
+        if g.lower() in taken:
+            err(first, "group", f"the group name '{cut(g)}' is also the name of a commodity or a family; rename it")
+            ok = False
+        if len(recs) < 2:
+            err(first, "group", f"group '{cut(g)}' has one member ({first['commodity']}): a substitution group needs at "
+                                "least two")
+            ok = False
+        fams = {commodities[r["commodity"]].family for r in recs if r["commodity"] in commodities}
+        if len(fams) > 1:
+            fam0 = commodities[first["commodity"]].family if first["commodity"] in commodities else None
+            for r in recs:
+                if r["commodity"] in commodities and commodities[r["commodity"]].family != fam0:
+                    err(r, "commodity", f"{r['commodity']} is {commodities[r['commodity']].family}, but group "
+                                        f"'{cut(g)}' began with {first['commodity']} ({fam0}): the members of a group "
+                                        "must be of one family")
+            ok = False
+        for col in ("region", "first_year", "last_year"):
+            for r in recs[1:]:
+                if r[col] != first[col]:
+                    err(r, col, f"{col} {_describe(r[col]) if r[col] is not None else 'blank'} differs from the group's "
+                                f"first row (row {first.row}: {_describe(first[col]) if first[col] is not None else 'blank'}); "
+                                "a group has one region and one span of years")
+                    ok = False
+        for r in recs:
+            if r["min_share"] > r["max_share"]:
+                err(r, "min_share", f"min_share {r['min_share']:g} exceeds max_share {r['max_share']:g}")
+                ok = False
+        lo, hi = sum(r["min_share"] for r in recs), sum(r["max_share"] for r in recs)
+        if lo > 1 + 1e-9:
+            err(first, "min_share", f"the min_share of group '{cut(g)}' add up to {lo:g}, more than 1")
+            ok = False
+        if hi < 1 - 1e-9:
+            err(first, "max_share", f"the max_share of group '{cut(g)}' add up to {hi:g}, less than 1: the group's "
+                                    "requirement could never be met")
+            ok = False
+        f = first["first_year"] if first["first_year"] is not None else st.first_year
+        last = first["last_year"] if first["last_year"] is not None else st.last_year
+        if last < f:
+            err(first, "last_year" if first["last_year"] is not None else "first_year",
+                f"last_year {last} is before first_year {f}")
+            ok = False
+        if ok:
+            out[g] = SubstitutionGroup(g, tuple(Member(r["commodity"], r["min_share"], r["max_share"], r["t_per_t"], r.row)
+                                                for r in recs), first["region"], f, last)
+    # a commodity's demand can be replaced by one group only
+    groups = list(out.values())
+    for i, a in enumerate(groups):
+        for b in groups[i + 1:]:
+            common = {m.commodity for m in a.members} & {m.commodity for m in b.members}
+            overlap = (a.region is None or b.region is None or a.region == b.region) and \
+                a.first_year <= b.last_year and b.first_year <= a.last_year
+            if common and overlap:
+                r = next(m for m in b.members if m.commodity in common)
+                issues.error(f"{r.commodity} is in groups '{cut(a.id)}' and '{cut(b.id)}', which overlap in region "
+                             "and years: a commodity's demand can be replaced by one group only", sheet=t.sheet,
+                             row=r.row, column=t.letter("commodity"), field="commodity")
     return out
 
 

@@ -33,15 +33,18 @@ from planner.model.families.imports import add_imports
 from planner.model.families.localization import add_localization
 from planner.model.families.market_limit import add_market_limit
 from planner.model.families.objective import add_objective
+from planner.model.families.offtakes import add_offtakes
+from planner.model.families.operations import add_operations
 from planner.model.families.plant_inputs import add_plant_inputs
 from planner.model.families.production import add_production
 from planner.model.families.purchases import add_purchases
 from planner.model.families.shipments import add_shipments
+from planner.model.families.substitution import add_substitution
 from planner.model.registry import Registration
-from planner.model.variations import apply_whatif, fix_plan, plan_problems, whatif_problems
+from planner.model.variations import apply_whatif, fix_plan, plan_problems, plan_values, whatif_problems
 
-__all__ = ["FAMILIES", "Family", "build_model", "count_model", "families", "plan_problems", "register_family",
-           "whatif_problems"]
+__all__ = ["FAMILIES", "Family", "build_model", "count_model", "families", "plan_problems", "plan_values",
+           "register_family", "whatif_problems"]
 
 Family = Callable[[Any, Context], None]  # add_<family>(m, ctx)
 
@@ -51,13 +54,16 @@ FAMILIES: tuple[Family, ...] = (
     add_build_decisions,
     add_exclusive_groups,
     add_production,
+    add_operations,
     add_market_limit,  # only with tighten=True
     add_capital_costs,
     # trade and flows
     add_imports,
     add_shipments,
     add_plant_inputs,
+    add_offtakes,
     add_purchases,
+    add_substitution,  # before demand: it says which stated demand a group carries instead
     add_demand,
     add_balance,
     # policy

@@ -5,7 +5,9 @@ Families never read each other's internals. They meet only in the accumulators b
 terms to `cost`, its qualifying supply to `qualifying`, its capex spending to `capex_spend` and
 the (ungraded) recipe inputs its plants draw to `draw`; the demand family sets the right-hand sides
 of the balance rows in `balance_rhs`. `add_balance`, `add_localization`,
-`add_capex_budgets`, `add_purchases` and `add_objective` turn them into rows.
+`add_capex_budgets`, `add_purchases` and `add_objective` turn them into rows; `served` holds what
+cell makers take of a commodity in place of its stated demand (substitution groups), which the
+demand family turns into the demand side of its rows.
 
 Families create variables with `Context.add_var` and rows with `add_rows` / `add_matrix_rows`.
 Going through these three is what lets `planner.model.build.count_model` count a model without
@@ -60,6 +62,9 @@ class Accumulators:
     qualifying: dict[tuple[str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
     capex_spend: dict[int, list[Term]] = field(default_factory=lambda: defaultdict(list))
     draw: dict[tuple[str, str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
+    #: (commodity, region, year) -> terms: what cell makers take of the commodity there in place of its
+    #: stated demand (a substitution group's members); the demand family serves these instead
+    served: defaultdict[tuple[str, str, int], list[Term]] = field(default_factory=lambda: defaultdict(list))
 
 
 def flatten(terms_by_key: dict[Any, list[Term]], blocks: list[Block], keys: list[Any]

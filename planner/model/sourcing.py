@@ -17,7 +17,8 @@ cell credit in `cell_credit`). A graded commodity has two pools in every region,
 pool, grade ``all`` (no extra variables: models without such rules are the models of before).
 
 The sparse reach of each pool, (commodity, grade): the regions where that grade of the commodity
-enters a balance (plants of that status and their JV partners' regions, contract origins), and every
+enters a balance (plants of that status, their JV partners' and offtake buyers' regions, contract
+origins), and every
 region it can be shipped on to. Shipments, plant inputs and deliveries of a grade exist only there.
 """
 
@@ -151,6 +152,12 @@ def _sourcing(ci: CaseInstance) -> Sourcing:
         by_status[(p.commodity, plant_grade(ci, p))].add(p.site)
         if p.partner_region:
             by_status[(p.commodity, plant_grade(ci, p))].add(p.partner_region)
+    prod = {p for p, _y in ci.sets.prod}
+    for o in ci.offtakes.values():  # an offtake moves a plant's output to its buyer's region
+        for pid in o.plants:
+            if pid in prod:
+                p = ci.projects[pid]
+                by_status[(p.commodity, plant_grade(ci, p))].add(o.buyer_region)
     for k, _y in ci.sets.imports:
         con = ci.contracts[k]
         by_status[(con.commodity, contract_grade(con))].add(con.origin)

@@ -7,6 +7,7 @@ import pyomo.environ as pyo
 from planner.cases.case import CaseInstance
 from planner.instance.records import FixedPlan, Project, WhatIf
 from planner.model.core import Context
+from planner.model.families.operations import ops_index
 
 
 def apply_whatif(m: pyo.ConcreteModel, ctx: Context, w: WhatIf) -> None:
@@ -20,6 +21,7 @@ def apply_whatif(m: pyo.ConcreteModel, ctx: Context, w: WhatIf) -> None:
                 m.v_units[p, s].fix(0)
     if w.objective == "shortfall":
         terms = [m.v_unmet[k] for k in m.v_unmet] if hasattr(m, "v_unmet") else []
+        terms += [m.v_unmet_group[k] for k in m.v_unmet_group] if hasattr(m, "v_unmet_group") else []
         terms += [m.v_loc_short[k] for k in m.v_loc_short] if hasattr(m, "v_loc_short") else []
         m.o_total_cost.deactivate()
         m.o_shortfall = pyo.Objective(expr=sum(terms) if terms else 0.0, sense=pyo.minimize,
@@ -40,7 +42,10 @@ def plan_problems(ci: CaseInstance, plan: FixedPlan) -> list[str]:
       candidate built in a group that holds an existing or committed plant in this case;
     * import contracts: a contract signed that the case does not have;
     * capex budgets: the plan's capex spending (planner's share) above the case's budget of a year,
-      or above its total budget.
+      or above its total budget;
+    * plant operations: a plant the plan cancels that this case does not let the plan cancel (not
+      committed, not cancellable, or online by the first year), or one it retires early that may not
+      retire early here.
 
     A plan cannot break the other families: output, flows, unmet demand and soft targets adapt; 48C
     awards, 45X and grants are re-optimised within their budgets; take-or-pay is not owed on volumes
@@ -103,7 +108,37 @@ def plan_problems(ci: CaseInstance, plan: FixedPlan) -> list[str]:
     if pol.capex_budget_total is not None and total > pol.capex_budget_total * (1 + 1e-9) + 1e-6:
         a, bb = _usd_pair(total, pol.capex_budget_total)
         out.append(f"the plan's capex {a} exceeds the case's total capex budget {bb}")
+    ops = ops_index(ci)
+    for p in sorted(plan.cancelled):
+        prj = ci.projects.get(p)
+        if prj is None:
+            out.append(f"the plan cancels project {p}, which does not exist in this case")
+        elif p not in ops.cancel:
+            why = (f"it is {prj.status}" if prj.status != "committed" else "it is not cancellable" if not prj.cancellable
+                   else f"it is online by {prj.online_year(prj.earliest_start)}")
+            out.append(f"the plan cancels project {p}, which this case does not let the plan cancel: {why}")
+    retirable = {p for p, _y in ops.retire}
+    for p, y in sorted(plan.retired.items()):
+        prj = ci.projects.get(p)
+        if prj is None:
+            out.append(f"the plan retires project {p} early, which does not exist in this case")
+        elif p not in retirable:
+            out.append(f"the plan retires project {p} early (from {y}), which this case does not allow")
     return out
+
+
+def plan_values(ci: CaseInstance, plan: FixedPlan) -> dict[str, dict[object, float]]:
+    """The value of every decision a fixed plan holds, by variable family and index: units of candidates, contracts
+    signed, committed plants cancelled, plants retired early. A solve session holds these columns at these values
+    (`Session.fixed`); `fix_plan` fixes the Pyomo variables to them."""
+    sets = ci.sets
+    ops = ops_index(ci)
+    return {
+        "v_units": {(p, s): float(plan.units.get((p, s), 0)) for p, s in sets.option_vars},
+        "b_sign": {k: float(k in plan.signed) for k in sets.signed},
+        "b_cancel": {p: float(p in plan.cancelled) for p in ops.cancel},
+        "b_retire": {(p, y): float(p in plan.retired and y >= plan.retired[p]) for p, y in ops.retire},
+    }
 
 
 def _start_reason(ci: CaseInstance, prj: Project, s: int) -> str:
@@ -146,12 +181,11 @@ def whatif_problems(ci: CaseInstance, w: WhatIf) -> list[str]:
 
 
 def fix_plan(m: pyo.ConcreteModel, ctx: Context, plan: FixedPlan) -> None:
-    """Hold the build and signing decisions at `plan` (not a family: no rows of its own)."""
-    sets = ctx.sets
-    for p, s in sets.option_vars:
-        m.v_units[p, s].fix(plan.units.get((p, s), 0))
-    for k in sets.signed:
-        m.b_sign[k].fix(1 if k in plan.signed else 0)
+    """Hold the build, signing, cancellation and early-retirement decisions at `plan` (not a family: no rows of
+    its own)."""
+    for name, values in plan_values(ctx.ci, plan).items():
+        for k, v in values.items():
+            getattr(m, name)[k].fix(round(v))
 
 
 def repair_start(ci: CaseInstance, start: dict[str, dict], keep: set[str] | frozenset[str] = frozenset()

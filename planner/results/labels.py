@@ -173,6 +173,11 @@ _KPI_LABELS = {
     "cell_output_gwh": "Cell output",
     "cell_output_gwh_discounted": "Cell output, discounted",
     "cost_difference_usd_per_kwh": "Total cost difference vs the base case per kWh of cells",
+    "committed_plants_cancelled": "Committed plants cancelled",
+    "plants_retired_early": "Plants retired early",
+    "idle_committed_capacity_t": "Idle capacity of existing and committed plants",
+    "idle_committed_capacity_share": "Idle share of existing and committed capacity",
+    "public_support_idle_plants_usd": "Public support of plants that deliver nothing",
 }
 _KPI_PATTERNS = (  # prefix, label with {g} group and {y} year
     ("localized_share_", "Localized share of {g}, {y}"),
@@ -217,6 +222,8 @@ _COMPONENT_LABELS = {
     "take_or_pay": "take-or-pay", "signing_fees": "contract signing fees", "transport": "transport",
     "credit_45x": "45X credit", "credit_48c": "48C credit", "grants": "grants",
     "penalty_unmet": "penalty: unmet demand", "penalty_localization": "penalty: missed localization",
+    "restart": "restarts after mothballing", "cancellation": "cancellation costs", "retirement": "early retirement costs",
+    "penalty_offtake": "penalty: offtake minimum not taken",
 }
 
 

@@ -7,11 +7,17 @@ from planner.results.solution import Solution
 
 
 def plan_of(sol: Solution) -> FixedPlan:
-    """The build and signing decisions of a solved case: units started per (project, start year), and
-    the contracts signed (those with a signing decision that were signed, and those without one that
-    were used)."""
+    """The decisions of a solved case: units started per (project, start year), the contracts signed
+    (those with a signing decision that were signed, and those without one that were used), the
+    committed plants cancelled and the plants retired early (with their first retired year)."""
     b = sol.builds[sol.builds["decision"] == "build"]
     units = {(str(r.project), int(r.start_year)): int(r.units) for r in b.itertuples()}
     signed = frozenset(sol.imports.loc[sol.imports["signed"], "contract"].astype(str)) if not sol.imports.empty \
         else frozenset()
-    return FixedPlan(source_case=sol.case, units=units, signed=signed)
+    cancelled = frozenset(str(p) for p in sol.builds.loc[sol.builds["decision"] == "cancelled", "project"])
+    com = sol.extra.get("commitments")
+    retired: dict[str, int] = {}
+    if com is not None and len(com):
+        for r in com[com["decision"].astype(str).str.startswith("retired early")].itertuples():
+            retired[str(r.project)] = int(r.retire_year)
+    return FixedPlan(source_case=sol.case, units=units, signed=signed, cancelled=cancelled, retired=retired)

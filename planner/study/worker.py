@@ -248,18 +248,17 @@ def _cap(held: Held, task: Task, options: dict[str, Any], interrupt: Any) -> flo
 
 def _bounds(held: Held, v: Variation) -> tuple[dict[int, tuple[float | None, float | None]], set[str]]:
     """Column bounds of the variation, and the projects it forces in (or holds built)."""
+    from planner.model.variations import plan_values
+
     s, sets = held.session, held.ci.sets
     out: dict[int, tuple[float | None, float | None]] = {}
     forced: set[str] = set()
-    if v.plan is not None:
-        for k in sets.option_vars:
-            n = float(v.plan.units.get(k, 0))
-            out[s.col("v_units", k)] = (n, n)
-            if n > 0:
-                forced.add(k[0])
-        for k in sets.signed:
-            b = 1.0 if k in v.plan.signed else 0.0
-            out[s.col("b_sign", k)] = (b, b)
+    if v.plan is not None:  # every decision the plan holds: builds, signings, cancellations, early retirements
+        for var, values in plan_values(held.ci, v.plan).items():
+            for k, x in values.items():
+                out[s.col(var, k)] = (x, x)
+                if var == "v_units" and x > 0:
+                    forced.add(k[0])
     for p, y in v.force:
         j = s.col("v_units", (p, y))
         out[j] = (1.0, float(s.bounds_of([j])[1][0]))

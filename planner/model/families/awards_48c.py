@@ -38,12 +38,14 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
     unit's in-horizon online years, and units not built earn nothing (a candidate with an
     allocation that builds one of its two units gets half). A project whose allocation counts
     cannot receive a new award as well (one 48C allocation per project); where the case drops
-    allocations it may compete for one like any eligible candidate. Rows `c_48c_units[p, s]`,
+    allocations it may compete for one like any eligible candidate. A committed plant the plan
+    cancels (*Plant operations*) is never placed in service and claims no allocated credit. Rows `c_48c_units[p, s]`,
     `c_48c_award[p]`, `c_48c_full[p, s]`, `c_48c_budget`.
 
     Dual of `c_48c_budget`: the value of one more dollar of 48C allocation (≤ 0: cost falls).
     """
     sets, ci, acc, pol = ctx.sets, ctx.ci, ctx.acc, ctx.pol
+    cancel = ctx.v.get("b_cancel", {})
     for (p, y), ss in sets.online.items():
         prj = ci.projects[p]
         if prj.credit_48c_awarded <= 0 or not pol.x48c_awarded_paid:
@@ -53,6 +55,8 @@ def add_48c_awards(m: pyo.ConcreteModel, ctx: Context) -> None:
             coef, var = units(m, ctx, p, s)
             if var is None:
                 acc.cost_constant[("credit_48c", y)] -= per_unit * coef
+                if p in cancel:  # a cancelled plant is never placed in service: no credit claimed
+                    acc.cost[("credit_48c", y)].append((per_unit * coef, cancel[p]))
             else:
                 acc.cost[("credit_48c", y)].append((-per_unit, var))
     awards = award_index(ci)

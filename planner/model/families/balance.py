@@ -27,7 +27,10 @@ def add_balance(m: pyo.ConcreteModel, ctx: Context) -> None:
     a grade, plants draw their inputs from either pool (`v_input`, see *Plant inputs*) and demand is
     served by deliveries from either (`v_deliver`, see *Demand*; $D$ and $u$ then leave this row for
     `c_demand`). Grading never changes what the rows allow in total: the sum of a graded
-    commodity's two rows is the row it would have without grades.
+    commodity's two rows is the row it would have without grades. Offtake agreements move a
+    plant's output between regions like shipments, within its grade. Where a substitution group
+    replaces the demand of its members (*Substitution groups*), a member's stated demand is replaced
+    by what it delivers to the group, a variable (*Demand*).
 
     Dual $\lambda_{c,r,y}$: the *supply price* of the commodity in that region and year, in $ per t
     — what one more tonne delivered there costs at the margin, expressed in money of year $y$ in the

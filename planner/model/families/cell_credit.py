@@ -9,6 +9,7 @@ import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
+from planner.model.families.substitution import group_requirements, member_keys
 from planner.model.registry import TableContext, register_cost_component, table
 from planner.model.sourcing import NON_PFE, Need, need_rule, sourcing
 
@@ -148,7 +149,9 @@ def add_cell_credit(m: pyo.ConcreteModel, ctx: Context) -> None:
     non-PFE value to the threshold; it exists only where the sourcing decides (where the data alone
     meet the threshold every cell may be credited; where even all-non-PFE material cannot, none is,
     and the pool has no variables). Credited cells are cells actually made: their materials are
-    delivered, not unmet (`c_cell_served[c, r, y]`). The credit is a revenue to industry (cost
+    delivered, not unmet (`c_cell_served[c, r, y]`; where a substitution group carries the
+    demand, the credited cells' needs of its members, in tonnes of requirement, are within the part of
+    the group's requirement met: `c_cell_served[G, r, y]`). The credit is a revenue to industry (cost
     component `cell_credit`, a negative cost) and a public cost.
     Rows `c_cell_need[c, r, s, y]`, `c_cell_pool[c, r, y]`, `c_cell_macr[r, s, y]`,
     `c_cell_served[c, r, y]`.
@@ -191,9 +194,21 @@ def add_cell_credit(m: pyo.ConcreteModel, ctx: Context) -> None:
     for p in pools:
         for c, n, _price in p.needs:
             served.setdefault((c, p.region, p.year), []).append((n * MASS, g[(p.region, p.segment, p.year)]))
-    unmet = ctx.v["v_unmet"]
-    rows_served = {(c, r, y): (terms + [(1.0, unmet[(c, r, y)])], "<=", ci.demand[(c, r, y)] * MASS)
-                   for (c, r, y), terms in served.items() if (c, r, y) in ci.demand}
+    unmet = ctx.v.get("v_unmet", {})
+    members = member_keys(ci)
+    rows_served: dict[tuple[str, str, int], tuple[list[Term], str, float]] = {}
+    by_group: dict[tuple[str, str, int], list[Term]] = {}
+    reqs = group_requirements(ci)
+    for (c, r, y), terms in served.items():
+        if (c, r, y) in members:  # a substitution group's member: the group's requirement met bounds the cells
+            for gid, grp in ci.substitution.items():
+                for mb in grp.members:
+                    if mb.commodity == c and (gid, r, y) in reqs:
+                        by_group.setdefault((gid, r, y), []).extend((k / mb.t_per_t, v) for k, v in terms)
+        elif (c, r, y) in ci.demand:
+            rows_served[(c, r, y)] = (terms + [(1.0, unmet[(c, r, y)])], "<=", ci.demand[(c, r, y)] * MASS)
+    for (gid, r, y), terms in by_group.items():
+        rows_served[(gid, r, y)] = (terms + [(1.0, ctx.v["v_unmet_group"][gid, r, y])], "<=", reqs[(gid, r, y)] * MASS)
     add_rows(m, "c_cell_need", rows_need, "non-PFE material in the pool within what the credited cells contain")
     add_rows(m, "c_cell_pool", rows_pool, "non-PFE material in the pools within the region's non-PFE deliveries")
     add_rows(m, "c_cell_macr", rows_macr, "the pool's non-PFE material value reaches the threshold")

@@ -6,6 +6,7 @@ import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.model.core import MONEY, Context, add_rows
+from planner.model.families.operations import capex_split
 
 
 def grant_index(ci: CaseInstance) -> list[tuple[str, int]]:
@@ -25,7 +26,10 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
     in-horizon online years of the units it goes with, so a grant $G$ lowers the cost of a plan
     exactly as $G$ less capex would (unlike a 48C credit, which is claimed when the plant is placed
     in service and so carries no interest during construction). For fixed plants the first two rows
-    are bounds. Rows `c_grant_option[p, s]`, `c_grant_project[p]`,
+    are bounds. A committed plant the plan cancels (*Plant operations*, $c_p$) keeps only the part of
+    its grant that matches the capex it spent before the horizon (a grant is disbursed against costs
+    incurred): $g_{p,s} \le G_p (1 - \sigma_p c_p)$, $\sigma_p$ the share of its capex not yet
+    spent. Rows `c_grant_option[p, s]`, `c_grant_project[p]`, `c_grant_cancelled[p, s]`,
     `c_grant_pool`.
 
     Dual of `c_grant_pool`: the value of one more dollar in the grant pool (≤ 0: cost falls).
@@ -40,9 +44,16 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
     by_project: dict[str, list[int]] = {}
     for p, s in index:
         by_project.setdefault(p, []).append(s)
+    rows_cancel = {}
+    cancel = ctx.v.get("b_cancel", {})
     for p, ss in by_project.items():
         prj = ci.projects[p]
         if prj.fixed:
+            if p in cancel:  # a cancelled plant keeps the grant for the capex it spent
+                unspent, _ = capex_split(ci, prj)
+                g = prj.grant * MONEY
+                for s in ss:
+                    rows_cancel[(p, s)] = ([(1.0, ctx.v["v_grant"][p, s]), (unspent * g, cancel[p])], "<=", g)
             continue
         g = prj.grant * MONEY
         for s in ss:
@@ -56,6 +67,7 @@ def add_grants(m: pyo.ConcreteModel, ctx: Context) -> None:
                 acc.cost[("grants", y)].append((-crf, ctx.v["v_grant"][p, s]))
     add_rows(m, "c_grant_option", rows_opt, "a grant goes only with units that are built")
     add_rows(m, "c_grant_project", rows_prj, "a grant is paid once per built project")
+    add_rows(m, "c_grant_cancelled", rows_cancel, "a cancelled plant keeps the grant for the capex it spent")
     if pol.grant_pool is not None:
         add_rows(m, "c_grant_pool", {"total": ([(1.0, ctx.v["v_grant"][k]) for k in index], "<=",
                                                pol.grant_pool * MONEY)}, "grants within the pool")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.core import MASS, MONEY, PER_T, Context, Term, add_rows
+from planner.model.families.substitution import demand_bound
 from planner.model.sourcing import contract_grade, sourcing
 
 
@@ -46,7 +47,7 @@ def add_imports(m: pyo.ConcreteModel, ctx: Context) -> None:
     signed = set(sets.signed)
     src = sourcing(ci)
     use_bound: dict[tuple[str, int], float] = {}
-    for (c, _r, y), t in ci.demand.items():
+    for (c, _r, y), t in demand_bound(ci).items():  # stated demand, or more where a substitution group may ask it
         use_bound[(c, y)] = use_bound.get((c, y), 0.0) + t
     for p in ci.projects.values():
         for c, tpt in p.recipe:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from planner.model.core import MASS, Context, Term, add_rows
+from planner.model.families.substitution import demand_bound
 
 
 def add_market_limit(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -12,8 +13,8 @@ def add_market_limit(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     $$x_{p,y} \le \bar D_{c_p,y} \sum_{s:\, a_{p,s,y} > 0} U_{p,s} \qquad \text{where } \bar D_{c_p,y} < \kappa_p \max_s a_{p,s,y}$$
 
-    $\bar D_{c,y}$ is all demand for commodity $c$ in year $y$ plus the most any plant could draw as a
-    recipe input. The row is valid for every integer plan (a plant built produces at most the
+    $\bar D_{c,y}$ is all demand for commodity $c$ in year $y$ (or the most substitution groups may ask of
+    it) plus the most any plant could draw as a recipe input. The row is valid for every integer plan (a plant built produces at most the
     market) and redundant for them, but it cuts the LP relaxation wherever a plant is larger than
     its market — the facility-location strengthening $x_{ij} \le d_j y_i$ — so HiGHS's bound at
     the root is closer to the optimum. Rows only where they cut. Row `c_market_limit[p, y]`.
@@ -27,7 +28,7 @@ def add_market_limit(m: pyo.ConcreteModel, ctx: Context) -> None:
     if not ctx.tighten or not sets.prod:
         return
     market: dict[tuple[str, int], float] = {}
-    for (c, _r, y), t in ci.demand.items():
+    for (c, _r, y), t in demand_bound(ci).items():
         market[(c, y)] = market.get((c, y), 0.0) + t * MASS
     for q in ci.projects.values():
         for c, tpt in q.recipe:

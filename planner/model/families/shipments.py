@@ -10,6 +10,7 @@ import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.model.core import PER_T, Block, Context
+from planner.model.families.substitution import demand_bound
 from planner.model.sourcing import ALL, sourcing
 
 
@@ -40,7 +41,7 @@ def _ship_index(ci: CaseInstance) -> list[tuple[str, str, str, str, int]]:
             continue
         for c, _ in ci.projects[pid].recipe:
             used[c].add(ci.projects[pid].site)
-    for c, r, _y in ci.demand:
+    for c, r, _y in demand_bound(ci):  # demand regions, and those where a substitution group may ask for c
         used[c].add(r)
     in_arcs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for c, i, j in ci.transport:

@@ -7,7 +7,7 @@ from collections import defaultdict
 import pandas as pd
 
 from planner.model.registry import TableContext, table
-from planner.results.tables.common import built_units
+from planner.results.tables.common import built_units, retire_year
 
 
 @table("capacity")
@@ -20,8 +20,9 @@ def capacity(t: TableContext) -> pd.DataFrame:
         if u < 0.5:
             continue
         prj = ci.projects[p]
+        gone = retire_year(t, p, s)
         for y in ci.years:
-            if prj.is_online(s, y):
+            if prj.is_online(s, y) and y < gone:
                 cap_online[(prj.commodity, prj.site, y)] += u * prj.capacity
                 cap_qual[(prj.commodity, prj.site, y)] += u * prj.capacity * prj.availability(s, y)
     return pd.DataFrame(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from planner.model.families.operations import plan_units
+from planner.model.families.operations import retire_year as plan_retire_year
 from planner.model.registry import TableContext
 from planner.model.units import MASS
 
@@ -11,12 +13,14 @@ TOL = 1e-7  # kt / units below which a value is treated as zero
 
 
 def built_units(t: TableContext, p: str, s: int) -> float:
-    """Units of build option (p, s) in the plan: the fixed units of existing and committed plants."""
-    fixed = t.sets.fixed_units.get((p, s))
-    if fixed is not None:
-        return float(fixed)
-    units = t.memo("v_units", lambda: t.values("v_units"))
-    return round(units.get((p, s), 0.0)) if t.ok else 0.0
+    """Units of build option (p, s) in the plan: the fixed units of existing and committed plants (none for a
+    committed plant the plan cancels)."""
+    return plan_units(t, p, s)
+
+
+def retire_year(t: TableContext, p: str, s: int) -> int:
+    """First year build option (p, s) is no longer online in the plan (its lifetime's end or an early retirement)."""
+    return plan_retire_year(t, p, s)
 
 
 def output_t(t: TableContext) -> dict[tuple[str, int], float]:

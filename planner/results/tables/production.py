@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.model.registry import TableContext, table
-from planner.results.tables.common import built_units, output_t
+from planner.results.tables.common import built_units, output_t, retire_year
 
 
 @table("production")
@@ -15,7 +15,7 @@ def production(t: TableContext) -> pd.DataFrame:
     rows = []
     for (p, y), ss in t.sets.deliverable.items():
         prj = ci.projects[p]
-        avail = sum(built_units(t, p, s) * prj.capacity * a for s, a in ss)
+        avail = sum(built_units(t, p, s) * prj.capacity * a for s, a in ss if y < retire_year(t, p, s))
         if avail <= 0:
             continue
         out = prod.get((p, y), 0.0)

@@ -8,16 +8,20 @@ import pandas as pd
 
 from planner.model.registry import TableContext, table
 from planner.model.units import MASS
-from planner.results.tables.common import demand_by_commodity, imports_t, output_t
+from planner.model.families.substitution import served_demand
+from planner.results.tables.common import imports_t, output_t
 
 
 @table("supply")
 def supply(t: TableContext) -> pd.DataFrame:
+    """Sources and uses of each commodity by year; demand_t is the demand placed on the commodity after
+    substitution groups (a member's stated demand where no group applies, what it delivers to its groups
+    where one does), so that the sources add up to demand_t + input_use_t."""
     ci = t.ci
     prod, imp = output_t(t), imports_t(t)
     buy = {k: v / MASS for k, v in t.values("v_buy").items()}
     unmet = {k: v / MASS for k, v in t.values("v_unmet").items()}
-    demand_cy = demand_by_commodity(t)
+    demand_cy = served_demand(t)  # after substitution: what each member delivers to its groups
     by: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     feoc_imports: dict[tuple[str, int], float] = defaultdict(float)
     for (p, y), out in prod.items():
