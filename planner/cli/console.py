@@ -27,9 +27,9 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.errors import Issue
-from planner.results.labels import gap_text, kpi_label, plural, shown
+from planner.results.labels import MONEY_UNIT, gap_text, kpi_label, musd_text, plural, share_text, shown
 
-_MONEY_UNIT = 1e6  # the terminal shows money in $M
+_MONEY_UNIT = MONEY_UNIT  # the terminal shows money in $M, by the one precision rule of planner.results.labels
 #: width of output that goes to a pipe or a file when COLUMNS does not say (wide enough for `bench`)
 PIPE_WIDTH = 200
 #: warnings of a workbook printed by the commands that go on with it (solve, info, compare, explain)
@@ -47,9 +47,10 @@ def plain(message: Any) -> str:
 
 
 def money(x: float | None) -> str:
+    """Money by the one precision rule (`planner.results.labels.musd_text`): '$1,234.5M'; '–' when unknown."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
-    return f"${x / _MONEY_UNIT:,.1f}M"
+    return musd_text(x)
 
 
 def tonnes(x: float | None) -> str:
@@ -59,7 +60,8 @@ def tonnes(x: float | None) -> str:
 
 
 def share(x: float | None) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+    """A share by the one precision rule (`planner.results.labels.share_text`): '24.0%'; '–' when unknown."""
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else share_text(x)
 
 
 def _table(title: str | None = None, **kw: Any) -> Table:

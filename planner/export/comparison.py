@@ -39,7 +39,6 @@ from planner.export.kit import (
     FAILED,
     FMT_COUNT,
     FMT_MUSD,
-    FMT_MUSD2,
     FMT_NUMBER,
     FMT_SECONDS,
     FMT_SHARE,
@@ -520,7 +519,7 @@ def _write_matrix(ws: Sheet, row: int, title: str, df: pd.DataFrame, best: str |
     row = ws.section(row, title)
     under = [str(b) for b in df.columns]
     cols = [Column("plan", "plan of ↓ / evaluated under →", width=ws.width(1)),
-            *(Column(f"under {b}", b, fmt=FMT_MUSD2, width=ws.width(2 + j), na=True) for j, b in enumerate(under)),
+            *(Column(f"under {b}", b, fmt=FMT_MUSD, width=ws.width(2 + j), na=True) for j, b in enumerate(under)),
             *(Column(f"extra {k}", h, fmt=fmt if fmt != FMT_TEXT else None, width=ws.width(2 + len(under) + k),
                      na=fmt != FMT_TEXT) for k, (h, _v, fmt) in enumerate(extra))]
     records = []
@@ -572,7 +571,7 @@ def _write_regret(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     where = {str(p): _worst_under(reg, str(p)) for p in reg.regret.index}
     marks = {best: "◀ safest plan"} if best is not None else {}
     row = _write_matrix(ws, row, "Regret [$M]: cost minus the cheapest plan found for that case", reg.regret, best,
-                        extra=(("worst-case regret [$M]", worst_by, FMT_MUSD2), ("worst under case", where, FMT_TEXT),
+                        extra=(("worst-case regret [$M]", worst_by, FMT_MUSD), ("worst under case", where, FMT_TEXT),
                                ("", marks, FMT_TEXT)))
     row = ws.section(row, "Plans that could not be evaluated (n/a above)")
     row = ws.grid(row, ["plan of", "evaluated under", "why"], ([a, b, w] for (a, b), w in notes.items()),
@@ -634,7 +633,7 @@ def _write_run_info(ws: Sheet, cmp: Comparison, ctx: _Context, folder: str | Pat
         failed = FAILED if c.failed else None
         cases.append((Styled(c.name, BOLD), Styled(c.status, failed),
                       Styled(number(run.seconds) if run is not None else None, Style(fmt=FMT_SECONDS)),
-                      Styled(musd(st.get("objective_usd")), Style(fmt=FMT_MUSD2)),
+                      Styled(musd(st.get("objective_usd")), Style(fmt=FMT_MUSD)),
                       Styled(gap_value, Style(fmt=gap_fmt)),
                       Styled(finite(st.get("highs_time_s")), Style(fmt=FMT_SECONDS)),
                       ri.get("preset"), ri.get("started_utc"), _workbook_cell(run, folder, name_only=False),
@@ -902,8 +901,8 @@ def _write_safest(ws: Sheet, row: int, cmp: Comparison, ctx: _Context, wrap: lis
                    "Committing to the safest plan loses the least, whichever policy case comes true.", NOTE)
     wrap.append((row, 1))
     row += 1
-    cols = (Column("plan", "plan of case"), Column("worst", "worst-case regret", "$M", FMT_MUSD2, na=True),
-            Column("under", "worst under case"), Column("own", "own cost", "$M", FMT_MUSD2, na=True),
+    cols = (Column("plan", "plan of case"), Column("worst", "worst-case regret", "$M", FMT_MUSD, na=True),
+            Column("under", "worst under case"), Column("own", "own cost", "$M", FMT_MUSD, na=True),
             Column("mark", ""))
     records = []
     for p in reg.cost.index:

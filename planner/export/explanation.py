@@ -39,7 +39,6 @@ from planner.export.kit import (
     FAILED,
     FMT_COUNT,
     FMT_MUSD,
-    FMT_MUSD2,
     FMT_SHARE,
     FMT_T,
     FMT_USD_PER_T,
@@ -67,6 +66,7 @@ from planner.export.kit import (
     plain,
 )
 from planner.export.results import _Context as _ResultsContext
+from planner.results.labels import musd_text, share_text
 from planner.export.results import build_workbook
 
 #: the explanation sheets, placed right after the results workbook's summary
@@ -235,7 +235,7 @@ def _write_findings(ws: Sheet, expl: Explanation, ctx: _Ctx) -> None:
         text = ("the plan's total discounted cost with the targets minus the same case re-solved without any "
                 "localization target (a second MILP solve)")
         if obj:
-            text += f"; {total / obj:.1%} of the plan's total cost of ${obj:,.1f}M"
+            text += f"; {share_text(total / obj)} of the plan's total cost of {musd_text(obj * MONEY_SCALE)}"
         ws.put(row, 2, text + ".", NOTE | kit.WRAP)
         ws.fit_height(row, [2])
     else:
@@ -336,8 +336,8 @@ def _write_target_costs(ws: Sheet, expl: Explanation, ctx: _Ctx) -> None:
     row = placed.next_row + 1
     if recs:
         total = musd(expl.targets_total_usd)
-        row = ws.note(row, "All targets together cost " + (f"${total:,.1f}M" if total is not None else
-                                                            "n/a (see findings)")
+        row = ws.note(row, "All targets together cost " + (musd_text(total * MONEY_SCALE) if total is not None
+                                                            else "n/a (see findings)")
                       + " (discounted): the plan with them minus the plan without them. Red rows: the target is "
                         "missed (shortfalls).", last_col=ncols) + 1
 
@@ -514,9 +514,9 @@ _UNBUILT_COLUMNS = (
     _col("capacity_t", "capacity", "t/yr", FMT_T, 11),
     _col("earliest_start", "earliest start", fmt=FMT_YEAR, width=9),
     _col("earliest_qualified", "earliest qualified year", fmt=FMT_YEAR, width=10),
-    _col("premium_usd", "premium", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
+    _col("premium_usd", "premium", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE),
     _col("premium_usd_per_t", "premium", "$/t of qualified output", FMT_USD_PER_T, 13),
-    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE, note=_UNCERTAINTY),
+    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE, note=_UNCERTAINTY),
     _col("note", "note", width=40, wrap=True),
 )
 _BUILT_COLUMNS = (
@@ -525,10 +525,10 @@ _BUILT_COLUMNS = (
     _col("commodity", "commodity", width=11),
     _col("site", "site", width=8),
     _col("capacity_t", "capacity", "t/yr", FMT_T, 11),
-    _col("value_usd", "value", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _col("of_which_penalties_usd", "from penalties", "$M", FMT_MUSD2, 12, 1 / MONEY_SCALE),
-    _col("of_which_other_usd", "from other costs", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 13, 1 / MONEY_SCALE, note=_UNCERTAINTY),
+    _col("value_usd", "value", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE),
+    _col("of_which_penalties_usd", "from penalties", "$M", FMT_MUSD, 12, 1 / MONEY_SCALE),
+    _col("of_which_other_usd", "from other costs", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE),
+    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD, 13, 1 / MONEY_SCALE, note=_UNCERTAINTY),
     _col("note", "note", width=40, wrap=True, span=2),  # under the unbuilt table's columns J and K
 )
 
@@ -544,7 +544,7 @@ def _bar_block(ws: Sheet, row: int, title: str, head: str, recs: list[dict[str, 
     """project | label (the chart's categories) | value [$M]; returns the block and the next free row."""
     ws.section(row, title)
     cols = (Column("project", "project"), Column("label", "label on the chart"),
-            Column("value", head, fmt=FMT_MUSD2))
+            Column("value", head, fmt=FMT_MUSD))
     data = [{"project": r.get("project"), "label": _bar_label(r), "value": musd(r.get(key))} for r in recs]
     placed = ws.table(row + 1, Table(cols), data)
     block = Block(ws.name, placed.header_row, placed.first_row, placed.last_row, 2, ((3, head),))

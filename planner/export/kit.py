@@ -46,6 +46,7 @@ import pandas as pd
 from planner.errors import OutputError
 from planner.export.atomic import MARK_PROPERTY, save_workbook
 from planner.export.cells import cell_text, looks_like_formula
+from planner.results import labels
 from planner.results.labels import words
 
 if TYPE_CHECKING:
@@ -66,12 +67,13 @@ WIDE = 110.0  # a sheet wider than this (in characters) is printed landscape
 MAX_WRAPPED_ROWS = 5_000  # a tidy table longer than this keeps one line per row (written column by column)
 
 # ---------------------------------------------------------------------------------- number formats
-FMT_T = "#,##0"
-FMT_SHARE = "0.0%"
-FMT_USD_PER_T = "#,##0"
-FMT_MUSD = "#,##0.0"
-FMT_MUSD2 = "#,##0.00"  # differences between plans can be small: keep the cents of a $M
-FMT_USD = '"$"#,##0'
+# money and shares by the one precision rule of planner.results.labels ($M with one decimal, % with one)
+FMT_T = labels.FMT_T
+FMT_SHARE = labels.FMT_SHARE
+FMT_USD_PER_T = labels.FMT_T
+FMT_MUSD = labels.FMT_MUSD  # a value in $M
+FMT_USD_AS_MUSD = labels.FMT_USD_AS_MUSD  # a value in $, shown in $M
+FMT_USD = '"$"#,##0'  # whole dollars (the solver's objective and bound on run_info)
 FMT_YEAR = "0"
 FMT_COUNT = "#,##0"
 FMT_NUMBER = "#,##0.00"
@@ -82,7 +84,7 @@ FMT_BOOL = '"TRUE";"TRUE";"FALSE"'  # LibreOffice shows a styled boolean cell as
 #: formats of values that are not numbers (a column with one of these is a text, mixed or boolean column)
 NOT_NUMBER = (FMT_TEXT, FMT_GENERAL, FMT_BOOL)
 
-MONEY_SCALE = 1e6  # $ -> $M
+MONEY_SCALE = labels.MONEY_UNIT  # $ -> $M
 NA = "n/a"
 PALETTE = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2", "7F7F7F", "BCBD22",
            "17BECF", "393B79", "AD494A", "637939", "CE6DBD")
@@ -238,14 +240,16 @@ def shown_width(v: Any, fmt: str | None) -> int:
         return 5
     if is_number(v):
         fmt = fmt or FMT_GENERAL
-        if "%" in fmt:
-            return len(f"{100 * v:.1f}%")
         if fmt == FMT_YEAR:
             return len(f"{v:.0f}")
         if fmt in (FMT_T, FMT_COUNT):
             return len(f"{v:,.0f}")
         if fmt == FMT_MUSD:
-            return len(f"{v:,.1f}")
+            return len(labels.number_text(v, labels.MONEY_DECIMALS))
+        if fmt == FMT_USD_AS_MUSD:
+            return len(labels.musd_text(v))
+        if "%" in fmt:
+            return len(labels.share_text(v))
         if "$" in fmt:
             return len(f"${v:,.0f}")
         places = len(fmt.rsplit(".", 1)[1].split(";")[0]) if "." in fmt else 2

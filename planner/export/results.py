@@ -54,6 +54,7 @@ from planner.export.kit import (
     text_or_value,
 )
 from planner.results.labels import (
+    musd_text,
     component_key,
     component_label,
     gap_cell,
@@ -98,7 +99,7 @@ LABELS: dict[str, dict[str, str]] = {
     "kpis": {"kpi": "key (for lookups)", "note": "what it counts"},
 }
 #: number format of a KPI's value, by its unit
-_KPI_FORMATS = {"$": FMT_USD, "share": FMT_SHARE, "count": FMT_COUNT, "t": FMT_T}
+_KPI_FORMATS = {"$": kit.FMT_USD_AS_MUSD, "share": FMT_SHARE, "count": FMT_COUNT, "t": FMT_T}
 
 #: one line per sheet: what the table is, in words a planner reads without the tool
 DESCRIPTIONS: dict[str, str] = {
@@ -514,7 +515,7 @@ def _write_summary(ws: Sheet, sol: Solution, ctx: _Context, blocks: dict[str, Bl
     obj = finite(st.get("objective_usd"))
     bound = finite(st.get("bound_usd"))
     row = ws.pair(row, "Objective (total discounted cost) [$M]", obj / MONEY_SCALE if obj is not None else "n/a",
-                  FMT_MUSD + "00")
+                  FMT_MUSD)
     row = ws.pair(row, "Best bound [$M]", bound / MONEY_SCALE if bound is not None else "n/a", FMT_MUSD + "00")
     gap_value, gap_fmt = gap_cell(finite(st.get("gap")))
     row = ws.pair(row, "Gap", gap_value if gap_value is not None else "n/a", gap_fmt,
@@ -632,7 +633,7 @@ def _plant_details(rec: dict[str, Any]) -> str:
     for key, what in (("capex_usd", "capex"),):
         v = plain(rec.get(key))
         if kit.is_number(v) and v:
-            parts.append(f"{what} ${v / MONEY_SCALE:,.1f}M")
+            parts.append(f"{what} {musd_text(v)}")
     partner = plain(rec.get("partner"))
     if partner:
         share = plain(rec.get("equity_share"))
@@ -640,7 +641,7 @@ def _plant_details(rec: dict[str, Any]) -> str:
     for key, what in (("grant_usd", "grant"), ("credit_48c_usd", "48C")):
         v = plain(rec.get(key))
         if kit.is_number(v) and v:
-            parts.append(f"{what} ${v / MONEY_SCALE:,.1f}M")
+            parts.append(f"{what} {musd_text(v)}")
     return " · ".join(parts)
 
 

@@ -4,7 +4,13 @@
   run_info, comparison): a percentage with two significant digits, rounded **up**, so a gap shown
   is never smaller than the real one (the live line never shows the target gap before HiGHS has
   reached it; "proven within 0.0081%" is a true statement).
-* `kpi_label`, `component_label`, `status_label`, `step_label`: internal names in words.
+* **one precision rule for money and shares** (`MONEY_DECIMALS`, `SHARE_DECIMALS`): money in $M with
+  one decimal ($240,279.6M), shares in percent with one decimal (24.0%), tonnes and $/t whole. The
+  workbooks' number formats (`FMT_MUSD`, `FMT_USD_AS_MUSD`, `FMT_SHARE`, `FMT_T`, used by
+  `planner.export.kit`) and the terminal's text (`musd_text`, `share_text`, `tonnes_text`) both come
+  from here, so a figure reads the same in a cell and in a sentence.
+* `kpi_label`, `component_label`, `status_label`, `step_label`, `definition_label`: internal names in
+  words (no sheet, no terminal line shows a key where words are meant).
 * `plural`: "1 case", "2 cases".
 * `shown`: a path or a name as text that is safe to print or to write into a cell: control
   characters and terminal escape sequences become visible escapes (``\\x1b``), bytes of a file
@@ -86,6 +92,25 @@ def gap_cell(gap: Any) -> tuple[float | None, str]:
     return float(p / 100), fmt
 
 
+# ---------------------------------------------------------------------------------- precision: one rule
+
+#: money is shown in millions of dollars ...
+MONEY_UNIT = 1e6
+#: ... with this many decimals ($240,279.6M), in every workbook and on the terminal
+MONEY_DECIMALS = 1
+#: shares (0-1) are shown in percent with this many decimals (24.0%)
+SHARE_DECIMALS = 1
+#: number format of money already in $M (a cell holding 240279.6 shows 240,279.6)
+FMT_MUSD = "#,##0" + ("." + "0" * MONEY_DECIMALS if MONEY_DECIMALS else "")
+#: number format of money held in $ but shown in $M ($240,279,600,000 shows $240,279.6M; each trailing
+#: comma divides by a thousand in Excel and LibreOffice alike), where a column mixes units (KPIs)
+FMT_USD_AS_MUSD = '"$"' + FMT_MUSD + ',,"M"'
+#: number format of a share held as a fraction (0.24 shows 24.0%)
+FMT_SHARE = "0" + ("." + "0" * SHARE_DECIMALS if SHARE_DECIMALS else "") + "%"
+#: tonnes and $/t: whole numbers
+FMT_T = "#,##0"
+
+
 # ---------------------------------------------------------------------------------- numbers in text
 
 
@@ -111,11 +136,28 @@ def tonnes_text(x: Any) -> str:
 
 
 def musd_text(x: Any) -> str:
-    """'$240,279.6M': dollars in $M with one decimal, as the sheets show them."""
+    """'$240,279.6M': dollars in $M with `MONEY_DECIMALS` decimals, as the sheets show them ('n/a' for
+    a blank or a value that is not a finite number)."""
     try:
-        return f"${number_text(float(x) / 1e6, 1)}M"
+        v = float(x)
     except (TypeError, ValueError):
         return "n/a"
+    if not math.isfinite(v):
+        return "n/a"
+    text = number_text(v / MONEY_UNIT, MONEY_DECIMALS)
+    return f"-${text[1:]}M" if text.startswith("-") else f"${text}M"
+
+
+def share_text(x: Any) -> str:
+    """'24.0%': a share (0-1) in percent with `SHARE_DECIMALS` decimals, as the sheets show it ('n/a' for
+    a blank or a value that is not a finite number)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(v):
+        return "n/a"
+    return f"{number_text(100 * v, SHARE_DECIMALS)}%"
 
 
 # ---------------------------------------------------------------------------------- plurals
@@ -212,7 +254,7 @@ def kpi_label(kpi: str, *, base: str | None = None) -> str:
 
 
 _COMPONENT_LABELS = {
-    "capex": "capex", "fixed_om": "fixed O&M", "variable": "variable operating cost",
+    "capex": "capex", "capex_sunk": "capex of existing and committed plants (sunk)", "fixed_om": "fixed O&M", "variable": "variable operating cost",
     "purchases": "spot purchases", "imports": "import contracts", "tariffs": "tariffs",
     "take_or_pay": "take-or-pay", "signing_fees": "contract signing fees", "transport": "transport",
     "credit_45x": "45X credit", "credit_48c": "48C credit", "grants": "grants",
