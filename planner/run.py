@@ -113,6 +113,7 @@ def solve_case(
         "what_if": whatif.label if whatif is not None else None,
         "preset": options.preset,
         "solver_options": options.describe(),
+        "developer_discount_rate": ci.settings.developer_discount_rate,
         "versions": versions(),
         "started_utc": started.isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),

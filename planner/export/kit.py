@@ -20,7 +20,8 @@ A workbook module says *what* its sheets hold; this module says *how* a sheet is
 * **provenance** (`provenance`): the run-info sheet of every workbook, from sections described as
   data (`Section` of `Pair` and `Grid`).
 * **printing** (`Sheet.finish`, called for every sheet): US Letter, fitted to the page width,
-  landscape when the sheet is wide, the table header repeated on every page.
+  landscape when the sheet is wide, the table header repeated on every page; a sheet marked
+  `one_page` (the decision sheet) prints whole on one landscape page, its charts included.
 
 The writer is XlsxWriter (see docs/dependencies.md: faster than openpyxl for the same workbooks, native
 charts, and a workbook-wide "text is never a formula" option); openpyxl stays the reader. The workbook
@@ -491,7 +492,9 @@ class Ref(NamedTuple):
 
 @dataclass(frozen=True)
 class Series:
-    """One series of a chart: its name (a cell, or text), values and categories, colour, dashes, markers."""
+    """One series of a chart: its name (a cell, or text), values and categories (x values of a scatter
+    chart), colour, dashes, markers; `visible` False draws nothing (the invisible base of a waterfall or
+    a timeline bar); `labels` shows each value on the chart."""
 
     name: Ref | str
     values: Ref
@@ -499,17 +502,22 @@ class Series:
     color: str | None = None
     dashed: bool = False
     markers: bool = True
+    visible: bool = True
+    labels: bool = False
+    label_format: str | None = None
 
 
 @dataclass(frozen=True)
 class Chart:
     """A native chart, described as data.
 
-    `kind`: line | column (vertical bars) | bar (horizontal bars); `category_title`/`value_title`:
-    axis labels; `value_format`: number format of the value axis; `value_min`/`value_max`: its range;
-    `stacked`: stacked columns; `gap`: gap between bar groups (% of a bar); `legend`: bottom | right |
-    None; size in cm; `top_down`: the first category at the top (bar charts); `labels_low`:
-    category labels below negative values."""
+    `kind`: line | column (vertical bars) | bar (horizontal bars) | area | scatter (x-y points joined by
+    straight lines: a step curve); `category_title`/`value_title`: axis labels; `value_format`: number
+    format of the value axis; `value_min`/`value_max`: its range; `stacked`: stacked columns, bars or
+    areas; `gap`: gap between bar groups (% of a bar); `legend`: bottom | right | None; size in cm;
+    `top_down`: the first category at the top (bar charts); `labels_low`: category labels below
+    negative values; `lines`: series drawn as lines over the chart, on the same axes (a target over
+    stacked areas); `x_format`, `x_min`, `x_max`: the x axis of a scatter chart."""
 
     kind: str
     title: str
@@ -526,6 +534,10 @@ class Chart:
     height_cm: float = 7.5
     top_down: bool = False
     labels_low: bool = False
+    lines: tuple[Series, ...] = ()
+    x_format: str | None = None
+    x_min: float | None = None
+    x_max: float | None = None
 
 
 @dataclass(frozen=True)
@@ -558,32 +570,47 @@ class Block:
                      for i, (c, _n) in enumerate(self.series))
 
 
+def _series_options(s: Series, kind: str, chart: Chart) -> dict[str, Any]:
+    """XlsxWriter's options of one series drawn as `kind`."""
+    d: dict[str, Any] = {"values": s.values.xl(), "categories": s.categories.xl(),
+                         "name": [s.name.sheet, s.name.r1 - 1, s.name.c1 - 1] if isinstance(s.name, Ref) else s.name}
+    color = "#" + s.color if s.color else None
+    if not s.visible:
+        d["fill"] = {"none": True}
+        d["border"] = {"none": True}
+        if kind in ("line", "scatter"):
+            d["line"] = {"none": True}
+            d["marker"] = {"type": "none"}
+    elif kind in ("line", "scatter"):
+        d["line"] = {"width": 2.25, "dash_type": "dash" if s.dashed else "solid", **({"color": color} if color else {})}
+        d["marker"] = ({"type": "circle", "size": 6, **({"fill": {"color": color}, "border": {"color": color}}
+                                                        if color else {})} if s.markers else {"type": "none"})
+        if kind == "line":
+            d["smooth"] = False
+    else:
+        if color:
+            d["fill"] = {"color": color}
+            d["border"] = {"color": color}
+    if kind in ("column", "bar"):
+        if chart.gap is not None:
+            d["gap"] = chart.gap
+        if chart.stacked:
+            d["overlap"] = 100
+    if s.labels and s.visible:
+        d["data_labels"] = {"value": True, **({"num_format": s.label_format} if s.label_format else {}),
+                            "font": {"size": 8}}
+    return d
+
+
 def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     """XlsxWriter's options of a chart: (type, series, category axis, value axis)."""
-    kind = {"line": "line", "column": "column", "bar": "bar"}[chart.kind]
+    kind = {"line": "line", "column": "column", "bar": "bar", "area": "area", "scatter": "scatter"}[chart.kind]
     head: dict[str, Any] = {"type": kind}
-    if chart.stacked:
+    if chart.stacked and kind in ("column", "bar", "area"):
         head["subtype"] = "stacked"
-    series = []
-    for s in chart.series:
-        d: dict[str, Any] = {"values": s.values.xl(), "categories": s.categories.xl(),
-                             "name": [s.name.sheet, s.name.r1 - 1, s.name.c1 - 1] if isinstance(s.name, Ref)
-                             else s.name}
-        color = "#" + s.color if s.color else None
-        if kind == "line":
-            d["line"] = {"width": 2.25, "dash_type": "dash" if s.dashed else "solid", **({"color": color} if color else {})}
-            d["marker"] = ({"type": "circle", "size": 6, **({"fill": {"color": color}, "border": {"color": color}}
-                                                            if color else {})} if s.markers else {"type": "none"})
-            d["smooth"] = False
-        else:
-            if color:
-                d["fill"] = {"color": color}
-                d["border"] = {"color": color}
-            if chart.gap is not None:
-                d["gap"] = chart.gap
-            if chart.stacked:
-                d["overlap"] = 100
-        series.append(d)
+    if kind == "scatter":
+        head["subtype"] = "straight"
+    series = [_series_options(s, kind, chart) for s in chart.series]
     small = {"size": 10, "bold": False}
     cat: dict[str, Any] = {"name": chart.category_title, "name_font": small} if chart.category_title else {}
     if chart.labels_low:
@@ -591,6 +618,13 @@ def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], 
     if chart.top_down:
         cat["reverse"] = True
         cat["crossing"] = "max"  # the value axis below the bars, not above them
+    if kind == "scatter":
+        if chart.x_format:
+            cat["num_format"] = chart.x_format
+        if chart.x_min is not None:
+            cat["min"] = chart.x_min
+        if chart.x_max is not None:
+            cat["max"] = chart.x_max
     val: dict[str, Any] = {"num_format": chart.value_format,
                            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
     if chart.value_title:
@@ -747,7 +781,10 @@ class Sheet:
         self.max_row = 0
         self.max_col = 0
         self._chart_right = 0.0  # right edge of the rightmost chart, cm
+        self._chart_bottom = 0  # last row a chart covers
+        self._chart_last_col = 0  # last column a chart reaches into
         self._finished = False
+        self.one_page = False  # printed on one page, whole (`one_page()`)
 
     # ------------------------------------------------------------------ cells
     def put(self, row: int, col: int, value: Any, style: Style | None = None, *, link: str | None = None,
@@ -1128,11 +1165,22 @@ class Sheet:
         else:
             xc.set_x_axis(cat)
             xc.set_y_axis(val)
-        xc.set_legend({"position": chart.legend} if chart.legend else {"none": True})
+        if chart.lines:  # lines over the chart, on its axes (a target over stacked areas)
+            over = self.book._wb.add_chart({"type": "line"})  # noqa: SLF001
+            for s in chart.lines:
+                over.add_series(_series_options(s, "line", chart))
+            xc.combine(over)
+        hidden = [i for i, s in enumerate((*chart.series, *chart.lines)) if not s.visible]
+        legend: dict[str, Any] = {"position": chart.legend} if chart.legend else {"none": True}
+        if chart.legend and hidden:
+            legend["delete_series"] = hidden  # an invisible base has no entry in the legend
+        xc.set_legend(legend)
         xc.set_size({"width": _px(chart.width_cm), "height": _px(chart.height_cm)})
         self._ws.insert_chart(row - 1, col - 1, xc, {"object_position": 1})
         self.charts.append(chart)
         self._chart_right = max(self._chart_right, self._left_cm(col) + chart.width_cm)
+        self._chart_bottom = max(self._chart_bottom, row - 1 + rows_for(chart.height_cm) - 2 + 1)
+        self._chart_last_col = max(self._chart_last_col, self.column_at(self._left_cm(col) + chart.width_cm, col))
 
     def _left_cm(self, col: int) -> float:
         return sum(cm(self.width(j)) for j in range(1, col))
@@ -1159,13 +1207,18 @@ class Sheet:
                 self.wrap(r, 1, last)
         ws = self._ws
         used = sum(self.width(j) for j in range(1, max(self.max_col, 1) + 1))
-        wide = used > WIDE or self._chart_right > cm(WIDE)
+        wide = used > WIDE or self._chart_right > cm(WIDE) or self.one_page
         if wide:
             ws.set_landscape()
         else:
             ws.set_portrait()
         ws.set_paper(1)  # US Letter
-        ws.fit_to_pages(1, 0)  # one page wide, as many tall as it takes
+        if self.one_page:  # the sheet with its charts, whole, on one page
+            ws.fit_to_pages(1, 1)
+            ws.print_area(0, 0, max(self.max_row, self._chart_bottom) - 1,
+                          max(self.max_col, self._chart_last_col) - 1)
+        else:
+            ws.fit_to_pages(1, 0)  # one page wide, as many tall as it takes
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         if self._breaks:
             ws.set_h_pagebreaks(sorted(set(self._breaks)))

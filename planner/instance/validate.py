@@ -1042,7 +1042,8 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     for c in sorted(set(commodities) & set(schema.FAMILIES)):
         issues.error(f"commodity id '{c}' is also the name of a family; rename it", sheet="commodities")
     regions = {
-        r["region"]: Region(r["region"], r["name"] or r["region"], bool(r["domestic"]), bool(r["fta"]), bool(r["feoc"]))
+        r["region"]: Region(r["region"], r["name"] or r["region"], bool(r["domestic"]), bool(r["fta"]), bool(r["feoc"]),
+                            bool(r["domestic"]) if r["usmca"] is None else bool(r["usmca"]))
         for r in tables["regions"].records
     }
     for rec in tables["regions"].records:
@@ -1276,6 +1277,7 @@ def _settings(s: dict[str, Any], path: str, issues: Issues,
         first_year=first, last_year=last, base_year=s.get("base_year", first),
         discount_rate=get("discount_rate"), currency=get("currency"),
         penalty_unmet_demand=get("penalty_unmet_demand"), penalty_localization=get("penalty_localization"),
+        developer_discount_rate=get("developer_discount_rate"),
     )
 
 

@@ -204,8 +204,13 @@ def shown(x: Any, *, keep_newlines: bool = False) -> str:
 _KPI_LABELS = {
     "total_cost_usd": "Total cost",
     "cost_to_industry_usd": "Cost to industry",
+    "resource_cost_usd": "Resource cost",
     "public_cost_usd": "Public cost of credits",
+    "tariff_revenue_usd": "Tariff revenue",
+    "net_fiscal_cost_usd": "Net fiscal cost (credits less tariff revenue)",
     "penalties_usd": "Penalties",
+    "sunk_capex_usd": "Sunk capex of existing and committed plants",
+    "plants_idle": "Existing and committed plants that deliver nothing",
     "capex_committed_usd": "Capex of new builds",
     "capex_planner_usd": "Capex of new builds, planner's share",
     "plants_built": "Plants built",
@@ -217,7 +222,7 @@ _KPI_LABELS = {
     "cost_difference_usd_per_kwh": "Total cost difference vs the base case per kWh of cells",
 }
 _KPI_PATTERNS = (  # prefix, label with {g} group and {y} year
-    ("localized_share_", "Localized share of {g}, {y}"),
+    ("localized_share_", "Qualifying share of {g} by the case's rule, {y}"),
     ("domestic_fta_share_", "Domestic + FTA share of {g}, {y}"),
 )
 
@@ -230,6 +235,27 @@ def words(name: str) -> str:
     return " ".join(_WORDS.get(w.lower(), w) for w in str(name).split("_") if w)
 
 
+_IDLE_LABELS = {  # idle_capacity_<what>_<year>
+    "t": "Idle capacity of existing and committed plants, {y}",
+    "share": "Idle share of existing and committed capacity, {y}",
+    "capex_usd": "Capex of idle existing and committed capacity, {y}",
+    "support_usd": "Public support received by idle capacity, {y}",
+}
+
+
+def _localized_label(k: str) -> str | None:
+    """'localized_us_made_tonnes_CAM_2030' -> 'Localized (U.S.-made, by tonnes): CAM, 2030'."""
+    rest = k[len("localized_"):]
+    for key, text in LOCALIZATION_DEFINITIONS:
+        for basis in ("tonnes", "value"):
+            prefix = f"{key}_{basis}_"
+            if rest.startswith(prefix) and "_" in rest[len(prefix):]:
+                g, y = rest[len(prefix):].rsplit("_", 1)
+                if y.isdigit():
+                    return f"Localized ({text}, by {basis}): {g}, {y}"
+    return None
+
+
 def kpi_label(kpi: str, *, base: str | None = None) -> str:
     """The words of a KPI ('Capex of new builds, planner's share'); the unit is shown separately."""
     k = str(kpi)
@@ -238,6 +264,12 @@ def kpi_label(kpi: str, *, base: str | None = None) -> str:
         if base is not None and k == "cost_difference_usd_per_kwh":
             text = f"Total cost difference vs {base} per kWh of cells"
         return text
+    if k.startswith("localized_") and (text := _localized_label(k)) is not None:
+        return text
+    if k.startswith("idle_capacity_") and "_" in k[len("idle_capacity_"):]:
+        what, y = k[len("idle_capacity_"):].rsplit("_", 1)
+        if what in _IDLE_LABELS and y.isdigit():
+            return _IDLE_LABELS[what].format(y=y)
     for prefix, pattern in _KPI_PATTERNS:
         if k.startswith(prefix) and "_" in k[len(prefix):]:
             g, y = k[len(prefix):].rsplit("_", 1)
@@ -251,6 +283,39 @@ def kpi_label(kpi: str, *, base: str | None = None) -> str:
             break
     text = words(k)
     return text[:1].upper() + text[1:]
+
+
+#: the four definitions of localization the results report (key, words), strictest first
+LOCALIZATION_DEFINITIONS = (
+    ("us_made", "U.S.-made"),
+    ("north_america", "North-America-made (USMCA)"),
+    ("north_america_fta", "North-America-made + FTA imports"),
+    ("non_pfe", "non-PFE supply"),
+)
+#: what each definition counts, in a sentence
+DEFINITION_NOTES = {
+    "us_made": "output of plants sited in the U.S. and imports from U.S. origins",
+    "north_america": "output of plants and imports from the U.S., Canada and Mexico (regions marked usmca, or "
+                     "domestic)",
+    "north_america_fta": "North-America-made plus output and imports from U.S. free-trade-agreement partners "
+                         "(by origin, whoever owns the supplier)",
+    "non_pfe": "supply from non-PFE sources, what the credits test: plants neither FEOC-owned nor sited in a FEOC "
+               "jurisdiction, contracts whose supplier is not a FEOC, spot purchases at their market's declared "
+               "non-PFE share (without a declared share: PFE-unknown, not counted)",
+}
+
+
+def definition_label(key: str) -> str:
+    """A localization definition in words ('U.S.-made')."""
+    return dict(LOCALIZATION_DEFINITIONS).get(str(key), words(str(key)))
+
+
+def definition_key(label: str) -> str:
+    """The key of a localization definition given in words (the words themselves if none)."""
+    for k, v in LOCALIZATION_DEFINITIONS:
+        if v == label:
+            return k
+    return label
 
 
 _COMPONENT_LABELS = {
