@@ -866,6 +866,10 @@ class Sheet:
         self._heights[row] = h
         self._ws.set_row(row - 1, h, None, {"hidden": row in self._hidden})
 
+    def hide_column(self, col: int) -> None:
+        """Hide a column (its cells stay, for lookups and for reading the sheet back)."""
+        self._ws.set_column(col - 1, col - 1, self.width(col), None, {"hidden": True})
+
     def hide_row(self, row: int) -> None:
         self._hidden.add(row)
         self._ws.set_row(row - 1, self._heights.get(row), None, {"hidden": True})

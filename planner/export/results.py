@@ -165,8 +165,8 @@ DESCRIPTIONS: dict[str, str] = {
                       "at its capacity one more tonne can cost more than shown (up to the penalties). The note "
                       "names the targets included and flags prices set by the unmet-demand penalty.",
     "unmet": "Demand not met by the plan [t] (priced by the unmet-demand penalty).",
-    "kpis": "Key indicators of the plan, each in the unit given ($ = dollars, share = 0-100%); the note says "
-            "what each one counts.",
+    "kpis": "Key indicators of the plan, each in the unit given ($ = dollars, shown in $M; share = 0-100%); the "
+            "note says what each one counts. A hidden last column holds each indicator's key, for lookups.",
     "sources": "Sources of the input data, as given in the instance workbook.",
     "localization_views": "Localization under four definitions, by group and year: U.S.-made; North-America-made "
                           "(USMCA: U.S., Canada, Mexico); North-America-made plus imports from FTA partners (by "
@@ -395,6 +395,8 @@ def _write_table_sheet(ws: Sheet, name: str, df: pd.DataFrame, ctx: _Context,
         formats = {"value": [_KPI_FORMATS.get("" if isnull(u) else str(u), FMT_NUMBER) for u in units]}
     kit.tidy_sheet(ws, df, line=ctx.header, description=description, labels=LABELS.get(name),
                    empty=_empty_note(name, ctx, status), formats=formats)
+    if name == "kpis" and "kpi" in df.columns:  # the key is for lookups, not for reading: words only are shown
+        ws.hide_column(list(df.columns).index("kpi") + 1)
 
 
 # ---------------------------------------------------------------------------------- chart data
@@ -678,7 +680,9 @@ def _write_summary(ws: Sheet, sol: Solution, ctx: _Context, blocks: dict[str, Bl
             ws.put(row, 2, v, kit.Style(fmt=fmt))
             ws.put(row, 3, u)
             ws.put(row, 4, note, NOTE)
-            ws.wrap(row, 4, 4)
+            ws.fit_height(row, (1, 4))  # a long indicator wraps in its column, as its note does
+            ws.restyle(row, 1, kit.WRAP)
+            ws.restyle(row, 4, kit.WRAP)
             row += 1
         row += 1
         row = _cost_summary(ws, row, sol, obj) + 1
