@@ -68,21 +68,32 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                                scheduler=scheduler, on_event=on_event)
         cross: dict[tuple[str, str], float | None] = {}
         notes: dict[tuple[str, str], str] = {}
+        sunk: dict[tuple[str, str], float | None] = {(c, c): _sunk(runs[c].solution) for c in done}
         for a, b in pairs:
             r = cross_runs[keys[(a, b)]]
             if r.status == "done" and r.solution is not None:
                 cross[(a, b)] = r.solution.status["objective_usd"]
+                sunk[(a, b)] = _sunk(r.solution)
                 if not r.solution.status["proven_optimal"]:
                     notes[(a, b)] = f"not proven optimal: {r.solution.status['status']}"
             else:
                 cross[(a, b)] = None
                 notes[(a, b)] = r.error or "failed"
         own = {c: runs[c].solution.status["objective_usd"] for c in done}  # type: ignore[union-attr]
-        reg = regret_matrix(own, cross, done, notes)
+        reg = regret_matrix(own, cross, done, notes, sunk)
     opts = {"preset": options.preset, "highs_options": highs, "jobs": jobs, "scheduler": scheduler or "",
             "hard_targets": hard_targets, "regret": regret}
     return compare({c: runs[c] for c in names}, names, base_name, instance=inst.name,
                    instance_path=str(path.resolve()), instance_sha256=inst.sha256, regret=reg, options=opts)
+
+
+def _sunk(sol: Any) -> float | None:
+    """The sunk capex of existing and committed plants in a solution's objective ($), or None."""
+    try:
+        v = sol.kpi("sunk_capex_usd")
+    except (KeyError, AttributeError):
+        return None
+    return None if v is None else float(v)
 
 
 def default_jobs() -> int:

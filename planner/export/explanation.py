@@ -4,7 +4,9 @@ The question it answers: *why this plan, and what does it cost to insist on the 
 targets?* A planner who must defend a plan reads, in plain words, what each target costs, why each
 candidate plant is or is not built, and why demand or a target is short.
 
-Layout (sheet order): ``summary`` (of the results workbook), then the explanation sheets
+Layout (sheet order): ``decision`` and ``summary`` (of the results workbook; the decision sheet here
+also draws the localization supply curve: the candidates ranked by the support they need per tonne,
+from the re-solves, against cumulative tonnes), then the explanation sheets
 ``findings``, ``target_costs``, ``marginal_chart``, ``candidates``, ``shortfalls`` and
 ``how_computed``, then every other sheet of the results workbook (``run_info``, ``builds`` ...
 ``kpis``, ``sources``, ``chart_data``) exactly as `planner solve` writes them.
@@ -114,7 +116,8 @@ def build_explanation_workbook(expl: Explanation) -> Book:
     """The explanation workbook of `expl`, in memory: the results workbook plus the explanation sheets."""
     contents = [(name, "Explanation: " + DESCRIPTIONS[name].split(". ")[0].rstrip(".") + ".")
                 for name in EXPLANATION_SHEETS]
-    book = build_workbook(expl.solution, then=EXPLANATION_SHEETS, contents=contents)
+    book = build_workbook(expl.solution, then=EXPLANATION_SHEETS, contents=contents,
+                          supply_curve=(expl.built, expl.unbuilt))
     ctx = _Ctx.of(expl)
     _write_findings(book["findings"], expl, ctx)
     _write_target_costs(book["target_costs"], expl, ctx)
