@@ -160,6 +160,7 @@ def run_info(inst: Instance, ci: CaseInstance, options: SolverOptions, *, hard_t
         "what_if": what_if,
         "preset": options.preset,
         "solver_options": options.describe(),
+        "developer_discount_rate": ci.settings.developer_discount_rate,
         "versions": versions(),
         "started_utc": started.isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),

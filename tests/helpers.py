@@ -11,6 +11,8 @@ from planner.cases import CaseInstance, apply_case
 from planner.instance.records import Instance
 from planner.cases import validate
 from planner.io.reader import workbook_from_tables
+from planner.model.registry import cost_components
+from planner.results.labels import LOCALIZATION_DEFINITIONS
 from planner.results.solution import Solution
 from planner.explain.hard_targets import solve_case_explained as solve_case  # with the hard-target explanation
 from planner.solve.presets import merge_options
@@ -120,8 +122,14 @@ def assert_invariants(sol: Solution, inst: CaseInstance) -> None:
     # 5. the cost table adds up to the objective, and the KPIs to each other
     assert sol.costs["discounted_usd"].sum() == pytest.approx(sol.status["objective_usd"], rel=1e-9, abs=1e-3)
     k = sol.kpis.set_index("kpi")["value"]
-    assert k["cost_to_industry_usd"] + k["penalties_usd"] == pytest.approx(k["total_cost_usd"], rel=1e-12, abs=1e-3)
+    assert k["cost_to_industry_usd"] + k["penalties_usd"] + k["sunk_capex_usd"] == pytest.approx(
+        k["total_cost_usd"], rel=1e-12, abs=1e-3)
     assert k["public_cost_usd"] == pytest.approx(sol.credits["discounted_usd"].sum(), rel=1e-9, abs=1e-3)
+    assert_cost_views_reconcile(sol)
+    assert_localization_views_nest(sol)
+    # 5b. idle capacity: never more than the qualified capacity, never negative
+    idle = sol.table("idle_capacity")
+    assert (idle["idle_t"] >= -tol).all() and (idle["idle_t"] <= idle["qualified_t"] * (1 + 1e-9) + tol).all()
     # 6. every exclusive group has at most one member built, its existing and committed plants included
     for g, members in inst.sets.exclusive.items():
         fixed = inst.sets.exclusive_fixed.get(g, ())
@@ -354,6 +362,44 @@ def _assert_offtakes(sol: Solution, inst: CaseInstance, b: Any) -> None:
     c = sol.costs
     assert float(c.loc[c["component"] == "penalty_offtake", "discounted_usd"].sum()) == pytest.approx(
         penalty, rel=1e-9, abs=1e-3)
+
+
+def assert_cost_views_reconcile(sol: Solution) -> None:
+    """The three cost views, by year and discounted: cost to industry = resource cost - credits + tariffs; net
+    fiscal cost = credits - tariff revenue; credits = the credit components; with penalties and sunk capex, the
+    objective."""
+    cv = sol.table("cost_views")
+    credit_cols = [c for c in cv.columns if c.endswith("_usd") and c.removesuffix("_usd") in cost_components("credit")]
+    for r in cv.to_dict("records"):
+        scale = max(1.0, abs(r["resource_cost_usd"]))
+        assert r["cost_to_industry_usd"] == pytest.approx(
+            r["resource_cost_usd"] - r["credits_usd"] + r["tariffs_usd"], rel=1e-12, abs=1e-6 * scale)
+        assert r["net_fiscal_cost_usd"] == pytest.approx(r["credits_usd"] - r["tariff_revenue_usd"], abs=1e-6 * scale)
+        assert r["tariff_revenue_usd"] == pytest.approx(r["tariffs_usd"], abs=1e-9)
+        assert r["credits_usd"] == pytest.approx(sum(r[c] for c in credit_cols), abs=1e-6 * scale)
+    by_year = sol.costs.groupby("year")["cost_usd"].sum()
+    for r in cv.to_dict("records"):
+        total = r["cost_to_industry_usd"] + r["penalties_usd"] + r["sunk_capex_usd"]
+        assert total == pytest.approx(by_year.get(r["year"], 0.0), rel=1e-9, abs=1e-3)
+    disc = (cv["cost_to_industry_usd"] + cv["penalties_usd"] + cv["sunk_capex_usd"]) * cv["discount_factor"]
+    assert disc.sum() == pytest.approx(sol.status["objective_usd"], rel=1e-9, abs=1e-3)
+    k = sol.kpis.set_index("kpi")["value"]
+    assert k["resource_cost_usd"] - k["public_cost_usd"] + k["tariff_revenue_usd"] == pytest.approx(
+        k["cost_to_industry_usd"], rel=1e-9, abs=1e-3)
+    assert k["net_fiscal_cost_usd"] == pytest.approx(k["public_cost_usd"] - k["tariff_revenue_usd"], rel=1e-9,
+                                                     abs=1e-3)
+
+
+def assert_localization_views_nest(sol: Solution) -> None:
+    """U.S.-made <= North-America-made <= plus FTA imports, by tonnes and value; every share within 0-1."""
+    lv = sol.table("localization_views")
+    order = [w for _k, w in LOCALIZATION_DEFINITIONS[:3]]
+    for (_g, _y), sub in lv.groupby(["group", "year"]):
+        s = sub.set_index("definition")
+        for a, b in zip(order, order[1:]):
+            assert s.at[a, "supply_t"] <= s.at[b, "supply_t"] + 1e-6
+            assert s.at[a, "supply_value_usd"] <= s.at[b, "supply_value_usd"] + 1e-3
+        assert (sub["share"] <= 1 + 1e-9).all() and (sub["share"] >= -1e-12).all()
 
 
 def chart_values(wb: Any, ref: str) -> list:

@@ -18,6 +18,7 @@ from helpers import assert_libreoffice_converts, chart_values, file_names, find_
 from planner.compare.compare import CaseRun, Comparison, compare, plan_of, regret_matrix
 from planner.errors import OutputError
 from planner.export.comparison import SHEET_ORDER, build_comparison_workbook, write_comparison
+from planner.results.labels import FMT_MUSD
 from planner.export.results import write_results
 from planner.cases import validate
 from planner.io.reader import workbook_from_tables
@@ -253,7 +254,7 @@ def test_regret_sheet_matches_in_millions_and_marks_the_best_plan(written):
             for b in frame.columns:
                 cell = ws.cell(rows[a], cols[b])
                 assert cell.value == pytest.approx(frame.at[a, b] / 1e6)
-                assert cell.number_format == "#,##0.00"
+                assert cell.number_format == FMT_MUSD  # money by the one precision rule ($M, one decimal)
     _h, cols, rows = _matrix(ws, "Regret [$M]")
     for plan, r in rows.items():
         assert ws.cell(r, cols["worst-case regret [$M]"]).value == pytest.approx(reg.max_regret[plan] / 1e6)
@@ -417,10 +418,10 @@ def test_writes_replace_the_file_and_leave_no_temporary_files(solved, tmp_path):
 # ------------------------------------------------------------------------------------------ charts
 def test_charts_draw_the_kpis_and_the_localized_shares(solved, written):
     cmp = written["cmp"]
-    assert len(build_comparison_workbook(cmp)["summary"].charts) == 3
+    assert len(build_comparison_workbook(cmp)["summary"].charts) == 5
     wb = written["wb"]
     charts = wb["summary"]._charts
-    assert len(charts) == 3  # KPI bars, then one line chart per group (AAM, CAM)
+    assert len(charts) == 5  # KPI bars, one line chart per group (AAM, CAM), the four definitions per group
 
     def series(chart) -> dict[str, tuple[list, list]]:
         out = {}
@@ -430,7 +431,7 @@ def test_charts_draw_the_kpis_and_the_localized_shares(solved, written):
         return out
 
     bars = series(charts[0])
-    assert set(bars) == {"total cost", "cost to industry", "public cost", "capex committed"}
+    assert set(bars) == {"total cost", "cost to industry", "resource cost", "public cost", "capex committed"}
     cats, vals = bars["total cost"]
     assert cats == ["base", "localize", "broken (no plan)"]
     assert vals[:2] == pytest.approx([cmp.kpis.at["total_cost_usd", c] / 1e6 for c in ("base", "localize")])
@@ -448,6 +449,14 @@ def test_charts_draw_the_kpis_and_the_localized_shares(solved, written):
     dashed = [s.graphicalProperties.line.prstDash for s in charts[1].series]
     assert dashed[2] == "dash" and "dash" not in dashed[:2]
     assert set(series(charts[2])) == {"base", "localize"}  # no CAM target in either case
+    lv = cmp.localization_views.set_index(["case", "group", "year", "definition"])["share"]
+    for chart, group in ((charts[3], "AAM"), (charts[4], "CAM")):  # the headline year (2028): definitions x cases
+        defs = series(chart)
+        assert set(defs) == {"base", "localize"}
+        for case, (cats, vals) in defs.items():
+            assert cats == ["U.S.-made", "North-America-made (USMCA)", "North-America-made + FTA imports",
+                            "non-PFE supply"]
+            assert vals == pytest.approx([lv[(case, group, 2028, d)] for d in cats])
 
 
 # ------------------------------------------------------------------------------------------ LibreOffice

@@ -18,7 +18,7 @@ from planner.errors import OutputError
 from planner.explain.analysis import Explanation, explain
 from planner.export.explanation import EXPLANATION_SHEETS, build_explanation_workbook, write_explanation
 from planner.export.instance_xlsx import write_instance
-from planner.export.results import SHEET_ORDER, read_results
+from planner.export.results import SHEET_ORDER, build_workbook, read_results
 from planner.solve.presets import merge_options
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.xlsx"
@@ -92,8 +92,9 @@ def _series(wb, chart) -> dict[str, tuple[list, list]]:
 # ------------------------------------------------------------------------------------------ sheets
 def test_sheets_follow_the_summary_then_the_results_workbook(written):
     wb = written["tiny"]["wb"]
-    extra = list(written["tiny"]["expl"].solution.extra)  # tables families register follow the core tables
-    assert wb.sheetnames == ["summary", *EXPLANATION_SHEETS, *SHEET_ORDER[1:-2], *extra, *SHEET_ORDER[-2:]]
+    results = build_workbook(written["tiny"]["expl"].solution).sheetnames  # the results workbook's own sheets
+    assert results[:2] == ["decision", "summary"] and set(SHEET_ORDER) <= set(results)
+    assert wb.sheetnames == ["decision", "summary", *EXPLANATION_SHEETS, *results[2:]]
     assert EXPLANATION_SHEETS == ("findings", "target_costs", "marginal_chart", "candidates", "shortfalls",
                                   "how_computed")
 
@@ -328,7 +329,7 @@ def test_writes_replace_the_file_atomically_and_leave_no_temporary_files(tiny, t
     target = tmp_path / "explanation.xlsx"
     target.write_bytes(b"old")
     assert write_explanation(tiny, target) == target
-    assert load_workbook(target).sheetnames[1] == "findings"
+    assert load_workbook(target).sheetnames[2] == "findings"
     with pytest.raises(OutputError, match="xlsx"):
         write_explanation(tiny, tmp_path / "explanation.csv")
     with pytest.raises(OutputError):
@@ -348,7 +349,7 @@ def test_writes_replace_the_file_atomically_and_leave_no_temporary_files(tiny, t
 
 def test_build_in_memory_matches_what_is_written(tiny):
     wb = build_explanation_workbook(tiny)
-    assert wb.sheetnames[:len(EXPLANATION_SHEETS) + 1] == ["summary", *EXPLANATION_SHEETS]
+    assert wb.sheetnames[:len(EXPLANATION_SHEETS) + 2] == ["decision", "summary", *EXPLANATION_SHEETS]
 
 
 # ------------------------------------------------------------------------------------------ LibreOffice

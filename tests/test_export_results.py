@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from factories import tiny_tables
 from helpers import assert_libreoffice_converts, chart_values, file_names
 from planner.errors import OutputError
-from planner.export.results import DATA_SHEETS, SHEET_ORDER, build_workbook, read_results, write_results
+from planner.export.results import DATA_SHEETS, SHEET_ORDER, VIEW_SHEETS, build_workbook, read_results, write_results
 from planner.cases import validate
 from planner.io.reader import workbook_from_tables
 from planner.results.labels import step_label
@@ -105,14 +105,14 @@ def test_money_is_written_in_millions_and_headers_carry_units(solutions, tmp_pat
 def test_sheet_order_and_status_on_every_sheet(solutions, tmp_path):
     sol = solutions["localize"]
     wb = load_workbook(write_results(sol, tmp_path / "r.xlsx"))
-    extra = list(sol.extra)  # the tables families register come after the core tables
-    order = [s for s in SHEET_ORDER if s not in ("sources", "chart_data")] + extra + ["sources", "chart_data"]
-    assert wb.sheetnames[: len(order)] == order
-    assert wb.sheetnames[:15 + len(extra)] == ["summary", "run_info", "builds", "capacity", "production", "supply",
-                                               "localization", "imports", "shipments", "credits", "costs",
-                                               "marginal_costs", "unmet", "kpis", *extra, "sources"]
-    assert "proven optimal" in wb["summary"]["A2"].value
-    for name in wb.sheetnames[1:]:
+    assert [n for n in wb.sheetnames if n in SHEET_ORDER] == list(SHEET_ORDER)
+    views = [n for n in wb.sheetnames if n in VIEW_SHEETS]
+    assert views == list(VIEW_SHEETS) and wb.sheetnames.index(views[0]) == wb.sheetnames.index("kpis") + 1
+    assert wb.sheetnames[:16] == ["decision", "summary", "run_info", "builds", "capacity", "production", "supply",
+                                  "localization", "imports", "shipments", "credits", "costs", "marginal_costs",
+                                  "unmet", "kpis", "localization_views"]
+    assert "proven optimal" in wb["summary"]["A2"].value and "proven optimal" in wb["decision"]["A2"].value
+    for name in wb.sheetnames[2:]:
         line = wb[name]["A1"].value
         assert "Tiny example" in line and "localize" in line and "proven optimal" in line, name
 
@@ -122,7 +122,7 @@ def test_summary_and_run_info_content(solutions, tmp_path):
     wb = load_workbook(write_results(sol, tmp_path / "r.xlsx"))
     summary = [c for row in wb["summary"].iter_rows(values_only=True) for c in row if c is not None]
     assert "Plan for Tiny example — case 'localize'" in summary
-    assert "Total cost" in summary and "Localized share of AAM, 2028" in summary
+    assert "Total cost" in summary and "Qualifying share of AAM by the case's rule, 2028" in summary
     assert "Modular cathode plant (P2)" in summary and "Graphite anode plant (P3)" in summary
     assert "Existing cathode plant (P1)" in summary
     assert "45X credit" in summary and "equals the objective" in summary
@@ -203,7 +203,9 @@ def test_empty_tables_get_a_sheet_with_header_and_none(solutions, tmp_path):
 def test_no_plan_still_writes_a_clear_workbook(no_plan, tmp_path):
     path = write_results(no_plan, tmp_path / "none.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == [*SHEET_ORDER[:-2], *no_plan.extra, *SHEET_ORDER[-2:]]
+    assert [n for n in wb.sheetnames if n in SHEET_ORDER] == list(SHEET_ORDER)
+    views = [n for n in wb.sheetnames if n in VIEW_SHEETS]
+    assert views == list(VIEW_SHEETS) and wb.sheetnames.index(views[0]) == wb.sheetnames.index("kpis") + 1
     ws = wb["summary"]
     assert "NO PLAN" in ws["A2"].value and "infeasible" in ws["A2"].value
     text = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
@@ -222,7 +224,8 @@ def test_feasible_not_proven_optimal_is_said_everywhere(solutions, tmp_path):
     wb = load_workbook(write_results(dataclasses.replace(sol, status=status), tmp_path / "r.xlsx"))
     # the gap rounded up to two significant digits, the one rule everywhere
     assert "feasible, not proven optimal, gap 2.4%" in wb["summary"]["A2"].value
-    for name in wb.sheetnames[1:]:
+    assert "feasible, not proven optimal, gap 2.4%" in wb["decision"]["A2"].value
+    for name in wb.sheetnames[2:]:
         assert "feasible, not proven optimal, gap 2.4%" in wb[name]["A1"].value, name
 
 
@@ -255,10 +258,10 @@ def test_writes_replace_the_file_and_leave_no_temporary_files(solutions, tmp_pat
 # ------------------------------------------------------------------------------------------ charts
 def test_charts_draw_the_right_data(solutions, tmp_path):
     sol = solutions["localize"]
-    assert len(build_workbook(sol)["summary"].charts) == 3
+    assert len(build_workbook(sol)["summary"].charts) == 5
     wb = load_workbook(write_results(sol, tmp_path / "r.xlsx"))
     charts = wb["summary"]._charts
-    assert len(charts) == 3
+    assert len(charts) == 5
     years = sorted(sol.credits["year"])
 
     def series(chart) -> dict[str, list]:

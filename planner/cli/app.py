@@ -11,6 +11,9 @@ then calls `run` here). Outputs follow one set of rules, checked before anything
 * a result that cannot be written where asked is saved in one new temporary folder and the
   command exits with 4; if it cannot be written there either, nothing is written and the command
   exits with 74.
+* a folder of CSV tables (`--tables DIR`) follows the same rules: it is replaced whole, atomically,
+  only if the planner wrote it (its provenance.json carries the mark) or it is empty; anything else
+  needs --force, and a folder holding the input workbook is never replaced.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ Preset = Annotated[str, typer.Option(help="Solver preset: default, fast, exact, 
 Gap = Annotated[Optional[float], typer.Option("--gap", help="Relative MIP gap at which to stop (e.g. 0.001).", min=0.0)]
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing output even if the planner did not "
                                                      "write it.")]
+Tables = Annotated[Optional[Path], typer.Option("--tables", help="Also write every results table as tidy CSV in this "
+                                                                 "folder (for BI tools and scripts), with "
+                                                                 "provenance.json; written whole or not at all.")]
 
 #: exit code when results could not be written where asked and were saved elsewhere
 EXIT_SAVED_ELSEWHERE = 4
@@ -170,6 +176,28 @@ def _check_output(term: Terminal, out: Path, instance: Path | None, *, force: bo
     return out
 
 
+def _check_tables(term: Terminal, folder: Path, instance: Path | None, *, force: bool) -> Path:
+    """Check a folder for CSV tables before any solving (the overwrite rule of the outputs); return it."""
+    from planner.export.tables import written_by_planner
+
+    parent = folder.parent if str(folder.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--tables {folder} is a file; name a folder")
+    if not parent.is_dir():
+        raise UsageError(f"--tables {folder}: the folder {parent} does not exist")
+    if instance is not None and folder.exists():
+        try:
+            inside = folder.resolve() in Path(instance).resolve().parents
+        except OSError:
+            inside = False
+        if inside:
+            raise UsageError(f"--tables {folder} holds the input workbook; choose another folder")
+    if folder.is_dir() and any(folder.iterdir()) and not written_by_planner(folder) and not force:
+        raise UsageError(f"{folder} exists and was not written by the planner; use --force to replace it, or "
+                         "choose another --tables folder")
+    return folder
+
+
 def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: Path, protect: tuple[Path, ...]
                   ) -> Path:
     """Write `obj` to `out`; if that fails, save it in one new temporary folder and say where (never lose
@@ -255,6 +283,7 @@ def solve(
     threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads.", min=0)] = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Make localization targets hard constraints (no priced shortfall).")] = False,
     keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the best plan found so far (marked not proven optimal) instead of nothing.")] = False,
+    tables: Tables = None,
     force: Force = False,
     verbose: Verbose = False,
     quiet: Quiet = False,
@@ -278,6 +307,8 @@ def solve(
         case_name = resolve_case_name(inst, case)
         out = _check_output(term, output or _default_output(instance, case_name), instance, force=force,
                             default=output is None)
+        if tables is not None:
+            tables = _check_tables(term, tables, instance, force=force)
         from planner.solve.highs import Interrupt
 
         stop = Interrupt()
@@ -303,6 +334,11 @@ def solve(
             raise SolveError(f"no plan: {sol.status['status']}. Nothing was written.{hint}")
         written = _write_safely(term, write_results, sol, out, (instance,))
         term.solution_summary(sol, output=str(written))
+        if tables is not None:
+            from planner.export.tables import write_tables
+
+            folder = _write_safely(term, write_tables, sol, tables, (instance,))
+            term.success(f"tables written to [bold]{name(folder)}[/bold] (CSV, with provenance.json)")
         _exit_if_fallback()
 
 
@@ -320,6 +356,7 @@ def compare(
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints.")] = False,
     keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the results workbooks of the cases solved so far (complete results only; the comparison needs every case and is not written).")] = False,
+    tables: Annotated[Optional[Path], typer.Option("--tables", help="Also write the tables as tidy CSV in this folder: the comparison's own, and one subfolder per case with every results table; with provenance.json; written whole or not at all.")] = None,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
@@ -340,6 +377,8 @@ def compare(
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
         out = _check_output(term, output or Path.cwd() / f"{instance.stem}-comparison.xlsx", instance, force=force,
                             default=output is None)
+        if tables is not None:
+            tables = _check_tables(term, tables, instance, force=force)
         folder = out.parent if str(out.parent) else Path(".")
         paths: dict[str, Path] = {}
 
@@ -378,6 +417,12 @@ def compare(
         cmp = replace(cmp, runs=runs)
         written = _write_safely(term, write_comparison, cmp, out, (instance,))
         term.comparison_summary(cmp, output=str(written))
+        if tables is not None:
+            from planner.export.tables import write_comparison_tables
+
+            where = _write_safely(term, write_comparison_tables, cmp, tables, (instance,))
+            term.success(f"tables written to [bold]{name(where)}[/bold] (CSV, one folder per case, with "
+                         "provenance.json)")
         if cmp.failed:
             term.warn(f"{len(cmp.failed)} of {plural(len(cmp.cases), 'case')} have no plan "
                       f"({', '.join(cmp.failed)}): the comparison shows them as failed, with the reason")

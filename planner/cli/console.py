@@ -27,9 +27,10 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.errors import Issue
-from planner.results.labels import gap_text, kpi_label, plural, shown
+from planner.results.headline import idle_flag, localization_grid, localization_headline
+from planner.results.labels import MONEY_UNIT, gap_text, kpi_label, musd_text, plural, share_text, shown
 
-_MONEY_UNIT = 1e6  # the terminal shows money in $M
+_MONEY_UNIT = MONEY_UNIT  # the terminal shows money in $M, by the one precision rule of planner.results.labels
 #: width of output that goes to a pipe or a file when COLUMNS does not say (wide enough for `bench`)
 PIPE_WIDTH = 200
 #: warnings of a workbook printed by the commands that go on with it (solve, info, compare, explain)
@@ -47,9 +48,10 @@ def plain(message: Any) -> str:
 
 
 def money(x: float | None) -> str:
+    """Money by the one precision rule (`planner.results.labels.musd_text`): '$1,234.5M'; '–' when unknown."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
-    return f"${x / _MONEY_UNIT:,.1f}M"
+    return musd_text(x)
 
 
 def tonnes(x: float | None) -> str:
@@ -59,7 +61,8 @@ def tonnes(x: float | None) -> str:
 
 
 def share(x: float | None) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+    """A share by the one precision rule (`planner.results.labels.share_text`): '24.0%'; '–' when unknown."""
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else share_text(x)
 
 
 def _table(title: str | None = None, **kw: Any) -> Table:
@@ -245,10 +248,22 @@ class Terminal:
             head.add_row("bound", money(st["bound_usd"]))
             head.add_row("gap", gap_text(st["gap"]))
             k = {r.kpi: r.value for r in sol.kpis.itertuples()}
-            head.add_row("cost to industry", money(k.get("cost_to_industry_usd")))
+            head.add_row("cost to industry", f"{money(k.get('cost_to_industry_usd'))}  [dim](cash: resource cost + "
+                                             "tariffs − credits; discounted)[/dim]")
+            if "resource_cost_usd" in k:
+                head.add_row("resource cost", f"{money(k.get('resource_cost_usd'))}  [dim](without tariffs and "
+                                              "credits)[/dim]")
             head.add_row("public cost of credits", money(k.get("public_cost_usd")))
+            if "net_fiscal_cost_usd" in k:
+                head.add_row("fiscal flows", f"credits {money(k.get('public_cost_usd'))} − tariff revenue "
+                                             f"{money(k.get('tariff_revenue_usd'))} = net fiscal cost "
+                                             f"{money(k.get('net_fiscal_cost_usd'))}")
             if k.get("penalties_usd"):
-                head.add_row("penalties", f"[yellow]{money(k.get('penalties_usd'))}[/yellow]")
+                head.add_row("penalties", f"[yellow]{money(k.get('penalties_usd'))}[/yellow]  [dim](apart: in no cost "
+                                          "view)[/dim]")
+            if k.get("sunk_capex_usd"):
+                head.add_row("sunk capex", f"{money(k.get('sunk_capex_usd'))}  [dim](existing and committed plants; "
+                                           "apart)[/dim]")
             head.add_row("capex of new builds", money(k.get("capex_committed_usd")))
         head.add_row("time", f"{st['wall_time_s']:.2f} s (HiGHS {st['highs_time_s']:.2f} s), "
                              f"{plural(st['variables'], 'variable')} ({st['integer_variables']:,} integer), "
@@ -291,6 +306,10 @@ class Terminal:
                 if value:  # the plan's decisions on existing and committed plants (sheet 'commitments')
                     self._say(self.out, Text(plain(note[:1].upper() + note[1:]) + " (see sheet 'commitments').",
                                              style="yellow"), soft_wrap=True)
+            self._definitions(sol)
+            flag = idle_flag(sol)
+            if flag:
+                self._say(self.out, Text(plain(flag[0]), style="yellow"), soft_wrap=True)
             if not sol.unmet.empty:
                 total = sol.unmet["tonnes"].sum()
                 self._say(self.out, f"[yellow]Unmet demand: {tonnes(total)} over the horizon — see sheet "
@@ -307,7 +326,8 @@ class Terminal:
         all_years = sorted(set(loc["year"]))
         # show every target year, plus the last year and every fifth year
         show = sorted(set(years) | {all_years[-1]} | {y for y in all_years if y % 5 == 0})
-        self._say(self.out, "[bold]Localization[/bold]: qualifying share of demand, (target) where one is set")
+        self._say(self.out, "[bold]Localization by the case's rule[/bold] (what its targets count): qualifying share of "
+                            "demand, (target) where one is set")
         t = _table()
         _column(t, "group")
         for y in show:
@@ -327,6 +347,28 @@ class Terminal:
                     text = f"[red]{text}[/red]" if miss else f"[green]{text}[/green]"
                 cells.append(text)
             t.add_row(name(g), *cells)
+        self.table(t)
+
+    def _definitions(self, sol: Any) -> None:
+        """The headline (which definition it uses) and the four definitions of localization in the headline year."""
+        grid = localization_grid(sol)
+        if grid.empty:
+            return
+        self._say(self.out, Text(plain(localization_headline(sol)), style="bold"), soft_wrap=True)
+        groups = list(dict.fromkeys(grid["group"].tolist()))
+        year = int(grid["year"].iloc[0])
+        t = _table()
+        _column(t, f"localization in {year}")
+        for g in groups:
+            _column(t, f"{plain(g)} by t", right=True)
+            _column(t, f"{plain(g)} by value", right=True)
+        for d in dict.fromkeys(grid["definition"].tolist()):
+            sub = grid[grid["definition"] == d].set_index("group")
+            cells = []
+            for g in groups:
+                cells += [share(float(sub.loc[g, "share"])) if g in sub.index else "–",
+                          share(float(sub.loc[g, "value_share"])) if g in sub.index else "–"]
+            t.add_row(name(d), *cells)
         self.table(t)
 
     # ---------------------------------------------------------------- comparisons
@@ -442,15 +484,19 @@ class Terminal:
         solved = cmp.solved
         rows = [
             ("total cost", "total_cost_usd", money), ("cost to industry", "cost_to_industry_usd", money),
-            ("public cost of credits", "public_cost_usd", money), ("penalties", "penalties_usd", money),
+            ("resource cost", "resource_cost_usd", money), ("public cost of credits", "public_cost_usd", money),
+            ("tariff revenue", "tariff_revenue_usd", money), ("net fiscal cost", "net_fiscal_cost_usd", money),
+            ("penalties (apart)", "penalties_usd", money), ("sunk capex (apart)", "sunk_capex_usd", money),
             ("capex of new builds", "capex_committed_usd", money), ("plants built", "plants_built", _count),
             ("unmet demand", "unmet_demand_t", tonnes),
             (kpi_label("cost_difference_usd_per_kwh", base=shown(cmp.base)), "cost_difference_usd_per_kwh",
              _per_kwh),
         ]
 
-        def headline(k: str) -> bool:  # localized shares every fifth year and at the end; FEOC shares
-            if k.startswith("feoc_import_share_"):
+        def headline(k: str) -> bool:  # localized shares every fifth year and at the end; FEOC shares; the four
+            if k.startswith("feoc_import_share_") or k.startswith("idle_capacity_t_"):  # definitions by tonnes
+                return True
+            if k.startswith("localized_") and "_tonnes_" in k:
                 return True
             if not k.startswith("localized_share_"):
                 return False
@@ -458,8 +504,9 @@ class Terminal:
             return year % 5 == 0 or year == last_year
 
         years = [int(k.rsplit("_", 1)[1]) for k in cmp.kpis.index if k.startswith("localized_share_")]
+        fmt_of = {k: (share if str(cmp.kpis.loc[k, "unit"]) == "share" else tonnes) for k in cmp.kpis.index}
         last_year = max(years) if years else 0
-        rows += [(kpi_label(k), k, share) for k in cmp.kpis.index if headline(k)]
+        rows += [(kpi_label(k), k, fmt_of[k]) for k in cmp.kpis.index if headline(k)]
         if solved:
             self._say(self.out, f"[bold]Cases compared[/bold] (base: {name(cmp.base)})")
             t = _table()

@@ -33,13 +33,24 @@ class CaseRun:
 
 @dataclass(frozen=True)
 class Regret:
-    """cost[A][B]: plan of case A (builds, JVs, signings, cancellations and early retirements fixed) evaluated under case B."""
+    """cost[A][B]: plan of case A (builds, JVs, signings, cancellations and early retirements fixed) evaluated
+    under case B.
+
+    `sunk[A][B]`: the part of cost[A][B] that is sunk capex of existing and committed plants (a constant of
+    case B, the same for every plan evaluated under it), so that costs can be read without it
+    (`cost_without_sunk`); regrets, differences within one case, leave it out by construction."""
 
     cost: pd.DataFrame  # index: plan (case A), columns: evaluated under (case B); $; NaN = not evaluable
     regret: pd.DataFrame  # cost minus the best cost found under B, $
     max_regret: pd.Series  # per plan, $
     best_plan: str | None  # smallest worst-case regret
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (A, B) -> why not evaluable
+    sunk: pd.DataFrame | None = None  # same shape as cost: its sunk capex, $
+
+    @property
+    def cost_without_sunk(self) -> pd.DataFrame:
+        """cost minus the sunk capex of existing and committed plants (cost itself when unknown)."""
+        return self.cost if self.sunk is None else self.cost - self.sunk.reindex_like(self.cost).fillna(0.0)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,10 @@ class Comparison:
     supply_mix: pd.DataFrame  # tidy: case, family, year, source, tonnes
     localization: pd.DataFrame  # tidy: case, group, year, share, target_share, domestic_fta_share
     regret: Regret | None = None
+    #: tidy: case, group, year, definition, share (tonnes), value_share — the four definitions of localization
+    localization_views: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: tidy: case, then the columns of each case's cost_views table (year, the three views, apart)
+    cost_views: pd.DataFrame = field(default_factory=pd.DataFrame)
     options: dict[str, Any] = field(default_factory=dict)  # preset, HiGHS options, jobs, scheduler
 
     @property
@@ -71,7 +86,8 @@ class Comparison:
 
 #: KPIs compared, in order, with the sign that is "better" (for colouring only)
 KEY_KPIS = (
-    "total_cost_usd", "cost_to_industry_usd", "public_cost_usd", "penalties_usd", "capex_committed_usd",
+    "total_cost_usd", "cost_to_industry_usd", "resource_cost_usd", "public_cost_usd", "tariff_revenue_usd",
+    "net_fiscal_cost_usd", "penalties_usd", "sunk_capex_usd", "capex_committed_usd",
     "capex_planner_usd", "plants_built", "units_built", "contracts_signed", "unmet_demand_t",
     "cost_difference_usd_per_kwh",
 )
@@ -169,16 +185,36 @@ def compare(runs: Mapping[str, CaseRun], cases: list[str], base: str, *, instanc
         cases=tuple(cases), runs=dict(runs), kpis=kpis, deltas=deltas, builds=builds, build_units=build_units,
         build_start=build_start, supply_mix=supply_mix, localization=localization, regret=regret,
         options=dict(options or {}),
+        localization_views=_stacked(sols, solved, "localization_views",
+                                    ["group", "year", "definition", "share", "value_share", "supply_t", "demand_t"]),
+        cost_views=_stacked(sols, solved, "cost_views", None),
     )
 
 
+def _stacked(sols: Mapping[str, Solution], cases: list[str], table: str, columns: list[str] | None) -> pd.DataFrame:
+    """Table `table` of each case's Solution with a case column first (the columns given, or all); empty when no
+    case has it."""
+    frames = []
+    for c in cases:
+        if table not in sols[c].table_names:
+            continue
+        df = sols[c].table(table)
+        if df.empty:
+            continue
+        df = df[[k for k in columns if k in df.columns]] if columns is not None else df
+        frames.append(df.assign(case=c)[["case", *df.columns]])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["case", *(columns or [])])
+
+
 def regret_matrix(own: Mapping[str, float], cross: Mapping[tuple[str, str], float | None],
-                  cases: list[str], notes: Mapping[tuple[str, str], str] | None = None) -> Regret:
+                  cases: list[str], notes: Mapping[tuple[str, str], str] | None = None,
+                  sunk: Mapping[tuple[str, str], float | None] | None = None) -> Regret:
     """Regret of each plan A under each case B: cost(A under B) minus the best cost found under B.
 
     `own[B]` is case B's own optimum; `cross[(A, B)]` the cost of A's plan under B (None when the
     plan cannot be carried out). Measuring against the best plan found under B keeps regret ≥ 0
-    even when a case is solved only to within a gap.
+    even when a case is solved only to within a gap. `sunk[(A, B)]`: the sunk capex of existing and
+    committed plants in that cost (the diagonal: (B, B)), so that the costs can be read without it.
     """
     plans = [c for c in cases if c in own]
     cost = pd.DataFrame(index=pd.Index(plans, name="plan of"), columns=pd.Index(plans, name="evaluated under"),
@@ -192,7 +228,15 @@ def regret_matrix(own: Mapping[str, float], cross: Mapping[tuple[str, str], floa
     max_regret = regret.max(axis=1, skipna=False)
     finite = max_regret.dropna()
     best_plan = str(finite.idxmin()) if len(finite) else None
-    return Regret(cost=cost, regret=regret, max_regret=max_regret, best_plan=best_plan, notes=dict(notes or {}))
+    sunk_df = None
+    if sunk is not None:
+        sunk_df = pd.DataFrame(index=cost.index, columns=cost.columns, dtype=float)
+        for a in plans:
+            for b in plans:
+                v = sunk.get((a, b))
+                sunk_df.loc[a, b] = math.nan if v is None else float(v)
+    return Regret(cost=cost, regret=regret, max_regret=max_regret, best_plan=best_plan, notes=dict(notes or {}),
+                  sunk=sunk_df)
 
 
 def _cost_per_kwh(case: dict[str, Any], base: dict[str, Any]) -> float | None:

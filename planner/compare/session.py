@@ -118,6 +118,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
         done = [c for c in names if runs[c].status == "done"]
         cross: dict[tuple[str, str], float | None] = {}
         notes: dict[tuple[str, str], str] = {}
+        sunk: dict[tuple[str, str], float | None] = {(c, c): _sunk(runs[c].solution) for c in done}
         for a in done:
             for b in done:
                 if a == b:
@@ -125,13 +126,14 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                 r = cross_runs[(a, b)]
                 if r.done and r.solution is not None:
                     cross[(a, b)] = r.solution.status["objective_usd"]
+                    sunk[(a, b)] = _sunk(r.solution)
                     if not r.solution.status["proven_optimal"]:
                         notes[(a, b)] = f"not proven optimal: {r.solution.status['status']}"
                 else:
                     cross[(a, b)] = None
                     notes[(a, b)] = r.error or "failed"
         own = {c: runs[c].solution.status["objective_usd"] for c in done}  # type: ignore[union-attr]
-        reg = regret_matrix(own, cross, done, notes)
+        reg = regret_matrix(own, cross, done, notes, sunk)
     opts = {"preset": options.preset, "highs_options": highs, "jobs": jobs, "scheduler": scheduler or "",
             "hard_targets": hard_targets, "regret": regret}
     return compare({c: runs[c] for c in names}, names, base_name, instance=inst.name,
@@ -140,6 +142,10 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
 
 def mark_written(run: CaseRun, path: str) -> CaseRun:
     return replace(run, workbook=path)
+
+
+def _sunk(sol: Any) -> float | None:
+    """The sunk capex of existing and committed plants in a solution's objective ($), or None."""
 
 
 def default_jobs() -> int:

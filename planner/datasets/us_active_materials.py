@@ -173,9 +173,10 @@ FEOC_URL = ("https://www.insideenergyandenvironment.com/2024/05/further-clarity-
             "and-consumers-is-here-but-it-is-not-done/")
 CMA_URL = ("https://ustr.gov/about-us/policy-offices/press-office/press-releases/2023/march/united-states-and-japan-"
            "sign-critical-minerals-agreement")
-CANADA_FLAGS = S("fta=TRUE, domestic=FALSE", "", f"{FTA_URL} ; §8",
+CANADA_FLAGS = S("fta=TRUE, usmca=TRUE, domestic=FALSE", "", f"{FTA_URL} ; §8",
                  "Canada is a U.S. FTA partner (USMCA); Canadian plants are 'FTA-domestic': they count for FTA "
-                 "localization but earn no 45X, which needs U.S. production (§8)")
+                 "localization and as North-America-made (USMCA) in the results, but earn no 45X, which needs "
+                 "U.S. production (§8)")
 # id, name, fta Fig, feoc Fig, description
 ORIGINS = (
     ("China", "China", S(False, "fta", FTA_URL, "not a U.S. FTA partner (§4.5)"),
@@ -778,8 +779,8 @@ def _regions(src: _Sources) -> list[dict[str, Any]]:
     src.use("regions QC, ON flags", CANADA_FLAGS)
     for rid, name, (lat, lon), desc in CA_SITES:
         src.use(f"regions {rid} centroid", E(f"{lat:.2f}, {lon:.2f}", "lat, lon", "§3; §8.2", COORD_NOTE))
-        out.append({"region": rid, "name": name, "domestic": False, "fta": True, "feoc": False,
-                    "description": f"Canadian plant site (FTA partner, no 45X). {desc}"})
+        out.append({"region": rid, "name": name, "domestic": False, "fta": True, "feoc": False, "usmca": True,
+                    "description": f"Canadian plant site (FTA partner, USMCA member, no 45X). {desc}"})
     for rid, name, fta, feoc, desc in ORIGINS:
         out.append({"region": rid, "name": name, "domestic": False,
                     "fta": src.use(f"regions {rid} fta", fta), "feoc": src.use(f"regions {rid} feoc", feoc),

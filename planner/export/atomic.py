@@ -53,6 +53,12 @@ def on_commit(listener: Callable[[], None]) -> None:
         _commit_listeners.append(listener)
 
 
+def committing() -> None:
+    """Tell the listeners of `on_commit` that a finished output is about to replace its target."""
+    for listener in _commit_listeners:
+        listener()
+
+
 def name_max(folder: str | Path) -> int:
     """The longest file name (in bytes) the file system of `folder` allows."""
     try:
@@ -179,8 +185,7 @@ def atomic_path(target: str | Path, *, protect: tuple[str | Path, ...] = ()) -> 
             try:
                 # mkstemp makes the file private (0600); give it the permissions of a normally created file
                 os.chmod(tmp_path, 0o666 & ~_umask())
-                for listener in _commit_listeners:
-                    listener()
+                committing()
                 os.replace(tmp_path, target)
             except OSError as exc:
                 raise WriteError.of(exc, target) from None

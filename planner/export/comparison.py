@@ -5,8 +5,10 @@ policy future; the workbook shows what each case's optimal plan costs and builds
 the cases are, and (when the regret analysis ran) how each plan fares under every other case.
 
 Layout (sheet order): ``summary``, ``kpis``, ``deltas``, ``builds``, ``supply_mix``,
-``localization``, ``regret`` (only with a regret analysis), ``run_info`` and ``chart_data`` (the
-pivots the summary charts draw from).
+``localization``, ``localization_views`` (the four definitions of localization, by tonnes and by
+value), ``cost_views`` (cost to industry, resource cost, fiscal flows; penalties and sunk capex
+apart), ``regret`` (only with a regret analysis; its costs also without sunk capex), ``run_info``
+and ``chart_data`` (the pivots the summary charts draw from).
 
 Every sheet starts the same way: row 1 the comparison (instance, number of cases, base case),
 row 2 what the sheet shows, row 3 which cases failed and why (or that all cases have a plan).
@@ -25,7 +27,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
@@ -39,7 +41,6 @@ from planner.export.kit import (
     FAILED,
     FMT_COUNT,
     FMT_MUSD,
-    FMT_MUSD2,
     FMT_NUMBER,
     FMT_SECONDS,
     FMT_SHARE,
@@ -75,11 +76,11 @@ from planner.export.kit import (
     text_or_value,
 )
 from planner.export.results import status_line
-from planner.results.labels import gap_cell, kpi_label, step_label, words
+from planner.results.labels import component_label, gap_cell, kpi_label, musd_text, step_label, words
 
 #: sheets in workbook order; ``regret`` only when the comparison carries a regret analysis
-SHEET_ORDER = ("summary", "kpis", "deltas", "builds", "supply_mix", "localization", "regret", "run_info",
-               "chart_data")
+SHEET_ORDER = ("summary", "kpis", "deltas", "builds", "supply_mix", "localization", "localization_views",
+               "cost_views", "regret", "run_info", "chart_data")
 
 FMT_KWH = "#,##0.000"
 FMT_DELTA = {
@@ -94,8 +95,11 @@ FMT_DELTA_OTHER = "+#,##0.000;-#,##0.000;0.000"
 SUMMARY_KPIS = (
     ("total_cost_usd", "total cost"),
     ("cost_to_industry_usd", "cost to industry"),
+    ("resource_cost_usd", "resource cost"),
     ("public_cost_usd", "public cost"),
+    ("net_fiscal_cost_usd", "net fiscal cost"),
     ("penalties_usd", "penalties"),
+    ("sunk_capex_usd", "sunk capex"),
     ("capex_committed_usd", "capex committed"),
     ("plants_built", "plants built"),
     ("units_built", "units built"),
@@ -107,6 +111,7 @@ SUMMARY_KPIS = (
 CHART_KPIS = (
     ("total_cost_usd", "total cost"),
     ("cost_to_industry_usd", "cost to industry"),
+    ("resource_cost_usd", "resource cost"),
     ("public_cost_usd", "public cost"),
     ("capex_committed_usd", "capex committed"),
 )
@@ -124,9 +129,19 @@ DESCRIPTIONS: dict[str, str] = {
                   "contracts by origin, spot purchases and unmet demand (red when > 0).",
     "localization": "Qualifying supply as a share of demand vs the case's target, per case, group (family or "
                     "commodity) and year. Blank target = no target that year; red = target missed (shortfall in t).",
+    "localization_views": "Localization under four definitions, per case, group and year: U.S.-made; "
+                          "North-America-made (USMCA); plus FTA imports; non-PFE supply (what the credits test). Each "
+                          "as a share of demand in tonnes and in value (tonnes x reference prices: each case's "
+                          "reference_prices sheet).",
+    "cost_views": "Each case's cost by year seen three ways, in $M of each year: cost to industry = resource cost + "
+                  "tariffs - credits; resource cost (without the transfers); fiscal flows (credits paid by kind, "
+                  "tariff revenue, net fiscal cost). Penalties and sunk capex of existing and committed plants apart, "
+                  "in no view.",
     "regret": "Each case's plan (builds, JV choices and contracts signed) fixed and evaluated under every case's "
               "policy. Regret = its cost minus the cheapest plan found for that case. The safest plan has the "
-              "smallest worst-case regret (green). n/a = the plan cannot be carried out under that case.",
+              "smallest worst-case regret (green). n/a = the plan cannot be carried out under that case. The sunk "
+              "capex of existing and committed plants is the same for every plan under a case: regrets leave it "
+              "out by construction, and the costs are shown with and without it.",
     "run_info": "Exactly what was compared, how, and with which software: enough to reproduce this workbook.",
     "chart_data": "Data behind the charts on the summary sheet.",
 }
@@ -166,6 +181,8 @@ def build_comparison_workbook(cmp: Comparison, *, folder: str | Path | None = No
     _write_builds(book.sheet("builds"), cmp, ctx)
     _write_supply_mix(book.sheet("supply_mix"), cmp, ctx)
     _write_localization(book.sheet("localization"), cmp, ctx)
+    _write_localization_views(book.sheet("localization_views"), cmp, ctx)
+    _write_cost_views(book.sheet("cost_views"), cmp, ctx)
     if cmp.regret is not None:
         _write_regret(book.sheet("regret"), cmp, ctx)
     _write_run_info(book.sheet("run_info"), cmp, ctx, folder)
@@ -506,6 +523,43 @@ def _write_localization(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     ws.table(HEADER_ROW, _table(cols, freeze=3), records)
 
 
+def _write_localization_views(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
+    ctx.head(ws, DESCRIPTIONS["localization_views"])
+    cols = [Column("case", "case", max_width=30), Column("group", "group", min_width=10, max_width=30),
+            Column("year", "year", fmt=FMT_YEAR), Column("definition", "definition", min_width=30, max_width=40),
+            Column("share", "share by tonnes", "%", FMT_SHARE, na=True),
+            Column("value_share", "share by value", "%", FMT_SHARE, na=True),
+            Column("supply_t", "supply counted", "t", FMT_T, na=True), Column("demand_t", "demand", "t", FMT_T, na=True)]
+    records: list[dict[str, Any]] = []
+    for c in ctx.cases:
+        sub, lines = _rows_of_case(c, cmp.localization_views, "none: no demand in this plan", "group")
+        records += lines
+        if sub is not None:
+            records += [{k: r.get(k) for k in ("case", "group", "year", "definition", "share", "value_share",
+                                                "supply_t", "demand_t")} for r in sub.to_dict("records")]
+    ws.table(HEADER_ROW, _table(cols, freeze=4), records)
+
+
+def _write_cost_views(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
+    ctx.head(ws, DESCRIPTIONS["cost_views"])
+    cv = cmp.cost_views
+    money = [k for k in cv.columns if str(k).endswith("_usd")] if not cv.empty else []
+    label = {"resource_cost_usd": "resource cost", "tariffs_usd": "tariffs", "credits_usd": "credits paid",
+             "cost_to_industry_usd": "cost to industry", "tariff_revenue_usd": "tariff revenue",
+             "net_fiscal_cost_usd": "net fiscal cost", "penalties_usd": "penalties (apart)",
+             "sunk_capex_usd": "sunk capex (apart)"}
+    cols = [Column("case", "case", max_width=30), Column("year", "year", fmt=FMT_YEAR),
+            *(Column(k, label.get(k) or component_label(k[:-4]), "$M", FMT_MUSD, 1 / MONEY_SCALE, min_width=11,
+                     max_width=18, na=True) for k in money)]
+    records: list[dict[str, Any]] = []
+    for c in ctx.cases:
+        sub, lines = _rows_of_case(c, cv, "none", "year")
+        records += lines
+        if sub is not None:
+            records += [{k: r.get(k) for k in ("case", "year", *money)} for r in sub.to_dict("records")]
+    ws.table(HEADER_ROW, _table(cols, freeze=2), records)
+
+
 # ---------------------------------------------------------------------------------- regret
 def _worst_under(reg: Any, plan: str) -> str | None:
     r = reg.regret.loc[plan]
@@ -520,7 +574,7 @@ def _write_matrix(ws: Sheet, row: int, title: str, df: pd.DataFrame, best: str |
     row = ws.section(row, title)
     under = [str(b) for b in df.columns]
     cols = [Column("plan", "plan of ↓ / evaluated under →", width=ws.width(1)),
-            *(Column(f"under {b}", b, fmt=FMT_MUSD2, width=ws.width(2 + j), na=True) for j, b in enumerate(under)),
+            *(Column(f"under {b}", b, fmt=FMT_MUSD, width=ws.width(2 + j), na=True) for j, b in enumerate(under)),
             *(Column(f"extra {k}", h, fmt=fmt if fmt != FMT_TEXT else None, width=ws.width(2 + len(under) + k),
                      na=fmt != FMT_TEXT) for k, (h, _v, fmt) in enumerate(extra))]
     records = []
@@ -559,7 +613,7 @@ def _write_regret(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     if best is not None:
         worst = musd(reg.max_regret.get(best))
         text = f"Safest plan: the plan of case '{best}'"
-        ws.put(row, 1, text + (f" — worst-case regret ${worst:,.2f}M" if worst is not None else ""),
+        ws.put(row, 1, text + (f" — worst-case regret {musd_text(worst * MONEY_SCALE)}" if worst is not None else ""),
                _BEST | _BEST_FILL)
         for j in range(2, len(reg.cost.columns) + 5):
             ws.put(row, j, None, _BEST_FILL)
@@ -568,11 +622,15 @@ def _write_regret(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     row += 2
     row = _write_matrix(ws, row, "Cost of each plan under each case [$M, total discounted cost]; bold = the "
                         "case's own optimum", reg.cost, best)
+    if reg.sunk is not None and (reg.sunk.fillna(0.0).abs() > 0).any().any():
+        row = _write_matrix(ws, row, "Cost of each plan without the sunk capex of existing and committed plants "
+                            "[$M]: the same plan comparison, the constants of each case left out", reg.cost_without_sunk,
+                            best)
     worst_by = {str(p): musd(v) for p, v in reg.max_regret.items()}
     where = {str(p): _worst_under(reg, str(p)) for p in reg.regret.index}
     marks = {best: "◀ safest plan"} if best is not None else {}
     row = _write_matrix(ws, row, "Regret [$M]: cost minus the cheapest plan found for that case", reg.regret, best,
-                        extra=(("worst-case regret [$M]", worst_by, FMT_MUSD2), ("worst under case", where, FMT_TEXT),
+                        extra=(("worst-case regret [$M]", worst_by, FMT_MUSD), ("worst under case", where, FMT_TEXT),
                                ("", marks, FMT_TEXT)))
     row = ws.section(row, "Plans that could not be evaluated (n/a above)")
     row = ws.grid(row, ["plan of", "evaluated under", "why"], ([a, b, w] for (a, b), w in notes.items()),
@@ -634,7 +692,7 @@ def _write_run_info(ws: Sheet, cmp: Comparison, ctx: _Context, folder: str | Pat
         failed = FAILED if c.failed else None
         cases.append((Styled(c.name, BOLD), Styled(c.status, failed),
                       Styled(number(run.seconds) if run is not None else None, Style(fmt=FMT_SECONDS)),
-                      Styled(musd(st.get("objective_usd")), Style(fmt=FMT_MUSD2)),
+                      Styled(musd(st.get("objective_usd")), Style(fmt=FMT_MUSD)),
                       Styled(gap_value, Style(fmt=gap_fmt)),
                       Styled(finite(st.get("highs_time_s")), Style(fmt=FMT_SECONDS)),
                       ri.get("preset"), ri.get("started_utc"), _workbook_cell(run, folder, name_only=False),
@@ -706,6 +764,7 @@ def _write_run_info(ws: Sheet, cmp: Comparison, ctx: _Context, folder: str | Pat
 class _Charts:
     kpis: Block | None
     localization: list[tuple[str, Block, list[str], list[bool]]]  # group, block, colours, dashed
+    definitions: list[tuple[str, int, Block]] = field(default_factory=list)  # group, headline year, block
 
 
 def _write_chart_data(ws: Sheet, cmp: Comparison, ctx: _Context) -> _Charts:
@@ -742,13 +801,33 @@ def _write_chart_data(ws: Sheet, cmp: Comparison, ctx: _Context) -> _Charts:
                 gcols.append((f"{c.name} target", target))
                 col_colors.append(colors[c.name])
                 dashed.append(True)
-        block, row = ws.block(row, f"Localized share of {g} by case (targets dashed)", ("year", years, FMT_YEAR),
+        block, row = ws.block(row, f"Qualifying share of {g} by case (the case's rule; targets dashed)",
+                              ("year", years, FMT_YEAR),
                               gcols, FMT_SHARE)
         if not block.empty:
             blocks.append((str(g), block, col_colors, dashed))
     if len(groups) > MAX_LOCALIZATION_CHARTS:
-        ws.note(row, f"{len(groups) - MAX_LOCALIZATION_CHARTS} more groups are not charted; see the localization "
-                     "sheet.")
+        row = ws.note(row, f"{len(groups) - MAX_LOCALIZATION_CHARTS} more groups are not charted; see the "
+                           "localization sheet.") + 1
+    # the four definitions of localization in the headline year: a column per case, per group
+    lv = cmp.localization_views
+    definitions: list[tuple[str, int, Block]] = []
+    if not lv.empty:
+        years = sorted({int(y) for y in lv["year"]})
+        hy = 2030 if 2030 in years else years[-1]
+        defs = list(dict.fromkeys(lv["definition"].tolist()))
+        for g in list(dict.fromkeys(lv["group"].tolist()))[:MAX_LOCALIZATION_CHARTS]:
+            sub = lv[(lv["group"] == g) & (lv["year"] == hy)]
+            dcols = []
+            for c in ctx.cases:
+                cs = sub[sub["case"] == c.name].set_index("definition")
+                if c.failed or cs.empty:
+                    continue
+                dcols.append((c.name, [number(cs.at[d, "share"]) if d in cs.index else None for d in defs]))
+            block, row = ws.block(row, f"{g} in {hy} under four definitions, by tonnes, by case",
+                                  ("definition", defs, FMT_TEXT), dcols, FMT_SHARE)
+            if not block.empty:
+                definitions.append((str(g), hy, block))
     widths: dict[int, float] = {1: max(12, min(40, max((len(c.name) + 12 for c in ctx.cases), default=12)))}
     for _g, b, _c, _d in blocks:
         for j, name in b.series:
@@ -756,7 +835,7 @@ def _write_chart_data(ws: Sheet, cmp: Comparison, ctx: _Context) -> _Charts:
     for j, (_k, h) in enumerate(present, start=2):
         widths[j] = max(widths.get(j, 12), len(h) + 3)
     ws.widths(widths)
-    return _Charts(kpi_block if present and ctx.cases else None, blocks)
+    return _Charts(kpi_block if present and ctx.cases else None, blocks, definitions)
 
 
 def _charts(charts: _Charts) -> list[Chart]:
@@ -765,8 +844,11 @@ def _charts(charts: _Charts) -> list[Chart]:
         out.append(Chart("column", "Cost per case", charts.kpis.chart_series(markers=False), "case", "$M",
                          gap=80, height_cm=9))
     for group, block, colors, dashed in charts.localization:
-        out.append(Chart("line", f"Localized share of {group}", block.chart_series(colors, dashed), "year",
-                         "share of demand", "0%", value_min=0, value_max=1, height_cm=9))
+        out.append(Chart("line", f"Qualifying share of {group} by the case's rule", block.chart_series(colors, dashed),
+                         "year", "share of demand", "0%", value_min=0, value_max=1, height_cm=9))
+    for group, year, block in charts.definitions:
+        out.append(Chart("column", f"{group} in {year} under four definitions, by tonnes", block.chart_series(
+            markers=False), "", "share of demand", "0%", value_min=0, gap=60, height_cm=9))
     return out
 
 
@@ -902,8 +984,8 @@ def _write_safest(ws: Sheet, row: int, cmp: Comparison, ctx: _Context, wrap: lis
                    "Committing to the safest plan loses the least, whichever policy case comes true.", NOTE)
     wrap.append((row, 1))
     row += 1
-    cols = (Column("plan", "plan of case"), Column("worst", "worst-case regret", "$M", FMT_MUSD2, na=True),
-            Column("under", "worst under case"), Column("own", "own cost", "$M", FMT_MUSD2, na=True),
+    cols = (Column("plan", "plan of case"), Column("worst", "worst-case regret", "$M", FMT_MUSD, na=True),
+            Column("under", "worst under case"), Column("own", "own cost", "$M", FMT_MUSD, na=True),
             Column("mark", ""))
     records = []
     for p in reg.cost.index:

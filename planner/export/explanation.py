@@ -4,7 +4,9 @@ The question it answers: *why this plan, and what does it cost to insist on the 
 targets?* A planner who must defend a plan reads, in plain words, what each target costs, why each
 candidate plant is or is not built, and why demand or a target is short.
 
-Layout (sheet order): ``summary`` (of the results workbook), then the explanation sheets
+Layout (sheet order): ``decision`` and ``summary`` (of the results workbook; the decision sheet here
+also draws the localization supply curve: the candidates ranked by the support they need per tonne,
+from the re-solves, against cumulative tonnes), then the explanation sheets
 ``findings``, ``target_costs``, ``marginal_chart``, ``candidates``, ``shortfalls`` and
 ``how_computed``, then every other sheet of the results workbook (``run_info``, ``builds`` ...
 ``kpis``, ``sources``, ``chart_data``) exactly as `planner solve` writes them.
@@ -39,7 +41,6 @@ from planner.export.kit import (
     FAILED,
     FMT_COUNT,
     FMT_MUSD,
-    FMT_MUSD2,
     FMT_SHARE,
     FMT_T,
     FMT_USD_PER_T,
@@ -67,6 +68,7 @@ from planner.export.kit import (
     plain,
 )
 from planner.export.results import _Context as _ResultsContext
+from planner.results.labels import musd_text, share_text
 from planner.export.results import build_workbook
 
 #: the explanation sheets, placed right after the results workbook's summary
@@ -114,7 +116,8 @@ def build_explanation_workbook(expl: Explanation) -> Book:
     """The explanation workbook of `expl`, in memory: the results workbook plus the explanation sheets."""
     contents = [(name, "Explanation: " + DESCRIPTIONS[name].split(". ")[0].rstrip(".") + ".")
                 for name in EXPLANATION_SHEETS]
-    book = build_workbook(expl.solution, then=EXPLANATION_SHEETS, contents=contents)
+    book = build_workbook(expl.solution, then=EXPLANATION_SHEETS, contents=contents,
+                          supply_curve=(expl.built, expl.unbuilt))
     ctx = _Ctx.of(expl)
     _write_findings(book["findings"], expl, ctx)
     _write_target_costs(book["target_costs"], expl, ctx)
@@ -235,7 +238,7 @@ def _write_findings(ws: Sheet, expl: Explanation, ctx: _Ctx) -> None:
         text = ("the plan's total discounted cost with the targets minus the same case re-solved without any "
                 "localization target (a second MILP solve)")
         if obj:
-            text += f"; {total / obj:.1%} of the plan's total cost of ${obj:,.1f}M"
+            text += f"; {share_text(total / obj)} of the plan's total cost of {musd_text(obj * MONEY_SCALE)}"
         ws.put(row, 2, text + ".", NOTE | kit.WRAP)
         ws.fit_height(row, [2])
     else:
@@ -336,8 +339,8 @@ def _write_target_costs(ws: Sheet, expl: Explanation, ctx: _Ctx) -> None:
     row = placed.next_row + 1
     if recs:
         total = musd(expl.targets_total_usd)
-        row = ws.note(row, "All targets together cost " + (f"${total:,.1f}M" if total is not None else
-                                                            "n/a (see findings)")
+        row = ws.note(row, "All targets together cost " + (musd_text(total * MONEY_SCALE) if total is not None
+                                                            else "n/a (see findings)")
                       + " (discounted): the plan with them minus the plan without them. Red rows: the target is "
                         "missed (shortfalls).", last_col=ncols) + 1
 
@@ -514,9 +517,9 @@ _UNBUILT_COLUMNS = (
     _col("capacity_t", "capacity", "t/yr", FMT_T, 11),
     _col("earliest_start", "earliest start", fmt=FMT_YEAR, width=9),
     _col("earliest_qualified", "earliest qualified year", fmt=FMT_YEAR, width=10),
-    _col("premium_usd", "premium", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
+    _col("premium_usd", "premium", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE),
     _col("premium_usd_per_t", "premium", "$/t of qualified output", FMT_USD_PER_T, 13),
-    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE, note=_UNCERTAINTY),
+    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE, note=_UNCERTAINTY),
     _col("note", "note", width=40, wrap=True),
 )
 _BUILT_COLUMNS = (
@@ -525,10 +528,10 @@ _BUILT_COLUMNS = (
     _col("commodity", "commodity", width=11),
     _col("site", "site", width=8),
     _col("capacity_t", "capacity", "t/yr", FMT_T, 11),
-    _col("value_usd", "value", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _col("of_which_penalties_usd", "from penalties", "$M", FMT_MUSD2, 12, 1 / MONEY_SCALE),
-    _col("of_which_other_usd", "from other costs", "$M", FMT_MUSD2, 11, 1 / MONEY_SCALE),
-    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD2, 13, 1 / MONEY_SCALE, note=_UNCERTAINTY),
+    _col("value_usd", "value", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE),
+    _col("of_which_penalties_usd", "from penalties", "$M", FMT_MUSD, 12, 1 / MONEY_SCALE),
+    _col("of_which_other_usd", "from other costs", "$M", FMT_MUSD, 11, 1 / MONEY_SCALE),
+    _col("uncertainty_usd", "solver uncertainty", "$M", FMT_MUSD, 13, 1 / MONEY_SCALE, note=_UNCERTAINTY),
     _col("note", "note", width=40, wrap=True, span=2),  # under the unbuilt table's columns J and K
 )
 
@@ -544,7 +547,7 @@ def _bar_block(ws: Sheet, row: int, title: str, head: str, recs: list[dict[str, 
     """project | label (the chart's categories) | value [$M]; returns the block and the next free row."""
     ws.section(row, title)
     cols = (Column("project", "project"), Column("label", "label on the chart"),
-            Column("value", head, fmt=FMT_MUSD2))
+            Column("value", head, fmt=FMT_MUSD))
     data = [{"project": r.get("project"), "label": _bar_label(r), "value": musd(r.get(key))} for r in recs]
     placed = ws.table(row + 1, Table(cols), data)
     block = Block(ws.name, placed.header_row, placed.first_row, placed.last_row, 2, ((3, head),))

@@ -20,7 +20,8 @@ A workbook module says *what* its sheets hold; this module says *how* a sheet is
 * **provenance** (`provenance`): the run-info sheet of every workbook, from sections described as
   data (`Section` of `Pair` and `Grid`).
 * **printing** (`Sheet.finish`, called for every sheet): US Letter, fitted to the page width,
-  landscape when the sheet is wide, the table header repeated on every page.
+  landscape when the sheet is wide, the table header repeated on every page; a sheet marked
+  `one_page` (the decision sheet) prints whole on one landscape page, its charts included.
 
 The writer is XlsxWriter (see docs/dependencies.md: faster than openpyxl for the same workbooks, native
 charts, and a workbook-wide "text is never a formula" option); openpyxl stays the reader. The workbook
@@ -46,6 +47,7 @@ import pandas as pd
 from planner.errors import OutputError
 from planner.export.atomic import MARK_PROPERTY, save_workbook
 from planner.export.cells import cell_text, looks_like_formula
+from planner.results import labels
 from planner.results.labels import words
 
 if TYPE_CHECKING:
@@ -66,12 +68,13 @@ WIDE = 110.0  # a sheet wider than this (in characters) is printed landscape
 MAX_WRAPPED_ROWS = 5_000  # a tidy table longer than this keeps one line per row (written column by column)
 
 # ---------------------------------------------------------------------------------- number formats
-FMT_T = "#,##0"
-FMT_SHARE = "0.0%"
-FMT_USD_PER_T = "#,##0"
-FMT_MUSD = "#,##0.0"
-FMT_MUSD2 = "#,##0.00"  # differences between plans can be small: keep the cents of a $M
-FMT_USD = '"$"#,##0'
+# money and shares by the one precision rule of planner.results.labels ($M with one decimal, % with one)
+FMT_T = labels.FMT_T
+FMT_SHARE = labels.FMT_SHARE
+FMT_USD_PER_T = labels.FMT_T
+FMT_MUSD = labels.FMT_MUSD  # a value in $M
+FMT_USD_AS_MUSD = labels.FMT_USD_AS_MUSD  # a value in $, shown in $M
+FMT_USD = '"$"#,##0'  # whole dollars (the solver's objective and bound on run_info)
 FMT_YEAR = "0"
 FMT_COUNT = "#,##0"
 FMT_NUMBER = "#,##0.00"
@@ -82,7 +85,7 @@ FMT_BOOL = '"TRUE";"TRUE";"FALSE"'  # LibreOffice shows a styled boolean cell as
 #: formats of values that are not numbers (a column with one of these is a text, mixed or boolean column)
 NOT_NUMBER = (FMT_TEXT, FMT_GENERAL, FMT_BOOL)
 
-MONEY_SCALE = 1e6  # $ -> $M
+MONEY_SCALE = labels.MONEY_UNIT  # $ -> $M
 NA = "n/a"
 PALETTE = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2", "7F7F7F", "BCBD22",
            "17BECF", "393B79", "AD494A", "637939", "CE6DBD")
@@ -238,14 +241,16 @@ def shown_width(v: Any, fmt: str | None) -> int:
         return 5
     if is_number(v):
         fmt = fmt or FMT_GENERAL
-        if "%" in fmt:
-            return len(f"{100 * v:.1f}%")
         if fmt == FMT_YEAR:
             return len(f"{v:.0f}")
         if fmt in (FMT_T, FMT_COUNT):
             return len(f"{v:,.0f}")
         if fmt == FMT_MUSD:
-            return len(f"{v:,.1f}")
+            return len(labels.number_text(v, labels.MONEY_DECIMALS))
+        if fmt == FMT_USD_AS_MUSD:
+            return len(labels.musd_text(v))
+        if "%" in fmt:
+            return len(labels.share_text(v))
         if "$" in fmt:
             return len(f"${v:,.0f}")
         places = len(fmt.rsplit(".", 1)[1].split(";")[0]) if "." in fmt else 2
@@ -487,7 +492,9 @@ class Ref(NamedTuple):
 
 @dataclass(frozen=True)
 class Series:
-    """One series of a chart: its name (a cell, or text), values and categories, colour, dashes, markers."""
+    """One series of a chart: its name (a cell, or text), values and categories (x values of a scatter
+    chart), colour, dashes, markers; `visible` False draws nothing (the invisible base of a waterfall or
+    a timeline bar); `labels` shows each value on the chart."""
 
     name: Ref | str
     values: Ref
@@ -495,17 +502,22 @@ class Series:
     color: str | None = None
     dashed: bool = False
     markers: bool = True
+    visible: bool = True
+    labels: bool = False
+    label_format: str | None = None
 
 
 @dataclass(frozen=True)
 class Chart:
     """A native chart, described as data.
 
-    `kind`: line | column (vertical bars) | bar (horizontal bars); `category_title`/`value_title`:
-    axis labels; `value_format`: number format of the value axis; `value_min`/`value_max`: its range;
-    `stacked`: stacked columns; `gap`: gap between bar groups (% of a bar); `legend`: bottom | right |
-    None; size in cm; `top_down`: the first category at the top (bar charts); `labels_low`:
-    category labels below negative values."""
+    `kind`: line | column (vertical bars) | bar (horizontal bars) | area | scatter (x-y points joined by
+    straight lines: a step curve); `category_title`/`value_title`: axis labels; `value_format`: number
+    format of the value axis; `value_min`/`value_max`: its range; `stacked`: stacked columns, bars or
+    areas; `gap`: gap between bar groups (% of a bar); `legend`: bottom | right | None; size in cm;
+    `top_down`: the first category at the top (bar charts); `labels_low`: category labels below
+    negative values; `lines`: series drawn as lines over the chart, on the same axes (a target over
+    stacked areas); `x_format`, `x_min`, `x_max`: the x axis of a scatter chart."""
 
     kind: str
     title: str
@@ -522,6 +534,10 @@ class Chart:
     height_cm: float = 7.5
     top_down: bool = False
     labels_low: bool = False
+    lines: tuple[Series, ...] = ()
+    x_format: str | None = None
+    x_min: float | None = None
+    x_max: float | None = None
 
 
 @dataclass(frozen=True)
@@ -554,32 +570,47 @@ class Block:
                      for i, (c, _n) in enumerate(self.series))
 
 
+def _series_options(s: Series, kind: str, chart: Chart) -> dict[str, Any]:
+    """XlsxWriter's options of one series drawn as `kind`."""
+    d: dict[str, Any] = {"values": s.values.xl(), "categories": s.categories.xl(),
+                         "name": [s.name.sheet, s.name.r1 - 1, s.name.c1 - 1] if isinstance(s.name, Ref) else s.name}
+    color = "#" + s.color if s.color else None
+    if not s.visible:
+        d["fill"] = {"none": True}
+        d["border"] = {"none": True}
+        if kind in ("line", "scatter"):
+            d["line"] = {"none": True}
+            d["marker"] = {"type": "none"}
+    elif kind in ("line", "scatter"):
+        d["line"] = {"width": 2.25, "dash_type": "dash" if s.dashed else "solid", **({"color": color} if color else {})}
+        d["marker"] = ({"type": "circle", "size": 6, **({"fill": {"color": color}, "border": {"color": color}}
+                                                        if color else {})} if s.markers else {"type": "none"})
+        if kind == "line":
+            d["smooth"] = False
+    else:
+        if color:
+            d["fill"] = {"color": color}
+            d["border"] = {"color": color}
+    if kind in ("column", "bar"):
+        if chart.gap is not None:
+            d["gap"] = chart.gap
+        if chart.stacked:
+            d["overlap"] = 100
+    if s.labels and s.visible:
+        d["data_labels"] = {"value": True, **({"num_format": s.label_format} if s.label_format else {}),
+                            "font": {"size": 8}}
+    return d
+
+
 def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     """XlsxWriter's options of a chart: (type, series, category axis, value axis)."""
-    kind = {"line": "line", "column": "column", "bar": "bar"}[chart.kind]
+    kind = {"line": "line", "column": "column", "bar": "bar", "area": "area", "scatter": "scatter"}[chart.kind]
     head: dict[str, Any] = {"type": kind}
-    if chart.stacked:
+    if chart.stacked and kind in ("column", "bar", "area"):
         head["subtype"] = "stacked"
-    series = []
-    for s in chart.series:
-        d: dict[str, Any] = {"values": s.values.xl(), "categories": s.categories.xl(),
-                             "name": [s.name.sheet, s.name.r1 - 1, s.name.c1 - 1] if isinstance(s.name, Ref)
-                             else s.name}
-        color = "#" + s.color if s.color else None
-        if kind == "line":
-            d["line"] = {"width": 2.25, "dash_type": "dash" if s.dashed else "solid", **({"color": color} if color else {})}
-            d["marker"] = ({"type": "circle", "size": 6, **({"fill": {"color": color}, "border": {"color": color}}
-                                                            if color else {})} if s.markers else {"type": "none"})
-            d["smooth"] = False
-        else:
-            if color:
-                d["fill"] = {"color": color}
-                d["border"] = {"color": color}
-            if chart.gap is not None:
-                d["gap"] = chart.gap
-            if chart.stacked:
-                d["overlap"] = 100
-        series.append(d)
+    if kind == "scatter":
+        head["subtype"] = "straight"
+    series = [_series_options(s, kind, chart) for s in chart.series]
     small = {"size": 10, "bold": False}
     cat: dict[str, Any] = {"name": chart.category_title, "name_font": small} if chart.category_title else {}
     if chart.labels_low:
@@ -587,6 +618,13 @@ def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], 
     if chart.top_down:
         cat["reverse"] = True
         cat["crossing"] = "max"  # the value axis below the bars, not above them
+    if kind == "scatter":
+        if chart.x_format:
+            cat["num_format"] = chart.x_format
+        if chart.x_min is not None:
+            cat["min"] = chart.x_min
+        if chart.x_max is not None:
+            cat["max"] = chart.x_max
     val: dict[str, Any] = {"num_format": chart.value_format,
                            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
     if chart.value_title:
@@ -743,7 +781,10 @@ class Sheet:
         self.max_row = 0
         self.max_col = 0
         self._chart_right = 0.0  # right edge of the rightmost chart, cm
+        self._chart_bottom = 0  # last row a chart covers
+        self._chart_last_col = 0  # last column a chart reaches into
         self._finished = False
+        self.one_page = False  # printed on one page, whole (`one_page()`)
 
     # ------------------------------------------------------------------ cells
     def put(self, row: int, col: int, value: Any, style: Style | None = None, *, link: str | None = None,
@@ -824,6 +865,10 @@ class Sheet:
         h = max(points, self._heights.get(row, 0.0))
         self._heights[row] = h
         self._ws.set_row(row - 1, h, None, {"hidden": row in self._hidden})
+
+    def hide_column(self, col: int) -> None:
+        """Hide a column (its cells stay, for lookups and for reading the sheet back)."""
+        self._ws.set_column(col - 1, col - 1, self.width(col), None, {"hidden": True})
 
     def hide_row(self, row: int) -> None:
         self._hidden.add(row)
@@ -1124,11 +1169,22 @@ class Sheet:
         else:
             xc.set_x_axis(cat)
             xc.set_y_axis(val)
-        xc.set_legend({"position": chart.legend} if chart.legend else {"none": True})
+        if chart.lines:  # lines over the chart, on its axes (a target over stacked areas)
+            over = self.book._wb.add_chart({"type": "line"})  # noqa: SLF001
+            for s in chart.lines:
+                over.add_series(_series_options(s, "line", chart))
+            xc.combine(over)
+        hidden = [i for i, s in enumerate((*chart.series, *chart.lines)) if not s.visible]
+        legend: dict[str, Any] = {"position": chart.legend} if chart.legend else {"none": True}
+        if chart.legend and hidden:
+            legend["delete_series"] = hidden  # an invisible base has no entry in the legend
+        xc.set_legend(legend)
         xc.set_size({"width": _px(chart.width_cm), "height": _px(chart.height_cm)})
         self._ws.insert_chart(row - 1, col - 1, xc, {"object_position": 1})
         self.charts.append(chart)
         self._chart_right = max(self._chart_right, self._left_cm(col) + chart.width_cm)
+        self._chart_bottom = max(self._chart_bottom, row - 1 + rows_for(chart.height_cm) - 2 + 1)
+        self._chart_last_col = max(self._chart_last_col, self.column_at(self._left_cm(col) + chart.width_cm, col))
 
     def _left_cm(self, col: int) -> float:
         return sum(cm(self.width(j)) for j in range(1, col))
@@ -1155,13 +1211,18 @@ class Sheet:
                 self.wrap(r, 1, last)
         ws = self._ws
         used = sum(self.width(j) for j in range(1, max(self.max_col, 1) + 1))
-        wide = used > WIDE or self._chart_right > cm(WIDE)
+        wide = used > WIDE or self._chart_right > cm(WIDE) or self.one_page
         if wide:
             ws.set_landscape()
         else:
             ws.set_portrait()
         ws.set_paper(1)  # US Letter
-        ws.fit_to_pages(1, 0)  # one page wide, as many tall as it takes
+        if self.one_page:  # the sheet with its charts, whole, on one page
+            ws.fit_to_pages(1, 1)
+            ws.print_area(0, 0, max(self.max_row, self._chart_bottom) - 1,
+                          max(self.max_col, self._chart_last_col) - 1)
+        else:
+            ws.fit_to_pages(1, 0)  # one page wide, as many tall as it takes
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
         if self._breaks:
             ws.set_h_pagebreaks(sorted(set(self._breaks)))

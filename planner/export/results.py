@@ -1,8 +1,12 @@
 """The results workbook: one solved case as a formatted, self-explaining Excel file.
 
-Layout (sheet order): ``summary``, ``run_info``, one sheet per Solution table (``builds`` ...
-``kpis``, then the tables families register, e.g. a new family's own table), ``sources`` and
-``chart_data`` (the pivots the summary charts draw from).
+Layout (sheet order): ``decision`` (one printed page for a board: the commitments, the headline,
+native charts; `planner.export.decision`), ``summary``, ``run_info``, one sheet per Solution table
+(``builds`` ... ``kpis``, then the views — ``localization_views``, ``sourcing``, ``cost_views``,
+``idle_capacity``, ``commitments``, ``cash_flows``, ``landed_costs``, ``reference_prices`` — then
+the tables families register, e.g. a new family's own table), ``sources`` and ``chart_data`` (the
+pivots the charts draw from). No sheet shows an internal name where words are meant: column headers,
+KPIs, cost components and localization definitions are in words (`planner.results.labels`).
 
 Every data sheet is a tidy table written by `planner.export.kit.tidy_sheet`, which `read_results`
 reads back: row 1 instance, case and solve status; row 2 what the table is (or "none" when it is
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +58,7 @@ from planner.export.kit import (
     text_or_value,
 )
 from planner.results.labels import (
+    musd_text,
     component_key,
     component_label,
     gap_cell,
@@ -62,6 +67,14 @@ from planner.results.labels import (
     status_label,
     step_label,
 )
+from planner.export.decision import (
+    DecisionCharts,
+    supply_curve_block,
+    waterfall_charts,
+    write_decision,
+)
+from planner.export.decision import write_chart_data as write_decision_data
+from planner.results.headline import cost_view_lines, idle_flag, localization_grid, localization_headline
 from planner.results.solution import TABLES, Solution
 
 #: data sheets in workbook order (the order the brief of the results workbook asks for)
@@ -79,7 +92,10 @@ DATA_SHEETS = (
     "unmet",
     "kpis",
 )
-SHEET_ORDER = ("summary", "run_info", *DATA_SHEETS, "sources", "chart_data")
+#: the views' tables (registered in planner/results/tables/), in the order their sheets follow the data sheets
+VIEW_SHEETS = ("localization_views", "sourcing", "cost_views", "idle_capacity", "commitments", "cash_flows",
+               "landed_costs", "reference_prices")
+SHEET_ORDER = ("decision", "summary", "run_info", *DATA_SHEETS, "sources", "chart_data")
 SOURCE_COLUMNS = ("item", "value", "tag", "source", "note")
 
 #: words for columns where the generic rule (`planner.export.kit.tidy_column`) would be ambiguous or unclear
@@ -96,9 +112,31 @@ LABELS: dict[str, dict[str, str]] = {
     "imports": {"take_or_pay_usd": "take-or-pay"},
     "unmet": {"tonnes": "unmet demand", "demand_t": "total demand"},
     "kpis": {"kpi": "key (for lookups)", "note": "what it counts"},
+    "localization_views": {"supply_t": "supply counted", "supply_value_usd": "value counted",
+                           "demand_value_usd": "demand value", "share": "share by tonnes", "value_share": "share by value",
+                           "pfe_unknown_t": "PFE-unknown (spot, no declared share)"},
+    "cost_views": {"tariffs_usd": "tariffs (cost to industry)", "tariff_revenue_usd": "tariff revenue (fiscal)",
+                   "credits_usd": "credits paid", "sunk_capex_usd": "sunk capex (apart)",
+                   "penalties_usd": "penalties (apart)"},
+    "idle_capacity": {"qualified_t": "qualified capacity, horizon", "output_t": "output, horizon",
+                      "idle_t": "idle, horizon", "idle_share": "idle share, horizon",
+                      "qualified_years": "qualified years", "idle_years": "years delivering nothing",
+                      "year": "headline year", "year_qualified_t": "qualified capacity that year",
+                      "year_idle_t": "idle that year", "year_idle_share": "idle share that year",
+                      "public_support_usd": "public support received", "idle_capex_usd": "capex of the idle part",
+                      "idle_support_usd": "public support of the idle part"},
+    "commitments": {"decision_year": "decision year", "first_output_year": "first qualified tonne",
+                    "capacity_t": "capacity (plants) / volume (contracts)", "capex_usd": "capex gross",
+                    "net_capex_usd": "capex net", "year": "headline year", "delivered_t": "delivered that year",
+                    "delivered_share": "share of the family's demand that year", "npv_usd": "NPV",
+                    "irr": "IRR", "npv_without_credits_usd": "NPV without credits"},
+    "cash_flows": {"grants_usd": "grants", "credit_48c_usd": "48C", "credit_45x_usd": "45X",
+                   "inputs_usd": "recipe inputs", "net_usd": "net cash flow", "after_horizon": "after the horizon"},
+    "landed_costs": {"usd_per_t": "amount", "total": "a total"},
+    "reference_prices": {"price_usd_per_t": "reference price"},
 }
 #: number format of a KPI's value, by its unit
-_KPI_FORMATS = {"$": FMT_USD, "share": FMT_SHARE, "count": FMT_COUNT, "t": FMT_T}
+_KPI_FORMATS = {"$": kit.FMT_USD_AS_MUSD, "share": FMT_SHARE, "count": FMT_COUNT, "t": FMT_T}
 
 #: one line per sheet: what the table is, in words a planner reads without the tool
 DESCRIPTIONS: dict[str, str] = {
@@ -127,9 +165,44 @@ DESCRIPTIONS: dict[str, str] = {
                       "at its capacity one more tonne can cost more than shown (up to the penalties). The note "
                       "names the targets included and flags prices set by the unmet-demand penalty.",
     "unmet": "Demand not met by the plan [t] (priced by the unmet-demand penalty).",
-    "kpis": "Key indicators of the plan, each in the unit given ($ = dollars, share = 0-100%); the note says "
-            "what each one counts.",
+    "kpis": "Key indicators of the plan, each in the unit given ($ = dollars, shown in $M; share = 0-100%); the "
+            "note says what each one counts. A hidden last column holds each indicator's key, for lookups.",
     "sources": "Sources of the input data, as given in the instance workbook.",
+    "localization_views": "Localization under four definitions, by group and year: U.S.-made; North-America-made "
+                          "(USMCA: U.S., Canada, Mexico); North-America-made plus imports from FTA partners (by "
+                          "origin); non-PFE supply (what the credits test). Each as a share of demand in tonnes, and "
+                          "in value: tonnes x the reference price of the commodity and year (sheet reference_prices). "
+                          "Spot purchases without a declared market PFE share are PFE-unknown: not counted as "
+                          "non-PFE, shown apart.",
+    "sourcing": "Where each group's demand is met from, by origin and year [t], with the case's localization target "
+                "(the decision sheet's stacked areas).",
+    "cost_views": "The plan's cost by year seen three ways, in $M of each year: cost to industry = resource cost + "
+                  "tariffs - credits (cash: credits as income, tariffs as cost); resource cost (without the transfers: "
+                  "tariffs and credits); fiscal flows (each credit paid, by kind; tariff revenue; net fiscal cost = "
+                  "credits - tariff revenue). Penalties and the sunk capex of existing and committed plants in no view, "
+                  "apart. Discount factor: to the base year (the KPIs hold the discounted totals).",
+    "idle_capacity": "Existing and committed plants: qualified capacity against output, over the horizon and in the "
+                     "headline year; what does not deliver is idle (imports cheaper, mothballed, no buyer). Capex and "
+                     "public support (grants, 48C) of the idle part = the plant's x its idle share that year.",
+    "commitments": "Each commitment of the plan — a plant built or a JV, an import contract signed (with a fee or a "
+                   "minimum), an offtake, a cancellation — with its decision year, first qualified tonne, capex gross, "
+                   "public support and net, what it delivers in the headline year and as which localization, its NPV "
+                   "and IRR at a developer's cost of capital (settings developer_discount_rate; cash flows on sheet "
+                   "cash_flows) and its main risk. The decision sheet shows them on one page.",
+    "cash_flows": "The yearly cash flows behind each plant commitment's NPV and IRR, whole project (all owners), in $M "
+                  "of each year: capex as spent, grants with it, 48C when online; output x the price (marginal supply "
+                  "price in the plan) less variable cost, recipe inputs at their reference price and fixed O&M, plus "
+                  "45X; after the horizon (marked) the last year's margin without credits, to the end of the plant's "
+                  "life.",
+    "landed_costs": "A tonne imported against a tonne made in the U.S., step by step, per chemistry in the headline "
+                    "year [$/t]: the cheapest import from a FEOC origin (price, freight, tariff: the landed cost) "
+                    "against the U.S. plant the plan runs most (else the cheapest candidate): cash cost, capital "
+                    "charge, less 45X, less the cell-credit value kept where the plan reports it. Steps without data "
+                    "are left out. The waterfalls are drawn to the right.",
+    "reference_prices": "The price of a tonne of each commodity by year at which the localization views value "
+                        "tonnes, and its basis: a declared reference or market price, else the average landed price "
+                        "of the year's imports (price + tariff + freight), else of the contracts on offer, else the "
+                        "marginal supply price in the plan.",
 }
 _EMPTY_NOTES: dict[str, str] = {
     "builds": "none: the instance has no plants or candidate projects",
@@ -180,13 +253,17 @@ def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def build_workbook(sol: Solution, *, then: Sequence[str] = (), contents: Sequence[tuple[str, str]] = ()) -> Book:
+def build_workbook(sol: Solution, *, then: Sequence[str] = (), contents: Sequence[tuple[str, str]] = (),
+                   supply_curve: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> Book:
     """The results workbook of `sol`, in memory (write_results saves it).
 
     `then`: names of empty sheets placed right after the summary, for a workbook that extends this
-    one (the explanation); `contents`: (sheet, what it holds) added to the summary's contents."""
+    one (the explanation); `contents`: (sheet, what it holds) added to the summary's contents;
+    `supply_curve`: (built, unbuilt) candidates of an explanation, drawn as the localization supply
+    curve on the decision sheet."""
     ctx = _Context.of(sol)
     book = Book(title=f"Plan for {ctx.instance}, case {ctx.case}")
+    decision = book.sheet("decision")
     summary = book.sheet("summary")
     for name in then:
         book.sheet(name)
@@ -194,14 +271,34 @@ def build_workbook(sol: Solution, *, then: Sequence[str] = (), contents: Sequenc
     for name in DATA_SHEETS:
         df = sol.table(name) if ctx.has_plan else sol.table(name).iloc[0:0]
         _write_table_sheet(book.sheet(name), name, df, ctx, sol.status)
-    for name, df in sol.extra.items():  # tables registered by families: written the same way, units from suffixes
+    views = [n for n in VIEW_SHEETS if n in sol.extra]
+    for name in (*views, *[n for n in sol.extra if n not in VIEW_SHEETS]):  # views, then tables families register:
+        df = sol.extra[name]  # written the same way, units from suffixes
         _write_table_sheet(book.sheet(name), name, df if ctx.has_plan else df.iloc[0:0], ctx, sol.status,
                            description=sol.descriptions.get(name, ""))
     _write_table_sheet(book.sheet("sources"), "sources", _sources_frame(sol.run_info.get("sources") or []), ctx)
-    blocks = _write_chart_data(book.sheet("chart_data"), sol, ctx)
+    blocks, decision_charts = _write_chart_data(book.sheet("chart_data"), sol, ctx, supply_curve)
+    if "landed_costs" in book and ctx.has_plan:
+        _landed_cost_charts(book["landed_costs"], decision_charts)
     _write_run_info(run_info, sol, ctx)
     _write_summary(summary, sol, ctx, blocks, contents)
+    rate = float(sol.run_info.get("developer_discount_rate") or 0.10)
+    note = ("The localization supply curve (candidates ranked by the support they need per t) is drawn below."
+            if supply_curve is not None else
+            "The localization supply curve (candidates ranked by the support they need per t, against cumulative "
+            "t) needs a re-solve per candidate: `planner explain` draws it on the decision sheet of its workbook.")
+    write_decision(decision, sol, title=f"Decision sheet: plan for {ctx.instance}, case '{ctx.case}'",
+                   status=(ctx.status_line, ctx.level), charts=decision_charts if ctx.has_plan else None,
+                   supply_note=note, rate=rate)
     return book
+
+
+def _landed_cost_charts(ws: Sheet, charts: DecisionCharts) -> None:
+    """Every chemistry's waterfall, to the right of the landed_costs table (two per row)."""
+    col = ws.max_col + 2
+    second = ws.column_at(ws._left_cm(col) + 12.4, col + 1)  # noqa: SLF001
+    for i, (_c, chart) in enumerate(waterfall_charts(charts.waterfalls)):
+        ws.chart(chart, kit.HEADER_ROW + (i // 2) * (kit.rows_for(chart.height_cm) - 1), col if i % 2 == 0 else second)
 
 
 # ---------------------------------------------------------------------------------- context
@@ -298,6 +395,8 @@ def _write_table_sheet(ws: Sheet, name: str, df: pd.DataFrame, ctx: _Context,
         formats = {"value": [_KPI_FORMATS.get("" if isnull(u) else str(u), FMT_NUMBER) for u in units]}
     kit.tidy_sheet(ws, df, line=ctx.header, description=description, labels=LABELS.get(name),
                    empty=_empty_note(name, ctx, status), formats=formats)
+    if name == "kpis" and "kpi" in df.columns:  # the key is for lookups, not for reading: words only are shown
+        ws.hide_column(list(df.columns).index("kpi") + 1)
 
 
 # ---------------------------------------------------------------------------------- chart data
@@ -310,9 +409,11 @@ def _years(sol: Solution) -> list[int]:
     return sorted(ys)
 
 
-def _write_chart_data(ws: Sheet, sol: Solution, ctx: _Context) -> dict[str, Block]:
-    ws.head(ctx.header, "Data behind the charts on the summary sheet: pivots of the capacity, localization and "
-                        "costs sheets.")
+def _write_chart_data(ws: Sheet, sol: Solution, ctx: _Context,
+                      supply_curve: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                      ) -> tuple[dict[str, Block], DecisionCharts]:
+    ws.head(ctx.header, "Data behind the charts of the summary and decision sheets: pivots of the capacity, "
+                        "localization, costs and view sheets.")
     years = _years(sol) if ctx.has_plan else []
     cats = ("year", years, FMT_YEAR)
     blocks: dict[str, Block] = {}
@@ -354,12 +455,38 @@ def _write_chart_data(ws: Sheet, sol: Solution, ctx: _Context) -> dict[str, Bloc
     blocks["costs"], row = ws.block(row, "Cost by year and component [$M, money of each year]; credits are negative",
                                     cats, cols, FMT_MUSD)
 
-    widths: dict[int, float] = {1: 10}
+    grid = localization_grid(sol) if ctx.has_plan else pd.DataFrame()
+    cols = []
+    defs: list[str] = []
+    if not grid.empty:
+        defs = list(dict.fromkeys(grid["definition"].tolist()))
+        for g in dict.fromkeys(grid["group"].tolist()):
+            sub = grid[grid["group"] == g].set_index("definition")
+            cols.append((f"{g}", [float(sub.loc[d, "share"]) if d in sub.index else None for d in defs]))
+    hy = int(grid["year"].iloc[0]) if not grid.empty else None
+    blocks["definitions"], row = ws.block(row, f"Localization in {hy} under four definitions, by tonnes",
+                                          ("definition", defs, None), cols, FMT_SHARE)
+
+    cv = sol.table("cost_views") if ctx.has_plan and "cost_views" in sol.table_names else pd.DataFrame()
+    cols = []
+    if not cv.empty:
+        cv = cv.set_index("year").reindex(years)
+        for key, label in (("cost_to_industry_usd", "cost to industry"), ("resource_cost_usd", "resource cost"),
+                           ("net_fiscal_cost_usd", "net fiscal cost")):
+            cols.append((label, [float(v) / MONEY_SCALE if v == v else None for v in cv[key].tolist()]))
+    blocks["cost_views"], row = ws.block(row, "The three cost views by year [$M, money of each year]", cats, cols,
+                                         FMT_MUSD)
+
+    decision, row = write_decision_data(ws, sol, row + 1) if ctx.has_plan else (DecisionCharts({}, None, {}), row)
+    if supply_curve is not None and ctx.has_plan:
+        curve, row = supply_curve_block(ws, row, *supply_curve)
+        decision = replace(decision, supply_curve=curve)
+    widths: dict[int, float] = {1: 34}
     for blk in blocks.values():
         for j, name in blk.series:
-            widths[j] = max(widths.get(j, 12), len(name) + 3)
+            widths[j] = max(widths.get(j, 12), min(len(name) + 3, 30))
     ws.widths(widths)
-    return blocks
+    return blocks, decision
 
 
 def _charts(blocks: dict[str, Block]) -> list[Chart]:
@@ -375,13 +502,21 @@ def _charts(blocks: dict[str, Block]) -> list[Chart]:
                 k += 1
             colors.append(kit.PALETTE[k % len(kit.PALETTE)])
             dashed.append(name.endswith(" target"))
-        charts.append(Chart("line", "Localized share (solid) vs target (dashed)", b.chart_series(colors, dashed),
-                            "year", "share of demand", "0%", value_min=0, value_max=1))
+        charts.append(Chart("line", "Qualifying share by the case's rule (solid) vs target (dashed)",
+                            b.chart_series(colors, dashed), "year", "share of demand", "0%", value_min=0, value_max=1))
     b = blocks["costs"]
     if not b.empty:
         charts.append(Chart("column", "Cost by year and component (credits negative)", b.chart_series(markers=False),
                             "year", "$M, money of each year", stacked=True, gap=60, legend="right", height_cm=9,
                             labels_low=True))  # year labels below the negative credits, not across them
+    b = blocks.get("definitions")
+    if b is not None and not b.empty:
+        charts.append(Chart("column", "Localization under four definitions, by tonnes (headline year)",
+                            b.chart_series(markers=False), "", "share of demand", "0%", value_min=0, gap=80))
+    b = blocks.get("cost_views")
+    if b is not None and not b.empty:
+        charts.append(Chart("line", "Cost to industry, resource cost and net fiscal cost by year",
+                            b.chart_series(), "year", "$M, money of each year"))
     return charts
 
 
@@ -510,12 +645,15 @@ def _write_summary(ws: Sheet, sol: Solution, ctx: _Context, blocks: dict[str, Bl
             row += 1
         row += 1
 
+    if ctx.has_plan:
+        row = _headline(ws, row, sol)
+
     row = ws.section(row, "Solve")
     obj = finite(st.get("objective_usd"))
     bound = finite(st.get("bound_usd"))
     row = ws.pair(row, "Objective (total discounted cost) [$M]", obj / MONEY_SCALE if obj is not None else "n/a",
-                  FMT_MUSD + "00")
-    row = ws.pair(row, "Best bound [$M]", bound / MONEY_SCALE if bound is not None else "n/a", FMT_MUSD + "00")
+                  FMT_MUSD)
+    row = ws.pair(row, "Best bound [$M]", bound / MONEY_SCALE if bound is not None else "n/a", FMT_MUSD)
     gap_value, gap_fmt = gap_cell(finite(st.get("gap")))
     row = ws.pair(row, "Gap", gap_value if gap_value is not None else "n/a", gap_fmt,
                   "rounded up to two significant digits, as everywhere")
@@ -542,10 +680,14 @@ def _write_summary(ws: Sheet, sol: Solution, ctx: _Context, blocks: dict[str, Bl
             ws.put(row, 2, v, kit.Style(fmt=fmt))
             ws.put(row, 3, u)
             ws.put(row, 4, note, NOTE)
-            ws.wrap(row, 4, 4)
+            ws.fit_height(row, (1, 4))  # a long indicator wraps in its column, as its note does
+            ws.restyle(row, 1, kit.WRAP)
+            ws.restyle(row, 4, kit.WRAP)
             row += 1
         row += 1
         row = _cost_summary(ws, row, sol, obj) + 1
+        row = _definitions_summary(ws, row, sol) + 1
+        row = _cost_views_summary(ws, row, sol) + 1
 
     row = ws.section(row, "Plants in the plan (built, existing and committed)")
     plants = sol.builds[sol.builds["decision"].astype(str) != "not built"] if ctx.has_plan else sol.builds.iloc[0:0]
@@ -582,6 +724,61 @@ def _write_summary(ws: Sheet, sol: Solution, ctx: _Context, blocks: dict[str, Bl
         anchor += kit.rows_for(ch.height_cm)
     if not charts:
         ws.put(1, 6, "No charts: there is no plan." if not ctx.has_plan else "No charts: no data.", NONE)
+
+
+def _headline(ws: Sheet, row: int, sol: Solution) -> int:
+    """The plan in a few lines: the localization headline (saying its definition), the idle-capacity flag."""
+    row = ws.section(row, "Headline")
+    head = localization_headline(sol)
+    if head:
+        ws.put(row, 1, head, BOLD)
+        ws.wrap(row, 1, 4)
+        row += 1
+        row = ws.note(row, "The four definitions of localization, by tonnes and by value: below and on sheet "
+                           "localization_views.")
+    flag = idle_flag(sol)
+    if flag:
+        ws.put(row, 1, flag[0], STATUS[flag[1]] | kit.Style(size=11))
+        ws.wrap(row, 1, 4)
+        row += 1
+    return row + 1
+
+
+def _definitions_summary(ws: Sheet, row: int, sol: Solution) -> int:
+    grid = localization_grid(sol)
+    if grid.empty:
+        return row
+    hy = int(grid["year"].iloc[0])
+    row = ws.section(row, f"Localization in {hy} under four definitions (sheet localization_views)")
+    for j, h in enumerate(("definition", "group", "share by tonnes", "share by value"), start=1):
+        ws.header(row, j, h)
+    row += 1
+    pct = kit.Style(fmt=FMT_SHARE)
+    for r in grid.itertuples():
+        ws.put(row, 1, r.definition)
+        ws.put(row, 2, r.group)
+        ws.put(row, 3, r.share, pct)
+        ws.put(row, 4, r.value_share, pct | kit.Style(halign="left"), na=True)
+        row += 1
+    return row
+
+
+def _cost_views_summary(ws: Sheet, row: int, sol: Solution) -> int:
+    lines = cost_view_lines(sol)
+    if not lines:
+        return row
+    row = ws.section(row, "Cost views, discounted to the base year [$M] (sheet cost_views)")
+    for j, h in enumerate(("view", "discounted [$M]", "", "what it is"), start=1):
+        ws.header(row, j, h)
+    row += 1
+    money = kit.Style(fmt=FMT_MUSD)
+    for label, v, note in lines:
+        apart = label.endswith("(apart)")
+        ws.put(row, 1, label, NOTE if apart else (None if label.startswith("  ") else BOLD))
+        ws.put(row, 2, None if v is None else v / MONEY_SCALE, money)
+        ws.put(row, 4, note, NOTE)
+        row += 1
+    return row
 
 
 def _cost_summary(ws: Sheet, row: int, sol: Solution, obj: float | None) -> int:
@@ -632,7 +829,7 @@ def _plant_details(rec: dict[str, Any]) -> str:
     for key, what in (("capex_usd", "capex"),):
         v = plain(rec.get(key))
         if kit.is_number(v) and v:
-            parts.append(f"{what} ${v / MONEY_SCALE:,.1f}M")
+            parts.append(f"{what} {musd_text(v)}")
     partner = plain(rec.get("partner"))
     if partner:
         share = plain(rec.get("equity_share"))
@@ -640,7 +837,7 @@ def _plant_details(rec: dict[str, Any]) -> str:
     for key, what in (("grant_usd", "grant"), ("credit_48c_usd", "48C")):
         v = plain(rec.get(key))
         if kit.is_number(v) and v:
-            parts.append(f"{what} ${v / MONEY_SCALE:,.1f}M")
+            parts.append(f"{what} {musd_text(v)}")
     return " · ".join(parts)
 
 

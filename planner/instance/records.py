@@ -30,6 +30,7 @@ class Settings:
     penalty_unmet_demand: float  # $/t
     penalty_localization: float  # $/t
     penalty_offtake: float = 20_000.0  # $/t of an offtake minimum not taken
+    developer_discount_rate: float = 0.10  # 1/yr: the decision sheet's NPV and IRR (not used by the model)
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -62,6 +63,12 @@ class Region:
     domestic: bool
     fta: bool
     feoc: bool
+    usmca: bool = False  # USMCA member (U.S., Canada, Mexico): North-America-made; the workbook's blank = domestic
+
+    @property
+    def north_american(self) -> bool:
+        """Made here counts as North-America-made (USMCA): a U.S. region or a USMCA member."""
+        return self.domestic or self.usmca
 
 
 def capital_recovery_factor(rate: float, lifetime: int) -> float:

@@ -1093,7 +1093,8 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     for c in sorted(set(commodities) & set(schema.FAMILIES)):
         issues.error(f"commodity id '{c}' is also the name of a family; rename it", sheet="commodities")
     regions = {
-        r["region"]: Region(r["region"], r["name"] or r["region"], bool(r["domestic"]), bool(r["fta"]), bool(r["feoc"]))
+        r["region"]: Region(r["region"], r["name"] or r["region"], bool(r["domestic"]), bool(r["fta"]), bool(r["feoc"]),
+                            bool(r["domestic"]) if r["usmca"] is None else bool(r["usmca"]))
         for r in tables["regions"].records
     }
     for rec in tables["regions"].records:
@@ -1332,6 +1333,7 @@ def _settings(s: dict[str, Any], path: str, issues: Issues,
         discount_rate=get("discount_rate"), currency=get("currency"),
         penalty_unmet_demand=get("penalty_unmet_demand"), penalty_localization=get("penalty_localization"),
         penalty_offtake=get("penalty_offtake"),
+        developer_discount_rate=get("developer_discount_rate"),
     )
 
 

@@ -1,8 +1,10 @@
 """What a family registers besides its rows: cost components and result tables (no Pyomo here).
 
 * Cost components (`register_cost_component`): the names a family's terms take in the cost
-  accumulator, in the order reports show them, each a cost, a credit or a penalty. The objective,
-  the costs and credits tables and the KPIs follow them.
+  accumulator, in the order reports show them, each of one kind (`KINDS`): a resource cost, sunk
+  capex, a transfer (a tariff or a credit) or a penalty. The objective, the costs and credits
+  tables, the three cost views (cost to industry, resource cost, fiscal flows) and the KPIs follow
+  the kinds: a component registered with its kind shows in every view without further code.
 * Result tables (`register_table`, or the `table` decorator): a builder `build(t) -> DataFrame`
   for one table of the `Solution`, given a `TableContext` (the CaseInstance, the solved values and
   duals, other tables). The results layer registers the core tables (planner/results/tables/); a
@@ -54,14 +56,30 @@ class Registration:
 # cost components
 # --------------------------------------------------------------------------------------------
 
-KINDS = ("cost", "credit", "penalty")
+#: the kinds of cost component, and what each one is in the cost views (`planner.results.tables.views`):
+#:
+#: * ``cost``: a resource cost — what the plan uses up (capex of new builds, O&M, materials, imports at
+#:   their price, freight): in the resource cost and in the cost to industry;
+#: * ``sunk``: capex of existing and committed plants, charged as a constant: shown apart, in neither view,
+#:   so that comparisons and regrets can leave it out;
+#: * ``tariff``: a transfer from industry to the Treasury: in the cost to industry, not in the resource
+#:   cost, and as revenue in the fiscal flows;
+#: * ``credit``: a transfer from the Treasury to industry (45X, 48C, grants, a cell credit ...), a negative
+#:   cost: income in the cost to industry, not in the resource cost, paid in the fiscal flows (one line per
+#:   component: the credit's kind);
+#: * ``penalty``: a priced shortfall, not money anyone pays: shown apart, never mixed into the views.
+KINDS = ("cost", "sunk", "tariff", "credit", "penalty")
+#: each kind in words
+KIND_WORDS = {"cost": "resource cost", "sunk": "sunk capex", "tariff": "transfer: tariff",
+              "credit": "transfer: credit", "penalty": "penalty"}
 _COMPONENTS: dict[str, str] = {  # name -> kind, in the order reports show them
     "capex": "cost",
+    "capex_sunk": "sunk",
     "fixed_om": "cost",
     "variable": "cost",
     "purchases": "cost",
     "imports": "cost",
-    "tariffs": "cost",
+    "tariffs": "tariff",
     "take_or_pay": "cost",
     "signing_fees": "cost",
     "transport": "cost",
@@ -74,15 +92,21 @@ _COMPONENTS: dict[str, str] = {  # name -> kind, in the order reports show them
 
 
 def cost_components(kind: str | None = None) -> tuple[str, ...]:
-    """The cost components in report order (of one kind: cost, credit or penalty)."""
+    """The cost components in report order (of one kind of `KINDS`: cost, sunk, tariff, credit, penalty)."""
     return tuple(c for c, k in _COMPONENTS.items() if kind is None or k == kind)
 
 
+def component_kind(name: str) -> str:
+    """The kind of a registered cost component (KeyError for one that is not registered)."""
+    return _COMPONENTS[name]
+
+
 def register_cost_component(name: str, kind: str = "cost", *, before: str | None = None) -> Registration:
-    """A new component of the cost accumulator: a cost, a credit (a negative cost, counted as public
-    cost; the credits table gets a column `<name>_usd`) or a penalty (left out of the cost to
-    industry). Reports show it before component `before` (default: after the other components of
-    its kind)."""
+    """A new component of the cost accumulator, of one kind of `KINDS`: a resource cost (`cost`),
+    sunk capex (`sunk`), a tariff (`tariff`, a transfer to the Treasury), a credit (`credit`, a
+    negative cost paid by the Treasury, counted as public cost; the credits table gets a column
+    `<name>_usd` and the fiscal flows a line of its own) or a penalty (left out of every cost view).
+    Reports show it before component `before` (default: after the other components of its kind)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     if name in _COMPONENTS:

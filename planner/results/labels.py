@@ -4,7 +4,13 @@
   run_info, comparison): a percentage with two significant digits, rounded **up**, so a gap shown
   is never smaller than the real one (the live line never shows the target gap before HiGHS has
   reached it; "proven within 0.0081%" is a true statement).
-* `kpi_label`, `component_label`, `status_label`, `step_label`: internal names in words.
+* **one precision rule for money and shares** (`MONEY_DECIMALS`, `SHARE_DECIMALS`): money in $M with
+  one decimal ($240,279.6M), shares in percent with one decimal (24.0%), tonnes and $/t whole. The
+  workbooks' number formats (`FMT_MUSD`, `FMT_USD_AS_MUSD`, `FMT_SHARE`, `FMT_T`, used by
+  `planner.export.kit`) and the terminal's text (`musd_text`, `share_text`, `tonnes_text`) both come
+  from here, so a figure reads the same in a cell and in a sentence.
+* `kpi_label`, `component_label`, `status_label`, `step_label`, `definition_label`: internal names in
+  words (no sheet, no terminal line shows a key where words are meant).
 * `plural`: "1 case", "2 cases".
 * `shown`: a path or a name as text that is safe to print or to write into a cell: control
   characters and terminal escape sequences become visible escapes (``\\x1b``), bytes of a file
@@ -86,6 +92,25 @@ def gap_cell(gap: Any) -> tuple[float | None, str]:
     return float(p / 100), fmt
 
 
+# ---------------------------------------------------------------------------------- precision: one rule
+
+#: money is shown in millions of dollars ...
+MONEY_UNIT = 1e6
+#: ... with this many decimals ($240,279.6M), in every workbook and on the terminal
+MONEY_DECIMALS = 1
+#: shares (0-1) are shown in percent with this many decimals (24.0%)
+SHARE_DECIMALS = 1
+#: number format of money already in $M (a cell holding 240279.6 shows 240,279.6)
+FMT_MUSD = "#,##0" + ("." + "0" * MONEY_DECIMALS if MONEY_DECIMALS else "")
+#: number format of money held in $ but shown in $M ($240,279,600,000 shows $240,279.6M; each trailing
+#: comma divides by a thousand in Excel and LibreOffice alike), where a column mixes units (KPIs)
+FMT_USD_AS_MUSD = '"$"' + FMT_MUSD + ',,"M"'
+#: number format of a share held as a fraction (0.24 shows 24.0%)
+FMT_SHARE = "0" + ("." + "0" * SHARE_DECIMALS if SHARE_DECIMALS else "") + "%"
+#: tonnes and $/t: whole numbers
+FMT_T = "#,##0"
+
+
 # ---------------------------------------------------------------------------------- numbers in text
 
 
@@ -111,11 +136,28 @@ def tonnes_text(x: Any) -> str:
 
 
 def musd_text(x: Any) -> str:
-    """'$240,279.6M': dollars in $M with one decimal, as the sheets show them."""
+    """'$240,279.6M': dollars in $M with `MONEY_DECIMALS` decimals, as the sheets show them ('n/a' for
+    a blank or a value that is not a finite number)."""
     try:
-        return f"${number_text(float(x) / 1e6, 1)}M"
+        v = float(x)
     except (TypeError, ValueError):
         return "n/a"
+    if not math.isfinite(v):
+        return "n/a"
+    text = number_text(v / MONEY_UNIT, MONEY_DECIMALS)
+    return f"-${text[1:]}M" if text.startswith("-") else f"${text}M"
+
+
+def share_text(x: Any) -> str:
+    """'24.0%': a share (0-1) in percent with `SHARE_DECIMALS` decimals, as the sheets show it ('n/a' for
+    a blank or a value that is not a finite number)."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(v):
+        return "n/a"
+    return f"{number_text(100 * v, SHARE_DECIMALS)}%"
 
 
 # ---------------------------------------------------------------------------------- plurals
@@ -162,8 +204,13 @@ def shown(x: Any, *, keep_newlines: bool = False) -> str:
 _KPI_LABELS = {
     "total_cost_usd": "Total cost",
     "cost_to_industry_usd": "Cost to industry",
+    "resource_cost_usd": "Resource cost",
     "public_cost_usd": "Public cost of credits",
+    "tariff_revenue_usd": "Tariff revenue",
+    "net_fiscal_cost_usd": "Net fiscal cost (credits less tariff revenue)",
     "penalties_usd": "Penalties",
+    "sunk_capex_usd": "Sunk capex of existing and committed plants",
+    "plants_idle": "Existing and committed plants that deliver nothing",
     "capex_committed_usd": "Capex of new builds",
     "capex_planner_usd": "Capex of new builds, planner's share",
     "plants_built": "Plants built",
@@ -180,7 +227,7 @@ _KPI_LABELS = {
     "public_support_idle_plants_usd": "Public support of plants that deliver nothing",
 }
 _KPI_PATTERNS = (  # prefix, label with {g} group and {y} year
-    ("localized_share_", "Localized share of {g}, {y}"),
+    ("localized_share_", "Qualifying share of {g} by the case's rule, {y}"),
     ("domestic_fta_share_", "Domestic + FTA share of {g}, {y}"),
 )
 
@@ -193,6 +240,27 @@ def words(name: str) -> str:
     return " ".join(_WORDS.get(w.lower(), w) for w in str(name).split("_") if w)
 
 
+_IDLE_LABELS = {  # idle_capacity_<what>_<year>
+    "t": "Idle capacity of existing and committed plants, {y}",
+    "share": "Idle share of existing and committed capacity, {y}",
+    "capex_usd": "Capex of idle existing and committed capacity, {y}",
+    "support_usd": "Public support received by idle capacity, {y}",
+}
+
+
+def _localized_label(k: str) -> str | None:
+    """'localized_us_made_tonnes_CAM_2030' -> 'Localized (U.S.-made, by tonnes): CAM, 2030'."""
+    rest = k[len("localized_"):]
+    for key, text in LOCALIZATION_DEFINITIONS:
+        for basis in ("tonnes", "value"):
+            prefix = f"{key}_{basis}_"
+            if rest.startswith(prefix) and "_" in rest[len(prefix):]:
+                g, y = rest[len(prefix):].rsplit("_", 1)
+                if y.isdigit():
+                    return f"Localized ({text}, by {basis}): {g}, {y}"
+    return None
+
+
 def kpi_label(kpi: str, *, base: str | None = None) -> str:
     """The words of a KPI ('Capex of new builds, planner's share'); the unit is shown separately."""
     k = str(kpi)
@@ -201,6 +269,12 @@ def kpi_label(kpi: str, *, base: str | None = None) -> str:
         if base is not None and k == "cost_difference_usd_per_kwh":
             text = f"Total cost difference vs {base} per kWh of cells"
         return text
+    if k.startswith("localized_") and (text := _localized_label(k)) is not None:
+        return text
+    if k.startswith("idle_capacity_") and "_" in k[len("idle_capacity_"):]:
+        what, y = k[len("idle_capacity_"):].rsplit("_", 1)
+        if what in _IDLE_LABELS and y.isdigit():
+            return _IDLE_LABELS[what].format(y=y)
     for prefix, pattern in _KPI_PATTERNS:
         if k.startswith(prefix) and "_" in k[len(prefix):]:
             g, y = k[len(prefix):].rsplit("_", 1)
@@ -216,8 +290,41 @@ def kpi_label(kpi: str, *, base: str | None = None) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: the four definitions of localization the results report (key, words), strictest first
+LOCALIZATION_DEFINITIONS = (
+    ("us_made", "U.S.-made"),
+    ("north_america", "North-America-made (USMCA)"),
+    ("north_america_fta", "North-America-made + FTA imports"),
+    ("non_pfe", "non-PFE supply"),
+)
+#: what each definition counts, in a sentence
+DEFINITION_NOTES = {
+    "us_made": "output of plants sited in the U.S. and imports from U.S. origins",
+    "north_america": "output of plants and imports from the U.S., Canada and Mexico (regions marked usmca, or "
+                     "domestic)",
+    "north_america_fta": "North-America-made plus output and imports from U.S. free-trade-agreement partners "
+                         "(by origin, whoever owns the supplier)",
+    "non_pfe": "supply from non-PFE sources, what the credits test: plants neither FEOC-owned nor sited in a FEOC "
+               "jurisdiction, contracts whose supplier is not a FEOC, spot purchases at their market's declared "
+               "non-PFE share (without a declared share: PFE-unknown, not counted)",
+}
+
+
+def definition_label(key: str) -> str:
+    """A localization definition in words ('U.S.-made')."""
+    return dict(LOCALIZATION_DEFINITIONS).get(str(key), words(str(key)))
+
+
+def definition_key(label: str) -> str:
+    """The key of a localization definition given in words (the words themselves if none)."""
+    for k, v in LOCALIZATION_DEFINITIONS:
+        if v == label:
+            return k
+    return label
+
+
 _COMPONENT_LABELS = {
-    "capex": "capex", "fixed_om": "fixed O&M", "variable": "variable operating cost",
+    "capex": "capex", "capex_sunk": "capex of existing and committed plants (sunk)", "fixed_om": "fixed O&M", "variable": "variable operating cost",
     "purchases": "spot purchases", "imports": "import contracts", "tariffs": "tariffs",
     "take_or_pay": "take-or-pay", "signing_fees": "contract signing fees", "transport": "transport",
     "credit_45x": "45X credit", "credit_48c": "48C credit", "grants": "grants",

@@ -22,6 +22,10 @@ def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
     Capex is spent evenly over the $T_p$ construction years, before the plant comes online; the
     factor $\iota_p$ (interest during construction, 1 when $T_p = 0$) carries that spending to the
     online year, so that a long build is not cheaper in present value than a short one.
+    Existing and committed plants are not decisions: their annuities are constants of the case, charged
+    to the cost component `capex_sunk` (sunk capex, shown apart from the cost views and left out of the
+    cost to industry), so that they leave no trace in comparisons of plans; the annuities of
+    candidates are the component `capex`.
     Fixed O&M $F_p$ is paid per online unit. Both count in full whoever pays them: the objective is
     the cost to the whole industry, and a JV partner is part of it. A partner's equity share $e_p$
     is what the planner does *not* spend: the planner's share $(1-e_p)\,I_p$ of candidates' capex is
@@ -38,7 +42,7 @@ def add_capital_costs(m: pyo.ConcreteModel, ctx: Context) -> None:
         for s in ss:
             coef, var = units(m, ctx, p, s)
             if var is None:
-                acc.cost_constant[("capex", y)] += annuity * coef
+                acc.cost_constant[("capex_sunk", y)] += annuity * coef  # an existing or committed plant
                 acc.cost_constant[("fixed_om", y)] += fom * coef
             else:
                 if annuity:

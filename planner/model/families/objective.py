@@ -16,14 +16,17 @@ def add_objective(m: pyo.ConcreteModel, ctx: Context) -> None:
 
     The objective `o_total_cost` minimises `v_total_cost`, which the row `c_total_cost` defines as
     the discounted sum of the cost accumulator $E_{n,y}$ ($M of year $y$), one entry per cost
-    component $n$ and year — capex (annualised), fixed O&M, variable cost, spot purchases, imports
-    at contract price, tariffs, take-or-pay, signing fees, transport (including freight and JV
-    offtake), minus the 45X, 48C and grant credits, plus the penalties for unmet demand and missed
-    localization — as collected by the families. Holding the objective in a defining row keeps
-    Pyomo from creating an expression object per cost term; the solve layer folds the row back into
+    component $n$ and year — capex (annualised; that of existing and committed plants as sunk
+    capex), fixed O&M, variable cost, spot purchases, imports at contract price, tariffs,
+    take-or-pay, signing fees, transport (including freight and JV offtake), minus the 45X, 48C
+    and grant credits, plus the penalties for unmet demand and missed localization — as collected
+    by the families. Holding the objective in a defining row keeps Pyomo from creating an
+    expression object per cost term; the solve layer folds the row back into
     HiGHS's cost vector, so HiGHS sees the plain objective. The accumulator's terms stay on the model
-    (`cost_terms`) so that the results report every component by year. The cost to industry is the
-    objective without penalties; the public cost is the credits.
+    (`cost_terms`) so that the results report every component by year. Each component has a kind
+    (`planner.model.registry.KINDS`) that places it in the cost views: the cost to industry is the
+    objective without penalties and sunk capex; the resource cost leaves out the transfers (tariffs
+    and credits) too; the public cost is the credits.
     """
     acc, ci = ctx.acc, ctx.ci
     keys = set(acc.cost) | set(acc.cost_constant)

@@ -213,7 +213,7 @@ def add_operations(m: pyo.ConcreteModel, ctx: Context) -> None:
             if saved:
                 for y in sets.years:
                     if (p, y) in sets.online:
-                        acc.cost[("capex", y)].append((-saved, c))
+                        acc.cost[("capex_sunk", y)].append((-saved, c))  # the unspent capex is not spent
     add_rows(m, "c_operate", rows_out, "output only while operating, not cancelled, not retired")
     add_rows(m, "c_state", rows_state, "a plant is operating, mothballed, cancelled or retired")
     add_rows(m, "c_retire_order", rows_order, "retired for good")
