@@ -384,6 +384,44 @@ def compare(
         _exit_if_fallback()
 
 
+@app.command(short_help="What to commit now under uncertain cases: a two-stage hedged plan.")
+def hedge(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
+    scenarios: Annotated[str, typer.Option("--scenarios", help="Scenarios to hedge over: all, or names separated by commas (the scenarios sheet's, or case names without one; probabilities are scaled to sum to 1).")] = "all",
+    commit_until: Annotated[Optional[int], typer.Option("--commit-until", help="Last year whose decisions (builds, signings, cancellations) are committed now, shared by every scenario. Default: the first year + 2.")] = None,
+    objective: Annotated[str, typer.Option("--objective", help="expected (least expected cost), cvar:ALPHA:WEIGHT (expected cost + WEIGHT x CVaR at ALPHA, e.g. cvar:0.9:1) or minmax-regret.")] = "expected",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Hedge workbook. Default: <instance>-hedge.xlsx in the current folder.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Scenario solves at once on this machine. Default: the number of cores.", min=1)] = None,
+    preset: Preset = "default",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve before HiGHS returns its best plan.", min=0.001)] = None,
+    gap: Gap = None,
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Solve each scenario alone, then the hedged plan of all of them: what to commit now (no-regret,
+    hedge, wait), its expected cost, CVaR, regret, EVPI and VSS; write the hedge workbook."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.compare.session import default_jobs
+        from planner.export.hedge import write_hedge
+        from planner.hedge import run_hedge
+        from planner.solve.presets import merge_options
+
+        options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
+        out = _check_output(term, output or Path.cwd() / f"{instance.stem}-hedge.xlsx", instance, force=force,
+                            default=output is None)
+
+        def before_solving(inst: Any, _chosen: Any) -> None:
+            term.workbook_warnings(list(inst.warnings), instance)
+
+        with term.case_progress(f"Hedging over the scenarios of {instance.name}") as event:
+            h = run_hedge(instance, scenarios=scenarios, commit_until=commit_until, objective=objective,
+                          options=options, jobs=jobs or default_jobs(), on_event=event, before_solving=before_solving)
+        written = _write_safely(term, write_hedge, h, out, (instance,))
+        term.hedge_summary(h, output=str(written))
+        _exit_if_fallback()
+
+
 @app.command(short_help="Explain a plan: target costs, builds, shortfalls.")
 def explain(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],

@@ -383,7 +383,7 @@ def _commitments(cis: dict[str, Any], names: list[str], first: dict[str, dict[An
         label = "no-regret" if in_hedge and own_all else "hedge" if in_hedge else "wait"
         rows.append({"decision": it["decision"], "item": it["item"], "commodity": it["commodity"], "site": it["site"],
                      "year": min(it["hedge_years"]) if it["hedge_years"] else None,
-                     "units": it["hedge_units"] if it["decision"] == "build" else None,
+                     "units": it["hedge_units"] if it["decision"] == "build" and in_hedge else None,
                      "in_hedge": in_hedge, "own_optima": len(it["in_own"]),
                      "scenarios_committing": ", ".join(n for n in names if n in it["in_own"]), "label": label})
     order = {"no-regret": 0, "hedge": 1, "wait": 2}
