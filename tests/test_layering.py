@@ -241,6 +241,7 @@ def _imported_packages(module: str) -> set[str]:
     "planner.study", "planner.study.worker", "planner.study.pool", "planner.explain.analysis",  # call lower layers
     "planner.results.solution",
     "planner.export.results", "planner.export.comparison", "planner.export.explanation",
+    "planner.hedge", "planner.export.hedge",
 ])
 def test_comparison_results_and_export_never_import_pyomo(module: str) -> None:
     assert "pyomo" not in _imported_packages(module)
