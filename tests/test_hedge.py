@@ -236,3 +236,32 @@ def test_hedge_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
     h = _hedge(_write(_hedge_tables(), tmp_path), commit_until=2026)
     out = write_hedge(h, tmp_path / "hedge-out.xlsx")
     assert_libreoffice_converts(out, tmp_path)
+
+
+def test_ctrl_c_while_the_scenarios_solve_stops_everything_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C once the live table shows the scenarios solving: exit 130, no traceback, nothing written, no worker
+    left (the study layer's stop, reused)."""
+    from planner.datasets.synthetic import generate, size_preset
+    from test_signals import _alive, _assert_stopped_cleanly, _children, _ctrl_c, _end, _start, _wait_for
+
+    (tmp_path / "instance").mkdir()
+    instance = generate(tmp_path / "instance" / "M.xlsx", **size_preset("M"))
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    p, master = _start(["hedge", str(instance), "-j", "2", "-o", "h.xlsx"], run_dir, terminal=True)
+    assert master is not None
+    children: list[str] = []
+    alive: list[str] = []
+    try:
+        _wait_for(master, b"solving")
+        children = _children(p.pid)
+        _ctrl_c(p)
+        try:
+            p.wait(timeout=120)
+        except Exception:  # noqa: BLE001 - _end below stops it and the assertions say what happened
+            pass
+        alive = _alive(children)
+    finally:
+        err = _end(p, master)
+    assert children and not alive, (children, alive)
+    _assert_stopped_cleanly(p, err, 130, run_dir)
