@@ -265,3 +265,61 @@ def test_ctrl_c_while_the_scenarios_solve_stops_everything_cleanly(tmp_path: Pat
         err = _end(p, master)
     assert children and not alive, (children, alive)
     _assert_stopped_cleanly(p, err, 130, run_dir)
+
+
+# ---------------------------------------------------------------------------------- decomposition (mpi-sppy)
+def _mpiexec() -> str | None:
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("mpi4py") is None or importlib.util.find_spec("mpisppy") is None:
+        return None
+    near = Path(sys.executable).parent / "mpiexec"  # the mpich wheel's, in the environment's bin
+    return str(near) if near.exists() else shutil.which("mpiexec")
+
+
+_DECOMPOSE = """
+import json, sys
+from mpi4py import MPI
+from planner.cases import load_instance
+from planner.hedge.decompose import run_decomposed
+path, out = sys.argv[1], sys.argv[2]
+d = run_decomposed(path, list(load_instance(path).scenarios), 2026, max_iterations=10)
+if MPI.COMM_WORLD.rank == 0:
+    first = {var: [[list(k) if isinstance(k, tuple) else k, x] for k, x in vals.items()] for var, vals in d.first_stage.items()}
+    json.dump({"inner": d.inner_bound_usd, "outer": d.outer_bound_usd, "gap": d.gap, "first": first, "ranks": d.ranks}, open(out, "w"))
+"""
+
+
+@pytest.mark.skipif(_mpiexec() is None, reason="mpi4py and mpi-sppy are not installed (pip install '.[mpi]')")
+def test_decomposed_hedge_on_two_ranks_agrees_with_the_extensive_form_within_its_gap(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    path = _write(_hedge_tables(), tmp_path)
+    script, out = tmp_path / "decompose.py", tmp_path / "decomposed.json"
+    script.write_text(_DECOMPOSE, encoding="utf-8")
+    proc = subprocess.run([_mpiexec(), "-n", "2", sys.executable, str(script), str(path), str(out)],  # type: ignore[list-item]
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    d = json.loads(out.read_text(encoding="utf-8"))
+    ef = _hedge(path, commit_until=2026).metrics["expected_cost_usd"]  # 465k, by hand above
+    tol = 1e-6 * ef
+    assert d["ranks"] == 2
+    assert d["outer"] <= ef + tol <= d["inner"] + 2 * tol  # the extensive form's optimum lies between the bounds
+    assert d["inner"] - d["outer"] <= d["gap"] * abs(d["inner"]) + tol  # ... within the reported gap
+    # with two ranks the lower bound is PH's trivial bound: the expected cost with perfect foresight
+    assert d["outer"] == pytest.approx(0.3 * 600_000 + 0.7 * 150_000)
+    assert d["inner"] == pytest.approx(465_000)  # the hedge: Q in 2026, as the extensive form
+    assert sorted((tuple(k), x) for k, x in d["first"]["v_units"]) == [(("P", 2026), 0.0), (("Q", 2026), 1.0)]
+
+
+def test_decompose_outside_mpi_is_a_usage_error(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli.app import app
+
+    r = CliRunner().invoke(app, ["hedge", str(_write(_hedge_tables(), tmp_path)), "--decompose"])
+    assert r.exit_code == 2, r.output
+    assert "mpiexec" in r.output and "Traceback" not in r.output

@@ -392,6 +392,7 @@ def hedge(
     objective: Annotated[str, typer.Option("--objective", help="expected (least expected cost), cvar:ALPHA:WEIGHT (expected cost + WEIGHT x CVaR at ALPHA, e.g. cvar:0.9:1) or minmax-regret.")] = "expected",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Hedge workbook. Default: <instance>-hedge.xlsx in the current folder.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Scenario solves at once on this machine. Default: the number of cores.", min=1)] = None,
+    decompose: Annotated[bool, typer.Option("--decompose", help="Progressive hedging with mpi-sppy instead of the extensive form, on the ranks of an MPI run (mpiexec -n 3 planner hedge INSTANCE --decompose; needs pip install '.[mpi]'): prints its bounds, gap and commitments; writes no workbook.")] = False,
     preset: Preset = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve before HiGHS returns its best plan.", min=0.001)] = None,
     gap: Gap = None,
@@ -408,6 +409,9 @@ def hedge(
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
+        if decompose:
+            _hedge_decomposed(term, instance, scenarios, commit_until, time_limit, gap)
+            return
         out = _check_output(term, output or Path.cwd() / f"{instance.stem}-hedge.xlsx", instance, force=force,
                             default=output is None)
 
@@ -420,6 +424,28 @@ def hedge(
         written = _write_safely(term, write_hedge, h, out, (instance,))
         term.hedge_summary(h, output=str(written))
         _exit_if_fallback()
+
+
+def _hedge_decomposed(term: Terminal, instance: Path, scenarios: str, commit_until: int | None,
+                      time_limit: float | None, gap: float | None) -> None:
+    """`planner hedge --decompose`: progressive hedging on this MPI run's ranks; rank 0 reports."""
+    from planner.cases import load_instance
+    from planner.hedge import decompose, select_scenarios
+
+    if not decompose.available():
+        raise UsageError("--decompose needs mpi-sppy and mpi4py: pip install 'planner[mpi]' (or '.[mpi]' in the "
+                         "repository), then run it under mpiexec, e.g. mpiexec -n 3 planner hedge INSTANCE --decompose")
+    inst = load_instance(instance)
+    chosen, note = select_scenarios(inst, scenarios)
+    until = inst.years[0] + 2 if commit_until is None else commit_until
+    result = decompose.run_decomposed(instance, chosen, until, time_limit=time_limit,
+                                      rel_gap=gap if gap is not None else 1e-3)
+    from mpi4py import MPI
+
+    if MPI.COMM_WORLD.rank == 0:
+        if note:
+            term.info(note)
+        term.decomposed_summary(result, until)
 
 
 @app.command(short_help="Explain a plan: target costs, builds, shortfalls.")

@@ -548,6 +548,29 @@ class Terminal:
         if output:
             self.success(f"hedge written to [bold]{name(output)}[/bold]")
 
+    def decomposed_summary(self, d: Any, commit_until: int) -> None:
+        """`planner hedge --decompose`: the bounds of progressive hedging and the best plan's commitments."""
+        gap = "–" if d.gap is None else f"{d.gap:.2%}"
+        self._say(self.out, f"Progressive hedging over {d.scenarios} scenarios on {d.ranks} ranks, {d.iterations} "
+                            f"iterations: best plan found (inner bound) [bold]{money(d.inner_bound_usd)}[/bold], lower "
+                            f"bound (outer) {money(d.outer_bound_usd)}, gap {gap}", soft_wrap=True)
+        taken = [(var, k) for var, vals in d.first_stage.items() for k, x in vals.items() if x > 0.5]
+        if not taken:
+            self._say(self.out, f"Commitments up to {commit_until}: none")
+            return
+        t = _table(f"Commitments up to {commit_until} (best plan found)")
+        for col in ("decision", "item", "year", "units"):
+            _column(t, col, right=col in ("year", "units"))
+        words = {"v_units": "build", "b_build": "build", "b_sign": "sign", "b_cancel": "cancel",
+                 "b_retire": "retire early"}
+        for var, k in taken:
+            if var == "b_build":
+                continue  # shown by its units
+            item, year = (k[0], str(k[1])) if isinstance(k, tuple) else (k, "")
+            units = str(int(d.first_stage[var][k])) if var == "v_units" else ""
+            t.add_row(words[var], name(item), year, units)
+        self.table(t)
+
 
 def live_line(label: str, p: Any) -> str:
     """The live line while HiGHS runs: elapsed time, best plan, bound and gap (planner.solve.highs.Progress).

@@ -322,3 +322,36 @@ def block_units(b: ScenarioBlock) -> dict[tuple[str, int], int]:
 def block_cost_usd(b: ScenarioBlock) -> float:
     """The scenario's total discounted cost in the solved extensive form [$]."""
     return float(b.block.v_total_cost[None].value) / MONEY
+
+
+def with_plain_rows(m: pyo.ConcreteModel) -> pyo.ConcreteModel:
+    """`m` with every `MatrixConstraint` family replaced by an ordinary indexed Constraint of the same rows (same
+    name, same row keys): for solver interfaces that walk constraints the Pyomo way (mpi-sppy through
+    `appsi_highs`), which `MatrixConstraint` does not support. Slower to hand over; the model is the same."""
+    from pyomo.core.base.matrix_constraint import MatrixConstraint
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    for comp in list(m.component_objects(pyo.Constraint, active=True, descend_into=True)):
+        if not isinstance(comp, MatrixConstraint):
+            continue
+        name, parent, keys = comp.local_name, comp.parent_block(), list(getattr(comp, "row_keys", range(len(comp))))
+        data, idx, ptr, xs = comp._A_data, comp._A_indices, comp._A_indptr, comp._x
+        lower, upper = list(comp._lower), list(comp._upper)
+        exprs = []
+        for i in range(len(lower)):
+            a, b = int(ptr[i]), int(ptr[i + 1])
+            exprs.append(LinearExpression(constant=0.0, linear_coefs=[float(v) for v in data[a:b]],
+                                          linear_vars=[xs[int(j)] for j in idx[a:b]]))
+        parent.del_component(comp)
+
+        def rule(_b: Any, i: int, exprs: list[Any] = exprs, lower: list[Any] = lower, upper: list[Any] = upper
+                 ) -> Any:
+            lo, hi = lower[i], upper[i]
+            if lo is not None and hi is not None and lo == hi:
+                return exprs[i] == float(lo)
+            return (None if lo is None else float(lo), exprs[i], None if hi is None else float(hi))
+
+        new = pyo.Constraint(range(len(lower)), rule=rule)
+        parent.add_component(name, new)
+        new.row_keys = keys
+    return m
