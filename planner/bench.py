@@ -236,6 +236,9 @@ def is_bench_csv(path: str | Path) -> bool:
 STUDIES: dict[str, tuple[str, float]] = {
     "explain": ("planner explain INSTANCE --case CASE", 4.0),
     "compare-regret": ("planner compare INSTANCE --cases all --regret", 5.0),
+    # the extensive form of every case (planner hedge's last step, built and solved cold) against the sum of
+    # the single-case solves (built and solved cold), in one fresh process (issue 14)
+    "hedge": ("extensive form of every case of INSTANCE vs the sum of their single-case solves", 3.0),
 }
 
 
@@ -264,6 +267,8 @@ def measure_study(target: Target, study: str, *, case: str, preset: str, repeat:
         raise UsageError(f"unknown study '{study}': use {' or '.join(STUDIES)}")
     path = str(Path(target.path).resolve())
     jobs = jobs or max(1, os.cpu_count() or 1)
+    if study == "hedge":
+        return _measure_hedge(target, path, preset, repeat)
     solve_args = ["solve", path, "--case", case, "--preset", preset, "-o", "solve.xlsx", "--force", "-q"]
     if study == "explain":
         study_args = ["explain", path, "--case", case, "--preset", preset, "-j", str(jobs), "-o", "study.xlsx",
@@ -291,3 +296,58 @@ def measure_study(target: Target, study: str, *, case: str, preset: str, repeat:
         "load_1min": statistics.median(loads), "load_max": max(loads),
         "command": command.replace("INSTANCE", target.label).replace("CASE", case),
     }
+
+
+def _measure_hedge(target: Target, path: str, preset: str, repeat: int) -> dict[str, Any]:
+    """The extensive form of every case (expected cost, default commitment year) against the sum of the cases'
+    single solves, both built and solved from nothing (no warm start) with the preset's options, alternated
+    in fresh processes; medians of `repeat` runs."""
+    runs = []
+    loads = [os.getloadavg()[0]]
+    for _ in range(repeat):
+        runs.append(_in_fresh_process(_hedge_timing, path, preset))
+        loads.append(os.getloadavg()[0])
+    singles = statistics.median(r["singles_wall_s"] for r in runs)
+    ef = statistics.median(r["ef_wall_s"] for r in runs)
+    ef_highs = statistics.median(r["ef_highs_s"] for r in runs)
+    command, goal = STUDIES["hedge"]
+    ratio = ef / singles if singles else None
+    last = runs[-1]
+    return {
+        "instance": target.label, "study": "hedge", "case": f"{last['cases']} cases", "repeat": repeat, "jobs": 1,
+        "solve_wall_s": singles, "study_wall_s": ef, "ratio": ratio, "goal_ratio": goal,
+        "status": "met" if ratio is not None and ratio <= goal else "missed",
+        "solve_walls_s": " ".join(f"{r['singles_wall_s']:.2f}" for r in runs),
+        "study_walls_s": " ".join(f"{r['ef_wall_s']:.2f}" for r in runs),
+        "singles_highs_s": statistics.median(r["singles_highs_s"] for r in runs), "ef_highs_s": ef_highs,
+        "ef_build_s": statistics.median(r["ef_build_s"] for r in runs),
+        "ef_non_highs_share": (ef - ef_highs) / ef if ef else None,
+        "ef_gap": last["ef_gap"], "ef_columns": last["ef_columns"], "ef_rows": last["ef_rows"],
+        "load_1min": statistics.median(loads), "load_max": max(loads),
+        "command": command.replace("INSTANCE", target.label),
+    }
+
+
+def _hedge_timing(path: str, preset: str, queue: Any) -> None:
+    from planner.cases import apply_case, load_instance
+    from planner.model.build import build_model
+    from planner.model.extensive import build_extensive
+    from planner.solve.presets import merge_options
+    from planner.solve.session import Session
+
+    options = merge_options(preset).highs
+    inst = load_instance(path)
+    cis = [apply_case(inst, c) for c in inst.cases]
+    singles = highs = 0.0
+    for ci in cis:
+        t = time.perf_counter()
+        r = Session(build_model(ci)).solve(options, want_duals=False, load=False)
+        singles += time.perf_counter() - t
+        highs += r.highs_time
+    t = time.perf_counter()
+    m, _blocks = build_extensive([(ci.case, 1.0 / len(cis), ci) for ci in cis], inst.years[0] + 2)
+    built = time.perf_counter() - t
+    r = Session(m).solve(options, want_duals=False, load=False)
+    queue.put({"cases": len(cis), "singles_wall_s": singles, "singles_highs_s": highs,
+               "ef_wall_s": time.perf_counter() - t, "ef_build_s": built, "ef_highs_s": r.highs_time,
+               "ef_gap": r.gap, "ef_columns": r.n_cols, "ef_rows": r.n_rows})

@@ -282,6 +282,15 @@ def render_model() -> str:
         lines.append(f"*Built by* `{where}`.")
         comps = family_components(doc)
         table.append([_family_short(fn), ", ".join(f"`{c}`" for c in comps) or "—", f"`{where}`"])
+    from planner.model.extensive import build_extensive  # local: Pyomo is slow to import
+
+    doc = inspect.getdoc(build_extensive) or ""
+    first, _, rest = doc.partition("\n")
+    where = f"{build_extensive.__module__}.{build_extensive.__qualname__}"
+    lines += ["", f"## {_family_title(first)}", "", rest.strip("\n"), "", f"*Built by* `{where}` "
+              "(used by `planner hedge`; every case's own model is the families above, unchanged)."]
+    table.append(["Two stages (hedged plan)", ", ".join(f"`{c}`" for c in family_components(doc)) or "—",
+                  f"`{where}`"])
     lines += ["", "## Families and their components", ""]
     lines += _table(("family", "Pyomo components", "function"), table)
     return "\n".join(lines).rstrip() + "\n"

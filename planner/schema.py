@@ -660,6 +660,27 @@ OVERRIDES = Sheet(
     ),
 )
 
+SCENARIOS = Sheet(
+    "scenarios",
+    "The scenarios of a hedged plan (`planner hedge`): each names a policy case (with its overrides) and its "
+    "probability; the probabilities sum to 1. Scenarios that are the cross product of axes (policy x demand x "
+    "prices) are written one row each, with the product of the axes' probabilities. Without this sheet, every "
+    "case is a scenario and all are equally likely. Not read by `planner solve` or `planner compare`.",
+    (
+        _c("scenario", "id", "Name of the scenario, e.g. high_demand.", required=True),
+        _c("case", "text", "Policy case the scenario solves (a case column of the policy sheet).", required=True),
+        _c("probability", "float", "Probability of the scenario (0-1; the sheet's probabilities sum to 1).",
+           required=True, minimum=0.0, maximum=1.0),
+        _c("note", "text", "Why the scenario, and where its probability comes from."),
+    ),
+    key=("scenario",),
+    required=False,
+    examples=(
+        {"scenario": "current_law", "case": "current_law", "probability": 0.6, "note": "policy as enacted"},
+        {"scenario": "no_credits", "case": "no_credits", "probability": 0.4, "note": "45X repealed"},
+    ),
+)
+
 SOURCES = Sheet(
     "sources",
     "Where each figure comes from. Not read by the model; carried into every results workbook.",
@@ -690,6 +711,7 @@ TABLE_SHEETS: tuple[Sheet, ...] = (
     CONTRACT_TERMS,
     TRANSPORT,
     OVERRIDES,
+    SCENARIOS,
     SOURCES,
 )
 SHEETS_BY_NAME = {s.name: s for s in TABLE_SHEETS}
@@ -713,6 +735,7 @@ SHEET_ORDER: tuple[str, ...] = (
     "transport",
     POLICY_SHEET,
     "overrides",
+    "scenarios",
     "sources",
 )
 

@@ -46,7 +46,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("solve", ("planner.solve",)),
     ("results", ("planner.results",)),
     ("pipeline", ("planner.run",)),
-    ("study", ("planner.study", "planner.compare", "planner.explain")),
+    ("study", ("planner.study", "planner.compare", "planner.explain", "planner.hedge")),
     ("export", ("planner.export", "planner.report")),
     ("cli", ("planner.cli", "planner.__main__", "planner")),
 )
@@ -241,6 +241,7 @@ def _imported_packages(module: str) -> set[str]:
     "planner.study", "planner.study.worker", "planner.study.pool", "planner.explain.analysis",  # call lower layers
     "planner.results.solution",
     "planner.export.results", "planner.export.comparison", "planner.export.explanation",
+    "planner.hedge", "planner.export.hedge",
 ])
 def test_comparison_results_and_export_never_import_pyomo(module: str) -> None:
     assert "pyomo" not in _imported_packages(module)

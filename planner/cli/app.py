@@ -429,6 +429,70 @@ def compare(
         _exit_if_fallback()
 
 
+@app.command(short_help="What to commit now under uncertain cases: a two-stage hedged plan.")
+def hedge(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
+    scenarios: Annotated[str, typer.Option("--scenarios", help="Scenarios to hedge over: all, or names separated by commas (the scenarios sheet's, or case names without one; probabilities are scaled to sum to 1).")] = "all",
+    commit_until: Annotated[Optional[int], typer.Option("--commit-until", help="Last year whose decisions (builds, signings, cancellations) are committed now, shared by every scenario. Default: the first year + 2.")] = None,
+    objective: Annotated[str, typer.Option("--objective", help="expected (least expected cost), cvar:ALPHA:WEIGHT (expected cost + WEIGHT x CVaR at ALPHA, e.g. cvar:0.9:1) or minmax-regret.")] = "expected",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Hedge workbook. Default: <instance>-hedge.xlsx in the current folder.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Scenario solves at once on this machine. Default: the number of cores.", min=1)] = None,
+    decompose: Annotated[bool, typer.Option("--decompose", help="Progressive hedging with mpi-sppy instead of the extensive form, on the ranks of an MPI run (mpiexec -n 3 planner hedge INSTANCE --decompose; needs pip install '.[mpi]'): prints its bounds, gap and commitments; writes no workbook.")] = False,
+    preset: Preset = "default",
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per solve before HiGHS returns its best plan.", min=0.001)] = None,
+    gap: Gap = None,
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Solve each scenario alone, then the hedged plan of all of them: what to commit now (no-regret,
+    hedge, wait), its expected cost, CVaR, regret, EVPI and VSS; write the hedge workbook."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.compare.session import default_jobs
+        from planner.export.hedge import write_hedge
+        from planner.hedge import run_hedge
+        from planner.solve.presets import merge_options
+
+        options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
+        if decompose:
+            _hedge_decomposed(term, instance, scenarios, commit_until, time_limit, gap)
+            return
+        out = _check_output(term, output or Path.cwd() / f"{instance.stem}-hedge.xlsx", instance, force=force,
+                            default=output is None)
+
+        def before_solving(inst: Any, _chosen: Any) -> None:
+            term.workbook_warnings(list(inst.warnings), instance)
+
+        with term.case_progress(f"Hedging over the scenarios of {instance.name}") as event:
+            h = run_hedge(instance, scenarios=scenarios, commit_until=commit_until, objective=objective,
+                          options=options, jobs=jobs or default_jobs(), on_event=event, before_solving=before_solving)
+        written = _write_safely(term, write_hedge, h, out, (instance,))
+        term.hedge_summary(h, output=str(written))
+        _exit_if_fallback()
+
+
+def _hedge_decomposed(term: Terminal, instance: Path, scenarios: str, commit_until: int | None,
+                      time_limit: float | None, gap: float | None) -> None:
+    """`planner hedge --decompose`: progressive hedging on this MPI run's ranks; rank 0 reports."""
+    from planner.cases import load_instance
+    from planner.hedge import decompose, select_scenarios
+
+    if not decompose.available():
+        raise UsageError("--decompose needs mpi-sppy and mpi4py: pip install 'planner[mpi]' (or '.[mpi]' in the "
+                         "repository), then run it under mpiexec, e.g. mpiexec -n 3 planner hedge INSTANCE --decompose")
+    inst = load_instance(instance)
+    chosen, note = select_scenarios(inst, scenarios)
+    until = inst.years[0] + 2 if commit_until is None else commit_until
+    result = decompose.run_decomposed(instance, chosen, until, time_limit=time_limit,
+                                      rel_gap=gap if gap is not None else 1e-3)
+    from mpi4py import MPI
+
+    if MPI.COMM_WORLD.rank == 0:
+        if note:
+            term.info(note)
+        term.decomposed_summary(result, until)
+
+
 @app.command(short_help="Explain a plan: target costs, builds, shortfalls.")
 def explain(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
@@ -519,7 +583,7 @@ def bench(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sizes.")] = 1,
-    study: Annotated[Optional[str], typer.Option("--study", help="Time studies instead: explain, compare-regret (or both, separated by a comma): each command's wall time against one `planner solve` of the case, alternated in the same run, with their ratio (medians of --repeat runs; default instance unless instances are given).")] = None,
+    study: Annotated[Optional[str], typer.Option("--study", help="Time studies instead: explain, compare-regret, hedge (several separated by commas): each command's wall time against one `planner solve` of the case (hedge: the extensive form of every case against the sum of their single-case solves), alternated in the same run, with their ratio (medians of --repeat runs; default instance unless instances are given).")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Workers of the studies timed by --study. Default: the number of cores.", min=1)] = None,
     force: Force = False,
 ) -> None:

@@ -548,6 +548,79 @@ class Terminal:
         if output:
             self.success(f"comparison written to [bold]{name(output)}[/bold]")
 
+    def hedge_summary(self, h: Any, output: str | None = None) -> None:
+        """The hedge's commitments (no-regret, hedge, wait), its headline figures and every plan's costs."""
+        m = h.metrics
+        counts = h.commitment_counts
+        if self.verbosity < 0:
+            self._say(self.out, f"expected cost {money(m['expected_cost_usd'])}; "
+                      + (", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing committed")
+                      + (f"; written to {name(output)}" if output else ""), soft_wrap=True)
+            return
+        self._say(self.out, f"[bold]Commitments up to {h.commit_until}[/bold] ({name(m['objective'])})")
+        t = _table()
+        for col in ("label", "decision", "item", "year", "units", "own optima committing it"):
+            _column(t, col, right=col in ("year", "units"))
+        style = {"no-regret": "green", "hedge": "cyan", "wait": "yellow"}
+        for r in h.commitments.itertuples():
+            st = style.get(r.label, "")
+            t.add_row(f"[{st}]{r.label}[/{st}]", name(r.decision), name(r.item),
+                      "" if r.year != r.year or r.year is None else str(int(r.year)),
+                      "" if r.units != r.units or r.units is None else str(int(r.units)),
+                      name(r.scenarios_committing or "none"))
+        if len(h.commitments):
+            self.table(t)
+        else:
+            self._say(self.out, "  nothing is committed before the commitment year in any plan")
+        alpha_key = next(k for k in m if k.startswith("cvar_"))
+        self._say(self.out, f"Expected cost of the hedge [bold]{money(m['expected_cost_usd'])}[/bold]; "
+                            f"CVaR {alpha_key.split('_')[1]} {money(m[alpha_key])}; worst regret "
+                            f"{money(m['worst_regret_usd'])}; EVPI {money(m['evpi_usd'])}; VSS {money(m['vss_usd'])} "
+                            f"(against the plan of {name(m['ev_scenario'])}, the most probable scenario)",
+                  soft_wrap=True)
+        t = _table()
+        _column(t, "plan ↓ / scenario →")
+        names = h.scenarios["scenario"].tolist()
+        for n in names:
+            _column(t, name(n), right=True)
+        _column(t, "expected", right=True)
+        _column(t, "worst regret", right=True)
+        for p in h.plans.itertuples():
+            sub = h.costs[h.costs["plan"] == p.plan].set_index("scenario")
+            cells = [money(sub.at[n, "cost_usd"]) if sub.at[n, "cost_usd"] == sub.at[n, "cost_usd"] else "n/a"
+                     for n in names]
+            label = f"[bold]{name(p.plan)}[/bold]" if p.plan == "hedge" else name(p.plan)
+            t.add_row(label, *cells, money(p.expected_cost_usd) if p.expected_cost_usd == p.expected_cost_usd else "n/a",
+                      money(p.worst_regret_usd) if p.worst_regret_usd == p.worst_regret_usd else "n/a")
+        self.table(t)
+        for note in h.notes:
+            self.info(note)
+        if output:
+            self.success(f"hedge written to [bold]{name(output)}[/bold]")
+
+    def decomposed_summary(self, d: Any, commit_until: int) -> None:
+        """`planner hedge --decompose`: the bounds of progressive hedging and the best plan's commitments."""
+        gap = "–" if d.gap is None else f"{d.gap:.2%}"
+        self._say(self.out, f"Progressive hedging over {d.scenarios} scenarios on {d.ranks} ranks, {d.iterations} "
+                            f"iterations: best plan found (inner bound) [bold]{money(d.inner_bound_usd)}[/bold], lower "
+                            f"bound (outer) {money(d.outer_bound_usd)}, gap {gap}", soft_wrap=True)
+        taken = [(var, k) for var, vals in d.first_stage.items() for k, x in vals.items() if x > 0.5]
+        if not taken:
+            self._say(self.out, f"Commitments up to {commit_until}: none")
+            return
+        t = _table(f"Commitments up to {commit_until} (best plan found)")
+        for col in ("decision", "item", "year", "units"):
+            _column(t, col, right=col in ("year", "units"))
+        words = {"v_units": "build", "b_build": "build", "b_sign": "sign", "b_cancel": "cancel",
+                 "b_retire": "retire early"}
+        for var, k in taken:
+            if var == "b_build":
+                continue  # shown by its units
+            item, year = (k[0], str(k[1])) if isinstance(k, tuple) else (k, "")
+            units = str(int(d.first_stage[var][k])) if var == "v_units" else ""
+            t.add_row(words[var], name(item), year, units)
+        self.table(t)
+
 
 def live_line(label: str, p: Any) -> str:
     """The live line while HiGHS runs: elapsed time, best plan, bound and gap (planner.solve.highs.Progress).

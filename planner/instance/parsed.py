@@ -51,6 +51,17 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """One row of the scenarios sheet, checked: a scenario of a hedged plan, its policy case and probability."""
+
+    name: str
+    case: str
+    probability: float
+    row: int | None = None  # None: a default scenario (no scenarios sheet)
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Override:
     """One row of the overrides sheet, checked and parsed."""
 
@@ -79,5 +90,6 @@ class Parsed:
     tables: dict[str, Table]
     cases: dict[str, tuple[PolicyRow, ...]]
     overrides: tuple[Override, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()  # the scenarios sheet's rows (empty: no sheet, or no rows)
     #: where each setting was given: name -> (sheet as spelled, row, column letter of the value)
     settings_at: dict[str, tuple[str, int, str]] = field(default_factory=dict)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import Issue
-from planner.instance.parsed import Parsed, PolicyRow
+from planner.instance.parsed import Parsed, PolicyRow, Scenario
 
-__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "Member", "Offtake", "PolicyRow",
+__all__ = ["Commodity", "Contract", "FixedPlan", "Instance", "InstanceData", "Member", "Offtake", "PolicyRow", "Scenario",
            "Project", "Region", "Settings", "SubstitutionGroup", "WhatIf", "capital_recovery_factor"]
 
 
@@ -325,6 +325,15 @@ class Instance(InstanceData):
     cell_need: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (segment, commodity, year) -> t/GWh
     offtakes: dict[str, Offtake] = field(default_factory=dict)
     substitution: dict[str, SubstitutionGroup] = field(default_factory=dict)
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """The scenarios of a hedged plan: the scenarios sheet's rows, or (without one) every case, equally likely."""
+        rows = self.parsed.scenarios if self.parsed is not None else ()
+        if rows:
+            return rows
+        n = len(self.cases)
+        return tuple(Scenario(c, c, 1.0 / n) for c in self.cases)
 
     def summary(self) -> dict[str, Any]:
         """Counts for `planner info`."""

@@ -33,7 +33,7 @@ from planner.instance.records import (
     Settings,
     SubstitutionGroup,
 )
-from planner.instance.parsed import Override, Parsed, Record, Table
+from planner.instance.parsed import Override, Parsed, Record, Scenario, Table
 from planner.io.reader import BadCell, RawSheet, RawWorkbook, read_workbook, sheet_key
 
 MAX_HORIZON_YEARS = 200
@@ -1076,7 +1076,8 @@ def parse(raw: RawWorkbook, issues: Issues) -> Parsed:
     cases = _read_policy(raw, issues, ids, _segment_names(tables))
     _check_extends(cases, issues)
     overrides = _read_overrides(tables["overrides"], cases, issues)
-    return Parsed(raw.path, raw.sha256, s, tables, cases, tuple(overrides), at)
+    scenarios = _read_scenarios(tables["scenarios"], cases, issues)
+    return Parsed(raw.path, raw.sha256, s, tables, cases, tuple(overrides), tuple(scenarios), at)
 
 
 def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
@@ -1192,6 +1193,33 @@ def _sheet_columns(sheet: str) -> dict[str, schema.Column | schema.Parameter]:
     if sheet == schema.SETTINGS_SHEET:
         return {"parameter": schema.Column("parameter", "text", ""), "value": schema.Column("value", "text", "")}
     return {c.name: c for c in schema.SHEETS_BY_NAME[sheet].columns}
+
+
+#: how far the scenarios' probabilities may sum from 1 (rounding of products of axes' probabilities)
+PROBABILITY_TOLERANCE = 1e-6
+
+
+def _read_scenarios(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: Issues) -> list[Scenario]:
+    """The scenarios sheet: each row's case must be a case of the policy sheet; the probabilities sum to 1."""
+    out: list[Scenario] = []
+    names = {c.lower(): c for c in cases}
+    for rec in t.records:
+        case = names.get(str(rec["case"]).strip().lower())
+        if case is None:
+            issues.error(f"unknown case '{cut(rec['case'])}' of scenario '{cut(rec['scenario'])}': it is not a case "
+                         "column of the policy sheet" + issues.suggest(str(rec["case"]), list(cases)),
+                         sheet=t.sheet, row=rec.row, column=t.letter("case"), field="case")
+            continue
+        out.append(Scenario(str(rec["scenario"]), case, float(rec["probability"]), rec.row, str(rec["note"] or "")))
+    rows = t.records + t.rejected
+    if t.records and len(t.records) == len(rows):
+        total = sum(float(r["probability"]) for r in t.records)
+        if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+            last = max(t.records, key=lambda r: r.row)
+            issues.error(f"the probabilities of the {len(t.records)} scenarios sum to {total:.6g}, not 1: a hedged "
+                         "plan weighs each scenario by its probability; make them add up to 1",
+                         sheet=t.sheet, row=last.row, column=t.letter("probability"), field="probability")
+    return out
 
 
 def _read_overrides(t: Table, cases: dict[str, tuple[PolicyRow, ...]], issues: Issues) -> list[Override]:
