@@ -24,6 +24,7 @@ pytest_plugins = ["pytester"]
 REQUIRED_IN_CI = {
     "OR-Library": "the OR-Library benchmarks (set PLANNER_ORLIB_DIR to the folder holding optimal.csv)",
     "LibreOffice": "LibreOffice's soffice on PATH (Debian: apt-get install libreoffice-calc)",
+    "mpi-sppy": "mpi-sppy, mpi4py and MPICH (pip install '.[test]' installs them, as '.[mpi]' does)",
 }
 
 
