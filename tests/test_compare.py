@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from factories import tiny_tables
+from planner.compare.compare import penalty_words, regret_matrix
 from planner.compare.session import run_comparison
 from planner.export.instance_xlsx import write_instance
 from planner.solve.presets import merge_options
@@ -71,6 +72,48 @@ def test_regret_diagonal_zero_off_diagonal_nonnegative(serial) -> None:  # noqa:
     # instead of localize's $2.05M; its regret there is $25M + $98.56M - $100.61M = $22.95M
     assert reg.regret.loc["base", "localize"] == pytest.approx(22_950_000)
     assert reg.best_plan in ("localize", "dear_capex")
+
+
+def test_regret_in_money_alone_says_that_penalties_drive_it(serial) -> None:  # noqa: ANN001
+    reg = serial.regret
+    # base's plan under localize: its $22.95M of regret is the $25M penalty for the missed target less the $2.05M
+    # the anode plant costs: in money alone, base's plan is $2.05M cheaper under localize than localize's own plan
+    assert reg.penalties.loc["base", "localize"] == pytest.approx(25_000_000)
+    assert reg.penalties.loc["localize", "localize"] == pytest.approx(0)
+    money = reg.cost_without_penalties
+    assert money.loc["base", "localize"] == pytest.approx(98_560_000)
+    assert reg.regret_without_penalties.loc["base", "localize"] == pytest.approx(0)
+    assert reg.regret_without_penalties.loc["localize", "localize"] == pytest.approx(2_050_000)
+    assert reg.max_regret_without_penalties.loc["base"] == pytest.approx(0)
+    assert reg.best_plan_without_penalties == "base" != reg.best_plan
+    assert reg.penalties_drive
+    words = penalty_words(reg)
+    assert words.startswith("Penalties drive this regret: counting money alone, the safest plan is the plan of case "
+                            "'base'")
+
+
+def test_regret_matrix_with_penalties_by_hand() -> None:
+    # A's plan: 100 under A, 260 under B (50 of it penalties); B's plan: 200 under B, 130 under A.
+    own = {"A": 100.0, "B": 200.0}
+    reg = regret_matrix(own, {("A", "B"): 260.0, ("B", "A"): 130.0}, ["A", "B"],
+                        penalties={("A", "A"): 0.0, ("B", "B"): 0.0, ("A", "B"): 50.0, ("B", "A"): 0.0})
+    # regret A: (0, 60), B: (30, 0) -> B safest (30); in money A: (0, 10), B: (30, 0) -> A safest (10)
+    assert reg.best_plan == "B" and reg.max_regret["B"] == pytest.approx(30)
+    assert reg.best_plan_without_penalties == "A" and reg.max_regret_without_penalties["A"] == pytest.approx(10)
+    assert reg.penalty_share_of_worst_regret == pytest.approx(0.0)  # B's worst regret (under A) is all money
+    assert reg.penalties_drive  # the safest plan changes
+    # B's plan under A now pays 60 of penalties: regret B (70, 0), A (0, 60) -> A safest (60); in money A (0, 10),
+    # B (10, 0): a tie, the first (A). Penalties are 1 - 10/60 of A's worst regret: they drive it.
+    reg = regret_matrix(own, {("A", "B"): 260.0, ("B", "A"): 170.0}, ["A", "B"],
+                        penalties={("A", "A"): 0.0, ("B", "B"): 0.0, ("A", "B"): 50.0, ("B", "A"): 60.0})
+    assert reg.best_plan == "A" == reg.best_plan_without_penalties
+    assert reg.penalty_share_of_worst_regret == pytest.approx(1 - 10 / 60)
+    assert reg.penalties_drive
+    # without penalties anywhere: regret is money, nothing drives it
+    reg = regret_matrix(own, {("A", "B"): 210.0, ("B", "A"): 130.0}, ["A", "B"],
+                        penalties={k: 0.0 for k in (("A", "A"), ("B", "B"), ("A", "B"), ("B", "A"))})
+    assert reg.penalty_share_of_worst_regret == pytest.approx(0.0) and not reg.penalties_drive
+    assert penalty_words(reg).startswith("Counting money alone, the safest plan is the same")
 
 
 def test_parallel_equals_serial(multi_case: Path, serial) -> None:  # noqa: ANN001

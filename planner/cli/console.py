@@ -534,17 +534,27 @@ class Terminal:
             for b in reg.cost.columns:
                 _column(t, name(b), right=True)
             _column(t, "worst case", right=True)
+            money_worst = reg.max_regret_without_penalties
+            if money_worst is not None:
+                _column(t, "worst, no penalties", right=True)
             for a in reg.cost.index:
                 best = a == reg.best_plan
                 cells = [money(reg.regret.loc[a, b]) if reg.regret.loc[a, b] == reg.regret.loc[a, b] else "n/a"
                          for b in reg.cost.columns]
                 worst = reg.max_regret.loc[a]
                 label = f"[bold green]{name(a)} ★[/bold green]" if best else name(a)
-                t.add_row(label, *cells, money(worst) if worst == worst else "n/a")
+                extra = [] if money_worst is None else [
+                    money(money_worst.loc[a]) if money_worst.loc[a] == money_worst.loc[a] else "n/a"]
+                t.add_row(label, *cells, money(worst) if worst == worst else "n/a", *extra)
             self.table(t)
             if reg.best_plan:
                 self._say(self.out, f"Smallest worst-case regret: [bold green]{name(reg.best_plan)}[/bold green] "
                                     f"({money(reg.max_regret.loc[reg.best_plan])})")
+            from planner.compare.compare import penalty_words
+
+            said = penalty_words(reg)
+            if said:
+                self._say(self.out, Text(plain(said), style="yellow" if reg.penalties_drive else ""), soft_wrap=True)
         if output:
             self.success(f"comparison written to [bold]{name(output)}[/bold]")
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from planner.errors import UsageError
 from planner.results.plan import plan_of  # noqa: F401  (where it was; callers import it from here too)
+from planner.results.labels import musd_text
 from planner.results.solution import Solution
 
 
@@ -46,11 +47,61 @@ class Regret:
     best_plan: str | None  # smallest worst-case regret
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (A, B) -> why not evaluable
     sunk: pd.DataFrame | None = None  # same shape as cost: its sunk capex, $
+    penalties: pd.DataFrame | None = None  # same shape as cost: its penalties (unmet demand, targets, offtakes), $
 
     @property
     def cost_without_sunk(self) -> pd.DataFrame:
         """cost minus the sunk capex of existing and committed plants (cost itself when unknown)."""
         return self.cost if self.sunk is None else self.cost - self.sunk.reindex_like(self.cost).fillna(0.0)
+
+    @property
+    def cost_without_penalties(self) -> pd.DataFrame | None:
+        """cost minus its penalties: what the plan costs in money (None when the penalties are unknown)."""
+        if self.penalties is None or self.penalties.reindex_like(self.cost).isna().where(self.cost.notna(), False).any().any():
+            return None
+        return self.cost - self.penalties.reindex_like(self.cost).fillna(0.0)
+
+    @property
+    def regret_without_penalties(self) -> pd.DataFrame | None:
+        """Regret in money: the plan's cost without penalties minus the least such cost of the plans under that
+        case (None when the penalties are unknown)."""
+        c = self.cost_without_penalties
+        return None if c is None else c - c.min(axis=0, skipna=True)
+
+    @property
+    def max_regret_without_penalties(self) -> pd.Series | None:
+        r = self.regret_without_penalties
+        return None if r is None else r.max(axis=1, skipna=False)
+
+    @property
+    def best_plan_without_penalties(self) -> str | None:
+        m = self.max_regret_without_penalties
+        finite = m.dropna() if m is not None else None
+        return str(finite.idxmin()) if finite is not None and len(finite) else None
+
+    @property
+    def penalty_share_of_worst_regret(self) -> float | None:
+        """The share of the safest plan's worst-case regret that its penalties make up: 0 when its regrets are
+        all money, 1 when all are penalties (None without penalties or regret)."""
+        if self.best_plan is None or self.penalties is None:
+            return None
+        worst = self.max_regret.get(self.best_plan)
+        m = self.max_regret_without_penalties
+        if worst is None or not worst > 0 or m is None:
+            return None
+        money = float(m.get(self.best_plan, math.nan))
+        if money != money:
+            return None
+        return max(0.0, min(1.0, 1.0 - money / float(worst)))
+
+    @property
+    def penalties_drive(self) -> bool:
+        """Whether penalties drive the regret: the safest plan differs once penalties are left out, or they make
+        up more than half of its worst-case regret."""
+        share = self.penalty_share_of_worst_regret
+        other = self.best_plan_without_penalties
+        return bool((other is not None and self.best_plan is not None and other != self.best_plan)
+                    or (share is not None and share > 0.5))
 
 
 @dataclass(frozen=True)
@@ -208,13 +259,16 @@ def _stacked(sols: Mapping[str, Solution], cases: list[str], table: str, columns
 
 def regret_matrix(own: Mapping[str, float], cross: Mapping[tuple[str, str], float | None],
                   cases: list[str], notes: Mapping[tuple[str, str], str] | None = None,
-                  sunk: Mapping[tuple[str, str], float | None] | None = None) -> Regret:
+                  sunk: Mapping[tuple[str, str], float | None] | None = None,
+                  penalties: Mapping[tuple[str, str], float | None] | None = None) -> Regret:
     """Regret of each plan A under each case B: cost(A under B) minus the best cost found under B.
 
     `own[B]` is case B's own optimum; `cross[(A, B)]` the cost of A's plan under B (None when the
     plan cannot be carried out). Measuring against the best plan found under B keeps regret ≥ 0
     even when a case is solved only to within a gap. `sunk[(A, B)]`: the sunk capex of existing and
-    committed plants in that cost (the diagonal: (B, B)), so that the costs can be read without it.
+    committed plants in that cost (the diagonal: (B, B)), so that the costs can be read without it;
+    `penalties[(A, B)]` its penalties (unmet demand, missed targets, offtake shortfalls), so that regret can
+    also be read in money alone (`regret_without_penalties`) and the tool can say when penalties drive it.
     """
     plans = [c for c in cases if c in own]
     cost = pd.DataFrame(index=pd.Index(plans, name="plan of"), columns=pd.Index(plans, name="evaluated under"),
@@ -228,15 +282,19 @@ def regret_matrix(own: Mapping[str, float], cross: Mapping[tuple[str, str], floa
     max_regret = regret.max(axis=1, skipna=False)
     finite = max_regret.dropna()
     best_plan = str(finite.idxmin()) if len(finite) else None
-    sunk_df = None
-    if sunk is not None:
-        sunk_df = pd.DataFrame(index=cost.index, columns=cost.columns, dtype=float)
+
+    def matrix(values: Mapping[tuple[str, str], float | None] | None) -> pd.DataFrame | None:
+        if values is None:
+            return None
+        df = pd.DataFrame(index=cost.index, columns=cost.columns, dtype=float)
         for a in plans:
             for b in plans:
-                v = sunk.get((a, b))
-                sunk_df.loc[a, b] = math.nan if v is None else float(v)
+                v = values.get((a, b))
+                df.loc[a, b] = math.nan if v is None else float(v)
+        return df
+
     return Regret(cost=cost, regret=regret, max_regret=max_regret, best_plan=best_plan, notes=dict(notes or {}),
-                  sunk=sunk_df)
+                  sunk=matrix(sunk), penalties=matrix(penalties))
 
 
 def _cost_per_kwh(case: dict[str, Any], base: dict[str, Any]) -> float | None:
@@ -254,3 +312,23 @@ def _minus(a: Any, b: Any) -> Any:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return a - b
     return None
+
+
+def penalty_words(reg: Any) -> str | None:
+    """One sentence on what penalties do to the regret: whether the safest plan changes when only money counts,
+    and the share of its worst-case regret that penalties make up (None without penalties)."""
+    other = reg.best_plan_without_penalties
+    worst = reg.max_regret_without_penalties
+    if reg.best_plan is None or reg.penalties is None or worst is None or other is None:
+        return None
+    share = reg.penalty_share_of_worst_regret
+    part = (f" Penalties make up {share:.0%} of the worst-case regret of the plan of case '{reg.best_plan}'."
+            if share is not None and share >= 0.005 else "")
+    money = musd_text(float(worst.get(other)))
+    if other != reg.best_plan:
+        return (f"Penalties drive this regret: counting money alone, the safest plan is the plan of case '{other}' "
+                f"(worst-case regret {money}), not that of case '{reg.best_plan}'.{part}")
+    if reg.penalties_drive:
+        return (f"Penalties drive this regret.{part} Counting money alone, the safest plan is the same, with a "
+                f"worst-case regret of {money}.")
+    return f"Counting money alone, the safest plan is the same (worst-case regret {money}).{part}"

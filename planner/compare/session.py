@@ -79,8 +79,9 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
 
     def task(key: str, case: str, plan: FixedPlan | None = None) -> Task:
         return with_explanation(Task(key, bases[case], Variation(plan=plan), options=highs, preset=options.preset,
-                                     # a plan under another case: its cost is all regret needs
-                                     tables=None if plan is None else (), duals=plan is None))
+                                     # a plan under another case: its cost, sunk capex and penalties are all
+                                     # regret needs
+                                     tables=None if plan is None else ("kpis",), duals=plan is None))
 
     runs: dict[str, CaseRun] = {}
     plans: dict[str, FixedPlan] = {}
@@ -119,6 +120,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
         cross: dict[tuple[str, str], float | None] = {}
         notes: dict[tuple[str, str], str] = {}
         sunk: dict[tuple[str, str], float | None] = {(c, c): _sunk(runs[c].solution) for c in done}
+        pens: dict[tuple[str, str], float | None] = {(c, c): _kpi(runs[c].solution, "penalties_usd") for c in done}
         for a in done:
             for b in done:
                 if a == b:
@@ -127,13 +129,14 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                 if r.done and r.solution is not None:
                     cross[(a, b)] = r.solution.status["objective_usd"]
                     sunk[(a, b)] = _sunk(r.solution)
+                    pens[(a, b)] = _kpi(r.solution, "penalties_usd")
                     if not r.solution.status["proven_optimal"]:
                         notes[(a, b)] = f"not proven optimal: {r.solution.status['status']}"
                 else:
                     cross[(a, b)] = None
                     notes[(a, b)] = r.error or "failed"
         own = {c: runs[c].solution.status["objective_usd"] for c in done}  # type: ignore[union-attr]
-        reg = regret_matrix(own, cross, done, notes, sunk)
+        reg = regret_matrix(own, cross, done, notes, sunk, pens)
     opts = {"preset": options.preset, "highs_options": highs, "jobs": jobs, "scheduler": scheduler or "",
             "hard_targets": hard_targets, "regret": regret}
     return compare({c: runs[c] for c in names}, names, base_name, instance=inst.name,
@@ -146,6 +149,16 @@ def mark_written(run: CaseRun, path: str) -> CaseRun:
 
 def _sunk(sol: Any) -> float | None:
     """The sunk capex of existing and committed plants in a solution's objective ($), or None."""
+    return _kpi(sol, "sunk_capex_usd")
+
+
+def _kpi(sol: Any, key: str) -> float | None:
+    """A KPI of a solution in $ (e.g. its penalties), or None."""
+    try:
+        v = sol.kpi(key)
+    except (KeyError, AttributeError, ValueError):
+        return None
+    return None if v is None or v != v else float(v)
 
 
 def default_jobs() -> int:

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from planner.compare.compare import CaseRun, Comparison
+from planner.compare.compare import CaseRun, Comparison, penalty_words
 from planner.export import kit
 from planner.export.kit import (
     BOLD,
@@ -137,11 +137,13 @@ DESCRIPTIONS: dict[str, str] = {
                   "tariffs - credits; resource cost (without the transfers); fiscal flows (credits paid by kind, "
                   "tariff revenue, net fiscal cost). Penalties and sunk capex of existing and committed plants apart, "
                   "in no view.",
-    "regret": "Each case's plan (builds, JV choices and contracts signed) fixed and evaluated under every case's "
-              "policy. Regret = its cost minus the cheapest plan found for that case. The safest plan has the "
-              "smallest worst-case regret (green). n/a = the plan cannot be carried out under that case. The sunk "
-              "capex of existing and committed plants is the same for every plan under a case: regrets leave it "
-              "out by construction, and the costs are shown with and without it.",
+    "regret": "Each case's plan (builds, JV choices, contracts signed, cancellations and early retirements) fixed "
+              "and evaluated under every case's policy. Regret = its cost minus the cheapest plan found for that "
+              "case. The safest plan has the smallest worst-case regret (green). n/a = the plan cannot be carried "
+              "out under that case. Costs include the penalty prices of unmet demand, missed targets and offtake "
+              "shortfalls; regret is also shown in money alone, without them, and the line under the safest plan "
+              "says when penalties drive it. The sunk capex of existing and committed plants is the same for every "
+              "plan under a case: regrets leave it out by construction, and the costs are shown with and without it.",
     "run_info": "Exactly what was compared, how, and with which software: enough to reproduce this workbook.",
     "chart_data": "Data behind the charts on the summary sheet.",
 }
@@ -619,7 +621,12 @@ def _write_regret(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
             ws.put(row, j, None, _BEST_FILL)
     else:
         ws.put(row, 1, "No plan could be evaluated under every case: there is no safest plan.", FAILED)
-    row += 2
+    row += 1
+    said = penalty_words(reg)
+    if said:
+        ws.put(row, 1, said, BOLD if reg.penalties_drive else kit.PLAIN)
+        row += 1
+    row += 1
     row = _write_matrix(ws, row, "Cost of each plan under each case [$M, total discounted cost]; bold = the "
                         "case's own optimum", reg.cost, best)
     if reg.sunk is not None and (reg.sunk.fillna(0.0).abs() > 0).any().any():
@@ -632,6 +639,14 @@ def _write_regret(ws: Sheet, cmp: Comparison, ctx: _Context) -> None:
     row = _write_matrix(ws, row, "Regret [$M]: cost minus the cheapest plan found for that case", reg.regret, best,
                         extra=(("worst-case regret [$M]", worst_by, FMT_MUSD), ("worst under case", where, FMT_TEXT),
                                ("", marks, FMT_TEXT)))
+    money_regret = reg.regret_without_penalties
+    if money_regret is not None and reg.penalties is not None and (reg.penalties.fillna(0.0).abs() > 0).any().any():
+        best_money = reg.best_plan_without_penalties
+        worst_m = reg.max_regret_without_penalties
+        row = _write_matrix(ws, row, "Regret in money alone [$M]: the same, each cost without its penalties (unmet "
+                            "demand, missed localization targets, offtake shortfalls)", money_regret, best_money,
+                            extra=(("worst-case regret [$M]", {str(p): musd(v) for p, v in worst_m.items()}, FMT_MUSD),
+                                   ("", {best_money: "◀ safest in money"} if best_money else {}, FMT_TEXT)))
     row = ws.section(row, "Plans that could not be evaluated (n/a above)")
     row = ws.grid(row, ["plan of", "evaluated under", "why"], ([a, b, w] for (a, b), w in notes.items()),
                   empty="none: every plan could be evaluated under every case")
