@@ -78,6 +78,7 @@ def test_regret_in_money_alone_says_that_penalties_drive_it(serial) -> None:  # 
     reg = serial.regret
     # base's plan under localize: its $22.95M of regret is the $25M penalty for the missed target less the $2.05M
     # the anode plant costs: in money alone, base's plan is $2.05M cheaper under localize than localize's own plan
+    assert reg.sunk.notna().all().all() and reg.penalties.notna().all().all()  # known for every evaluation
     assert reg.penalties.loc["base", "localize"] == pytest.approx(25_000_000)
     assert reg.penalties.loc["localize", "localize"] == pytest.approx(0)
     money = reg.cost_without_penalties
