@@ -502,3 +502,35 @@ def test_jv_variants_of_grouped_projects_belong_to_the_group() -> None:
     sol = solve_tables(t)
     assert cost(sol) == pytest.approx(3_600_000)
     assert len(built(sol)) == 1 and set(built(sol)) <= {"P", "J"}
+
+
+def test_shipments_only_on_cheapest_routes() -> None:
+    from planner.model.families.shipments import cheapest_route_arcs
+
+    # source A, sinks B and C. A->B (10) is dominated by A->H->B (3 + 4); A->C (8) ties A->H->C (3 + 5):
+    # both routes kept. B->A leads back to the source and X->B starts where nothing is supplied.
+    links = {("A", "B"): 10.0, ("A", "H"): 3.0, ("H", "B"): 4.0, ("H", "C"): 5.0, ("A", "C"): 8.0,
+             ("B", "A"): 1.0, ("X", "B"): 1.0}
+    assert cheapest_route_arcs(links, {"A"}, {"B", "C"}) == [("A", "C"), ("A", "H"), ("H", "B"), ("H", "C")]
+    assert cheapest_route_arcs(links, {"A"}, set()) == []
+    assert cheapest_route_arcs(links, {"A"}, {"X"}) == []  # X is reached from nowhere
+    assert cheapest_route_arcs({("A", "B"): 0.0}, {"A"}, {"B"}) == [("A", "B")]
+
+
+def test_a_route_through_a_transit_region_is_kept_and_a_dominated_link_left_out() -> None:
+    # the backstop K1 lands in Asia; Asia->OH directly costs $300/t, Asia->Port->OH $100 + $100: every
+    # tonne goes through Port (neither supplied nor used there): 3 x 100 t x ($10,000 + $200) = $3.06M.
+    # The commodity is ungraded (pool `all`): its links are pruned like a grade's.
+    from helpers import instance_of
+    from planner.cases import apply_case
+    from planner.model.families.shipments import ship_index
+
+    t = base()
+    t["regions"].append({"region": "Port"})
+    t["transport"] = [{"from_region": "Asia", "to_region": "OH", "cost_per_t": 300, "both_ways": False},
+                      {"from_region": "Asia", "to_region": "Port", "cost_per_t": 100, "both_ways": False},
+                      {"from_region": "Port", "to_region": "OH", "cost_per_t": 100, "both_ways": False}]
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(3_060_000)
+    ships = ship_index(apply_case(instance_of(t), None))
+    assert {(g, i, j) for _c, g, i, j, _y in ships} == {("all", "Asia", "Port"), ("all", "Port", "OH")}
