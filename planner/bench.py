@@ -35,7 +35,7 @@ def _peak_rss_mb() -> float:
 
 
 def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: str, relax: bool, mps: str,
-                 tighten: bool, queue: Any) -> None:
+                 tighten: bool, rounding: str, queue: Any) -> None:
     try:
         t = time.perf_counter()
         from planner.cases import apply_case, load_instance
@@ -52,7 +52,7 @@ def _run_planner(path: str, case: str | None, options: dict[str, Any], preset: s
         read = time.perf_counter() - t
         t = time.perf_counter()
         ci = apply_case(inst, case)
-        m = build_model(ci, tighten=tighten)
+        m = build_model(ci, tighten=tighten, rounding=rounding)
         build = time.perf_counter() - t
         rep = solve(m, options, relax_integrality=relax, write_mps=mps)
         t = time.perf_counter()
@@ -142,7 +142,7 @@ def _measured(target: Any, *args: Any) -> None:
 
 
 def measure(target: Target, *, options: dict[str, Any], preset: str, repeat: int = 1,
-            lp_relaxation: bool = False, tighten: bool = False) -> dict[str, Any]:
+            lp_relaxation: bool = False, tighten: bool = False, rounding: str = "sole") -> dict[str, Any]:
     """Median phase times of `repeat` runs of the planner and of the MPS reference."""
     runs: list[dict[str, Any]] = []
     refs: list[dict[str, Any]] = []
@@ -150,7 +150,7 @@ def measure(target: Target, *, options: dict[str, Any], preset: str, repeat: int
         mps = os.path.join(d, "model.mps")
         for _ in range(repeat):
             r = _in_fresh_process(_run_planner, str(target.path), target.case, options, preset, lp_relaxation, mps,
-                                  tighten)
+                                  tighten, rounding)
             if not r["ok"]:
                 return {"instance": target.label, "status": f"failed: {r['error']}"}
             runs.append(r)
@@ -158,7 +158,8 @@ def measure(target: Target, *, options: dict[str, Any], preset: str, repeat: int
             if ref["ok"]:
                 refs.append(ref)
     out: dict[str, Any] = {"instance": target.label, "case": runs[0]["case"], "repeat": repeat,
-                           "relaxation": "LP" if lp_relaxation else "MILP", "tightened": tighten}
+                           "relaxation": "LP" if lp_relaxation else "MILP", "tightened": tighten,
+                           "rounding": rounding}
     for k in ("vars", "ints", "rows", "nnz"):
         out[k] = runs[0][k]
     for k, v in runs[0].items():

@@ -502,3 +502,117 @@ def test_jv_variants_of_grouped_projects_belong_to_the_group() -> None:
     sol = solve_tables(t)
     assert cost(sol) == pytest.approx(3_600_000)
     assert len(built(sol)) == 1 and set(built(sol)) <= {"P", "J"}
+
+
+def _lp_and_milp(t: dict[str, Any], rounding: str) -> tuple[float, float, Any]:
+    """Objective ($) of the LP relaxation and of the MILP of tables `t`, and the model, with `rounding`."""
+    from helpers import instance_of
+    from planner.cases import apply_case
+    from planner.model.build import build_model
+    from planner.solve.presets import merge_options
+    from planner.solve.session import Session
+
+    ci = apply_case(instance_of(t), None)
+    m = build_model(ci, rounding=rounding)
+    opts = merge_options("exact").highs
+    lp = Session(m, relax_integrality=True).solve(opts, want_duals=False, load=False).objective
+    milp = Session(m).solve(opts, want_duals=False, load=False).objective
+    return lp * 1e6, milp * 1e6, m
+
+
+def _rounding_tables() -> dict[str, Any]:
+    # the base market (100 t/yr of CAM1 in OH), an existing 30 t/yr plant E and a candidate P of up to five
+    # 40 t/yr units ($100k a year each, $1,000/t) at OH: every CAM1 plant sits at OH
+    t = base()
+    t["projects"] = [plant(units_max=5, capacity_per_unit=40),
+                     plant("E", status="existing", capacity_per_unit=30, capex_per_unit=0, earliest_start=2020,
+                           lifetime=20)]
+    return t
+
+
+def test_market_rounding_closes_the_rounding_gap_of_a_sole_site() -> None:
+    # E makes 30 t ($30k a year); the other 70 t come from Z units of P or imports ($10,000/t). Integer: Z = 1
+    # imports 30 t: $100k + $40k + $300k = $440k; Z = 2 makes 70 t: $200k + $70k = $270k. So Z = 2 from
+    # 2026, $300k a year with E's output, $900k. The LP relaxation builds Z = 1.75 units (70 t exactly):
+    # $175k + $70k + $30k = $275k a year, $825k. Rounding (divisor 40 t: residual market 70 t = 1.75 units,
+    # fraction f = 0.75, k = 2) gives x_P + x_E <= 100 - 40 x 0.75 x 2 + 40 x 0.75 Z = 40 + 30 Z [t]; with
+    # it the LP's best Z in [1, 2] makes 40 + 30 Z t at 640k - 170k Z a year, so Z = 2: $900k, the integer
+    # optimum. The half-unit divisor (20 t: 70 / 20 = 3.5, f = 0.5) gives the weaker x <= 60 + 20 Z.
+    lp_off, milp_off, m_off = _lp_and_milp(_rounding_tables(), "off")
+    lp, milp, m = _lp_and_milp(_rounding_tables(), "sole")
+    assert not hasattr(m_off, "c_market_rounding")
+    assert {(c, r, y) for c, r, y, _j in m.c_market_rounding.row_keys} == {("CAM1", "OH", y) for y in (2026, 2027, 2028)}
+    assert lp_off == pytest.approx(825_000)
+    assert lp == pytest.approx(900_000)
+    assert milp == pytest.approx(900_000) and milp_off == pytest.approx(900_000)
+
+
+def test_market_rounding_where_a_product_has_two_sites() -> None:
+    # a second candidate Q at PA (free freight to OH): the product has two sites, so `sole` adds no rows and
+    # `all` adds rows at both; the rows never change the optimum (they are valid for every integer plan)
+    t = _rounding_tables()
+    t["regions"].append({"region": "PA", "domestic": True})
+    t["transport"].append({"from_region": "PA", "to_region": "OH", "cost_per_t": 0, "both_ways": False})
+    t["projects"].append(plant("Q", site="PA", units_max=3, capacity_per_unit=40, capex_per_unit=330_000))
+    results = {r: _lp_and_milp(t, r) for r in ("off", "sole", "all")}
+    assert not hasattr(results["sole"][2], "c_market_rounding")
+    assert {r for _c, r, _y, _j in results["all"][2].c_market_rounding.row_keys} == {"OH", "PA"}
+    assert results["all"][0] >= results["off"][0] - 1e-6
+    assert results["sole"][1] == pytest.approx(results["off"][1], rel=1e-9)
+    assert results["all"][1] == pytest.approx(results["off"][1], rel=1e-9)
+    assert results["off"][1] == pytest.approx(900_000)  # Q costs $110k a unit-year: P and E as before
+
+
+def test_market_rounding_mir_coefficients() -> None:
+    # f * floor(q) + min(frac(q), f): a whole q gives f * q, a fraction above f is cut to f
+    from planner.model.families.market_rounding import mir_coefficient
+
+    assert mir_coefficient(1.0, 0.75) == pytest.approx(0.75)
+    assert mir_coefficient(2.0, 0.5) == pytest.approx(1.0)
+    assert mir_coefficient(1.5, 0.25) == pytest.approx(0.5)  # 0.25 x 1 + min(0.5, 0.25)
+    assert mir_coefficient(0.2, 0.25) == pytest.approx(0.2)
+    assert mir_coefficient(2.9999999999, 0.5) == pytest.approx(1.5)
+
+
+def test_unknown_rounding_is_refused() -> None:
+    from helpers import instance_of
+    from planner.cases import apply_case
+    from planner.model.build import build_model, count_model
+
+    ci = apply_case(instance_of(_rounding_tables()), None)
+    with pytest.raises(ValueError, match="rounding must be one of sole, all, off"):
+        build_model(ci, rounding="some")
+    with pytest.raises(ValueError, match="rounding must be one of sole, all, off"):
+        count_model(ci, rounding="some")
+
+
+def test_shipments_only_on_cheapest_routes() -> None:
+    from planner.model.families.shipments import cheapest_route_arcs
+
+    # source A, sinks B and C. A->B (10) is dominated by A->H->B (3 + 4); A->C (8) ties A->H->C (3 + 5):
+    # both routes kept. B->A leads back to the source and X->B starts where nothing is supplied.
+    links = {("A", "B"): 10.0, ("A", "H"): 3.0, ("H", "B"): 4.0, ("H", "C"): 5.0, ("A", "C"): 8.0,
+             ("B", "A"): 1.0, ("X", "B"): 1.0}
+    assert cheapest_route_arcs(links, {"A"}, {"B", "C"}) == [("A", "C"), ("A", "H"), ("H", "B"), ("H", "C")]
+    assert cheapest_route_arcs(links, {"A"}, set()) == []
+    assert cheapest_route_arcs(links, {"A"}, {"X"}) == []  # X is reached from nowhere
+    assert cheapest_route_arcs({("A", "B"): 0.0}, {"A"}, {"B"}) == [("A", "B")]
+
+
+def test_a_route_through_a_transit_region_is_kept_and_a_dominated_link_left_out() -> None:
+    # the backstop K1 lands in Asia; Asia->OH directly costs $300/t, Asia->Port->OH $100 + $100: every
+    # tonne goes through Port (neither supplied nor used there): 3 x 100 t x ($10,000 + $200) = $3.06M.
+    # The commodity is ungraded (pool `all`): its links are pruned like a grade's.
+    from helpers import instance_of
+    from planner.cases import apply_case
+    from planner.model.families.shipments import ship_index
+
+    t = base()
+    t["regions"].append({"region": "Port"})
+    t["transport"] = [{"from_region": "Asia", "to_region": "OH", "cost_per_t": 300, "both_ways": False},
+                      {"from_region": "Asia", "to_region": "Port", "cost_per_t": 100, "both_ways": False},
+                      {"from_region": "Port", "to_region": "OH", "cost_per_t": 100, "both_ways": False}]
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(3_060_000)
+    ships = ship_index(apply_case(instance_of(t), None))
+    assert {(g, i, j) for _c, g, i, j, _y in ships} == {("all", "Asia", "Port"), ("all", "Port", "OH")}

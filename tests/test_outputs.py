@@ -89,6 +89,17 @@ def test_bench_on_a_broken_workbook_exits_1_with_its_problems(tmp_path: Path) ->
 INJECTIONS = ('=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)")
 
 
+def test_bench_rounding_choice_is_recorded_and_checked(tmp_path: Path) -> None:
+    out = tmp_path / "bench.csv"
+    r = run("bench", TINY, "--rounding", "all", "-o", out)
+    assert r.exit_code == 0, text(r)
+    rows = list(csv.DictReader(out.open(newline="")))
+    assert [row["rounding"] for row in rows] == ["all"] and rows[0]["status"] == "optimal"
+    r = run("bench", TINY, "--rounding", "most", "-o", tmp_path / "other.csv")
+    assert r.exit_code == 2 and "--rounding must be one of sole, all, off, not 'most'" in text(r), text(r)
+    assert not (tmp_path / "other.csv").exists()
+
+
 def test_bench_csv_and_workbooks_keep_formula_text_as_text(tmp_path: Path) -> None:
     t = tiny_tables()
     for r in t["policy"]:

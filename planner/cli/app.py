@@ -578,6 +578,7 @@ def bench(
     repeat: Annotated[int, typer.Option("--repeat", help="Runs per instance; medians are reported.", min=1)] = 1,
     lp_relaxation: Annotated[bool, typer.Option("--lp-relaxation", help="Solve the LP relaxation instead of the MILP (for XL).")] = False,
     tighten: Annotated[bool, typer.Option("--tighten", help="Add the market-limit rows (an optional tightening of the LP relaxation).")] = False,
+    rounding: Annotated[str, typer.Option("--rounding", help="Where to add the market-rounding rows: sole (products made at one site; the default), all (every site with a candidate) or off.")] = "sole",
     case: Annotated[Optional[str], typer.Option("--case", "-c", help="Case to solve in every instance. Default: each instance's first.")] = None,
     preset: Preset = "default",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
@@ -592,8 +593,11 @@ def bench(
     term = _terminal()
     with _guard(term):
         from planner.bench import Target, is_bench_csv, measure, targets_for_sizes, write_csv
+        from planner.model.core import ROUNDING
         from planner.solve.presets import merge_options
 
+        if rounding not in ROUNDING:
+            raise UsageError(f"--rounding must be one of {', '.join(ROUNDING)}, not '{rounding}'")
         options = merge_options(preset, {"time_limit": time_limit})
         output = _check_output(term, output, None, force=force, default=False, suffix=".csv", is_ours=is_bench_csv)
         if study:
@@ -622,7 +626,7 @@ def bench(
             for t in targets:
                 with term.out.status(f"benchmarking {name(t.label)} ({plural(repeat, 'run')}) …"):
                     rows.append(measure(t, options=options.highs, preset=options.preset, repeat=repeat,
-                                        lp_relaxation=lp_relaxation, tighten=tighten))
+                                        lp_relaxation=lp_relaxation, tighten=tighten, rounding=rounding))
                 term.bench_row(rows[-1])
         term.bench_table(rows)
         written = _write_safely(term, lambda r, p, protect: write_csv(r, p), rows, output, ())

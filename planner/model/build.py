@@ -18,7 +18,7 @@ import pyomo.environ as pyo
 
 from planner.cases.case import CaseInstance
 from planner.instance.records import FixedPlan, WhatIf
-from planner.model.core import Accumulators, Context, Counter
+from planner.model.core import ROUNDING, Accumulators, Context, Counter
 from planner.model.families.awards_48c import add_48c_awards
 from planner.model.families.balance import add_balance
 from planner.model.families.build_decisions import add_build_decisions
@@ -32,6 +32,7 @@ from planner.model.families.grants import add_grants
 from planner.model.families.imports import add_imports
 from planner.model.families.localization import add_localization
 from planner.model.families.market_limit import add_market_limit
+from planner.model.families.market_rounding import add_market_rounding
 from planner.model.families.objective import add_objective
 from planner.model.families.offtakes import add_offtakes
 from planner.model.families.operations import add_operations
@@ -56,6 +57,7 @@ FAMILIES: tuple[Family, ...] = (
     add_production,
     add_operations,
     add_market_limit,  # only with tighten=True
+    add_market_rounding,  # rounding='sole' (default), 'all' or 'off'
     add_capital_costs,
     # trade and flows
     add_imports,
@@ -79,18 +81,21 @@ FAMILIES: tuple[Family, ...] = (
 
 
 def build_model(ci: CaseInstance, *, hard_targets: bool = False, plan: FixedPlan | None = None,
-                whatif: WhatIf | None = None, tighten: bool = False) -> pyo.ConcreteModel:
+                whatif: WhatIf | None = None, tighten: bool = False, rounding: str = "sole") -> pyo.ConcreteModel:
     """The Pyomo MILP of one case (a CaseInstance, from `planner.cases.apply_case`).
 
     The families run in the order of `families()`; each returns at once when its sparse index is
     empty and talks to the others only through the accumulators of `planner.model.core`. With
     `plan`, the build and signing decisions are fixed to that plan (see `plan_problems` for plans
     that do not fit); with `whatif`, the model answers an explanation's question (see `WhatIf`).
+    `tighten` and `rounding` choose optional valid rows (`add_market_limit`, `add_market_rounding`):
+    they never change the optimum, only how fast HiGHS proves it.
     """
     if not isinstance(ci, CaseInstance):
         raise TypeError("apply a policy case (planner.cases.apply_case) before building the model")
+    _check_rounding(rounding)
     ctx = Context(ci=ci, sets=ci.sets, pol=ci.policy, acc=Accumulators(), hard_targets=hard_targets,
-                  tighten=tighten)
+                  tighten=tighten, rounding=rounding)
     m = pyo.ConcreteModel(name=f"{ci.name} [{ci.case}]")
     for add in families():
         add(m, ctx)
@@ -101,12 +106,14 @@ def build_model(ci: CaseInstance, *, hard_targets: bool = False, plan: FixedPlan
     return m
 
 
-def count_model(ci: CaseInstance, *, hard_targets: bool = False, tighten: bool = False) -> dict[str, int]:
+def count_model(ci: CaseInstance, *, hard_targets: bool = False, tighten: bool = False,
+                rounding: str = "sole") -> dict[str, int]:
     """Variables, integer variables and rows the model of `ci` has, and the size of each of its
     components, counted without building it: the families run on a `Counter` instead of a Pyomo
     model (exact for every family that creates its variables and rows through `planner.model.core`)."""
+    _check_rounding(rounding)
     ctx = Context(ci=ci, sets=ci.sets, pol=ci.policy, acc=Accumulators(), hard_targets=hard_targets,
-                  tighten=tighten)
+                  tighten=tighten, rounding=rounding)
     m = Counter(name=f"{ci.name} [{ci.case}]")
     for add in families():
         add(m, ctx)  # type: ignore[arg-type]
@@ -114,6 +121,11 @@ def count_model(ci: CaseInstance, *, hard_targets: bool = False, tighten: bool =
     rows = sum(n for c, n in m.sizes.items() if m.kinds[c] == "rows")
     return {"variables": variables, "integer_variables": m.integer, "constraints": rows,
             **{c: n for c, n in m.sizes.items() if n}}
+
+
+def _check_rounding(rounding: str) -> None:
+    if rounding not in ROUNDING:
+        raise ValueError(f"rounding must be one of {', '.join(ROUNDING)}, not {rounding!r}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,10 @@ __all__ = ["MASS", "MONEY", "PER_T", "Accumulators", "Block", "Context", "Counte
 
 Term = tuple[float, Any]  # (coefficient, Pyomo variable)
 
+#: where the market-rounding rows go (`planner.model.families.market_rounding`): at the sole site of a
+#: product (the default), at every site with a candidate, or nowhere
+ROUNDING = ("sole", "all", "off")
+
 
 @dataclass
 class Block:
@@ -94,6 +98,7 @@ class Context:
     acc: Accumulators
     hard_targets: bool = False
     tighten: bool = False  # add the market-limit rows (valid, they tighten the LP; see docs/performance.md)
+    rounding: str = "sole"  # where the market-rounding rows go: "sole", "all" or "off" (see ROUNDING)
     v: dict[str, dict[Any, Any]] = field(default_factory=dict)  # variable family -> {index: VarData}
 
     def add_var(self, m: pyo.ConcreteModel, name: str, index: list[Any] | None = None, **kw: Any) -> dict[Any, Any]:

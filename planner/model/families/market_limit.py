@@ -4,8 +4,25 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from planner.cases.case import CaseInstance
 from planner.model.core import MASS, Context, Term, add_rows
 from planner.model.families.substitution import demand_bound
+
+
+def product_market(ci: CaseInstance) -> dict[tuple[str, int], float]:
+    """(commodity, year) -> the most of it any plan can use [kt]: all demand (or the most substitution groups
+    may ask of it) plus the most every plant could draw as a recipe input. Summed over all regions and
+    grades, the balance rows leave output nowhere else to go, so no plan produces more in a year."""
+    def make() -> dict[tuple[str, int], float]:
+        market: dict[tuple[str, int], float] = {}
+        for (c, _r, y), t in demand_bound(ci).items():
+            market[(c, y)] = market.get((c, y), 0.0) + t * MASS
+        for q in ci.projects.values():
+            for c, tpt in q.recipe:
+                for y in ci.sets.years:
+                    market[(c, y)] = market.get((c, y), 0.0) + tpt * q.capacity * q.units_max * MASS
+        return market
+    return ci.memo("market_limit.product_market", make)
 
 
 def add_market_limit(m: pyo.ConcreteModel, ctx: Context) -> None:
@@ -27,13 +44,7 @@ def add_market_limit(m: pyo.ConcreteModel, ctx: Context) -> None:
     sets, ci = ctx.sets, ctx.ci
     if not ctx.tighten or not sets.prod:
         return
-    market: dict[tuple[str, int], float] = {}
-    for (c, _r, y), t in demand_bound(ci).items():
-        market[(c, y)] = market.get((c, y), 0.0) + t * MASS
-    for q in ci.projects.values():
-        for c, tpt in q.recipe:
-            for y in sets.years:
-                market[(c, y)] = market.get((c, y), 0.0) + tpt * q.capacity * q.units_max * MASS
+    market = product_market(ci)
     rows: dict[tuple[str, int], tuple[list[Term], str, float]] = {}
     units_v = ctx.v.get("v_units", {})
     for p, y in sets.prod:
