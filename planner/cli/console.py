@@ -433,6 +433,42 @@ class Terminal:
             t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
         self.table(t)
 
+    def alternatives_summary(self, res: Any, output: str | None = None) -> None:
+        """`planner alternatives`: one line per plan found (cost above the optimum, U.S.-made share, PFE share,
+        public cost, states, builds), then the must-haves of each slack."""
+        found = res.found()
+        if self.verbosity < 0:
+            self._say(self.out, f"{plural(len(found), 'plan')} found" + (f"; written to {name(output)}" if output else ""),
+                      soft_wrap=True)
+            return
+        t = _table(f"Plans within {', '.join(f'{s * 100:g}%' for s in res.slacks)} of the least cost "
+                   f"({name(res.instance)}, case {name(res.case)})")
+        for col in ("plan", "cost", "above", "U.S.-made", "PFE", "public cost", "states", "builds"):
+            _column(t, col, right=col in ("cost", "above", "U.S.-made", "PFE", "public cost", "states"))
+        for a in res.alternatives:
+            if not a.done:
+                t.add_row(name(a.key), f"[red]{a.state}[/red]", "", "", "", "", "", name(_cut(a.error or "", 120)))
+                continue
+            k = a.kpis
+            above = res.pct_above(a)
+            builds = "same as " + a.same_as if a.same_as else ", ".join(sorted(a.built)) or "none"
+            t.add_row(name(a.key), money(a.cost_usd), share(above) if above is not None else "",
+                      share(k.get("us_made_share")), share(k.get("pfe_supply_share")), money(k.get("public_cost_usd")),
+                      _count(k.get("states")), name(builds))
+        self.table(t)
+        rows = res.commitments()
+        for s in res.slacks:
+            sub = rows[rows["slack_share"] == s]
+            if sub.empty:
+                continue
+            must = sub.loc[sub["verdict"] == "must-have", "project"].tolist()
+            some = sub.loc[sub["verdict"] == "interchangeable", "project"].tolist()
+            self._say(self.out, f"within {s * 100:g}%: must-have {name(', '.join(must)) or 'none'}; interchangeable "
+                      f"{name(', '.join(some)) or 'none'} ({plural(int(sub['plans'].iloc[0]), 'plan')} found)",
+                      soft_wrap=True)
+        if output:
+            self.success(f"alternatives written to [bold]{name(output)}[/bold]")
+
     def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
         """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
         if self.verbosity < 0:

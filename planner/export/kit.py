@@ -501,7 +501,8 @@ class Series:
 class Chart:
     """A native chart, described as data.
 
-    `kind`: line | column (vertical bars) | bar (horizontal bars); `category_title`/`value_title`:
+    `kind`: line | column (vertical bars) | bar (horizontal bars) | scatter (points: the categories are
+    the x values, formatted by `category_format`); `category_title`/`value_title`:
     axis labels; `value_format`: number format of the value axis; `value_min`/`value_max`: its range;
     `stacked`: stacked columns; `gap`: gap between bar groups (% of a bar); `legend`: bottom | right |
     None; size in cm; `top_down`: the first category at the top (bar charts); `labels_low`:
@@ -522,6 +523,7 @@ class Chart:
     height_cm: float = 7.5
     top_down: bool = False
     labels_low: bool = False
+    category_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -556,7 +558,7 @@ class Block:
 
 def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     """XlsxWriter's options of a chart: (type, series, category axis, value axis)."""
-    kind = {"line": "line", "column": "column", "bar": "bar"}[chart.kind]
+    kind = {"line": "line", "column": "column", "bar": "bar", "scatter": "scatter"}[chart.kind]
     head: dict[str, Any] = {"type": kind}
     if chart.stacked:
         head["subtype"] = "stacked"
@@ -571,6 +573,9 @@ def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], 
             d["marker"] = ({"type": "circle", "size": 6, **({"fill": {"color": color}, "border": {"color": color}}
                                                             if color else {})} if s.markers else {"type": "none"})
             d["smooth"] = False
+        elif kind == "scatter":  # points only: the categories are the x values
+            d["marker"] = {"type": "circle", "size": 7, **({"fill": {"color": color}, "border": {"color": color}}
+                                                           if color else {})}
         else:
             if color:
                 d["fill"] = {"color": color}
@@ -584,6 +589,10 @@ def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], 
     cat: dict[str, Any] = {"name": chart.category_title, "name_font": small} if chart.category_title else {}
     if chart.labels_low:
         cat["label_position"] = "low"
+    if chart.category_format:
+        cat["num_format"] = chart.category_format
+    if kind == "scatter":
+        cat["major_gridlines"] = {"visible": True, "line": {"color": "#D9D9D9"}}
     if chart.top_down:
         cat["reverse"] = True
         cat["crossing"] = "max"  # the value axis below the bars, not above them
