@@ -478,6 +478,64 @@ def alternatives(
         _exit_if_fallback()
 
 
+@app.command(short_help="Schedule risk of a plan (Monte Carlo of delays); write a workbook.")
+def risk(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx); its delays sheet gives the delay probabilities.")],
+    case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case the samples are solved under. Default: the first.")] = None,
+    plan: Annotated[Optional[Path], typer.Option("--plan", help="Results workbook whose plan (builds, contracts, cancellations, retirements) is held. Default: the case's least-cost plan.")] = None,
+    plan_case: Annotated[Optional[str], typer.Option("--plan-case", help="Hold the least-cost plan of this case instead.")] = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.", min=1)] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same samples.")] = 0,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Risk workbook. Default: <instance>-<case>-risk.xlsx in the current folder.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Solves at once. Default: the number of cores.", min=1)] = None,
+    preset: Preset = "default",
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Schedule risk: the probability that a plan meets each localization target when construction and
+    qualification slip (delays sheet), with fan charts of localized share and cost."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.cases import load_instance, resolve_case_name
+        from planner.compare.session import default_jobs
+        from planner.explore.risk import run_risk
+        from planner.export.risk import write_risk
+        from planner.solve.presets import merge_options
+
+        if plan is not None and plan_case is not None:
+            raise UsageError("give either --plan or --plan-case, not both")
+        options = merge_options(preset)
+        inst = load_instance(instance)
+        term.workbook_warnings(list(inst.warnings), instance)
+        case_name = resolve_case_name(inst, case)
+        if plan_case is not None:
+            resolve_case_name(inst, plan_case)
+        out = _check_output(term, output or _default_output(instance, case_name, "risk"), instance, force=force,
+                            default=output is None)
+        fixed = None
+        source = ""
+        if plan is not None:
+            from planner.export.results import read_results
+            from planner.results.plan import plan_from_tables
+
+            fixed = plan_from_tables(read_results(plan), case="")
+            source = f"the plan of {plan.name}"
+        with term.sample_progress(f"Sampling {instance.name} [{case_name}]", samples) as on_sample:
+            res = run_risk(instance, case=case_name, plan=fixed, plan_case=plan_case, plan_source=source,
+                           samples=samples, seed=seed, options=options, jobs=jobs or default_jobs(),
+                           on_sample=on_sample)
+        if not res.n:
+            raise SolveError("no sample was solved. Nothing was written.")
+        written = _write_safely(term, write_risk, res, out, (instance,))
+        term.risk_summary(res, output=str(written))
+        if res.stopped:
+            term.error(f"{signals.describe()}: the workbook holds the {res.n:,} samples finished before the stop "
+                       f"(of {res.samples:,} asked); its probabilities and standard errors are those of these samples")
+            signals.reported()
+            raise typer.Exit(signals.exit_code())
+        _exit_if_fallback()
+
+
 @app.command(short_help="Write a synthetic instance (for benchmarks).")
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the synthetic instance (.xlsx).")],

@@ -469,6 +469,81 @@ class Terminal:
         if output:
             self.success(f"alternatives written to [bold]{name(output)}[/bold]")
 
+    @contextlib.contextmanager
+    def sample_progress(self, title: str, total: int) -> Iterator[Any]:
+        """`planner risk`: samples done, samples per second and the running estimate of the headline
+        probability (with its standard error); yields the callback `planner.explore.risk.run_risk` calls."""
+        import time
+
+        t0 = time.perf_counter()
+        state: dict[str, Any] = {"n": 0, "p": None, "key": None}
+
+        def line() -> str:
+            n = state["n"]
+            rate = n / max(time.perf_counter() - t0, 1e-9)
+            text = f"{name(title)}: {n:,} of {total:,} samples, {rate:.1f} per second"
+            if state["p"] is not None:
+                p = state["p"]
+                se = math.sqrt(p * (1 - p) / n) if n else 0.0
+                g, y = state["key"]
+                text += f"; P({name(g)} target met in {y}) ≈ {100 * p:.1f}% ± {100 * se:.1f}%"
+            return text + " (Ctrl-C keeps the samples done)"
+
+        status = self.out.status(line()) if self.verbosity >= 0 and self.out.is_terminal else None
+        last = [0.0]
+
+        def on_sample(res: Any) -> None:
+            state["n"] = res.n
+            key = res.headline()
+            if key is not None:
+                state["key"], state["p"] = key, res.p(key)
+            now = time.perf_counter()
+            if status is not None and now - last[0] > 0.1:
+                status.update(line())
+                last[0] = now
+            elif status is None and self.verbosity >= 0 and (res.n % max(1, total // 10) == 0 or res.n == total):
+                self._say(self.out, "  " + line(), soft_wrap=True)
+
+        try:
+            if status is not None:
+                with status:
+                    yield on_sample
+            else:
+                yield on_sample
+        finally:
+            if self.verbosity >= 0:
+                self._say(self.out, line().replace(" (Ctrl-C keeps the samples done)", ""), soft_wrap=True)
+
+    def risk_summary(self, res: Any, output: str | None = None) -> None:
+        """`planner risk`: P(target met) by group and year, the earliest likely year, the sample count."""
+        if self.verbosity < 0:
+            self._say(self.out, f"{res.n:,} samples" + (f"; written to {name(output)}" if output else ""),
+                      soft_wrap=True)
+            return
+        tp = res.target_probabilities()
+        if tp.empty:
+            self.info(f"The case {name(res.case)} sets no localization target: only qualification and cost figures.")
+        else:
+            t = _table(f"P(localization target met), {res.n:,} samples (seed {res.seed}); plan: {name(res.plan_source)}")
+            for col in ("group", "year", "target", "P(met)", "± s.e.", "without delays", "expected shortfall"):
+                _column(t, col, right=col not in ("group",))
+            for r in tp.itertuples():
+                t.add_row(name(r.group), str(r.year), share(r.target_share), share(r.p_met_share),
+                          share(r.standard_error_share), "met" if r.met_without_delays else "missed",
+                          tonnes(r.expected_shortfall_t))
+            self.table(t)
+            for r in res.earliest_likely().itertuples():
+                y, d = _year(r.earliest_year_p80), _year(r.earliest_year_without_delays)
+                self._say(self.out, f"{name(r.group)}: " + (f"target met with probability ≥ 80% from {y} on" if y
+                          else "target not met with probability ≥ 80% in every year to the horizon's end")
+                          + (f" (without delays: from {d})" if d else " (without delays: not met every year)"),
+                          soft_wrap=True)
+        if res.failed:
+            self.warn(f"{len(res.failed)} samples failed and are left out: "
+                      f"{name(_cut(next(iter(res.failed.values())), 200))}")
+        if output:
+            self.success(f"schedule risk written to [bold]{name(output)}[/bold]")
+
     def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
         """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
         if self.verbosity < 0:
@@ -570,6 +645,13 @@ def _sec(x: Any) -> str:
 
 def _times(x: Any) -> str:
     return "–" if x is None else f"{x:,.1f}×"
+
+
+def _year(x: Any) -> int | None:
+    try:
+        return None if x is None or x != x else int(x)  # NaN and pandas' NA are blank
+    except (TypeError, ValueError):
+        return None
 
 
 def _count(x: Any) -> str:

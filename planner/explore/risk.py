@@ -140,7 +140,8 @@ class Risk:
             rows.append({"group": g, "earliest_year_p80": first, "earliest_year_without_delays": det,
                          "note": "" if first is not None else f"not met with probability ≥ {LIKELY:.0%} by the "
                                                              "horizon's last target year"})
-        return pd.DataFrame(rows, columns=["group", "earliest_year_p80", "earliest_year_without_delays", "note"])
+        df = pd.DataFrame(rows, columns=["group", "earliest_year_p80", "earliest_year_without_delays", "note"])
+        return df.astype({"earliest_year_p80": "Int64", "earliest_year_without_delays": "Int64"})
 
     def qualified_by(self) -> pd.DataFrame:
         """P(each plant of the plan is qualified by each year), from the draws of the samples solved."""
@@ -180,8 +181,13 @@ class Risk:
         return pd.DataFrame(rows, columns=["year", "p10_usd", "p50_usd", "p90_usd", "mean_usd", "without_delays_usd"])
 
     def headline(self) -> tuple[str, int] | None:
-        """The target whose probability the progress display follows: the first target year of the first group."""
-        return (self.targets[0][0], self.targets[0][1]) if self.targets else None
+        """The target whose probability the progress display follows: the first group's target in the first
+        target year that ends in 0 or 5 (2030), else in its first target year."""
+        if not self.targets:
+            return None
+        g = self.targets[0][0]
+        years = [y for gg, y, _t in self.targets if gg == g]
+        return g, next((y for y in years if y % 5 == 0), years[0])
 
     def p(self, key: tuple[str, int]) -> float | None:
         if not self.n:
