@@ -132,3 +132,10 @@ def test_write_alternatives_is_atomic_and_marked(twins: Path, tmp_path: Path) ->
     res = run_alternatives(twins, slacks=(0.0,), objectives=(), count=0, options=EXACT, jobs=1)
     p = write_alternatives(res, tmp_path / "a.xlsx")
     assert written_by_planner(p) == "alternatives"
+
+
+def test_the_workbook_opens_in_libreoffice(twins: Path, tmp_path: Path) -> None:
+    from helpers import assert_libreoffice_converts
+
+    res = run_alternatives(twins, slacks=(0.0, 0.01), objectives=("us_made",), count=1, options=EXACT, jobs=1)
+    assert_libreoffice_converts(write_alternatives(res, tmp_path / "alternatives.xlsx"), tmp_path)

@@ -146,3 +146,12 @@ def test_write_risk_is_marked(tmp_path: Path) -> None:
     path = one_plant(tmp_path, ZERO)
     res = run_risk(path, samples=3, seed=0, options=EXACT, jobs=1)
     assert written_by_planner(write_risk(res, tmp_path / "r.xlsx")) == "risk"
+
+
+def test_the_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
+    from helpers import assert_libreoffice_converts
+
+    path = one_plant(tmp_path, [{"applies_to": "P", "construction_1": 0.5, "construction_2": 0, "qualification_1": 0,
+                                 "qualification_2": 0}])
+    res = run_risk(path, samples=20, seed=0, options=EXACT, jobs=1)
+    assert_libreoffice_converts(write_risk(res, tmp_path / "risk.xlsx"), tmp_path)

@@ -8,7 +8,8 @@ first; then, for each slack (e.g. 1%, 2%, 5%), the plan's own total cost is capp
   supply, public cost, states with a plant; both directions where both are meaningful), and
 * `count` maximally different plans are generated one after the other, each minimising its overlap
   with the builds already found at that slack (Hop-Skip-Jump MGA, as in PyPSA, GenX and Temoa: the
-  objective is the sum of `b_build[p]` weighted by the number of plans found so far that build p).
+  objective is the sum of `b_build[p]` weighted by the number of plans found so far that build p,
+  with weight -1 for a candidate no plan has built yet, so that new builds are preferred).
 
 Every solve is a task of one `Study` on one base: the built model and its HiGHS session are reused,
 the tasks of different slacks run in parallel, each warm-started from the optimum. Must-have
@@ -283,6 +284,7 @@ def run_alternatives(path: str | Path, *, case: str | None = None, slacks: tuple
 
         model = build_model(ci)  # the credit terms come from the model's cost accumulator
     terms = {o: objective_terms(o, ci, model) for o in objectives}
+    candidates = list(ci.sets.candidates)
     del model
     data = path.read_bytes()
     base = Base(str(path), hashlib.sha256(data).hexdigest(), case_name, data=data)
@@ -333,7 +335,10 @@ def run_alternatives(path: str | Path, *, case: str | None = None, slacks: tuple
         for a in plans:
             for p in a.built:
                 weight[p] = weight.get(p, 0.0) + 1.0
-        obj = Objective(f"least overlap with {len(plans)} plans", tuple(("b_build", p, w) for p, w in sorted(weight.items())),
+        # Hop-Skip-Jump: each build a plan already made counts once per plan that made it; a candidate no plan
+        # has built counts -1, so that, of two plans with the same overlap, the one building more new is chosen
+        coefs = {p: weight.get(p, -1.0) for p in candidates}
+        obj = Objective(f"least overlap with {len(plans)} plans", tuple(("b_build", p, w) for p, w in sorted(coefs.items())),
                         sense="min", unit="plans")
         key = mga_key(s, i)
         meta[key] = (s, "mga", "", f"plan {i} least like the {len(plans)} plans found within {slack_words(s)}")
