@@ -76,6 +76,9 @@ def test_without_delays_every_probability_is_the_plans_own_result(tmp_path: Path
     fan = res.share_fan()
     assert (fan["p10_share"] == fan["p90_share"]).all()
     assert np.allclose(fan["p50_share"], fan["without_delays_share"])
+    # each sample is a linear programme (every integer held, warm basis): the same costs as the plan's own solve
+    cost = res.cost_fan()
+    assert np.allclose(cost["p10_usd"], cost["without_delays_usd"]) and np.allclose(cost["p90_usd"], cost["without_delays_usd"])
 
 
 def test_the_same_seed_gives_the_same_samples_with_any_number_of_workers(tmp_path: Path) -> None:

@@ -582,7 +582,7 @@ def bench(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sizes.")] = 1,
-    study: Annotated[Optional[str], typer.Option("--study", help="Time studies instead: explain, compare-regret (or both, separated by a comma): each command's wall time against one `planner solve` of the case, alternated in the same run, with their ratio (medians of --repeat runs; default instance unless instances are given).")] = None,
+    study: Annotated[Optional[str], typer.Option("--study", help="Time studies instead: explain, compare-regret, risk (1,000 samples; goal 120 s), separated by commas: each command's wall time against one `planner solve` of the case, alternated in the same run, with their ratio (medians of --repeat runs; default instance unless instances are given).")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Workers of the studies timed by --study. Default: the number of cores.", min=1)] = None,
     force: Force = False,
 ) -> None:

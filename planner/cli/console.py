@@ -426,7 +426,8 @@ class Terminal:
         cols = [("instance", "instance", name), ("study", "study", name), ("case", "case", name),
                 ("runs", "repeat", _count), ("workers", "jobs", _count), ("one solve [s]", "solve_wall_s", _sec),
                 ("study [s]", "study_wall_s", _sec), ("ratio", "ratio", _times), ("goal", "goal_ratio", _times),
-                ("", "status", name), ("load", "load_1min", _sec)]
+                ("goal [s]", "goal_s", _sec), ("samples/s", "samples_per_s", _sec),
+                ("not HiGHS", "outside_highs_share", share), ("", "status", name), ("load", "load_1min", _sec)]
         for label, _k, _f in cols:
             _column(t, label, right=label not in ("instance", "study", "case", ""))
         for r in rows:

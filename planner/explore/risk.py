@@ -98,6 +98,7 @@ class Risk:
     relaxed: int = 0  # samples solved with only the plan's builds held (every integer held was infeasible)
     stopped: bool = False
     seconds: float = 0.0
+    sampling_seconds: float = 0.0  # wall time from the first sample submitted to the last one ended
     highs_seconds: float = 0.0
     options: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[Any, ...] = ()
@@ -105,6 +106,13 @@ class Risk:
     @property
     def n(self) -> int:
         return len(self.done)
+
+    @property
+    def outside_highs(self) -> float | None:
+        """Share of the workers' time while sampling not spent in HiGHS (model changes, tables, messages)."""
+        jobs = int(self.options.get("jobs") or 1)
+        busy = jobs * self.sampling_seconds
+        return None if busy <= 0 else max(0.0, 1.0 - self.highs_seconds / busy)
 
     # ------------------------------------------------------------------ statistics
     def target_probabilities(self) -> pd.DataFrame:
@@ -356,6 +364,7 @@ def run_risk(path: str | Path, *, case: str | None = None, plan: FixedPlan | Non
             # 2. the samples: an LP each (every integer held), warm-started from the plan
             linear = bool(fixed_ints)  # every integer held: a linear programme, warm-started from the last basis
             var = lambda i, b, lin=linear: Variation(f"sample {i}", plan=plan, bounds=b, linear=lin)  # noqa: E731
+            t_sampling = time.perf_counter()
             for i in range(samples):
                 st.submit(Task(f"sample {i}", base, var(i, fixed_ints + sample_bounds(ci, plan, draws, i)),
                                options=highs, preset=options.preset, tables=SAMPLE_TABLES, duals=False))
@@ -373,6 +382,7 @@ def run_risk(path: str | Path, *, case: str | None = None, plan: FixedPlan | Non
                 met, share, short, cost, total = _figures(r, targets)
                 res.met[i], res.share[i], res.shortfall[i], res.cost[i], res.total_cost[i] = met, share, short, cost, total
                 res.done.append(i)
+                res.sampling_seconds = time.perf_counter() - t_sampling
                 res.highs_seconds += float(r.status.get("highs_time_s") or 0.0)
                 if on_sample is not None:
                     on_sample(res)
