@@ -139,3 +139,19 @@ def test_the_workbook_opens_in_libreoffice(twins: Path, tmp_path: Path) -> None:
 
     res = run_alternatives(twins, slacks=(0.0, 0.01), objectives=("us_made",), count=1, options=EXACT, jobs=1)
     assert_libreoffice_converts(write_alternatives(res, tmp_path / "alternatives.xlsx"), tmp_path)
+
+
+def test_a_stop_keeps_the_plans_found(twins: Path) -> None:
+    seen: list[str] = []
+
+    def on_event(key: str, state: str, _details: dict) -> None:
+        if state == "done":
+            seen.append(key)
+            if len(seen) == 3:
+                raise KeyboardInterrupt  # as a Ctrl-C in the main thread would
+
+    res = run_alternatives(twins, slacks=(0.0, 0.01), objectives=("us_made", "states"), count=1, options=EXACT,
+                           jobs=1, on_event=on_event)
+    assert res.stopped and res.optimum_usd == pytest.approx(600_000)
+    assert 1 <= len(res.found()) < len(res.alternatives)
+    assert {a.state for a in res.alternatives} <= {"done", "cancelled", "stopped"}

@@ -158,3 +158,21 @@ def test_the_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
                                  "qualification_2": 0}])
     res = run_risk(path, samples=20, seed=0, options=EXACT, jobs=1)
     assert_libreoffice_converts(write_risk(res, tmp_path / "risk.xlsx"), tmp_path)
+
+
+def test_a_stop_keeps_the_samples_finished(tmp_path: Path) -> None:
+    path = one_plant(tmp_path, [{"applies_to": "P", "construction_1": 0.5, "construction_2": 0, "qualification_1": 0,
+                                 "qualification_2": 0}])
+
+    def on_sample(res) -> None:  # noqa: ANN001
+        if res.n == 5:
+            raise KeyboardInterrupt  # as a Ctrl-C in the main thread would
+
+    res = run_risk(path, samples=200, seed=7, options=EXACT, jobs=2, on_sample=on_sample)
+    assert res.stopped and 5 <= res.n < 200
+    full = run_risk(path, samples=200, seed=7, options=EXACT, jobs=1)
+    assert all(res.met[i] == full.met[i] for i in res.done)  # the samples kept are those of the full run
+    tp = res.target_probabilities()
+    assert (tp["samples"] == res.n).all()
+    wb = openpyxl.load_workbook(write_risk(res, tmp_path / "stopped.xlsx"))
+    assert "stopped early" in wb["targets"].cell(1, 1).value

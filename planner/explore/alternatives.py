@@ -324,7 +324,7 @@ def run_alternatives(path: str | Path, *, case: str | None = None, slacks: tuple
 
     def task(key: str, variation: Variation) -> Task:
         return Task(key, base, variation, options=highs if key == OPTIMUM else alt_highs, preset=options.preset, duals=False,
-                    tables=("builds", "production", "supply", "localization", "kpis", "imports"))
+                    tables=("builds", "production", "supply", "localization", "kpis", "imports", "commitments"))
 
     def mga_key(s: float, i: int) -> str:
         return f"{slack_words(s)}: different plan {i}"
