@@ -141,7 +141,7 @@ def test_the_workbook_opens_in_libreoffice(twins: Path, tmp_path: Path) -> None:
     assert_libreoffice_converts(write_alternatives(res, tmp_path / "alternatives.xlsx"), tmp_path)
 
 
-def test_a_stop_keeps_the_plans_found(twins: Path) -> None:
+def test_a_stop_keeps_the_plans_found(twins: Path, tmp_path: Path) -> None:
     seen: list[str] = []
 
     def on_event(key: str, state: str, _details: dict) -> None:
@@ -155,3 +155,9 @@ def test_a_stop_keeps_the_plans_found(twins: Path) -> None:
     assert res.stopped and res.optimum_usd == pytest.approx(600_000)
     assert 1 <= len(res.found()) < len(res.alternatives)
     assert {a.state for a in res.alternatives} <= {"done", "cancelled", "stopped"}
+    from planner.export.kit import read_tidy
+
+    wb = openpyxl.load_workbook(write_alternatives(res, tmp_path / "stopped.xlsx"))
+    back = read_tidy(wb["alternatives"])  # the key row is intact; the questions not answered are listed as such
+    assert list(back["alternative"]) == [a.key for a in res.alternatives]
+    assert "cancelled" in set(back["state"]) and "Without a plan" in wb["alternatives"].cell(2, 1).value

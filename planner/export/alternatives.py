@@ -68,14 +68,12 @@ def build_alternatives_workbook(res: Alternatives) -> Book:
     line = _line(res)
     status, level = _status(res)
     summ = res.summary().rename(columns={"same_builds_as": "same_builds_as", "seconds": "solve_seconds"})
-    placed = kit.tidy_sheet(book.sheet("alternatives"), summ, line=line, description=DESCRIPTIONS["alternatives"],
+    description = DESCRIPTIONS["alternatives"] + (f" {status}." if status else "")  # row 3 is the tidy table's key row
+    kit.tidy_sheet(book.sheet("alternatives"), summ, line=line, description=description,
                             labels={"states": "states with a plant", "us_made_t": "U.S.-made CAM+AAM",
                                     "us_made_share": "U.S.-made share of CAM+AAM demand",
                                     "pfe_supply_t": "PFE-supplied CAM+AAM", "pfe_supply_share": "PFE share",
                                     "above_optimum_share": "above the optimum", "slack_share": "slack"})
-    del placed
-    if status:
-        book["alternatives"].put(3, 1, status, kit.STATUS_LINE.get(level, kit.NOTE))
     kit.tidy_sheet(book.sheet("matrix"), res.matrix(), line=line, description=DESCRIPTIONS["matrix"])
     kit.tidy_sheet(book.sheet("commitments"), res.commitments(), line=line, description=DESCRIPTIONS["commitments"],
                    labels={"slack_share": "slack", "plans": "plans found", "built_in": "plans that build it"})
