@@ -684,7 +684,7 @@ DELAYS = Sheet(
         _c("construction_2", "share", "Probability of two extra years of construction (with construction_1 at most 1).", unit="0-1", default=0.0, needs_column=True),
         _c("qualification_1", "share", "Probability of one extra year of qualification.", unit="0-1", default=0.0, needs_column=True),
         _c("qualification_2", "share", "Probability of two extra years of qualification (with qualification_1 at most 1).", unit="0-1", default=0.0, needs_column=True),
-        _c("abandonment", "share", "Probability that the project is abandoned and never delivers (committed projects only).", unit="0-1", default=0.0),
+        _c("abandonment", "share", "Probability that the project is abandoned and never delivers (committed projects only).", unit="0-1", default=0.0, needs_column=True),
         _c("description", "text", "Free text, source notes."),
     ),
     key=("applies_to",),
