@@ -176,3 +176,15 @@ def test_a_stop_keeps_the_samples_finished(tmp_path: Path) -> None:
     assert (tp["samples"] == res.n).all()
     wb = openpyxl.load_workbook(write_risk(res, tmp_path / "stopped.xlsx"))
     assert "stopped early" in wb["targets"].cell(1, 1).value
+
+
+def test_a_plan_read_back_from_a_results_workbook_is_the_plan_solved(tmp_path: Path) -> None:
+    from planner import resources
+    from planner.export.results import read_results, write_results
+    from planner.results.plan import plan_from_tables, plan_of
+    from planner.run import solve_case
+
+    tiny = resources.data_dir("instances") / "tiny.xlsx"
+    sol = solve_case(load_instance(tiny), "base", options=EXACT)
+    back = plan_from_tables(read_results(write_results(sol, tmp_path / "r.xlsx")), case=sol.case)
+    assert back == plan_of(sol) and back.units

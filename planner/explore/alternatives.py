@@ -33,6 +33,7 @@ import pandas as pd
 from planner.cases import apply_case, load_instance, resolve_case_name
 from planner.errors import UsageError
 from planner.instance.records import FixedPlan
+from planner.results.plan import PLAN_TABLES
 from planner.solve.presets import SolverOptions
 from planner.study import Base, CostCap, Event, Objective, Study, Task, TaskResult, Variation
 
@@ -324,7 +325,7 @@ def run_alternatives(path: str | Path, *, case: str | None = None, slacks: tuple
 
     def task(key: str, variation: Variation) -> Task:
         return Task(key, base, variation, options=highs if key == OPTIMUM else alt_highs, preset=options.preset, duals=False,
-                    tables=("builds", "production", "supply", "localization", "kpis", "imports", "commitments"))
+                    tables=tuple(dict.fromkeys((*PLAN_TABLES, "production", "supply", "localization", "kpis"))))
 
     def mga_key(s: float, i: int) -> str:
         return f"{slack_words(s)}: different plan {i}"

@@ -33,6 +33,7 @@ import pandas as pd
 from planner.cases import apply_case, load_instance, resolve_case_name
 from planner.errors import SolveError, UsageError
 from planner.instance.records import FixedPlan
+from planner.results.plan import PLAN_TABLES
 from planner.schema import DEFAULT_DELAYS
 from planner.solve.presets import SolverOptions
 from planner.study import Base, Bound, Event, Study, Task, TaskResult, Variation
@@ -331,7 +332,7 @@ def run_risk(path: str | Path, *, case: str | None = None, plan: FixedPlan | Non
             # 1. the plan: its decisions, every integer of its solve, and its own figures without delays
             if plan is None and pc is not None:
                 src = st.run([Task("plan source", Base(str(path), sha, pc, data=data), options=highs,
-                                   preset=options.preset, tables=("builds", "imports", "commitments"),
+                                   preset=options.preset, tables=PLAN_TABLES,
                                    duals=False)])["plan source"]
                 if not src.done or src.plan is None:
                     raise SolveError(f"the plan of case {pc} was not found: {src.error or src.state}")
@@ -339,7 +340,7 @@ def run_risk(path: str | Path, *, case: str | None = None, plan: FixedPlan | Non
                 plan_source = plan_source or f"the least-cost plan of case {pc}"
             if plan is None:
                 opt = st.run([Task("optimum", base, options=highs, preset=options.preset,
-                                   tables=("builds", "imports", "commitments"), duals=False)])["optimum"]
+                                   tables=PLAN_TABLES, duals=False)])["optimum"]
                 if not opt.done or opt.plan is None:
                     raise SolveError(f"the case {case_name} has no plan: {opt.error or opt.state}")
                 plan = opt.plan

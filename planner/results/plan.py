@@ -6,6 +6,10 @@ from planner.instance.records import FixedPlan
 from planner.results.solution import Solution
 
 
+#: the tables `plan_of` reads: what a study's task must return (`Task.tables`) for its result to carry the plan
+PLAN_TABLES = ("builds", "imports", "commitments")
+
+
 def plan_of(sol: Solution) -> FixedPlan:
     """The decisions of a solved case: units started per (project, start year), the contracts signed
     (those with a signing decision that were signed, and those without one that were used), the
