@@ -681,6 +681,43 @@ SCENARIOS = Sheet(
     ),
 )
 
+#: the probabilities `planner risk` uses for a project whose delays the delays sheet gives neither for
+#: the project nor for its status (docs/guide.md says why): status -> (construction +1 yr, +2 yr,
+#: qualification +1 yr, +2 yr, abandonment)
+DEFAULT_DELAYS: dict[str, tuple[float, float, float, float, float]] = {
+    "existing": (0.0, 0.0, 0.0, 0.0, 0.0),
+    "committed": (0.20, 0.05, 0.30, 0.10, 0.05),
+    "candidate": (0.30, 0.10, 0.35, 0.15, 0.0),
+}
+
+DELAYS = Sheet(
+    "delays",
+    "Schedule risk, read only by `planner risk` (the least-cost plan ignores it): for one project or JV "
+    "variant, or as the default of every project of a status (existing, committed, candidate), the "
+    "probabilities of one and of two extra years of construction and of qualification (no extra year with "
+    "the rest of the probability), and for committed projects the probability of abandonment (the plant "
+    "never delivers). A project without a row of its own takes its status's row; a status without a row "
+    "takes the built-in defaults (existing: none; committed: construction +1 yr 20%, +2 yr 5%, qualification "
+    "+1 yr 30%, +2 yr 10%, abandonment 5%; candidate: construction +1 yr 30%, +2 yr 10%, qualification +1 yr "
+    "35%, +2 yr 15%). Construction and qualification delays are drawn independently and add up: output starts "
+    "that many years late and ramps up from there.",
+    (
+        _c("applies_to", "text", "A project or JV variant, or a status: existing, committed or candidate.", required=True),
+        _c("construction_1", "share", "Probability of one extra year of construction.", unit="0-1", default=0.0, needs_column=True),
+        _c("construction_2", "share", "Probability of two extra years of construction (with construction_1 at most 1).", unit="0-1", default=0.0, needs_column=True),
+        _c("qualification_1", "share", "Probability of one extra year of qualification.", unit="0-1", default=0.0, needs_column=True),
+        _c("qualification_2", "share", "Probability of two extra years of qualification (with qualification_1 at most 1).", unit="0-1", default=0.0, needs_column=True),
+        _c("abandonment", "share", "Probability that the project is abandoned and never delivers (committed projects only).", unit="0-1", default=0.0, needs_column=True),
+        _c("description", "text", "Free text, source notes."),
+    ),
+    key=("applies_to",),
+    required=False,
+    examples=(
+        {"applies_to": "candidate", "construction_1": 0.3, "construction_2": 0.1, "qualification_1": 0.35,
+         "qualification_2": 0.15, "description": "Syrah-Tesla qualification slipped past two years"},
+    ),
+)
+
 SOURCES = Sheet(
     "sources",
     "Where each figure comes from. Not read by the model; carried into every results workbook.",
@@ -712,6 +749,7 @@ TABLE_SHEETS: tuple[Sheet, ...] = (
     TRANSPORT,
     OVERRIDES,
     SCENARIOS,
+    DELAYS,
     SOURCES,
 )
 SHEETS_BY_NAME = {s.name: s for s in TABLE_SHEETS}
@@ -736,6 +774,7 @@ SHEET_ORDER: tuple[str, ...] = (
     POLICY_SHEET,
     "overrides",
     "scenarios",
+    "delays",
     "sources",
 )
 

@@ -46,7 +46,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("solve", ("planner.solve",)),
     ("results", ("planner.results",)),
     ("pipeline", ("planner.run",)),
-    ("study", ("planner.study", "planner.compare", "planner.explain", "planner.hedge")),
+    ("study", ("planner.study", "planner.compare", "planner.explain", "planner.hedge", "planner.explore")),
     ("export", ("planner.export", "planner.report")),
     ("cli", ("planner.cli", "planner.__main__", "planner")),
 )

@@ -537,6 +537,114 @@ def explain(
         _exit_if_fallback()
 
 
+@app.command(short_help="Near-optimal alternative plans (MGA); write a workbook.")
+def alternatives(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
+    case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case. Default: the first.")] = None,
+    slack: Annotated[str, typer.Option("--slack", help="Cost slacks: each plan's total cost at most (1 + slack) x the optimum; shares separated by commas (0.01 or 1%).")] = "0.01,0.02,0.05",
+    objectives: Annotated[str, typer.Option("--objectives", help="Secondary objectives, separated by commas: us_made (most and least U.S.-made CAM+AAM), feoc (least PFE supply), public_cost (least credits and grants), states (most and fewest states with a plant).")] = "us_made,feoc,public_cost,states",
+    count: Annotated[int, typer.Option("--count", "-n", help="Maximally different plans per slack (each least like the plans found before it).", min=0)] = 2,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Alternatives workbook. Default: <instance>-<case>-alternatives.xlsx in the current folder.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Solves at once. Default: the number of cores.", min=1)] = None,
+    preset: Preset = "default",
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per alternative's solve (the optimum's follows the preset).", min=0.001)] = 60.0,
+    gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap of each alternative's secondary objective (its cost is within the slack whatever the gap).", min=0.0)] = 0.01,
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Near-optimal alternatives: within each cost slack of the optimum, the plans that do best on other
+    objectives, and plans as different as possible from each other; must-have and interchangeable commitments."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.cases import load_instance, resolve_case_name
+        from planner.compare.session import default_jobs
+        from planner.explore.alternatives import parse_objectives, parse_slacks, run_alternatives
+        from planner.export.alternatives import write_alternatives
+        from planner.solve.presets import merge_options
+
+        slacks, objs = parse_slacks(slack), parse_objectives(objectives)
+        options = merge_options(preset)
+        inst = load_instance(instance)
+        term.workbook_warnings(list(inst.warnings), instance)
+        case_name = resolve_case_name(inst, case)
+        out = _check_output(term, output or _default_output(instance, case_name, "alternatives"), instance,
+                            force=force, default=output is None)
+        with term.case_progress(f"Alternatives of {instance.name} [{case_name}]") as event:
+            res = run_alternatives(instance, case=case_name, slacks=slacks, objectives=objs, count=count,
+                                   options=options, jobs=jobs or default_jobs(), on_event=event, gap=gap,
+                                   time_limit=time_limit)
+        if res.optimum_usd is None:
+            term.alternatives_summary(res)
+            raise SolveError("the least-cost plan was not found, so no alternative can be bounded by it. "
+                             "Nothing was written.")
+        written = _write_safely(term, write_alternatives, res, out, (instance,))
+        term.alternatives_summary(res, output=str(written))
+        if res.stopped:
+            term.error(f"{signals.describe()}: the workbook holds the {plural(len(res.found()), 'plan')} found before "
+                       "the stop; the questions not answered are listed as cancelled")
+            signals.reported()
+            raise typer.Exit(signals.exit_code())
+        _exit_if_fallback()
+
+
+@app.command(short_help="Schedule risk of a plan (Monte Carlo of delays); write a workbook.")
+def risk(
+    instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx); its delays sheet gives the delay probabilities.")],
+    case: Annotated[Optional[str], typer.Option("--case", "-c", help="Policy case the samples are solved under. Default: the first.")] = None,
+    plan: Annotated[Optional[Path], typer.Option("--plan", help="Results workbook whose plan (builds, contracts, cancellations, retirements) is held. Default: the case's least-cost plan.")] = None,
+    plan_case: Annotated[Optional[str], typer.Option("--plan-case", help="Hold the least-cost plan of this case instead.")] = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", help="Monte Carlo samples.", min=1)] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same samples.")] = 0,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Risk workbook. Default: <instance>-<case>-risk.xlsx in the current folder.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Solves at once. Default: the number of cores.", min=1)] = None,
+    preset: Preset = "default",
+    force: Force = False,
+    quiet: Quiet = False,
+) -> None:
+    """Schedule risk: the probability that a plan meets each localization target when construction and
+    qualification slip (delays sheet), with fan charts of localized share and cost."""
+    term = _terminal(False, quiet)
+    with _guard(term):
+        from planner.cases import load_instance, resolve_case_name
+        from planner.compare.session import default_jobs
+        from planner.explore.risk import run_risk
+        from planner.export.risk import write_risk
+        from planner.solve.presets import merge_options
+
+        if plan is not None and plan_case is not None:
+            raise UsageError("give either --plan or --plan-case, not both")
+        options = merge_options(preset)
+        inst = load_instance(instance)
+        term.workbook_warnings(list(inst.warnings), instance)
+        case_name = resolve_case_name(inst, case)
+        if plan_case is not None:
+            resolve_case_name(inst, plan_case)
+        out = _check_output(term, output or _default_output(instance, case_name, "risk"), instance, force=force,
+                            default=output is None)
+        fixed = None
+        source = ""
+        if plan is not None:
+            from planner.export.results import read_results
+            from planner.results.plan import plan_from_tables
+
+            fixed = plan_from_tables(read_results(plan), case="")
+            source = f"the plan of {plan.name}"
+        with term.sample_progress(f"Sampling {instance.name} [{case_name}]", samples) as on_sample:
+            res = run_risk(instance, case=case_name, plan=fixed, plan_case=plan_case, plan_source=source,
+                           samples=samples, seed=seed, options=options, jobs=jobs or default_jobs(),
+                           on_sample=on_sample)
+        if not res.n:
+            raise SolveError("no sample was solved. Nothing was written.")
+        written = _write_safely(term, write_risk, res, out, (instance,))
+        term.risk_summary(res, output=str(written))
+        if res.stopped:
+            term.error(f"{signals.describe()}: the workbook holds the {res.n:,} samples finished before the stop "
+                       f"(of {res.samples:,} asked); its probabilities and standard errors are those of these samples")
+            signals.reported()
+            raise typer.Exit(signals.exit_code())
+        _exit_if_fallback()
+
+
 @app.command(short_help="Write a synthetic instance (for benchmarks).")
 def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the synthetic instance (.xlsx).")],
@@ -584,7 +692,7 @@ def bench(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="Seconds per HiGHS run.", min=0.001)] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file of the table.")] = Path("bench.csv"),
     seed: Annotated[int, typer.Option(help="Seed of the synthetic sizes.")] = 1,
-    study: Annotated[Optional[str], typer.Option("--study", help="Time studies instead: explain, compare-regret, hedge (several separated by commas): each command's wall time against one `planner solve` of the case (hedge: the extensive form of every case against the sum of their single-case solves), alternated in the same run, with their ratio (medians of --repeat runs; default instance unless instances are given).")] = None,
+    study: Annotated[Optional[str], typer.Option("--study", help="Time studies instead: explain, compare-regret, hedge, risk (several separated by commas): each command's wall time against one `planner solve` of the case, alternated in the same run, with their ratio (medians of --repeat runs; default instance unless instances are given); hedge: the extensive form of every case against the sum of their single-case solves; risk: 1,000 samples, goal 120 s.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Workers of the studies timed by --study. Default: the number of cores.", min=1)] = None,
     force: Force = False,
 ) -> None:

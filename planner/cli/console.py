@@ -471,12 +471,124 @@ class Terminal:
         cols = [("instance", "instance", name), ("study", "study", name), ("case", "case", name),
                 ("runs", "repeat", _count), ("workers", "jobs", _count), ("one solve [s]", "solve_wall_s", _sec),
                 ("study [s]", "study_wall_s", _sec), ("ratio", "ratio", _times), ("goal", "goal_ratio", _times),
-                ("", "status", name), ("load", "load_1min", _sec)]
+                ("goal [s]", "goal_s", _sec), ("samples/s", "samples_per_s", _sec),
+                ("not HiGHS", "outside_highs_share", share), ("", "status", name), ("load", "load_1min", _sec)]
         for label, _k, _f in cols:
             _column(t, label, right=label not in ("instance", "study", "case", ""))
         for r in rows:
             t.add_row(*[f(r.get(k)) if r.get(k) is not None else "–" for _l, k, f in cols])
         self.table(t)
+
+    def alternatives_summary(self, res: Any, output: str | None = None) -> None:
+        """`planner alternatives`: one line per plan found (cost above the optimum, U.S.-made share, PFE share,
+        public cost, states, builds), then the must-haves of each slack."""
+        found = res.found()
+        if self.verbosity < 0:
+            self._say(self.out, f"{plural(len(found), 'plan')} found" + (f"; written to {name(output)}" if output else ""),
+                      soft_wrap=True)
+            return
+        t = _table(f"Plans within {', '.join(f'{s * 100:g}%' for s in res.slacks)} of the least cost "
+                   f"({name(res.instance)}, case {name(res.case)})")
+        for col in ("plan", "cost", "above", "U.S.-made", "PFE", "public cost", "states", "builds"):
+            _column(t, col, right=col in ("cost", "above", "U.S.-made", "PFE", "public cost", "states"))
+        for a in res.alternatives:
+            if not a.done:
+                t.add_row(name(a.key), f"[red]{a.state}[/red]", "", "", "", "", "", name(_cut(a.error or "", 120)))
+                continue
+            k = a.kpis
+            above = res.pct_above(a)
+            builds = "same as " + a.same_as if a.same_as else ", ".join(sorted(a.built)) or "none"
+            t.add_row(name(a.key), money(a.cost_usd), share(above) if above is not None else "",
+                      share(k.get("us_made_share")), share(k.get("pfe_supply_share")), money(k.get("public_cost_usd")),
+                      _count(k.get("states")), name(builds))
+        self.table(t)
+        rows = res.commitments()
+        for s in res.slacks:
+            sub = rows[rows["slack_share"] == s]
+            if sub.empty:
+                continue
+            must = sub.loc[sub["verdict"] == "must-have", "project"].tolist()
+            some = sub.loc[sub["verdict"] == "interchangeable", "project"].tolist()
+            self._say(self.out, f"within {s * 100:g}%: must-have {name(', '.join(must)) or 'none'}; interchangeable "
+                      f"{name(', '.join(some)) or 'none'} ({plural(int(sub['plans'].iloc[0]), 'plan')} found)",
+                      soft_wrap=True)
+        if output:
+            self.success(f"alternatives written to [bold]{name(output)}[/bold]")
+
+    @contextlib.contextmanager
+    def sample_progress(self, title: str, total: int) -> Iterator[Any]:
+        """`planner risk`: samples done, samples per second and the running estimate of the headline
+        probability (with its standard error); yields the callback `planner.explore.risk.run_risk` calls."""
+        import time
+
+        t0 = time.perf_counter()
+        state: dict[str, Any] = {"n": 0, "p": None, "key": None}
+
+        def line() -> str:
+            n = state["n"]
+            rate = n / max(time.perf_counter() - t0, 1e-9)
+            text = f"{name(title)}: {n:,} of {total:,} samples, {rate:.1f} per second"
+            if state["p"] is not None:
+                p = state["p"]
+                se = math.sqrt(p * (1 - p) / n) if n else 0.0
+                g, y = state["key"]
+                text += f"; P({name(g)} target met in {y}) ≈ {100 * p:.1f}% ± {100 * se:.1f}%"
+            return text + " (Ctrl-C keeps the samples done)"
+
+        status = self.out.status(line()) if self.verbosity >= 0 and self.out.is_terminal else None
+        last = [0.0]
+
+        def on_sample(res: Any) -> None:
+            state["n"] = res.n
+            key = res.headline()
+            if key is not None:
+                state["key"], state["p"] = key, res.p(key)
+            now = time.perf_counter()
+            if status is not None and now - last[0] > 0.1:
+                status.update(line())
+                last[0] = now
+            elif status is None and self.verbosity >= 0 and (res.n % max(1, total // 10) == 0 or res.n == total):
+                self._say(self.out, "  " + line(), soft_wrap=True)
+
+        try:
+            if status is not None:
+                with status:
+                    yield on_sample
+            else:
+                yield on_sample
+        finally:
+            if self.verbosity >= 0:
+                self._say(self.out, line().replace(" (Ctrl-C keeps the samples done)", ""), soft_wrap=True)
+
+    def risk_summary(self, res: Any, output: str | None = None) -> None:
+        """`planner risk`: P(target met) by group and year, the earliest likely year, the sample count."""
+        if self.verbosity < 0:
+            self._say(self.out, f"{res.n:,} samples" + (f"; written to {name(output)}" if output else ""),
+                      soft_wrap=True)
+            return
+        tp = res.target_probabilities()
+        if tp.empty:
+            self.info(f"The case {name(res.case)} sets no localization target: only qualification and cost figures.")
+        else:
+            t = _table(f"P(localization target met), {res.n:,} samples (seed {res.seed}); plan: {name(res.plan_source)}")
+            for col in ("group", "year", "target", "P(met)", "± s.e.", "without delays", "expected shortfall"):
+                _column(t, col, right=col not in ("group",))
+            for r in tp.itertuples():
+                t.add_row(name(r.group), str(r.year), share(r.target_share), share(r.p_met_share),
+                          share(r.standard_error_share), "met" if r.met_without_delays else "missed",
+                          tonnes(r.expected_shortfall_t))
+            self.table(t)
+            for r in res.earliest_likely().itertuples():
+                y, d = _year(r.earliest_year_p80), _year(r.earliest_year_without_delays)
+                self._say(self.out, f"{name(r.group)}: " + (f"target met with probability ≥ 80% from {y} on" if y
+                          else "target not met with probability ≥ 80% in every year to the horizon's end")
+                          + (f" (without delays: from {d})" if d else " (without delays: not met every year)"),
+                          soft_wrap=True)
+        if res.failed:
+            self.warn(f"{len(res.failed)} samples failed and are left out: "
+                      f"{name(_cut(next(iter(res.failed.values())), 200))}")
+        if output:
+            self.success(f"schedule risk written to [bold]{name(output)}[/bold]")
 
     def comparison_summary(self, cmp: Any, output: str | None = None) -> None:
         """KPIs side by side, failed cases with their reasons and, if computed, the regret table."""
@@ -667,6 +779,13 @@ def _sec(x: Any) -> str:
 
 def _times(x: Any) -> str:
     return "–" if x is None else f"{x:,.1f}×"
+
+
+def _year(x: Any) -> int | None:
+    try:
+        return None if x is None or x != x else int(x)  # NaN and pandas' NA are blank
+    except (TypeError, ValueError):
+        return None
 
 
 def _count(x: Any) -> str:

@@ -538,6 +538,8 @@ class Chart:
     x_format: str | None = None
     x_min: float | None = None
     x_max: float | None = None
+    category_format: str | None = None
+    scatter_lines: bool = True
 
 
 @dataclass(frozen=True)
@@ -591,6 +593,10 @@ def _series_options(s: Series, kind: str, chart: Chart) -> dict[str, Any]:
         if color:
             d["fill"] = {"color": color}
             d["border"] = {"color": color}
+    if kind == "scatter" and not chart.scatter_lines and s.visible:  # points only
+        d["line"] = {"none": True}
+        d["marker"] = {"type": "circle", "size": 7, **({"fill": {"color": color}, "border": {"color": color}}
+                                                       if color else {})}
     if kind in ("column", "bar"):
         if chart.gap is not None:
             d["gap"] = chart.gap
@@ -615,6 +621,10 @@ def _chart_options(chart: Chart) -> tuple[dict[str, Any], list[dict[str, Any]], 
     cat: dict[str, Any] = {"name": chart.category_title, "name_font": small} if chart.category_title else {}
     if chart.labels_low:
         cat["label_position"] = "low"
+    if chart.category_format:
+        cat["num_format"] = chart.category_format
+    if kind == "scatter":
+        cat["major_gridlines"] = {"visible": True, "line": {"color": "#D9D9D9"}}
     if chart.top_down:
         cat["reverse"] = True
         cat["crossing"] = "max"  # the value axis below the bars, not above them

@@ -185,6 +185,18 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Delay:
+    """Schedule risk of a project, or the default of a status (sheet delays): probabilities of 0, 1 and 2
+    extra years of construction and of qualification, and of abandonment (committed projects)."""
+
+    applies_to: str
+    construction: tuple[float, float, float]
+    qualification: tuple[float, float, float]
+    abandonment: float = 0.0
+    row: int | None = None
+
+
+@dataclass(frozen=True)
 class Offtake:
     """An offtake agreement: a buyer in `buyer_region` takes between `min_t` and `max_t` a year of the
     output of one of `plants` (a project and its JV variants, of which at most one is built, or one
@@ -325,6 +337,7 @@ class Instance(InstanceData):
     cell_need: dict[tuple[str, str, int], float] = field(default_factory=dict)  # (segment, commodity, year) -> t/GWh
     offtakes: dict[str, Offtake] = field(default_factory=dict)
     substitution: dict[str, SubstitutionGroup] = field(default_factory=dict)
+    delays: dict[str, Delay] = field(default_factory=dict)  # project id or status -> its schedule risk
 
     @property
     def scenarios(self) -> tuple[Scenario, ...]:

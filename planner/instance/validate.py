@@ -24,6 +24,7 @@ from planner.errors import Issue, cut
 from planner.instance.records import (
     Commodity,
     Contract,
+    Delay,
     Instance,
     Member,
     Offtake,
@@ -1109,6 +1110,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
     contracts = _contracts(tables, settings, regions, issues)
     offtakes = _offtakes(tables, settings, projects, transport, issues)
     substitution = _substitution(tables["substitution"], settings, commodities, issues)
+    delays = _delays(tables["delays"], projects, issues)
 
     if not issues.has_errors:  # with errors, rows were dropped and this check would only add noise
         _check_supply_exists(demand, commodities, projects, contracts, issues)
@@ -1121,7 +1123,7 @@ def assemble(parsed: Parsed, issues: Issues) -> Instance | None:
         base_demand=demand, base_cell_gwh=gwh, base_cells=cells, cell_need=need, cases=parsed.cases,
         sources=sources,
         warnings=tuple(i for i in issues.listed() if i.severity == "warning"), parsed=parsed, offtakes=offtakes,
-        substitution=substitution,
+        substitution=substitution, delays=delays,
     )
 
 
@@ -1783,6 +1785,44 @@ def _offtakes(tables: dict[str, Table], st: Settings, projects: dict[str, Projec
             issues.warning(f"the minimums of the offtakes of {pid} add up to {total:,.0f} t a year, more than its "
                            f"capacity of {p.capacity * p.units_max:,.0f} t: the excess is a shortfall every year",
                            sheet=ot.sheet, row=first_row[pid], column=ot.letter("min_t"), field="min_t")
+    return out
+
+
+def _delays(t: Table, projects: dict[str, Project], issues: Issues) -> dict[str, Delay]:
+    """Schedule risk (read by `planner risk` only): a row per project, JV variant or status."""
+    from planner.schema import STATUSES
+
+    known = {str(k).lower(): k for k in projects}
+    out: dict[str, Delay] = {}
+    for r in t.records:
+        raw = str(r["applies_to"]).strip()
+        status = raw.lower() if raw.lower() in STATUSES else None
+        pid = known.get(raw.lower()) if status is None else None
+        if status is None and pid is None:
+            issues.error(f"'{cut(raw)}' is neither a project or JV variant nor a status (existing, committed, "
+                         "candidate)" + issues.suggest(raw, lambda: sorted([*projects, *STATUSES])),
+                         sheet=t.sheet, row=r.row, column=t.letter("applies_to"), field="applies_to")
+            continue
+        bad = False
+        for kind in ("construction", "qualification"):
+            p1, p2 = r[f"{kind}_1"] or 0.0, r[f"{kind}_2"] or 0.0
+            if p1 + p2 > 1.0 + 1e-9:
+                issues.error(f"{kind}_1 + {kind}_2 = {p1 + p2:g}: the probabilities of one and of two extra years "
+                             "add up to more than 1", sheet=t.sheet, row=r.row, column=t.letter(f"{kind}_2"),
+                             field=f"{kind}_2")
+                bad = True
+        ab = r["abandonment"] or 0.0
+        what = status or projects[pid].status  # type: ignore[index]
+        if ab > 0 and what != "committed":
+            issues.error(f"abandonment is for committed projects; {cut(raw)} is "
+                         + ("a status" if status else f"{what}") + (f" ({what})" if status else ""),
+                         sheet=t.sheet, row=r.row, column=t.letter("abandonment"), field="abandonment")
+            bad = True
+        if bad:
+            continue
+        c1, c2, q1, q2 = (r[k] or 0.0 for k in ("construction_1", "construction_2", "qualification_1", "qualification_2"))
+        key = status or pid
+        out[key] = Delay(key, (max(0.0, 1.0 - c1 - c2), c1, c2), (max(0.0, 1.0 - q1 - q2), q1, q2), ab, r.row)  # type: ignore[arg-type]
     return out
 
 

@@ -40,6 +40,7 @@ from planner.model.families.plant_inputs import add_plant_inputs
 from planner.model.families.production import add_production
 from planner.model.families.purchases import add_purchases
 from planner.model.families.shipments import add_shipments
+from planner.model.families.sites import add_sites
 from planner.model.families.substitution import add_substitution
 from planner.model.registry import Registration
 from planner.model.variations import apply_whatif, fix_plan, plan_problems, plan_values, whatif_problems
@@ -56,6 +57,7 @@ FAMILIES: tuple[Family, ...] = (
     add_exclusive_groups,
     add_production,
     add_operations,
+    add_sites,  # counts regions with plants; enters no cost (for `planner alternatives`)
     add_market_limit,  # only with tighten=True
     add_market_rounding,  # rounding='sole' (default), 'all' or 'off'
     add_capital_costs,

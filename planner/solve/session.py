@@ -142,6 +142,8 @@ class Session:
     """
 
     def __init__(self, m: Any, *, relax_integrality: bool = False) -> None:
+        self._linear = False  # integrality relaxed for a `linear()` block
+        self._lp_basis: Any = None  # the basis the last linear solve ended with: the next one starts there
         import highspy
 
         t0 = time.perf_counter()
@@ -314,7 +316,7 @@ class Session:
         own_interrupt = interrupt is None  # nobody to tell: a Ctrl-C stops HiGHS, then goes on to the caller
         interrupt = interrupt or Interrupt()
         start = self._start(warm_start)
-        mip = len(self.int_cols) > 0
+        mip = len(self.int_cols) > 0 and not self._linear
 
         t1 = time.perf_counter()
         highs_time = self._run(options, interrupt, on_progress, stream_log, poll, lp=not mip)
@@ -339,6 +341,8 @@ class Session:
         status = h.getModelStatus()
         hinfo = h.getInfo()
         has_solution = hinfo.primal_solution_status == 2  # kSolutionStatusFeasible
+        if self._linear and status == highspy.HighsModelStatus.kOptimal:
+            self._lp_basis = h.getBasis()
         x = np.asarray(h.getSolution().col_value) if has_solution else None
         self.x = x
         objective = float(hinfo.objective_function_value) if has_solution else None
@@ -400,6 +404,10 @@ class Session:
         """Clear what earlier runs left in HiGHS and give it `warm_start`; the start in words."""
         h = self.highs
         _check(h.clearSolver(), "clearSolver")
+        if self._linear:  # a linear solve starts from the basis of the previous one (a warm simplex start)
+            if self._lp_basis is not None and h.setBasis(self._lp_basis) == highspy_ok():
+                return "basis of the previous linear solve"
+            return ""
         if warm_start is None:
             return ""
         import highspy
@@ -600,6 +608,27 @@ class Session:
                 _check(h.deleteRows(added, np.arange(first, first + added, dtype=np.int32)), "deleteRows")
                 self._row_lo, self._row_hi = self._row_lo[:first], self._row_hi[:first]
 
+    @contextmanager
+    def linear(self) -> Iterator[Session]:
+        """Solve as a linear programme for the `with` block: the integer columns become continuous (hold them
+        at whole values with bounds), and each solve starts from the basis the previous linear solve of this
+        session ended with (many nearby LPs: the samples of `planner risk`). Integrality is restored after."""
+        import highspy
+
+        h = self.highs
+        idx = self.int_cols
+        if len(idx):
+            cont = np.full(len(idx), int(highspy.HighsVarType.kContinuous), dtype=np.uint8)
+            _check(h.changeColsIntegrality(len(idx), idx, cont), "changeColsIntegrality")
+        self._linear = True
+        try:
+            yield self
+        finally:
+            self._linear = False
+            if len(idx):
+                integer = np.full(len(idx), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+                _check(h.changeColsIntegrality(len(idx), idx, integer), "changeColsIntegrality")
+
     def cost_capped(self, max_objective: float) -> AbstractContextManager[np.ndarray]:
         """The model's own objective (`objective_of`, model units) held at `max_objective` or less by one
         added row, whatever objective is in force: the budget row of near-optimal alternatives."""
@@ -685,6 +714,12 @@ def _bound_arrays(bounds: Mapping[int, Bounds]) -> tuple[np.ndarray, np.ndarray,
     lo = np.array([-math.inf if b[0] is None else float(b[0]) for b in bounds.values()], dtype=float)
     hi = np.array([math.inf if b[1] is None else float(b[1]) for b in bounds.values()], dtype=float)
     return idx, lo, hi
+
+
+def highspy_ok() -> Any:
+    import highspy
+
+    return highspy.HighsStatus.kOk
 
 
 def _check(status: Any, what: str) -> None:

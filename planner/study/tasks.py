@@ -142,6 +142,9 @@ class Variation:
     bounds: tuple[Bound, ...] = ()
     row_bounds: tuple[RowBound, ...] = ()
     cost_cap: CostCap | None = None
+    #: solve as a linear programme: every integer column must be held at a whole value (by `plan` and
+    #: `bounds`); the worker's session starts each such solve from the basis of its previous one
+    linear: bool = False
 
     @property
     def is_base(self) -> bool:
@@ -152,7 +155,7 @@ class Variation:
     def whatif(self) -> WhatIf | None:
         """The same question for the one-case pipeline (`planner.run.solve_case(whatif=...)`), where one
         exists (None for the generic changes, or for no change at all)."""
-        if self.bounds or self.row_bounds or self.cost_cap or (self.objective not in (None, SHORTFALL)):
+        if self.bounds or self.row_bounds or self.cost_cap or self.linear or (self.objective not in (None, SHORTFALL)):
             return None
         if not (self.force or self.exclude or self.drop_targets or self.objective):
             return None
@@ -225,6 +228,9 @@ class TaskResult:
     seconds: float = 0.0
     worker: str = ""
     aux: TaskResult | None = None  # the result of `Task.if_infeasible.task`, if it ran
+    #: the integer decisions of a solve that held a plan (`Variation.plan`): every binary the plan implies
+    #: (awards, credits, operations), e.g. to hold them all and make later re-solves linear (planner risk)
+    integers: Start | None = None
 
     @property
     def done(self) -> bool:

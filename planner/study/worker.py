@@ -202,7 +202,9 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
             stack.enter_context(s.objective_swapped(_cost_vector(s, v)))
         if cap is not None:
             stack.enter_context(s.cost_capped(cap))
-        start = _start(held, task, forced) if task.warm_start else None
+        if v.linear:
+            stack.enter_context(s.linear())
+        start = _start(held, task, forced) if task.warm_start and not v.linear else None
         report = s.solve(options, warm_start=start, interrupt=interrupt, want_duals=task.duals, load=True,
                          on_progress=on_progress)
     if report.termination == "interrupted":
@@ -216,7 +218,7 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
                       started=started, timings=timings, tables=task.tables)
     if not sol.has_plan:
         return TaskResult(task.key, "failed", solution=sol, error=_reason(sol))
-    plan_start = _start_of(held, s.x)
+    plan_start = _start_of(held, s.x) if not v.linear or v.is_base else None
     if v.is_base and report.objective is not None:
         if held.best_objective is None or report.objective <= held.best_objective:
             held.best, held.best_objective = plan_start, report.objective
@@ -225,7 +227,8 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
         from planner.results.plan import plan_of
 
         plan = plan_of(sol)
-    return TaskResult(task.key, "done", solution=sol, plan=plan, start=plan_start if v.is_base else None)
+    return TaskResult(task.key, "done", solution=sol, plan=plan, start=plan_start if v.is_base else None,
+                      integers=plan_start if v.plan is not None and not v.linear else None)
 
 
 def _cap(held: Held, task: Task, options: dict[str, Any], interrupt: Any) -> float | None:
