@@ -319,7 +319,7 @@ def _assert_operations(sol: Solution, inst: CaseInstance) -> None:
         if r.state in ("mothballed", "cancelled", "retired early", "not yet qualified"):
             assert x <= 1e-6, (r.project, r.year, r.state, x)
         assert x <= r.available_t * (1 + 1e-9) + 1e-6
-    com = sol.table("commitments").set_index("project")
+    com = sol.table("existing_plants").set_index("project")
     for p, r in com.iterrows():
         prj = inst.projects[p]
         if r["decision"] == "cancelled":

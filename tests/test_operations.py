@@ -65,7 +65,7 @@ def test_a_mothball_saves_exactly_the_avoidable_fixed_om_and_a_restart_costs_its
         assert _states(sol, "E") == {2026: "operating", 2027: "mothballed", 2028: "operating"}
         assert component(sol, "fixed_om") == pytest.approx(300_000 - 60_000)
         assert component(sol, "restart") == pytest.approx(20_000)
-        c = sol.table("commitments").set_index("project")
+        c = sol.table("existing_plants").set_index("project")
         assert c.loc["E", "mothballed_years"] == "2027"
         assert c.loc["E", "fixed_om_saved_usd"] == pytest.approx(60_000)
     else:
@@ -116,7 +116,7 @@ def test_cancellation_saves_the_unspent_capex_less_its_cost_exactly_when_that_be
     t["projects"] = [_committed(cancellation_cost=fee)]
     sol = solve_tables(t)
     b = sol.builds.set_index("project")
-    c = sol.table("commitments").set_index("project")
+    c = sol.table("existing_plants").set_index("project")
     k = sol.kpis.set_index("kpi")
     if cancelled:
         assert cost(sol) == pytest.approx(3_450_000)
@@ -150,7 +150,7 @@ def test_a_cancelled_plant_keeps_the_grant_for_the_capex_spent_and_no_48c(fee: f
         assert cost(sol) == pytest.approx(3_250_000 + fee)
         assert component(sol, "grants") == pytest.approx(-50_000)
         assert component(sol, "credit_48c") == pytest.approx(0.0, abs=1e-6)
-        assert sol.table("commitments").set_index("project").loc["C", "public_support_usd"] == pytest.approx(50_000)
+        assert sol.table("existing_plants").set_index("project").loc["C", "public_support_usd"] == pytest.approx(50_000)
     else:
         assert cost(sol) == pytest.approx(3_360_000)
         assert component(sol, "grants") == pytest.approx(-100_000)
@@ -212,7 +212,7 @@ def test_a_plant_that_may_be_cancelled_or_retired_is_not_both() -> None:
     t["projects"] = [_committed(cancellation_cost=150_000, early_retirement=True)]
     sol = solve_tables(t)
     assert cost(sol) == pytest.approx(3_450_000)
-    assert sol.table("commitments").set_index("project").loc["C", "decision"] == "cancelled"
+    assert sol.table("existing_plants").set_index("project").loc["C", "decision"] == "cancelled"
     assert component(sol, "fixed_om") == pytest.approx(0.0, abs=1e-6)
 
 
@@ -297,7 +297,7 @@ def test_the_summary_sheet_says_which_committed_plants_the_plan_cancels(tmp_path
     assert "Committed plants cancelled" in text
     assert any("cancel" in s and "Example cathode plant (C)" in s for s in text)
     assert "cancelled" in text  # the plant's line in the list of plants
-    for name in ("operations", "commitments", "offtakes"):
+    for name in ("operations", "existing_plants", "offtakes"):
         assert name in wb.sheetnames
-    back = {c.value for c in wb["commitments"][4] if c.value}
+    back = {c.value for c in wb["existing_plants"][4] if c.value}
     assert any(str(v).startswith("capex saved") for v in back)

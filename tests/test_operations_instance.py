@@ -83,7 +83,7 @@ def test_current_law_shows_each_mechanism(sols: dict[str, Any]) -> None:
     assert k.loc["committed_plants_cancelled", "value"] == 1
     assert "Epsilon" in k.loc["committed_plants_cancelled", "note"]
     assert k.loc["plants_retired_early", "value"] == 1 and "BASF" in k.loc["plants_retired_early", "note"]
-    c = sol.table("commitments").set_index("project")
+    c = sol.table("existing_plants").set_index("project")
     assert c.loc["A06-1", "capex_saved_usd"] == pytest.approx(650e6 / 3)  # 2026 of 2024-2026 not yet spent
     # the groups: NMC811 stands in for half of Nevada's NCA; natural graphite above its stated share somewhere
     s = sol.table("substitution")
@@ -124,7 +124,7 @@ def test_planner_solve_and_compare_run_on_it(tmp_path: Path) -> None:
     assert r.exit_code == 0, out
     assert "Committed plants the plan would cancel: Epsilon" in out and "retires early: BASF" in out
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True)
-    assert {"offtakes", "operations", "commitments", "substitution"} <= set(wb.sheetnames)
+    assert {"offtakes", "operations", "existing_plants", "substitution"} <= set(wb.sheetnames)
     r = runner.invoke(app, ["compare", str(PATH), "--cases", "current_law,no_agreements", "-o",
                             str(tmp_path / "c.xlsx")])
     assert r.exit_code == 0, " ".join(r.output.split())

@@ -303,8 +303,8 @@ class Terminal:
             k = {r.kpi: (r.value, r.note) for r in sol.kpis.itertuples()}
             for key in ("committed_plants_cancelled", "plants_retired_early"):
                 value, note = k.get(key, (None, ""))
-                if value:  # the plan's decisions on existing and committed plants (sheet 'commitments')
-                    self._say(self.out, Text(plain(note[:1].upper() + note[1:]) + " (see sheet 'commitments').",
+                if value:  # the plan's decisions on existing and committed plants (sheet 'existing_plants')
+                    self._say(self.out, Text(plain(note[:1].upper() + note[1:]) + " (see sheet 'existing_plants').",
                                              style="yellow"), soft_wrap=True)
             self._definitions(sol)
             flag = idle_flag(sol)

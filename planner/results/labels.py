@@ -222,9 +222,6 @@ _KPI_LABELS = {
     "cost_difference_usd_per_kwh": "Total cost difference vs the base case per kWh of cells",
     "committed_plants_cancelled": "Committed plants cancelled",
     "plants_retired_early": "Plants retired early",
-    "idle_committed_capacity_t": "Idle capacity of existing and committed plants",
-    "idle_committed_capacity_share": "Idle share of existing and committed capacity",
-    "public_support_idle_plants_usd": "Public support of plants that deliver nothing",
 }
 _KPI_PATTERNS = (  # prefix, label with {g} group and {y} year
     ("localized_share_", "Qualifying share of {g} by the case's rule, {y}"),

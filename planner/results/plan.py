@@ -15,7 +15,7 @@ def plan_of(sol: Solution) -> FixedPlan:
     signed = frozenset(sol.imports.loc[sol.imports["signed"], "contract"].astype(str)) if not sol.imports.empty \
         else frozenset()
     cancelled = frozenset(str(p) for p in sol.builds.loc[sol.builds["decision"] == "cancelled", "project"])
-    com = sol.extra.get("commitments")
+    com = sol.extra.get("existing_plants")
     retired: dict[str, int] = {}
     if com is not None and len(com):
         for r in com[com["decision"].astype(str).str.startswith("retired early")].itertuples():

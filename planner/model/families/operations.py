@@ -414,10 +414,10 @@ def _commitment_rows(t: TableContext) -> list[dict[str, object]]:
     return t.memo("operations.commitment_rows", make) if t.ok else []
 
 
-@table("commitments", description="Existing and committed plants over the horizon: what the plan does with them "
+@table("existing_plants", description="Existing and committed plants over the horizon: what the plan does with them "
                                   "(kept, idle, mothballed, cancelled, retired early), their idle capacity, their "
                                   "capex (sunk, saved by a cancellation) and the public support they receive.")
-def report_commitments(t: TableContext) -> pd.DataFrame:
+def report_existing_plants(t: TableContext) -> pd.DataFrame:
     import pandas as pd
 
     df = pd.DataFrame(_commitment_rows(t), columns=COMMITMENT_COLUMNS)
@@ -428,18 +428,14 @@ def report_commitments(t: TableContext) -> pd.DataFrame:
 @columns("kpis")
 def report_kpis(t: TableContext, df: pd.DataFrame) -> pd.DataFrame:
     """kpis: rows (not columns) on existing and committed plants: the committed plants the plan cancels (named in
-    the note, which the summary shows), the plants it retires early, their idle capacity and the public support
-    of plants that deliver nothing."""
+    the note, which the summary shows) and the plants it retires early (their idle capacity is the kpis of the
+    idle_capacity table)."""
     import pandas as pd
 
     rows = _commitment_rows(t)
     ok = t.ok
     cancelled = [r for r in rows if r["decision"] == "cancelled"]
     retired = [r for r in rows if str(r["decision"]).startswith("retired early")]
-    idle = sum(float(r["idle_t"]) for r in rows)  # type: ignore[arg-type]
-    avail = sum(float(r["deliverable_t"]) for r in rows)  # type: ignore[arg-type]
-    silent = [r for r in rows if float(r["deliverable_t"]) > 0 and float(r["output_t"]) <= 1e-6]  # type: ignore[arg-type]
-    support = sum(float(r["public_support_usd"]) for r in silent)  # type: ignore[arg-type]
 
     def named(rs: list[dict[str, object]]) -> str:
         if not rs:
@@ -456,14 +452,6 @@ def report_kpis(t: TableContext, df: pd.DataFrame) -> pd.DataFrame:
          "committed plants the plan would cancel: " + named(cancelled)),
         ("plants_retired_early", len(retired) if ok else None, "count",
          "existing and committed plants the plan retires early: " + named(retired)),
-        ("idle_committed_capacity_t", idle if ok else None, "t",
-         "output existing and committed plants could deliver over the horizon but do not (idle, mothballed, "
-         "cancelled or retired early; see the commitments table)"),
-        ("idle_committed_capacity_share", idle / avail if ok and avail > 0 else None, "share",
-         "idle / deliverable output of existing and committed plants over the horizon"),
-        ("public_support_idle_plants_usd", support if ok else None, "$",
-         "grants and allocated 48C credits (overnight, undiscounted) of existing and committed plants that "
-         "deliver nothing over the horizon"),
     ]
     if not _fixed_plants(t):
         return df
