@@ -298,3 +298,52 @@ def test_a_workbook_without_the_new_columns_is_read_as_before() -> None:
     without = validate(raw)
     assert not without.warnings
     assert without.commodities == whole.commodities and without.projects == whole.projects
+
+
+# ------------------------------------------------------------------------------ cell credit x substitution
+@pytest.mark.parametrize(("delta", "credited"), [(2_000, True), (3_000, False)])
+def test_a_substitute_competes_with_the_credited_pool_of_a_graded_member(delta: float, credited: bool) -> None:
+    # The cell region above, and a substitute: CAM2 from Korea (not FEOC, no tariff, free freight) at $9,000/t,
+    # in group G with CAM1 (shares 0-1, 1 t per t). Cell makers may meet their 100 t of CAM1 with CAM2; a credited
+    # cell still needs its CAM1 non-PFE (the pool's test is on CAM1), and the credited cells' CAM1 must lie within
+    # the part of the group's requirement met. Per tonne: CAM2 $9,000; CAM1 from D $11,500 + delta less $5,000 of
+    # credit. delta = 2,000: $8,500 < $9,000, all from D, credited: 100 x 13,500 - 500,000 = $850,000.
+    # delta = 3,000: $9,500 > $9,000, all CAM2, no credit: 100 x 9,000 = $900,000. (Imports of CAM1 from China:
+    # $11,500, never.)
+    t = _cell_region(delta)
+    t["commodities"].append({"commodity": "CAM2", "family": "CAM", "reference_price": 10_000})
+    t["regions"].append({"region": "Korea"})
+    t["contracts"].append({"contract": "K2", "origin": "Korea", "commodity": "CAM2", "price": 9_000})
+    t["transport"].append({"from_region": "Korea", "to_region": "OH", "cost_per_t": 0, "both_ways": False})
+    t["substitution"] = [{"group": "G", "commodity": c, "min_share": 0.0, "max_share": 1.0, "t_per_t": 1.0}
+                         for c in ("CAM1", "CAM2")]
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(850_000 if credited else 900_000, abs=1e-3)
+    s = sol.table("substitution").set_index("commodity")
+    assert s.loc["CAM1", "served_t"] == pytest.approx(100 if credited else 0, abs=1e-6)
+    assert s.loc["CAM2", "served_t"] == pytest.approx(0 if credited else 100, abs=1e-6)
+    c = sol.table("cell_credit").iloc[0]
+    assert c["credited_share"] == pytest.approx(1.0 if credited else 0.0)
+    d = sol.table("deliveries").set_index("commodity").loc["CAM1"]
+    assert d["non_pfe_t"] == pytest.approx(100 if credited else 0, abs=1e-6)
+    assert d["demand_t"] == pytest.approx(100 if credited else 0, abs=1e-6)  # what CAM1 serves to the group
+
+
+@pytest.mark.parametrize("with_offtake", [False, True])
+def test_an_offtake_carries_its_plants_grade_to_the_buyer(with_offtake: bool) -> None:
+    # The cell region above with D sited in GA (domestic, free freight GA -> OH) at $11,500 + $6,000 per t:
+    # $17,500 - $5,000 of credit = $12,500 > $11,500 landed from China, so without an agreement the plan imports
+    # (100 x 11,500 = $1,150,000, no credit). An offtake obliging OH to take D's 100 t (shortfall at $1M/t) brings
+    # them to OH as non-PFE tonnes: they fill the credited pool, 100 x 17,500 - 500,000 = $1,250,000.
+    t = _cell_region(6_000)
+    t["regions"].append({"region": "GA", "domestic": True})
+    t["projects"][0]["site"] = "GA"
+    t["transport"].append({"from_region": "GA", "to_region": "OH", "cost_per_t": 0, "both_ways": False})
+    if with_offtake:
+        t["offtakes"] = [{"offtake": "O1", "project": "D", "buyer_region": "OH", "min_t": 100, "first_year": 2026,
+                          "last_year": 2026, "shortfall_penalty": 1_000_000}]
+    sol = solve_tables(t)
+    assert cost(sol) == pytest.approx(1_250_000 if with_offtake else 1_150_000, abs=1e-3)
+    assert sol.table("cell_credit").iloc[0]["credited_share"] == pytest.approx(1.0 if with_offtake else 0.0)
+    d = sol.table("deliveries").iloc[0]
+    assert d["non_pfe_t"] == pytest.approx(100 if with_offtake else 0, abs=1e-6)
