@@ -120,7 +120,8 @@ def test_cancellation_saves_the_unspent_capex_less_its_cost_exactly_when_that_be
     k = sol.kpis.set_index("kpi")
     if cancelled:
         assert cost(sol) == pytest.approx(3_450_000)
-        assert component(sol, "capex") == pytest.approx(300_000)  # the sunk half
+        assert component(sol, "capex_sunk") == pytest.approx(300_000)  # the sunk half: the unspent half is saved
+        assert component(sol, "capex") == pytest.approx(0)
         assert component(sol, "cancellation") == pytest.approx(150_000)
         assert output(sol, "C") == {}
         assert b.loc["C", "decision"] == "cancelled" and b.loc["C", "units"] == 0

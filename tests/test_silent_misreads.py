@@ -80,7 +80,8 @@ def test_money_quantity_share_and_year_columns_must_be_present() -> None:
     assert numeric == {m for m in MUST_HAVE if m[0] != schema.POLICY_SHEET}
     absent = {(s.name, c.name) for s in schema.TABLE_SHEETS for c in s.columns if c.may_be_absent}
     assert absent == {("commodities", "market_pfe_share"), ("commodities", "reference_price"),
-                      ("projects", "other_materials_cost")}
+                      ("projects", "other_materials_cost"), ("projects", "fixed_om_avoidable"),
+                      ("projects", "restart_cost"), ("projects", "cancellation_cost"), ("projects", "retirement_cost")}
     assert (schema.POLICY_SHEET, "year") in MUST_HAVE
 
 

@@ -27,7 +27,6 @@ from rich.table import Table
 from rich.text import Text
 
 from planner.errors import Issue
-from planner.results.headline import idle_flag, localization_grid, localization_headline
 from planner.results.labels import MONEY_UNIT, gap_text, kpi_label, musd_text, plural, share_text, shown
 
 _MONEY_UNIT = MONEY_UNIT  # the terminal shows money in $M, by the one precision rule of planner.results.labels
@@ -307,6 +306,8 @@ class Terminal:
                     self._say(self.out, Text(plain(note[:1].upper() + note[1:]) + " (see sheet 'existing_plants').",
                                              style="yellow"), soft_wrap=True)
             self._definitions(sol)
+            from planner.results.headline import idle_flag  # pandas: imported when a plan is shown
+
             flag = idle_flag(sol)
             if flag:
                 self._say(self.out, Text(plain(flag[0]), style="yellow"), soft_wrap=True)
@@ -351,6 +352,8 @@ class Terminal:
 
     def _definitions(self, sol: Any) -> None:
         """The headline (which definition it uses) and the four definitions of localization in the headline year."""
+        from planner.results.headline import localization_grid, localization_headline
+
         grid = localization_grid(sol)
         if grid.empty:
             return
