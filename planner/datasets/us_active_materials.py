@@ -1199,6 +1199,17 @@ def _projects(src: _Sources) -> list[dict[str, Any]]:
     for pid, fig in IRA_GRANTS.items():
         src.use(f"projects {pid} original DOE award (ira_2022_policy only)", fig, used="grant 0 in the base data")
     src.add("projects A08 provincial support", "C$670 M loan", "S", VIA, "a loan, not a grant: no capex reduction")
+    src.add("projects C03 start", "production early 2026", "S", f"{UPD} §1; {ULT}",
+            "Ultium CAM Becancour: production expected early 2026 (delayed from H1-2025); online 2026 as modelled")
+    src.add("projects A05 site", "GA (Bainbridge)", "E", f"{UPD} §1; {DOE_CANCEL}",
+            "DOE's Oct 2025 grant reporting describes the cancelled $117 M Anovion award as for an Alabama plant; the "
+            "site is kept at Bainbridge GA (§3.2) until checked: freight differs by ~$30/t")
+    src.add("Ford - SK On (BlueOval SK)", "dissolved Dec 2025", "S",
+            f"{UPD} §1; https://jakotaindex.com/news-hub/sk-on-ford-dissolve-11-4-billion-u-s-battery-partnership ; "
+            "https://particle.news/story/ford-and-sk-on-to-split-blueoval-sk-ending-us-battery-joint-venture",
+            "the update rates its own note [E] (secondary reports); §2.1 gives two reports [S]. Modelled as: TN "
+            "(BlueOval City -> SK On) and KY (Glendale -> Ford) stay demand nodes with their §2.3 shares; no JV "
+            "variant names BlueOval SK; EcoPro Becancour (C04) is an EcoPro-SK On candidate without Ford")
     src.add("projects A04 DOE LPO loan", "$754.8 M conditional", "S", NVX2,
             "§8.2 suggests -150 bp financing: not expressible per project, not modelled")
     return out
