@@ -180,7 +180,7 @@ def assert_cell_credit_holds(sol: Solution, inst: CaseInstance) -> None:
     for (c, r, y), t in contained.items():  # credited cells are made: their material is delivered
         if (c, r, y) in members:  # within the part of its substitution group's requirement met
             for gid, grp in inst.substitution.items():
-                if any(mb.commodity == c for mb in grp.members):
+                if grp.applies(r, y) and any(mb.commodity == c for mb in grp.members):  # regional groups
                     by_group[(gid, r, y)] += t / grp.member(c).t_per_t
             continue
         assert t <= inst.demand[(c, r, y)] - unmet.get((c, r, y), 0.0) + 1e-4 * max(1.0, t), (c, r, y)

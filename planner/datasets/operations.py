@@ -57,6 +57,16 @@ SYNTHETIC_SHARE = E(0.70, "share", "§1.3", "synthetic : natural graphite 70:30 
 CAM_T_PER_GWH = {"NCA": D(1400, "t/GWh", us.INTENSITY_SOURCE, "NCA (§1.2)"),
                  "NMC811": D(1400, "t/GWh", us.INTENSITY_SOURCE, "NMC811 / NCMA (§1.2)")}
 
+# the penalty prices this demonstration was built with (the default instance now prices them from the lost cell
+# margin; the demonstration keeps a last-resort price so that its story does not depend on them)
+PENALTY_UNMET = E(250_000, "$/t", "modelling choice",
+                  "modelling choice, not a market price: 250 $/kg, over 6x the dearest material (Si-C 40 $/kg), "
+                  "so unmet demand is a last resort that is reported")
+PENALTY_LOCALIZATION = E(50_000, "$/t", "modelling choice",
+                         "modelling choice, not a market price: 50 $/kg of missing qualifying supply, above the cost "
+                         "gap between any domestic/FTA source and the cheapest import, so soft targets bind unless "
+                         "no qualifying supply can be had")
+
 # substitution groups [E]
 GRAPHITE_GROUP = E("SG 50-100%, NG 0-50% of the graphite", "", "issue 12 §5; §1.1; §1.3",
                    "natural graphite between 0% and 50% of a cell's graphite (the issue's example; natural graphite "
@@ -111,9 +121,9 @@ def tables() -> Tables:
         {"parameter": "base_year", "value": FIRST_YEAR},
         {"parameter": "discount_rate", "value": dr},
         {"parameter": "currency", "value": "USD"},
-        {"parameter": "penalty_unmet_demand", "value": src.use("settings penalty_unmet_demand", us.PENALTY_UNMET)},
+        {"parameter": "penalty_unmet_demand", "value": src.use("settings penalty_unmet_demand", PENALTY_UNMET)},
         {"parameter": "penalty_localization",
-         "value": src.use("settings penalty_localization", us.PENALTY_LOCALIZATION)},
+         "value": src.use("settings penalty_localization", PENALTY_LOCALIZATION)},
         {"parameter": "penalty_offtake", "value": src.use("settings penalty_offtake", PENALTY_OFFTAKE)},
     ]
     commodities = [{"commodity": c, "family": f, "name": n, "description": d}

@@ -27,6 +27,7 @@ from planner.instance.validate import interpolate
 Tables = dict[str, list[dict[str, Any]]]
 
 REF = "us-active-materials.md"  # the project's reference data file; "§n" cites its sections
+UPD = "us-active-materials-2026-update.md"  # late-2026 corrections (take precedence); "UPD §n" cites them
 FILE_NAME = "us-active-materials.xlsx"
 
 # --------------------------------------------------------------------------------------------
@@ -98,13 +99,23 @@ YEARS = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 
 HORIZON = E("2025-2035", "annual", "§8", "modelling choice: horizon of the proposed default instance (§8), base year 2025")
 DISCOUNT_RATE = E(0.08, "1/yr", "§8", "8% real discount rate (§8 [E])")
-PENALTY_UNMET = E(250_000, "$/t", "modelling choice",
-                  "modelling choice, not a market price: 250 $/kg, over 6x the dearest material (Si-C 40 $/kg), "
-                  "so unmet demand is a last resort that is reported")
-PENALTY_LOCALIZATION = E(50_000, "$/t", "modelling choice",
-                         "modelling choice, not a market price: 50 $/kg of missing qualifying supply, above the cost "
-                         "gap between any domestic/FTA source and the cheapest import, so soft targets bind unless "
-                         "no qualifying supply can be had")
+PENALTY_UNMET = E(30_000, "$/t", f"{UPD} §3; {UPD} §2; §1.2",
+                  "lost cell margin per tonne of active material, the update's $20-40k/t [E] range, midpoint: a tonne "
+                  "of CAM+AAM makes ~425 kWh of NMC cells (1 / 2.35 kg/kWh, update §2) or ~320 kWh of LFP cells, so "
+                  "$30k/t is ~$70-95/kWh of cells not made; above every supply cost but Si-C (which demand treats as an "
+                  "optional blend), so unmet demand stays a last resort whose cost means money")
+PENALTY_LOCALIZATION = E(22_500, "$/t", "§5.3; §2.2; " + f"{UPD} §2",
+                         "what a missed sourcing target costs the buyer: the 30D critical-mineral half-credit, "
+                         "$3,750 per vehicle (§5.3), over the ~0.17 t of CAM+AAM in a 71 kWh EV (§2.2 average pack x "
+                         "2.35 kg/kWh, update §2) = ~$22.5k/t; applies to the 30D targets of ira_2022_policy and the "
+                         "targets of feoc_import_ban_2028")
+PENALTY_OFFTAKE = E(10_000, "$/t", f"{UPD} §1; §4.1; §8.2; §8.3",
+                    "cost of breaking an offtake beyond the take-or-pay transfer (the plant's financing and qualification "
+                    "rest on it): above the gap between a North-American plant's cost and the landed Chinese import "
+                    "(about $1-3k/t for graphite and CAM, §4.1/§8.2/§8.3), below the lost cell margin (penalty for "
+                    "unmet demand), so a qualified plant delivers its minimum whenever the buyer can take it")
+DEVELOPER_RATE = E(0.12, "1/yr", f"{UPD} §3", "developers' cost of capital for first-of-a-kind Western CAM/AAM "
+                   "without offtake 10-15% nominal [E]: midpoint 12%, used for the decision sheet's NPV/IRR only")
 CAD_PER_USD = E(1.37, "CAD/USD", f"{REF}, conventions", "conversion rate CAD 1.37/USD (data file convention [E])")
 LIFETIME = E(20, "yr", "§8", "plant life 20 yr (§8 [E])")
 FOM_SHARE = E(0.03, "1/yr", "§8.2; §4.2", "fixed O&M = 3% of capex per year (§4.2/§8.2 [E])")
@@ -137,6 +148,21 @@ COMMODITIES = (
     ("SIC", "AAM", "Silicon-carbon anode (Si-C blend)", "blend share of anode mass in EV cells (§1.2)"),
 )
 
+SMM_URL = "https://nenpower.com/blog/current-trends-and-pricing-analysis-of-cathode-materials-in-the-metal-market"
+ET_URL = "https://m.energytrend.com/battery-price.html"
+# reference_price: the price at which a tonne enters a material-assistance cost ratio (a cell's credit test),
+# whoever supplies it: China ex-works prices of §4.1 (the market price of the material, not its landed cost)
+REF_PRICE = {
+    "NMC811": S(17_640, "$/t", f"§4.1; {SMM_URL}", "SMM NCM 8-series poly (NEV), Jun 2025"),
+    "NMC622": S(14_878, "$/t", f"§4.1; {SMM_URL}", "SMM NCM 6-series mono, Jun 2025"),
+    "NCA": S(17_934, "$/t", f"§4.1; {SMM_URL}", "SMM NCA, Jun 2025"),
+    "LFP": S(4_064, "$/t", f"§4.1; {SMM_URL}", "SMM LFP high-end NEV, Jun 2025"),
+    "LMFP": S(5_198, "$/t", f"§4.1; {SMM_URL}", "SMM LMFP, Jun 2025"),
+    "SG": D(3_600, "$/t", f"§4.1; {ET_URL}", "EnergyTrend synthetic graphite anode mid 25.8k CNY/t / 7.2"),
+    "NG": D(3_800, "$/t", f"§4.1; {ET_URL}", "EnergyTrend natural graphite anode mid 27.2k CNY/t / 7.2"),
+    "SIC": E(40_000, "$/t", "§4.2", "no market price in the data: the U.S. all-in variable cost of Si-C (§4.2)"),
+}
+
 # --------------------------------------------------------------------------------------------
 # regions: demand nodes, extra plant sites, Canadian sites, supply origins
 # --------------------------------------------------------------------------------------------
@@ -166,7 +192,7 @@ US_SITES = (
 )
 CA_SITES = (
     ("QC", "Becancour, Quebec", (46.34, -72.43), "Ultium CAM, EcoPro CAM, NMG (C03, C04, A09)"),
-    ("ON", "Ontario (Loyalist / St. Thomas)", (43.50, -78.90), "Umicore Loyalist and Vianode St. Thomas (C05, A08); centroid between the two sites"),
+    ("ON", "Ontario (Loyalist / St. Thomas)", (43.50, -78.90), "Umicore Loyalist and Vianode St. Thomas (C05, A08); centroid between the two sites; also a cell-demand node (PowerCo St. Thomas), served first by Canadian CAM/AAM"),
 )
 FTA_URL = "https://lawi.us/trade-agreements-history/"
 FEOC_URL = ("https://www.insideenergyandenvironment.com/2024/05/further-clarity-to-the-electric-vehicle-industry-"
@@ -234,8 +260,8 @@ NODE_SHARES = {  # default node shares of domestic cell output (§2.3 [E])
     2030: {"OH": 0.15, "TN": 0.13, "MI": 0.14, "IN": 0.12, "KY": 0.10, "NV": 0.10, "GA": 0.10, "KS": 0.08,
            "NC": 0.05, "WEST": 0.03},
 }
-EV_MIX = {  # §1.3 default EV mix (share of GWh) [E]; mid-Ni/LMR -> NMC622
-    2025: {"NMC811": 0.55, "NMC622": 0.10, "NCA": 0.20, "LFP": 0.15, "LMFP": 0.0},
+EV_MIX = {  # §1.3 default EV mix (share of GWh) [E]; mid-Ni/LMR -> NMC622; 2025: domestic cells (update §3)
+    2025: {"NMC811": 0.60, "NMC622": 0.10, "NCA": 0.27, "LFP": 0.03, "LMFP": 0.0},
     2030: {"NMC811": 0.40, "NMC622": 0.10, "NCA": 0.15, "LFP": 0.30, "LMFP": 0.05},
     2035: {"NMC811": 0.33, "NMC622": 0.12, "NCA": 0.10, "LFP": 0.35, "LMFP": 0.10},
 }
@@ -255,6 +281,14 @@ CHEMISTRIES = {
     "LFP_ESS": ("LFP", 2100, 1050, False),
     "LMFP_ESS": ("LMFP", 2000, 1000, False),
 }
+DOMESTIC_MIX_2025 = E("NMC811 60%, NMC622 10%, NCA 27%, LFP 3%", "of domestic EV GWh", f"{UPD} §3; §1.3; §2.3",
+                      "2025 domestic EV cell output is almost all nickel (Ultium, L-H, Panasonic NV/KS NCA, StarPlus); "
+                      "LGES Holland LFP is storage and Ford Marshall LFP starts 2026, so 2025 domestic EV LFP is ~3% "
+                      "against 15% of the national mix (§1.3); from 2030 the §1.3 mix, linear in between")
+CANADA_CELLS = E({2025: 0.0, 2026: 0.0, 2027: 5.0, 2028: 10.0, 2030: 20.0, 2035: 30.0}, "GWh/yr (EV)",
+                 f"{UPD} §3; §2.1", "Canadian cell output (PowerCo St. Thomas ON first; no volume in the data): 5 GWh "
+                 "(2027), 10 (2028), 20 (2030), 30 (2035), linear in between; EV mix as the U.S.; a demand node (ON) "
+                 "that Canadian plants serve first (no U.S. cell credit, no 45X)")
 SIC_SHARE = {2025: 0.02, 2030: 0.05, 2035: 0.08}  # Si-C share of anode mass, EV cells only (§1.2 [E])
 SYNTHETIC_SHARE = {2025: 0.80, 2030: 0.70, 2035: 0.65}  # synthetic share of graphite (§1.3 [E])
 
@@ -310,6 +344,9 @@ class Plant:
     units_max: Fig | None = None  # identical modules the model may build (generic greenfield archetypes)
 
 
+LATEST_START = E(2030, "year", "§6; §8", "candidates start construction by 2030 at the latest: a plant started later "
+                 "qualifies in 2034-2035 and matters only for the last years of the horizon - a decision for a later "
+                 "revision of the plan (also keeps the default instance quick to solve)")
 MODULE_NOTE = ("generic greenfield archetype of §8.2: the data names one plant of this size; it may be built as "
                "several identical modules so that the model can size a build-out beyond the named projects "
                "(modelling choice)")
@@ -363,6 +400,12 @@ G14 = ("https://peymantaeidi.net/stem-cell/?p=19823 ; "
        "https://www.cleanenergyexcellence.org/group14-selected-for-doe-award-negotiations-up-to-2000m/")
 SILA = ("https://www.automotiveworld.com/news-releases/sila-opens-nations-first-automotive-scale-silicon-anode-plant-"
         "ushering-in-a-new-era-for-u-s-battery-manufacturing/")
+NVX_2026 = "https://www.middle.news/articles/2026/01/28/novonix-advances-graphite-production-faces-delays-and-offtake-setback/amp"
+VIA_2026 = ("https://thedeepdive.ca/vianode-ontario-graphite-mega-investment ; https://www.squidsite02.com/?p=1303182 "
+            "(Reuters report via a secondary site)")
+SYR_2026 = "https://www.electrive.com/2026/01/20/syrah-extends-tesla-graphite-deal-deadline-for-the-third-time"
+G14_2026 = ("https://worldofsoftware.org/battery-company-group14-furloughs-workers-at-washington-factory-just-as-rival-"
+            "sila-ramps-up/")
 DOE_CANCEL = "https://particle.news/story/doe-terminates-about-720-million-in-battery-and-manufacturing-grants"
 
 PLANTS: tuple[Plant, ...] = (
@@ -416,12 +459,12 @@ PLANTS: tuple[Plant, ...] = (
           E(20, "kt/yr", "§8.2; " + MIT), E(350, "$M", "§8.2"), _v(6.0), E(2028, "year", "§8.2"),
           _b(2.5), _q(2), "LFP", "—", "O [E cap/capex; grant $125 M S]",
           "AmPLIFI with Sun Chemical; DOE $100 M + MI $25 M (Sep 2024), status after the 2025 DOE review unknown -> "
-          "grant 0 in the base data (ira_2022 restores $125 M)"),
+          "grant 0 in the base data (ira_2022_policy restores $125 M)"),
     Plant("C10", "St. Louis MO LFP site (ex-ICL)", "MO", "LFP", "O",
           S(30, "kt/yr", ICL, "2 x 15 kt"), D(550, "$M", ICL, "$400 M rose to ~$500-600 M: midpoint"),
           _v(6.0), E(2029, "year", "§8.2"), _b(2.5), _q(2), "LFP", "—", "O [S capex revised]",
           "ICL (Aleees tech) cancelled the project in Nov 2025 after DOE terminated its $197 M grant; kept as a site "
-          "option without grant (ira_2022 restores the grant)"),
+          "option without grant (ira_2022_policy restores the grant)"),
     Plant("C11", "LFP CAM co-located with Ford Marshall MI (CATL-licensed)", "MI", "LFP", "O",
           E(40, "kt/yr", "§8.2; " + FORD), E(700, "$M", "§8.2"), _v(5.8), E(2028, "year", "§8.2"), _b(2.5),
           _q(1, note="1 yr: licensed tech with a captive offtaker"), "C11", "Ford (PFE-licence risk)", "O [E]",
@@ -436,8 +479,9 @@ PLANTS: tuple[Plant, ...] = (
           units_max=E(8, "modules", "§8.2 (generic plant)", MODULE_NOTE)),
     Plant("A01", "Syrah Vidalia LA (natural graphite)", "LA", "NG", "E",
           S(11.25, "kt/yr", SYR), S(0, "$M", SYR, "sunk"), _v(7.0), S(2025, "year", SYR, "first AAM Jan 2024"), None,
-          _q(2, note="2 yr -> qualified 2027: Tesla qualification deadline moved to Mar 16 2026 under a default "
-                     "notice (§6)"),
+          _q(2, src=f"{UPD} §1; {SYR_2026}", note="2 yr -> qualified 2027: Tesla issued a default notice (Jul 2025), "
+                     "the qualification deadline was extended a third time, to 16 Mar 2026, and qualification is still "
+                     "pending (update §1): first qualified tonne 2027 [E]"),
           "NG", "Tesla offtake", "E [S]",
           "feed from Balama, Mozambique; Tesla 8 kt/yr offtake in a qualification dispute; DOE LPO $102 M loan "
           "(financing not modelled); capex sunk, fixed O&M on the ~$200 M original cost",
@@ -448,20 +492,27 @@ PLANTS: tuple[Plant, ...] = (
           "NG", "—", "O [D 17.8k/t]", "expansion of the existing plant (sought +$350 M)"),
     Plant("A03", "Novonix Riverside Chattanooga TN (synthetic)", "TN", "SG", "C",
           S(20, "kt/yr", NVX, "20 kt target"), D(340, "$M", NVX, "48C $103 M / 0.30 ~ $343 M qualified basis"),
-          _v(8.0), S(2026, "year", NVX, "commercial production 2025 (ramping)"), _b(1), _q(2), "SG",
-          "Panasonic/Stellantis offtake", "C [D]",
-          "DOE grant $100 M + 48C $103 M (48C-funded: no 45X on this facility)",
+          _v(8.0), S(2026, "year", NVX, "commercial production 2025 (ramping)"), _b(1),
+          _q(1, src=f"{UPD} §1; {NVX_2026}", note="battery-grade output for Panasonic delayed to H2-2027 (update §1): "
+                                                  "online 2026, first qualified tonne 2027"),
+          "SG", "Panasonic offtake (Stellantis terminated)", "C [D]",
+          "DOE grant $100 M + 48C $103 M (48C-funded: no 45X on this facility); late 2026: Stellantis offtake "
+          "terminated over specifications, pivot toward industrial-grade graphite until battery grade qualifies",
+          ramp=E("0.2;0.5;0.8;0.95", "share of nameplate", f"{UPD} §1",
+                 "battery grade from H2-2027: half a year at the first-year 40% of §6 (20%), then a slower ramp "
+                 "50/80/95% (qualification trouble)"),
           grant=S(100, "$M", NVX, "DOE battery-materials grant (resized from $150 M), still standing"),
           credit_48c=S(103, "$M", NVX, "48C allocation")),
-    Plant("A04", "Novonix new plant Chattanooga TN (synthetic)", "TN", "SG", "C-cond.",
+    Plant("A04", "Novonix new plant Chattanooga TN (synthetic)", "TN", "SG", "O",
           S(31.5, "kt/yr", NVX2, "21 + 10.5 kt"), S(944, "$M", NVX2, "$943.6 M eligible"), _v(7.8),
-          S(2028, "year", NVX2, "full capacity end-2028"), _b(3), _q(1), "SG", "—", "C-cond. [S]",
-          "DOE LPO $754.8 M conditional loan (Dec 2024): the -150 bp financing benefit is not modelled; offtakes "
-          "Panasonic, Stellantis, PowerCo"),
+          S(2028, "year", NVX2, "full capacity end-2028"), _b(3), _q(1), "SG", "—", "C-cond. [S] -> candidate (update §1)",
+          "late 2026: rests on a DOE LPO $754.8 M conditional loan (Dec 2024), so a candidate, not committed "
+          f"(update §1, {NVX_2026}); the -150 bp financing benefit is not modelled; offtakes Panasonic, PowerCo "
+          "(Stellantis terminated)"),
     Plant("A05", "Anovion Bainbridge GA (synthetic)", "GA", "SG", "O",
           S(40, "kt/yr", ANO), S(800, "$M", ANO), _v(7.8), E(2029, "year", "§8.2", "planned 2025, delayed"),
           _b(3), _q(2), "SG", "—", "O [S]",
-          "DOE $117 M grant cancelled Oct 2025 ($13.8 M paid) -> grant 0 (ira_2022 restores it)"),
+          "DOE $117 M grant cancelled Oct 2025 ($13.8 M paid) -> grant 0 (ira_2022_policy restores it)"),
     Plant("A06-1", "Epsilon Leland NC phase 1 (synthetic)", "NC", "SG", "C",
           S(30, "kt/yr", EPS, "30 kt by 2027"), S(650, "$M", EPS, "$649.9 M"), _v(7.8),
           S(2027, "year", EPS, "30 kt by 2027; air permit Apr 2025, groundbreak 2025"), _b(2.5), _q(2), "SG", "—",
@@ -475,21 +526,39 @@ PLANTS: tuple[Plant, ...] = (
           S(12.5, "kt/yr", WWR, "phase I, orig. 7.5 kt"), S(271, "$M", WWR, "orig. $202 M"), _v(7.2),
           E(2028, "year", "§8.2"), _b(2.5), _q(2), "NG", "—", "O [S]",
           "financing-dependent; offtake up to 10 kt/yr"),
-    Plant("A08", "Vianode St. Thomas ON (synthetic)", "ON", "SG", "C",
-          S(150, "kt/yr", VIA, "full capacity, ramp 50 kt/yr"), D(2300, "$M", VIA, "C$3.2 B / 1.37"), _v(7.0),
-          S(2028, "year", VIA, "production 2028"), _b(3), _q(1), "SG", "GM offtake", "C [S/D]",
-          "GM supply deal 2027-2033; Ontario C$670 M is a loan -> no capex reduction",
-          ramp=E("0.333;0.667", "share of nameplate", "§8.2", "150 kt ramped 50 kt/yr: 1/3, 2/3, then full")),
+    Plant("A08", "Vianode St. Thomas ON phase 1 (synthetic)", "ON", "SG", "C",
+          S(35, "kt/yr", f"{UPD} §1; {VIA_2026}", "phase 1 committed: 35 kt/yr from late 2028"),
+          D(1460, "$M", f"{UPD} §1; {VIA_2026}", "initial investment about C$2 B / 1.37 CAD/USD (~$41.7k/t)"), _v(7.0),
+          S(2028, "year", f"{UPD} §1; {VIA_2026}", "production pushed back from 2027 to late 2028 (slower U.S. EV "
+                                                   "demand): online 2028, first qualified tonne 2029"),
+          _b(3), _q(1), "SG", "GM offtake", "C [S/D] phase 1 (update §1)",
+          "late-2026 status: phase 1 (35 kt) committed, the expansion to 150 kt 'by the early 2030s' is candidate "
+          "A08-2; GM supply deal 2027-2033 (offtakes sheet); Ontario C$670 M is a loan -> no capex reduction"),
+    Plant("A08-2", "Vianode St. Thomas ON expansion to 150 kt (synthetic)", "ON", "SG", "O",
+          D(115, "kt/yr", f"{UPD} §1; {VIA}", "150 kt full build - 35 kt phase 1"),
+          D(876, "$M", f"{UPD} §1; {VIA}", "full build C$3.2 B - phase 1 C$2 B = C$1.2 B / 1.37 (~$7.6k/t: the "
+                                           "phase-1 site and utilities carry the expansion)"), _v(7.0),
+          E(2031, "year", f"{UPD} §1", "'by the early 2030s': online 2031 at the earliest"), _b(3),
+          _q(1, note="1 yr: same product as the qualified phase 1"), "SG", "—", "O (update §1)",
+          "expansion of A08 with its own capex (update §1)",
+          ramp=E("0.333;0.667", "share of nameplate", "§8.2", "ramped ~40-50 kt/yr as the §8.2 150 kt plan (50 kt/yr)")),
     Plant("A09", "Nouveau Monde Graphite Becancour QC (natural)", "QC", "NG", "O",
           S(43, "kt/yr", NMG, "~43 kt CSPG"), D(675, "$M", NMG, "Becancour plant C$923 M / 1.37; the Matawinie mine "
                                                          "(+$350 M) is left out: the variable cost is all-in"),
           _v(6.5), E(2028, "year", "§8.2", "target 2027, ~3 yr construction"), _b(3), _q(2), "NG",
           "GM/Panasonic equity+offtake", "O [S/D]",
           "GM 18 kt + Panasonic 18 kt/yr offtake (6-7 yr) and equity"),
-    Plant("A10", "Group14 BAM-2 Moses Lake WA (Si-C)", "WA", "SIC", "E",
-          S(4, "kt/yr", G14, "2 x 2 kt"), S(223, "$M", G14), _v(40.0), S(2025, "year", G14, "modules online 2024-25"),
-          None, _q(2), "SIC", "Porsche-backed", "E [S]", "SCC55 silicon-carbon",
-          grant=S(100, "$M", G14, "DOE grant (plus up to $200 M for the silane plant, not modelled)")),
+    Plant("A10", "Group14 BAM-2 Moses Lake WA (Si-C)", "WA", "SIC", "C",
+          S(4, "kt/yr", G14, "2 x 2 kt"), D(22.3, "$M", f"{UPD} §1; {G14_2026}", "about 90% built: the 10% of the "
+                                                                         "$223 M capex still to spend"), _v(40.0),
+          E(2028, "year", f"{UPD} §1; {G14_2026}", "committed but delayed: workers furloughed and production shifted "
+                                                   "to Group14's Korean plant (update §1); no output before 2029 [E]: "
+                                                   "completion 2028, qualification 1 yr"),
+          None, _q(1, note="1 yr: the SCC55 product is qualified from the Korean plant"), "SIC", "Porsche-backed",
+          "E [S] -> committed, delayed (update §1)", "SCC55 silicon-carbon; a Korea Si-C import option (I18) "
+          "stands for Group14's Korean output",
+          grant=S(100, "$M", G14, "DOE grant (plus up to $200 M for the silane plant, not modelled)"),
+          fom_basis=S(223, "$M", G14, "fixed O&M on the full $223 M plant")),
     Plant("A11", "Sila Moses Lake WA (Si-C)", "WA", "SIC", "E",
           E(2, "kt/yr", "§8.2; " + SILA, "initial 2-5 GWh-equivalent"), S(300, "$M", SILA), _v(40.0),
           S(2026, "year", SILA, "operations began Sep 2025"), None, _q(2), "SIC", "Mercedes/Panasonic", "E [S capex]",
@@ -506,10 +575,28 @@ PLANTS: tuple[Plant, ...] = (
           _q(2, note="Si-C qualification 2 yr (§6)"), "SIC", "—", "O [E]",
           "generic Si-C expansion (Group14 / Sila scale-up: Sila 'up to 250 GWh', §3.2); §8.2 lists no Si-C "
           "candidate and §8.3 no Si-C import, so without it Si-C demand beyond 6 kt/yr could not be met",
-          units_max=E(50, "modules", "§3.2", MODULE_NOTE)),
+          units_max=E(10, "modules", "§3.2", MODULE_NOTE + "; 10 modules (20 kt) since Si-C is an optional blend")),
 )
 
-# grants not paid in the base data, restored by the ira_2022 overrides ("all original DOE awards")
+# operating decisions of existing and committed plants (issue 12 mechanisms) [E]
+AVOIDABLE = E(0.7, "share of fixed O&M", "§6; " + f"{UPD} §1",
+              "the plants whose output is in doubt (Syrah Vidalia A01, Group14 A10, Sila A11) may be mothballed year "
+              "by year: 70% of fixed O&M saved in an idle year (staff furloughed, utilities off; site, insurance and a "
+              "care crew stay) - Group14's furlough (update §1) is such a year. The cathode plants and the graphite "
+              "plants with captive offtakes run (no mothball decision: fewer binaries, same plans)")
+MOTHBALL = ("A01", "A10", "A11")
+RESTART = E(0.005, "x capex basis", "§6", "restart after an idle year: 0.5% of the plant's cost (recommissioning, "
+            "re-qualifying batches with the cell maker)")
+CANCELLABLE = E("A06-1, A10", "", f"{UPD} §1; §3.2",
+                "committed plants not yet online whose construction can still stop: Epsilon phase 1 (no offtake in the data) and "
+                "the delayed Group14 BAM-2; Vianode phase 1 was committed in 2026 with a GM offtake (update §1) and LG Chem, "
+                "Ultium CAM and Riverside start 2026: taken as built")
+CANCEL_COST = E(0.05, "x capex", "§3.2", "cancellation cost 5% of the plant's capex (contract break fees, site "
+                "restoration) on top of what is already spent")
+RETIRE = E(5_000_000, "$", "§3.2", "existing plants (Syrah Vidalia, Sila) may retire early: $5 M severance and "
+           "decommissioning")
+
+# grants not paid in the base data, restored by the ira_2022_policy overrides ("all original DOE awards")
 IRA_GRANTS = {
     "C09": S(125, "$M", MIT, "Mitra Chem DOE $100 M + MI $25 M; uncertain after the 2025 DOE review -> 0 in the base data"),
     "C10": S(197, "$M", ICL + " ; " + DOE_CANCEL, "ICL DOE grant, cancelled Oct 2025 -> 0 in the base data"),
@@ -581,6 +668,16 @@ IMPORTS: tuple[Import, ...] = (
            None, S(True, "", "§4.5", "China: FEOC"), "added: §8.3 has no NMC622 import; price from §4.1"),
     Import("I15", "China", "LMFP", D(5.5, "$/kg", f"§4.1; {SMM}", "SMM LMFP $5,198/t [S] + $0.3/kg freight [E]"),
            None, S(True, "", "§4.5", "China: FEOC"), "added: §8.3 has no LMFP import; price from §4.1"),
+    Import("I17", "China", "SIC", E(25.0, "$/kg", "§3.3; §1.1", "no Si-C price in the data: Chinese Si-C (Guojia "
+                                                         "100 kt at ~$29k/t capex, §3.3) at ~60% of the U.S. cost"),
+           None, S(True, "", "§4.5", "China: FEOC"), "added (issue 13): Si-C import option, China"),
+    Import("I18", "Korea", "SIC", E(36.0, "$/kg", f"{UPD} §1", "Group14's Korean plant (now wholly owned) took over "
+                                                               "Moses Lake's production: 10% below the U.S. cost"),
+           E(4, "kt/yr", f"{UPD} §1", "about BAM-2's 4 kt"), S(False, "", "§4.5", "Korea: FTA, not FEOC"),
+           "added (update §1): Group14 Korea Si-C"),
+    Import("I19", "Japan", "SIC", E(40.0, "$/kg", "§4.2", "Japanese Si-C at the U.S. cost"),
+           E(2, "kt/yr", "§3.2", "small specialty supply"), S(False, "", "§4.5", "Japan: not FEOC"),
+           "added (issue 13): Si-C import option, Japan"),
     Import("I16", "China", "NCA", D(18.2, "$/kg", f"§4.1; {SMM}", "SMM NCA $17,934/t [S] + $0.3/kg freight [E]"),
            None, S(True, "", "§4.5", "China: FEOC"), "added: §8.3 imports NCA only from Japan (30 kt); price from §4.1"),
 )
@@ -594,24 +691,87 @@ LEFT_OUT_IMPORTS = (
 )
 
 # --------------------------------------------------------------------------------------------
+# offtake agreements of committed and existing plants (update §1, §3)
+# --------------------------------------------------------------------------------------------
+
+# id, project, buyer region, (first, last) Fig, min Fig (t/yr), max t/yr, price Fig ($/kg)
+OFFTAKES = (
+    ("OT-GM-VIANODE", "A08", "OH",
+     S((2027, 2033), "years", f"{UPD} §1; {VIA}", "Vianode-GM offtake for synthetic graphite, 2027-2033"),
+     E(15_000, "t/yr", f"{UPD} §1", "no volume published: 15 kt/yr minimum (~40% of phase 1) [E], up to phase 1's "
+                                    "35 kt"), 35_000,
+     S(7.1, "$/kg", "§8.3", "I11 Canadian synthetic graphite price (Vianode)")),
+    ("OT-TESLA-SYRAH", "A01", "NV",
+     E((2027, 2030), "years", f"{UPD} §1; {SYR_2026}", "Syrah-Tesla offtake, if qualified (deadline extended to "
+                                                        "16 Mar 2026); term to 2030 [E]"),
+     S(8_000, "t/yr", f"{UPD} §1; {SYR_2026}", "8 kt/yr if qualified"), 8_000,
+     D(5.5, "$/kg", "§8.3", "priced at the landed Chinese natural graphite it replaces (I04 $4.1 x 1.35)")),
+    ("OT-PANASONIC-NOVONIX", "A03", "KS",
+     E((2027, 2031), "years", f"{UPD} §1; {NVX_2026}", "Panasonic offtake for battery-grade graphite from H2-2027 "
+                                                        "(Stellantis terminated); term 5 yr [E]"),
+     E(10_000, "t/yr", f"{UPD} §1", "no volume in the data: half of Riverside's 20 kt [E]"), 20_000,
+     E(8.0, "$/kg", "§8.2", "at Riverside's all-in cost")),
+    ("OT-GM-LGCHEM", "C01", "OH",
+     S((2026, 2035), "years", LGC, "GM 950 kt long-term CAM deal (~95 kt/yr, more than phase 1 makes)"),
+     E(36_000, "t/yr", "§3.1", "60% of the 60 kt phase 1 [E]: the 950 kt deal was sized for the original 120 kt"),
+     60_000, E(21.0, "$/kg", "§8.2", "at the plant's all-in cost")),
+    ("OT-TOYOTA-LGCHEM", "C01", "NC",
+     D((2026, 2035), "years", LGC, "Toyota $2.5 B CAM contract"),
+     D(12_000, "t/yr", f"§3.1; {LGC}", "$2.5 B / ~$21k/t = ~120 kt over ~10 years"), 15_000,
+     E(21.0, "$/kg", "§8.2", "at the plant's all-in cost")),
+    ("OT-GM-ULTIUMCAM", "C03", "OH",
+     E((2026, 2035), "years", f"§3.1; {ULT}", "captive: GM-POSCO JV supplying GM's Ultium cells [E]"),
+     E(24_000, "t/yr", "§3.1", "80% of 30 kt (captive JV output) [E]"), 30_000,
+     E(20.0, "$/kg", "§8.2", "at the plant's all-in cost")),
+)
+
+
+def _offtakes(src: _Sources) -> list[dict[str, Any]]:
+    out = []
+    for oid, project, buyer, term, minimum, maximum, price in OFFTAKES:
+        first, last = src.use(f"offtakes {oid} term", term)
+        out.append({"offtake": oid, "project": project, "buyer_region": buyer,
+                    "min_t": src.use(f"offtakes {oid} min_t", minimum), "max_t": maximum, "first_year": first,
+                    "last_year": last, "price": src.use(f"offtakes {oid} price", price) * 1000,
+                    "shortfall_penalty": None, "description": term.note})
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # policy cases (§8.4, §5, §4.4)
 # --------------------------------------------------------------------------------------------
 
-CASES = ("current_law", "ira_2022", "no_credits", "china_tariffs_high", "strict_localization_80")
+CASES = ("current_law", "no_credits", "ira_2022_policy", "high_demand", "china_export_controls", "china_price_war",
+         "lithium_spike", "section_232_tariff", "china_tariffs_high", "feoc_import_ban_2028")
 CASE_TEXT = {
-    "current_law": "P0: law as of mid-2026 (IRA as amended by the OBBBA, Jul 2025): 45X with PFE/MACR test and "
-                   "2030-32 phase-down, no 30D, no new 48C, DOE grants minus the 2025 cancellations, tariffs after "
-                   "the IEEPA ruling",
-    "ira_2022": "P1: IRA as enacted in 2022: 45X without PFE/MACR test, 30D sourcing rules as localization "
-                "targets, all original DOE awards, Sec. 301 25% on China only, High (IRA-era) demand path",
-    "no_credits": "P2: current law without any 45X, 48C or DOE grant",
-    "china_tariffs_high": "P3: current law with China CAM 100% and China AAM 185% (Commerce final AD/CVD + Sec. 301) "
-                          "from 2026",
-    "strict_localization_80": "P4: current law plus 50/65/72/80% (2027/28/29/30+) of CAM and AAM from U.S./FTA "
-                              "non-FEOC sources and no FEOC imports from 2028",
+    "current_law": "The law as of late 2026 (IRA as amended by the OBBBA, Jul 2025), default demand: 45X for active "
+                   "materials with the prohibited-foreign-entity (MACR) test and the 2030-32 phase-down; the $35/kWh "
+                   "45X cell credit for U.S. cells that meet their MACR (60% in 2026 -> 85% from 2030), the 48E test "
+                   "for storage cells (55% -> 75%); no 30D, no new 48C; DOE grants net of the 2025 cancellations; "
+                   "tariffs after the IEEPA ruling (China 35%, partners 10%); committed plants' offtakes",
+    "no_credits": "Current law without any credit or grant: no 45X (materials or cells), no 48E value, no 48C (also "
+                  "the awarded ones), no DOE grant. What the credits do to the plan",
+    "ira_2022_policy": "The IRA as enacted in 2022 with today's (default) demand: 45X and the cell credit without "
+                       "foreign-entity tests, 30D sourcing as localization targets, all original DOE awards, Section "
+                       "301 at 25% on China only. Policy axis only: demand as in current_law",
+    "high_demand": "Current law with the IRA-era demand path (Argonne 1,080 GWh in 2030, ~1,600 GWh in 2035, scaled "
+                   "to domestic cell output). Demand axis only: policy as in current_law",
+    "china_export_controls": "Current law plus China's export controls (MOFCOM Decision 58) taking effect when their "
+                             "suspension ends (10 Nov 2026): no Chinese LFP, LMFP or synthetic graphite anode from "
+                             "2027, and Korean NMC811 halved (its precursors are Chinese)",
+    "china_price_war": "Current law with Chinese CAM and AAM prices 20% lower (overcapacity dumping)",
+    "lithium_spike": "Current law with lithium at its January 2026 level (LCE ~$22/kg against $10/kg) passed "
+                     "through: +$4.6/kg on nickel CAM, +$2.8/kg on LFP/LMFP, imported and domestic alike",
+    "section_232_tariff": "Current law plus a Section 232 tariff of 25% on processed critical minerals and derivative "
+                          "products (cathode and anode materials) from every origin from 2027 (investigation opened "
+                          "Apr 2025, outcome pending)",
+    "china_tariffs_high": "COUNTERFACTUAL: current law plus the AD/CVD duties on Chinese anode material that the ITC "
+                          "voted down on 12 Mar 2026 (185% on Chinese AAM) and 100% on Chinese CAM, from 2026. No such "
+                          "duties are in force",
+    "feoc_import_ban_2028": "Current law plus no imports from foreign entities of concern from 2028 and a target of "
+                            "50/65/72/80% (2027/28/29/30+) of CAM and AAM from U.S./FTA non-FEOC supply (the strict "
+                            "localization case of §8.4 P4)",
 }
-P0_VARIANTS = ("current_law", "no_credits", "china_tariffs_high", "strict_localization_80")
-
 X45_RATE = S(0.10, "of production cost", "https://orrick.com/en/Insights/2022/11/Section-45X-of-the-Inflation-"
              "Reduction-Act-New-Tax-Credits-Available-to-Battery-Manufacturers ; §5.1",
              "45X electrode active materials: 10% of production costs (IRA, unchanged by OBBBA)")
@@ -645,50 +805,90 @@ ADCVD = ("https://efficienttimes.com/2026/02/18/us-slaps-higher-tariffs-on-chine
 # (origin, commodity or family or None) -> {case: (2025 value, 2026+ value)}, with the figure behind it
 TARIFFS: tuple[tuple[str, str | None, dict[str, tuple[float, float]], Fig], ...] = (
     ("China", "CAM",
-     {"current_law": (0.55, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.55, 0.35),
-      "china_tariffs_high": (0.55, 1.00), "strict_localization_80": (0.55, 0.35)},
-     E("55% -> 35%; IRA 25%; P3 100%", "", f"§8.3; §8.4; §4.4; {S301} ; {IEEPA}",
+     {"current_law": (0.55, 0.35), "ira_2022_policy": (0.25, 0.25),
+      "china_tariffs_high": (0.55, 1.00)},
+     E("55% -> 35%; IRA 2022 policy 25%; P3 100%", "", f"§8.3; §8.4; §4.4; {S301} ; {IEEPA}",
        "2025: Sec. 301 25% (CAM line rate unverified, default 25% [E]) + IEEPA 30% [S]; 2026+: 25% + 10% assumed "
-       "successor of the voided IEEPA tariffs [E]; ira_2022: Sec. 301 only; china_tariffs_high: 100% from 2026 [E]")),
+       "successor of the voided IEEPA tariffs [E]; ira_2022_policy: Sec. 301 only; china_tariffs_high (counterfactual): 100% from 2026 [E]")),
     ("China", "AAM",
-     {"current_law": (0.55, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.55, 0.35),
-      "china_tariffs_high": (0.55, 1.85), "strict_localization_80": (0.55, 0.35)},
-     E("55% -> 35%; IRA 25%; P3 185%", "", f"§8.3; §8.4; §4.4; {S301} ; {ADCVD}",
+     {"current_law": (0.55, 0.35), "ira_2022_policy": (0.25, 0.25),
+      "china_tariffs_high": (0.55, 1.85)},
+     E("55% -> 35%; IRA 2022 policy 25%; P3 185%", "", f"§8.3; §8.4; §4.4; {S301} ; {ADCVD}",
        "synthetic graphite (and the AAM family): 2025 Sec. 301 25% + IEEPA 30% [S]; 2026+: 25% + 10% [E]; "
-       "china_tariffs_high: 25% + AD 93.5% + CVD 66.68% = 185% (Commerce final, Feb 2026 [S]; no orders after the "
+       "china_tariffs_high (counterfactual): 25% + AD 93.5% + CVD 66.68% = 185% (Commerce final, Feb 2026 [S]; no orders after the "
        "ITC negative vote)")),
     ("China", "NG",
-     {"current_law": (0.30, 0.35), "ira_2022": (0.25, 0.25), "no_credits": (0.30, 0.35),
-      "china_tariffs_high": (0.30, 1.85), "strict_localization_80": (0.30, 0.35)},
-     E("30% -> 35%; IRA 25%; P3 185%", "", f"§8.3; §4.4; {S301} ; {IEEPA}",
+     {"current_law": (0.30, 0.35), "ira_2022_policy": (0.25, 0.25),
+      "china_tariffs_high": (0.30, 1.85)},
+     E("30% -> 35%; IRA 2022 policy 25%; P3 185%", "", f"§8.3; §4.4; {S301} ; {IEEPA}",
        "natural graphite: 2025 IEEPA only 30% [S]; 2026+: Sec. 301 25% from Jan 1 2026 [S] + 10% [E]; this row beats "
        "the AAM family row")),
     ("Korea", None,
-     {"current_law": (0.15, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.15, 0.10),
-      "china_tariffs_high": (0.15, 0.10), "strict_localization_80": (0.15, 0.10)},
+     {"current_law": (0.15, 0.10), "ira_2022_policy": (0.0, 0.0),
+      "china_tariffs_high": (0.15, 0.10)},
      E("15% -> 10%; IRA 0", "", "https://alstontrade.com/whirlwind-week-of-trade-deals-as-august-1-tariff-increases-"
-       "loom ; §8.3", "2025: IEEPA deal rate 15% [S]; 2026+: 10% after the IEEPA ruling [E]; ira_2022: 0 (KORUS)")),
+       "loom ; §8.3", "2025: IEEPA deal rate 15% [S]; 2026+: 10% after the IEEPA ruling [E]; ira_2022_policy: 0 (KORUS)")),
     ("Japan", None,
-     {"current_law": (0.15, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.15, 0.10),
-      "china_tariffs_high": (0.15, 0.10), "strict_localization_80": (0.15, 0.10)},
+     {"current_law": (0.15, 0.10), "ira_2022_policy": (0.0, 0.0),
+      "china_tariffs_high": (0.15, 0.10)},
      E("15% -> 10%; IRA 0", "", "https://us.ibfd.org/knowledge-hub/tax-news/president-trump-signs-executive-order-"
-       "formalizing-united-states-japan-trade ; §8.3", "2025: IEEPA deal rate 15% [S]; 2026+: 10% [E]; ira_2022: 0")),
+       "formalizing-united-states-japan-trade ; §8.3", "2025: IEEPA deal rate 15% [S]; 2026+: 10% [E]; ira_2022_policy: 0")),
     ("Indonesia", None,
-     {"current_law": (0.19, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.19, 0.10),
-      "china_tariffs_high": (0.19, 0.10), "strict_localization_80": (0.19, 0.10)},
+     {"current_law": (0.19, 0.10), "ira_2022_policy": (0.0, 0.0),
+      "china_tariffs_high": (0.19, 0.10)},
      E("19% -> 10%; IRA 0", "", "https://www.tradeflockasia.com/trump-unveils-japan-trade-deal-with-15-tariff ; §8.3",
-       "2025: 19% [S]; 2026+: 10% [E]; ira_2022: 0")),
+       "2025: 19% [S]; 2026+: 10% [E]; ira_2022_policy: 0")),
     ("Morocco", None,
-     {"current_law": (0.10, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.10, 0.10),
-      "china_tariffs_high": (0.10, 0.10), "strict_localization_80": (0.10, 0.10)},
-     E("10%; IRA 0", "", "§8.3; §8.4", "10% -> 10% per §8.3 [E]; ira_2022: 0 (FTA)")),
+     {"current_law": (0.10, 0.10), "ira_2022_policy": (0.0, 0.0),
+      "china_tariffs_high": (0.10, 0.10)},
+     E("10%; IRA 0", "", "§8.3; §8.4", "10% -> 10% per §8.3 [E]; ira_2022_policy: 0 (FTA)")),
     ("India", None,
-     {"current_law": (0.50, 0.10), "ira_2022": (0.0, 0.0), "no_credits": (0.50, 0.10),
-      "china_tariffs_high": (0.50, 0.10), "strict_localization_80": (0.50, 0.10)},
+     {"current_law": (0.50, 0.10), "ira_2022_policy": (0.0, 0.0),
+      "china_tariffs_high": (0.50, 0.10)},
      E("50% -> 10%; IRA 0", "", "https://www.bdo.com/insights/tax/major-new-trade-deals-for-reciprocal-tariffs-and-"
-       "more-tariff-related-announcements ; §8.3", "2025: 50% from Aug 27 2025 [S]; 2026+: 10% [E]; ira_2022: 0")),
+       "more-tariff-related-announcements ; §8.3", "2025: 50% from Aug 27 2025 [S]; 2026+: 10% [E]; ira_2022_policy: 0")),
 )
 
+
+SECTION_232 = E(0.25, "added to every origin's rate, CAM and AAM, from 2027", f"{UPD} §2; §4.4",
+                "Section 232 investigation of processed critical minerals and derivatives (anodes, cathodes named), "
+                "opened Apr 2025, outcome pending (update §2, https://www.strtrade.com/trade-news-resources/str-trade-"
+                "report/trade-report/april/critical-minerals-downstream-products-face-possible-tariffs-in-new-section-"
+                "232-probe); rate 25% as the steel/aluminium 232 tariffs' order [E], from 2027 (a year for the outcome)")
+CELL_CREDIT = S(35.0, "$/kWh", "https://silanano.com/insights/inflation-reduction-act ; §5.1",
+                "45X battery cells $35/kWh (IRA, unchanged by the OBBBA), for U.S. cells whose MACR meets the threshold")
+CELL_PHASE = S({2030: 0.75, 2031: 0.5, 2032: 0.25, 2033: 0.0}, "multiplier by year of sale",
+               "https://www.law.cornell.edu/uscode/text/26/45X ; §5.1",
+               "component phase-down (cells too) 100% 2026-2029, 75% (2030), 50% (2031), 25% (2032), 0 (2033+)")
+ESS_48E = S({2026: 0.55, 2027: 0.60, 2028: 0.65, 2029: 0.70, 2030: 0.75}, "minimum non-PFE share",
+            "https://www.law.cornell.edu/uscode/text/26/7701 ; §5.1",
+            "48E energy-storage MACR threshold by construction-start year, 75% from 2030 (secondary summaries)")
+ESS_VALUE = E(10.0, "$/kWh of cells", "§5.1; §2.1",
+              "value to a storage project, per kWh of its cells, of cells that let it meet the 48E test: added to the "
+              "45X cell credit of storage cells. 48E pays ~30% of a project's cost, but other non-PFE components also "
+              "count toward the project's ratio, so only part of it rests on the cells: $10/kWh [E]; one test per "
+              "segment: storage cells are held to the 48E thresholds (the cell's own 45X test is 5-10 points "
+              "stricter; between the two the 45X part is overstated)")
+CELL_OTHER = {"EV": E(15.0, "$/kWh", f"§4.1; {UPD} §2",
+                      "direct materials of an EV cell other than CAM and AAM (foil, electrolyte, separator, can): "
+                      "Chinese NMC EV cell 0.41 CNY/Wh = $57/kWh (§4.1) minus its active materials (1.4 kg NMC811 x "
+                      "$17.6 + 0.95 kg graphite x $3.6 = $28/kWh) leaves ~$29/kWh of which about half is material"),
+              "ESS": E(12.0, "$/kWh", "§4.1", "the same for LFP storage cells (0.32 CNY/Wh = $44/kWh; LFP + graphite "
+                                              "$12.3/kWh)")}
+CELL_OTHER_PFE = E(0.3, "share", "§4.5; §3", "share of those other cell materials from prohibited foreign entities: "
+                   "electrolyte salts and separators largely Chinese-made, foil and cans partly domestic/Korean/Japanese")
+EXPORT_CONTROLS = S("LFP, NCM precursors, LMR, artificial graphite anode", "", f"{UPD} §2",
+                    "MOFCOM Decision 58 (9 Oct 2025) suspended until 10 Nov 2026 (Decision 70): https://www.projectblue."
+                    "com/blue/news-analysis/1337/china-tightens-export-controls-on-battery-materials-and-core-equipment "
+                    "; the case stops Chinese LFP (I02), LMFP (I15, LFP-family compaction grades) and synthetic "
+                    "graphite (I03) from 2027 and halves Korean NMC811 (I05, >90% of Korean pCAM comes from China, "
+                    "§4.5) [E]")
+PRICE_WAR = E(0.8, "x price", "§8.4; §4.2", "Chinese price war: CAM and AAM from China -20% (§8.4 suggested "
+              "sensitivity; Vianode CEO: Chinese graphite at 'unsustainably low prices', §4.2)")
+LI_SPIKE = D({"Ni": 4600, "LFP": 2800}, "$/t added", f"§4.1; {UPD} §3",
+             "LCE ~$22/kg in Jan 2026 (spot 157k, futures 174k CNY/t) against $10/kg: +$12/kg x 0.38 kg LCE/kg NMC/NCA "
+             "= +$4.6/kg, x 0.235 kg LCE/kg LFP/LMFP = +$2.8/kg (§4.1 stoichiometry); on import prices, plant "
+             "variable costs and reference prices alike, every year (a level, not a spike that passes)")
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -735,7 +935,7 @@ def _step(points: dict[int, Any], year: int, before: Any) -> Any:
 
 
 def ira_target(year: int) -> float:
-    """ira_2022 localization target: q x EV share of GWh x 30D critical-mineral threshold."""
+    """ira_2022_policy localization target: q x EV share of GWh x 30D critical-mineral threshold."""
     return IRA_Q.value * ev_share(year) * _step(IRA_CM.value, year, IRA_CM.value[min(IRA_CM.value)])
 
 
@@ -749,6 +949,8 @@ def _settings(src: _Sources) -> list[dict[str, Any]]:
     dr = src.use("settings discount_rate", DISCOUNT_RATE)
     pu = src.use("settings penalty_unmet_demand", PENALTY_UNMET)
     pl = src.use("settings penalty_localization", PENALTY_LOCALIZATION)
+    po = src.use("settings penalty_offtake", PENALTY_OFFTAKE)
+    dev = src.use("settings developer_discount_rate", DEVELOPER_RATE)
     return [
         {"parameter": "title", "value": TITLE, "unit": "", "description": "Default instance bundled with the planner"},
         {"parameter": "first_year", "value": FIRST_YEAR, "unit": "year", "description": ""},
@@ -756,25 +958,37 @@ def _settings(src: _Sources) -> list[dict[str, Any]]:
         {"parameter": "base_year", "value": BASE_YEAR, "unit": "year", "description": ""},
         {"parameter": "discount_rate", "value": dr, "unit": "1/yr", "description": "8% real (§8 [E])"},
         {"parameter": "currency", "value": "USD", "unit": "", "description": "USD nominal; CAD converted at 1.37/USD"},
-        {"parameter": "penalty_unmet_demand", "value": pu, "unit": "$/t", "description": "modelling choice [E]"},
-        {"parameter": "penalty_localization", "value": pl, "unit": "$/t", "description": "modelling choice [E]"},
+        {"parameter": "developer_discount_rate", "value": dev, "unit": "1/yr",
+         "description": "developers' cost of capital for the decision sheet's NPV/IRR (update §3 [E])"},
+        {"parameter": "penalty_unmet_demand", "value": pu, "unit": "$/t",
+         "description": "lost cell margin per tonne of active material (update §3, $20-40k/t [E])"},
+        {"parameter": "penalty_localization", "value": pl, "unit": "$/t",
+         "description": "30D half-credit lost per tonne of missing qualifying material (§5.3 [D/E])"},
+        {"parameter": "penalty_offtake", "value": po, "unit": "$/t",
+         "description": "cost of breaking an offtake beyond the take-or-pay transfer [E]"},
     ]
 
 
 def _commodities(src: _Sources) -> list[dict[str, Any]]:
     src.use("commodities (no upstream layer)", NO_UPSTREAM)
-    return [{"commodity": c, "family": f, "name": n, "description": d} for c, f, n, d in COMMODITIES]
+    out = []
+    for c, f, n, d in COMMODITIES:
+        ref = src.use(f"commodities {c} reference_price", REF_PRICE[c],
+                      note="values the material in the cells' credit test (MACR), whoever supplies it")
+        out.append({"commodity": c, "family": f, "name": n, "market_price": None, "reference_price": ref,
+                    "description": d})
+    return out
 
 
 def _regions(src: _Sources) -> list[dict[str, Any]]:
     out = []
     for rid, name, (lat, lon), desc in NODES:
         src.use(f"regions {rid} centroid", E(f"{lat:.2f}, {lon:.2f}", "lat, lon", "§2.3", COORD_NOTE))
-        out.append({"region": rid, "name": name, "domestic": True, "fta": False, "feoc": False,
+        out.append({"region": rid, "name": name, "domestic": True, "fta": False, "feoc": False, "usmca": True,
                     "description": f"Demand node. {desc}"})
     for rid, name, (lat, lon), desc in US_SITES:
         src.use(f"regions {rid} centroid", E(f"{lat:.2f}, {lon:.2f}", "lat, lon", "§3; §8.2", COORD_NOTE))
-        out.append({"region": rid, "name": name, "domestic": True, "fta": False, "feoc": False,
+        out.append({"region": rid, "name": name, "domestic": True, "fta": False, "feoc": False, "usmca": True,
                     "description": f"U.S. plant site (no cell demand). {desc}"})
     src.use("regions QC, ON flags", CANADA_FLAGS)
     for rid, name, (lat, lon), desc in CA_SITES:
@@ -782,7 +996,7 @@ def _regions(src: _Sources) -> list[dict[str, Any]]:
         out.append({"region": rid, "name": name, "domestic": False, "fta": True, "feoc": False, "usmca": True,
                     "description": f"Canadian plant site (FTA partner, USMCA member, no 45X). {desc}"})
     for rid, name, fta, feoc, desc in ORIGINS:
-        out.append({"region": rid, "name": name, "domestic": False,
+        out.append({"region": rid, "name": name, "domestic": False, "usmca": False,
                     "fta": src.use(f"regions {rid} fta", fta), "feoc": src.use(f"regions {rid} feoc", feoc),
                     "description": f"Supply origin. {desc}"})
     return out
@@ -820,6 +1034,11 @@ def _demand(src: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
                 continue
             for seg, part in (("EV", ev_share(y)), ("ESS", 1.0 - ev_share(y))):
                 cell.append({"region": n, "year": y, "segment": seg, "gwh": round(dom * shares[n] * part, 4)})
+    canada = src.use("cell_demand ON (Canadian cells)", CANADA_CELLS)
+    for y in YEARS:
+        gwh = interpolate(canada, y)
+        if gwh > 0:
+            cell.append({"region": "ON", "year": y, "segment": "EV", "gwh": round(gwh, 4)})
 
     mix = []
     for y, shares in EV_MIX.items():
@@ -840,33 +1059,79 @@ def _demand(src: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]], 
         src.use(f"intensity {chem} anode (graphite + Si-C)", D(anode_t, "t/GWh", INTENSITY_SOURCE,
                                                               "350 mAh/g, N/P 1.1, 8% first-cycle loss (§1.2 [D/E])"))
         intensity.append({"chemistry": chem, "commodity": cam, "year": None, "t_per_gwh": cam_t})
-        for y in sorted(SIC_SHARE):
-            s = SIC_SHARE[y] if is_ev else 0.0
+        for y in sorted(SYNTHETIC_SHARE):
             syn = SYNTHETIC_SHARE[y]
-            parts = {"SG": anode_t * (1 - s) * syn, "NG": anode_t * (1 - s) * (1 - syn), "SIC": anode_t * s}
-            for com, t in parts.items():
-                if com == "SIC" and not is_ev:
-                    continue
+            for com, t in (("SG", anode_t * syn), ("NG", anode_t * (1 - syn))):
                 intensity.append({"chemistry": chem, "commodity": com, "year": y, "t_per_gwh": round(t, 4)})
     src.use("intensity Si-C blend share", E(", ".join(f"{y} {v:.0%}" for y, v in SIC_SHARE.items()),
-                                            "of anode mass", "§1.2",
-                                            "Si-C blend share of anode mass in EV cells only (0 for LFP_ESS, "
-                                            "LMFP_ESS); kept as a share of anode mass (no 1:4-5 displacement)"))
+                                            "of anode mass", "§1.2; §1.1",
+                                            "not a must-serve share any more: the anode need is stated in graphite "
+                                            "(t/GWh of §1.2) and Si-C may stand in for part of it in the substitution "
+                                            "group 'anode' at 1 t Si-C per 5 t graphite (§1.1: SCC55 ~5x graphite "
+                                            "capacity), up to 30% of the requirement (an 8% mass blend, the 2035 "
+                                            "value, stores 0.08x5 / (0.92 + 0.08x5) = 30% of the charge)"))
     src.use("intensity synthetic share of graphite", E(", ".join(f"{y} {v:.0%}" for y, v in SYNTHETIC_SHARE.items()),
                                                        "synthetic : natural", "§1.3",
-                                                       "graphite rest (1 - Si-C share) split synthetic:natural "
-                                                       "80:20 (2025), 70:30 (2030), 65:35 (2035); in between the "
-                                                       "validator interpolates the t/GWh rows linearly"))
+                                                       "stated graphite demand split synthetic:natural 80:20 (2025), "
+                                                       "70:30 (2030), 65:35 (2035), interpolated; the substitution "
+                                                       "group lets natural graphite replace synthetic up to 50%"))
+    src.use("chemistry_mix domestic 2025", DOMESTIC_MIX_2025)
     # CAM rows are year-less; the anode rows per year (2025, 2030, 2035)
     return intensity, mix, cell
 
 
+GRAPHITE_GROUP = E("SG 50-100%, NG 0-50%, SIC 0-30% (1 t = 5 t graphite)", "", "§1.1; §1.3; §1.2",
+                   "substitution group 'anode' in every region: natural graphite may replace synthetic up to half of "
+                   "the graphite (natural ~1/2 the cost, favoured by North-American projects, §1.3; 10-20% of Chinese "
+                   "anode use, §1.1); Si-C blends in at a graphite-equivalent ratio 0.2 up to 30%")
+NICKEL_GROUP = E("NCA 0-50%, NMC811 50-100% of the pair in NV and KS", "", "§2.3; §1.3",
+                 "Panasonic's Nevada and Kansas 2170 cells are NCA/NCM (§2.3): the high-nickel pair NCA + NMC811 is "
+                 "one requirement there, NCA between 0 and 50% of it (stated: 23-31%, §1.3 mix)")
+
+
+def _substitution(src: _Sources) -> list[dict[str, Any]]:
+    src.use("substitution anode (graphite, Si-C)", GRAPHITE_GROUP)
+    src.use("substitution nickel_cam (NV, KS)", NICKEL_GROUP)
+    out = [
+        {"group": "anode", "commodity": "SG", "min_share": 0.5, "max_share": 1.0, "t_per_t": 1.0,
+         "description": "synthetic graphite"},
+        {"group": "anode", "commodity": "NG", "min_share": 0.0, "max_share": 0.5, "t_per_t": 1.0,
+         "description": "natural graphite, up to half"},
+        {"group": "anode", "commodity": "SIC", "min_share": 0.0, "max_share": 0.3, "t_per_t": 0.2,
+         "description": "Si-C blend: 1 t stands in for 5 t of graphite"},
+    ]
+    for r in ("NV", "KS"):
+        out += [{"group": f"nickel_cam_{r}", "commodity": "NCA", "min_share": 0.0, "max_share": 0.5, "t_per_t": 1.0,
+                 "region": r, "description": "Panasonic NCA cells"},
+                {"group": f"nickel_cam_{r}", "commodity": "NMC811", "min_share": 0.5, "max_share": 1.0, "t_per_t": 1.0,
+                 "region": r, "description": "NMC811 / NCMA, interchangeable with NCA"}]
+    return out
+
+
+def _operations(pid: str, status: str, basis: float) -> dict[str, Any]:
+    """The operating columns of a plant: mothball, cancellation and early retirement options."""
+    if status == "candidate":
+        return {}
+    out: dict[str, Any] = {}
+    if pid in MOTHBALL:
+        out.update(fixed_om_avoidable=AVOIDABLE.value, restart_cost=round(RESTART.value * basis, 0))
+    if pid in CANCELLABLE.value.split(", "):
+        out.update(cancellable=True)
+    if status == "existing":
+        out.update(early_retirement=True, retirement_cost=RETIRE.value)
+    return out
+
+
 def _projects(src: _Sources) -> list[dict[str, Any]]:
+    for key, fig in (("fixed_om_avoidable", AVOIDABLE), ("restart_cost", RESTART), ("cancellable", CANCELLABLE),
+                     ("cancellation_cost", CANCEL_COST), ("retirement_cost", RETIRE)):
+        src.use(f"projects {key} (existing and committed plants)", fig)
     cad = src.use("CAD per USD", CAD_PER_USD)
     lifetime = src.use("projects lifetime (all)", LIFETIME)
     fom = src.use("projects fixed_om_per_unit (all)", FOM_SHARE)
     ramp_default = src.use("projects ramp_up (all but A08)", RAMP_DEFAULT)
     src.use("projects site mapping", SITE_MAP)
+    latest = src.use("projects latest_start (candidates)", LATEST_START)
     src.add("projects status mapping", "E->existing; C, C-cond.->committed; C-paused, O, O (paused)->candidate",
             "D", "§8.2", "status codes of §8.2")
     src.add("projects construction_years rounding", "2.5 -> 3", "D", "§8.2",
@@ -920,16 +1185,31 @@ def _projects(src: _Sources) -> list[dict[str, Any]]:
             "units_max": 1 if p.units_max is None else int(src.use(f"{item} units_max", p.units_max)),
             "capacity_per_unit": cap * 1000, "capex_per_unit": round(capex, 0),
             "fixed_om_per_unit": round(fom * fom_basis, 0), "variable_cost": round(var * 1000, 0),
-            "earliest_start": start, "latest_start": None, "construction_years": build,
+            **_operations(p.id, status, fom_basis),
+            "earliest_start": start,
+            "latest_start": (max(start, latest) if status == "candidate" else None), "construction_years": build,
             "qualification_years": qual, "ramp_up": ramp, "lifetime": lifetime,
             "eligible_45x": us, "eligible_48c": us and status == "candidate",
             "credit_48c_awarded": credit, "grant": grant, "feoc_owned": False,
             "pfe_cost_share": PFE_SHARE[p.pfe].value, "exclusive_group": None,
             "description": "; ".join(n for n in notes if n),
         })
+        if out[-1].get("cancellable"):
+            out[-1]["cancellation_cost"] = round(CANCEL_COST.value * capex_m * 1e6, 0)
     for pid, fig in IRA_GRANTS.items():
-        src.use(f"projects {pid} original DOE award (ira_2022 only)", fig, used="grant 0 in the base data")
+        src.use(f"projects {pid} original DOE award (ira_2022_policy only)", fig, used="grant 0 in the base data")
     src.add("projects A08 provincial support", "C$670 M loan", "S", VIA, "a loan, not a grant: no capex reduction")
+    src.add("projects C03 start", "production early 2026", "S", f"{UPD} §1; {ULT}",
+            "Ultium CAM Becancour: production expected early 2026 (delayed from H1-2025); online 2026 as modelled")
+    src.add("projects A05 site", "GA (Bainbridge)", "E", f"{UPD} §1; {DOE_CANCEL}",
+            "DOE's Oct 2025 grant reporting describes the cancelled $117 M Anovion award as for an Alabama plant; the "
+            "site is kept at Bainbridge GA (§3.2) until checked: freight differs by ~$30/t")
+    src.add("Ford - SK On (BlueOval SK)", "dissolved Dec 2025", "S",
+            f"{UPD} §1; https://jakotaindex.com/news-hub/sk-on-ford-dissolve-11-4-billion-u-s-battery-partnership ; "
+            "https://particle.news/story/ford-and-sk-on-to-split-blueoval-sk-ending-us-battery-joint-venture",
+            "the update rates its own note [E] (secondary reports); §2.1 gives two reports [S]. Modelled as: TN "
+            "(BlueOval City -> SK On) and KY (Glendale -> Ford) stay demand nodes with their §2.3 shares; no JV "
+            "variant names BlueOval SK; EcoPro Becancour (C04) is an EcoPro-SK On candidate without Ford")
     src.add("projects A04 DOE LPO loan", "$754.8 M conditional", "S", NVX2,
             "§8.2 suggests -150 bp financing: not expressible per project, not modelled")
     return out
@@ -998,110 +1278,167 @@ def _transport(src: _Sources) -> list[dict[str, Any]]:
         for b in nodes:
             out.append({"from_region": ca, "to_region": b, "commodity": None,
                         "cost_per_t": _freight(xy[ca], xy[b]), "both_ways": True})
+    # ON is also a demand node (Canadian cells): reached from QC and from the U.S. plant sites
+    out.append({"from_region": "QC", "to_region": "ON", "commodity": None, "cost_per_t": _freight(xy["QC"], xy["ON"]),
+                "both_ways": True})
+    for a, *_ in US_SITES:
+        out.append({"from_region": a, "to_region": "ON", "commodity": None, "cost_per_t": _freight(xy[a], xy["ON"]),
+                    "both_ways": True})
     for origin, *_ in ORIGINS:
-        for b in nodes:
+        for b in (*nodes, "ON"):
             ports = ["Savannah"] if origin in ATLANTIC_ORIGINS else list(PORTS)
             cost = min(_freight(PORTS[p], xy[b]) for p in ports)
             out.append({"from_region": origin, "to_region": b, "commodity": None, "cost_per_t": cost,
                         "both_ways": False})
     src.add("transport links", f"{len(out)} links", "D", "§8.1; §4.3",
             "cost = 1.2 x great-circle km x $0.10/t per km between the centroids; every pair of U.S. regions "
-            "and QC/ON to every U.S. node both ways; every origin to every U.S. node one way")
+            "and QC/ON to every U.S. node both ways, QC and the U.S. plant sites to ON (Canadian cell demand); every "
+            "origin to every U.S. node and ON one way (ON through the nearer U.S. port, an approximation)")
     return out
 
 
 def _policy(src: _Sources) -> list[dict[str, Any]]:
+    """One column per case; every case but current_law extends current_law and fills only what it changes."""
     rows: list[dict[str, Any]] = []
 
     def row(param: str, values: dict[str, Any], *, year: int | None = None, region: str | None = None,
-            commodity: str | None = None, unit: str = "", description: str = "") -> None:
-        rec = {"parameter": param, "year": year, "region": region, "commodity": commodity, "unit": unit,
-               "description": description}
+            commodity: str | None = None, segment: str | None = None, unit: str = "", description: str = "") -> None:
+        rec = {"parameter": param, "year": year, "region": region, "commodity": commodity, "segment": segment,
+               "unit": unit, "description": description}
         for c in CASES:
             rec[c] = values.get(c)
         rows.append(rec)
 
-    every = {c: None for c in CASES}
-    # 45X
+    row("extends", {c: "current_law" for c in CASES if c != "current_law"},
+        description="every case starts from current_law and changes only what its own cells say")
+    # 45X for active materials
     rate = src.use("policy x45_rate", X45_RATE)
-    row("x45_rate", {c: (0.0 if c == "no_credits" else rate) for c in CASES}, unit="0-1",
+    row("x45_rate", {"current_law": rate, "no_credits": 0.0}, unit="0-1",
         description="45X EAM credit: 10% of production cost; 0 in no_credits")
     phase = src.use("policy x45_phase", X45_PHASE)
     for y in YEARS:
-        v = _step(phase, y, 1.0)
-        row("x45_phase", {c: v for c in CASES}, year=y, unit="0-1",
-            description="45X component phase-down by year of sale (same schedule in every case)")
+        row("x45_phase", {"current_law": _step(phase, y, 1.0)}, year=y, unit="0-1",
+            description="45X component phase-down by year of sale")
     nonfeoc = src.use("policy x45_requires_non_feoc", X45_NON_FEOC)
-    row("x45_requires_non_feoc", {c: (c != "ira_2022") and nonfeoc for c in CASES},
+    row("x45_requires_non_feoc", {"current_law": nonfeoc, "ira_2022_policy": False},
         description="OBBBA: FEOC-owned plants earn no 45X; not in the IRA 2022")
     macr = src.use("policy x45_macr_min", X45_MACR)
     for y in YEARS:
-        v = _step(macr, y, 0.0)
-        row("x45_macr_min", {c: (0.0 if c == "ira_2022" else v) for c in CASES}, year=y, unit="0-1",
+        row("x45_macr_min", {"current_law": _step(macr, y, 0.0), "ira_2022_policy": 0.0}, year=y, unit="0-1",
             description="45X MACR threshold (non-PFE share of direct material cost) by year of sale; none in IRA 2022")
-    # 48C
+    # the cell credit (45X cells) and the 48E test of storage cells
+    credit = src.use("policy cell_credit EV (45X cells)", CELL_CREDIT)
+    cphase = src.use("policy cell_credit_phase", CELL_PHASE)
+    v48e = src.use("policy cell_credit ESS: 48E value", ESS_VALUE)
+    row("cell_credit", {"current_law": credit, "no_credits": 0.0}, segment="EV", unit="$/kWh",
+        description="45X cell credit for U.S. EV cells that meet their MACR")
+    for y in YEARS:
+        ph = _step(cphase, y, 1.0)
+        row("cell_credit_phase", {"current_law": ph}, year=y, segment="EV", unit="0-1",
+            description="45X cell phase-down by year of sale")
+        row("cell_credit", {"current_law": round(credit * ph + v48e, 4), "no_credits": 0.0}, year=y, segment="ESS",
+            unit="$/kWh", description="storage cells: 45X cell credit x phase-down + the value of meeting 48E")
+    src.add("policy cell_credit ESS by year", ", ".join(f"{y} {credit * _step(cphase, y, 1.0) + v48e:g}" for y in YEARS),
+            "D", "§5.1", "35 x 45X phase-down + 10 (48E value); phase-down in the credit itself (ESS phase 1)")
+    ess = src.use("policy cell_macr_min ESS (48E)", ESS_48E)
+    for y in YEARS:
+        row("cell_macr_min", {"current_law": _step(macr, y, 0.0), "ira_2022_policy": 0.0}, year=y, segment="EV",
+            unit="0-1", description="45X cell MACR threshold (cells are qualifying battery components)")
+        row("cell_macr_min", {"current_law": _step(ess, y, 0.0), "ira_2022_policy": 0.0}, year=y, segment="ESS",
+            unit="0-1", description="48E storage MACR threshold")
+    for seg, fig in CELL_OTHER.items():
+        row("cell_other_materials_cost", {"current_law": src.use(f"policy cell_other_materials_cost {seg}", fig)},
+            segment=seg, unit="$/kWh", description="cell materials other than CAM and AAM")
+    row("cell_other_materials_pfe_share", {"current_law": src.use("policy cell_other_materials_pfe_share",
+                                                                  CELL_OTHER_PFE)},
+        unit="0-1", description="PFE share of the other cell materials")
+    # 48C and grants
     none48 = src.use("policy x48c_rate / x48c_budget", X48C_NONE)
-    row("x48c_rate", {c: none48 for c in CASES}, unit="0-1", description="no new 48C in any case (fully allocated)")
-    row("x48c_budget", {c: none48 for c in CASES}, unit="$", description="no new 48C in any case (fully allocated)")
+    row("x48c_rate", {"current_law": none48}, unit="0-1", description="no new 48C in any case (fully allocated)")
+    row("x48c_budget", {"current_law": none48}, unit="$", description="no new 48C in any case (fully allocated)")
     src.add("policy x48c_awarded_paid", "FALSE in no_credits, TRUE elsewhere", "D", "§8.4",
             "the 48C credits already allocated (A03 $103 M, A06 $115 M) count in every case but no_credits")
-    row("x48c_awarded_paid", {c: c != "no_credits" for c in CASES},
+    row("x48c_awarded_paid", {"current_law": True, "no_credits": False},
         description="48C credits already allocated (A03, A06 phase 1) are counted")
-    # grants
     pool0 = src.use("policy grant_pool no_credits", GRANTS_NONE)
-    row("grant_pool", {**every, "no_credits": pool0}, unit="$",
-        description="blank: every listed grant is paid; 0: none (no_credits)")
+    row("grant_pool", {"no_credits": pool0}, unit="$", description="blank: every listed grant is paid; 0: none")
     # tariffs
+    s232 = src.use("policy tariff section_232_tariff", SECTION_232)
     for origin, com, by_case, fig in TARIFFS:
-        label = f"policy tariff {origin} {com or 'all'}"
-        src.use(label, fig)
-        for y, idx in ((2025, 0), (None, 1)):
-            row("tariff", {c: v[idx] for c, v in by_case.items()}, year=y, region=origin, commodity=com,
-                unit="share of price",
-                description=f"{origin} {com or 'all materials'}, " + ("2025" if y else "2026 and later"))
-    # localization
-    strict = src.use("policy localization_target strict_localization_80", STRICT_TARGET)
-    src.use("policy ira_2022 30D share q", IRA_Q)
-    cm = src.use("policy ira_2022 30D critical-mineral threshold", IRA_CM)
+        src.use(f"policy tariff {origin} {com or 'all'}", fig)
+        law, ira, high = by_case["current_law"], by_case["ira_2022_policy"], by_case["china_tariffs_high"]
+        desc = f"{origin} {com or 'all materials'}"
+        row("tariff", {"current_law": law[0], "ira_2022_policy": ira[0]}, year=2025, region=origin, commodity=com,
+            unit="share of price", description=desc + ", 2025")
+        row("tariff", {"section_232_tariff": law[1]}, year=2026, region=origin, commodity=com, unit="share of price",
+            description=desc + ", 2026 (section_232_tariff: before the tariff)")
+        row("tariff", {"current_law": law[1], "ira_2022_policy": ira[1], "section_232_tariff": round(law[1] + s232, 4),
+                       "china_tariffs_high": high[1] if high[1] != law[1] else None}, region=origin, commodity=com,
+            unit="share of price", description=desc + ", 2026 and later (section_232_tariff: 2027 and later)")
+    # localization targets and FEOC bans
+    strict = src.use("policy localization_target feoc_import_ban_2028", STRICT_TARGET)
+    src.use("policy ira_2022_policy 30D share q", IRA_Q)
+    cm = src.use("policy ira_2022_policy 30D critical-mineral threshold", IRA_CM)
     for fam in ("CAM", "AAM"):
         for y in YEARS:
-            row("localization_target", {"ira_2022": round(ira_target(y), 4),
-                                        "strict_localization_80": _step(strict, y, None)}, year=y,
+            row("localization_target", {"ira_2022_policy": round(ira_target(y), 4),
+                                        "feoc_import_ban_2028": _step(strict, y, None)}, year=y,
                 commodity=fam, unit="0-1",
-                description=f"{fam} share from qualifying supply: ira_2022 = 0.6 x EV share x 30D CM threshold; "
-                            "strict_localization_80 per §8.4")
+                description=f"{fam} share from qualifying supply: ira_2022_policy = 0.6 x EV share x 30D CM threshold; "
+                            "feoc_import_ban_2028 per §8.4 P4")
     for y in YEARS:
-        src.add(f"policy localization_target ira_2022 {y}", f"{ira_target(y):.4f}", "D", "§8.4; §5.3",
+        src.add(f"policy localization_target ira_2022_policy {y}", f"{ira_target(y):.4f}", "D", "§8.4; §5.3",
                 f"0.6 x EV share {ev_share(y):.4f} x CM {_step(cm, y, cm[min(cm)]):.0%}; " + IRA_TARGET_NOTE)
-    row("localization_fta_counts", {"ira_2022": True, "strict_localization_80": True},
+    row("localization_fta_counts", {"current_law": True},
         description="FTA supply (Canada, Korea, Japan, Morocco) counts as qualifying")
-    row("localization_excludes_feoc", {"ira_2022": True, "strict_localization_80": True},
-        description="FEOC supply never qualifies (ira_2022: also for graphite before 2027, simplification)")
+    row("localization_excludes_feoc", {"current_law": True},
+        description="FEOC supply never qualifies (ira_2022_policy: also for graphite before 2027, simplification)")
     for y in YEARS:
-        row("feoc_imports_allowed", {"strict_localization_80": y < 2028}, year=y,
-            description="strict_localization_80: no imports from FEOC suppliers from 2028")
+        if y >= 2028:
+            row("feoc_imports_allowed", {"feoc_import_ban_2028": False}, year=y,
+                description="feoc_import_ban_2028: no imports from FEOC suppliers from 2028")
     # demand
     for y in YEARS:
-        row("demand_scale", {c: (round(ira_demand_scale(y), 4) if c == "ira_2022" else 1.0) for c in CASES}, year=y,
-            unit="x", description="ira_2022: High (IRA-era) path / default path (1 in 2025, 2030 and 2035 given)")
+        row("demand_scale", {"high_demand": round(ira_demand_scale(y), 4)}, year=y, unit="x",
+            description="high_demand: IRA-era (High) path / default path (1 in 2025, 2030 and 2035 given)")
     for y, fig in HIGH_PATH.items():
-        src.use(f"policy demand_scale ira_2022 High path {y}", fig,
+        src.use(f"policy demand_scale high_demand High path {y}", fig,
                 used=f"x {fig.value / DEMAND_PATH[y][2]:.4f} (/ default total {DEMAND_PATH[y][2]} GWh)")
-    src.add("policy demand_scale ira_2022", ", ".join(f"{y} {ira_demand_scale(y):.3f}" for y in YEARS), "E",
+    src.add("policy demand_scale high_demand", ", ".join(f"{y} {ira_demand_scale(y):.3f}" for y in YEARS), "E",
             "§2.2; §8.4", "High path / default path, 1.0 in 2025, linear between 2025, 2030 and 2035; scales every "
             "node, segment and year alike")
     for c, text in CASE_TEXT.items():
-        src.add(f"policy case {c}", c, "D", "§8.4", text)
+        src.add(f"policy case {c}", c, "D", f"§8.4; {UPD} §2", text)
     return rows
 
 
-def overrides() -> list[dict[str, Any]]:
-    """Case-specific changes to other sheets: the ira_2022 case pays all original DOE awards."""
-    return [
-        {"case": "ira_2022", "sheet": "projects", "filter": f"project={pid}", "column": "grant", "operation": "set",
-         "value": fig.value * 1e6, "note": f"IRA 2022: all original DOE awards are paid ({fig.note})"}
+def overrides(src: _Sources | None = None) -> list[dict[str, Any]]:
+    """Case-specific changes to other sheets (the policy sheet cannot say them)."""
+    src = src if src is not None else _Sources()
+    out = [
+        {"case": "ira_2022_policy", "sheet": "projects", "filter": f"project={pid}", "column": "grant",
+         "operation": "set", "value": fig.value * 1e6, "note": f"IRA 2022: all original DOE awards are paid ({fig.note})"}
         for pid, fig in IRA_GRANTS.items()
     ]
+    src.use("overrides china_export_controls", EXPORT_CONTROLS)
+    for k in ("I02", "I15", "I03"):
+        out.append({"case": "china_export_controls", "sheet": "contracts", "filter": f"contract={k}",
+                    "column": "last_year", "operation": "set", "value": 2026,
+                    "note": "MOFCOM Decision 58 applies from 10 Nov 2026: no Chinese LFP, LMFP or synthetic graphite "
+                            "anode from 2027"})
+    out.append({"case": "china_export_controls", "sheet": "contracts", "filter": "contract=I05",
+                "column": "max_volume", "operation": "scale", "value": 0.5,
+                "note": "Korean NMC811 halved: its NCM precursors are >90% Chinese and under the controls [E]"})
+    war = src.use("overrides china_price_war", PRICE_WAR)
+    out.append({"case": "china_price_war", "sheet": "contracts", "filter": "origin=China", "column": "price",
+                "operation": "scale", "value": war, "note": "Chinese CAM and AAM prices -20%"})
+    li = src.use("overrides lithium_spike", LI_SPIKE)
+    for coms, add in (("NMC811, NMC622, NCA", li["Ni"]), ("LFP, LMFP", li["LFP"])):
+        for sheet, col in (("contracts", "price"), ("projects", "variable_cost"), ("commodities", "reference_price")):
+            out.append({"case": "lithium_spike", "sheet": sheet, "filter": f"commodity in {coms}", "column": col,
+                        "operation": "add", "value": add,
+                        "note": f"lithium at the Jan 2026 level passed through: +${add / 1000:g}/kg on {coms}"})
+    return out
 
 
 def tables() -> Tables:
@@ -1115,6 +1452,8 @@ def tables() -> Tables:
     jvs = _joint_ventures(src, projects)
     contracts, terms = _contracts(src)
     transport = _transport(src)
+    substitution = _substitution(src)
+    offtakes = _offtakes(src)
     policy = _policy(src)
     out: Tables = {
         "settings": settings,
@@ -1123,14 +1462,16 @@ def tables() -> Tables:
         "intensity": intensity,
         "chemistry_mix": mix,
         "cell_demand": cell,
+        "substitution": substitution,
         "projects": projects,
         "joint_ventures": jvs,
+        "offtakes": offtakes,
         "contracts": contracts,
         "contract_terms": terms,
         "transport": transport,
         "policy": policy,
     }
-    out["overrides"] = overrides()
+    out["overrides"] = overrides(src)
     out["sources"] = src.rows
     return out
 
