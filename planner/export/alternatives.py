@@ -15,7 +15,7 @@ from pathlib import Path
 from planner.explore.alternatives import OBJECTIVES, Alternatives, slack_words
 from planner.export import kit
 from planner.export.kit import (
-    FMT_MUSD2,
+    FMT_MUSD,
     FMT_SHARE,
     HEADER_ROW,
     PALETTE,
@@ -91,7 +91,7 @@ def _tradeoff(ws: kit.Sheet, res: Alternatives, line: str) -> None:
              [a.cost_usd / 1e6 if a.slack == s else None for a in found]) for s in slacks]  # type: ignore[operator]
     row = 20  # the chart above its data
     block, after = ws.block(row, "Data of the chart: total cost [$M] by U.S.-made share, a column per slack",
-                            ("U.S.-made share", [a.kpis["us_made_share"] for a in found], FMT_SHARE), cols, FMT_MUSD2)
+                            ("U.S.-made share", [a.kpis["us_made_share"] for a in found], FMT_SHARE), cols, FMT_MUSD)
     ws.put(row, len(cols) + 3, "plan", kit.SECTION)
     ws.header(row + 1, len(cols) + 3, "plan")
     for i, a in enumerate(found):
@@ -118,7 +118,7 @@ def _run_info(ws: kit.Sheet, res: Alternatives, line: str, status: str | None, l
     sections = [
         Section("Study", (
             Pair("case", res.case),
-            Pair("optimum (least total cost)", None if res.optimum_usd is None else res.optimum_usd / 1e6, FMT_MUSD2,
+            Pair("optimum (least total cost)", None if res.optimum_usd is None else res.optimum_usd / 1e6, FMT_MUSD,
                  "$M, discounted"),
             Pair("slacks", ", ".join(slack_words(s) for s in res.slacks),
                  note="each plan's own total cost ≤ (1 + slack) × the optimum"),
