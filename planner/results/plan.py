@@ -7,7 +7,7 @@ from planner.results.solution import Solution
 
 
 #: the tables `plan_of` reads: what a study's task must return (`Task.tables`) for its result to carry the plan
-PLAN_TABLES = ("builds", "imports", "commitments")
+PLAN_TABLES = ("builds", "imports", "existing_plants")
 
 
 def plan_of(sol: Solution) -> FixedPlan:
@@ -38,7 +38,7 @@ def plan_from_tables(tables: dict, case: str = "") -> FixedPlan:
     imp = tables.get("imports", pd.DataFrame())
     signed = frozenset(imp.loc[imp["signed"].astype(bool), "contract"].astype(str)) if len(imp) else frozenset()
     cancelled = frozenset(str(p) for p in b.loc[b["decision"].astype(str) == "cancelled", "project"])
-    com = tables.get("commitments")
+    com = tables.get("existing_plants")
     retired: dict[str, int] = {}
     if com is not None and len(com):
         for r in com[com["decision"].astype(str).str.startswith("retired early")].itertuples():
