@@ -164,3 +164,26 @@ def test_cost_per_kwh_only_between_cases_with_the_same_demand() -> None:
     more = {"total_cost_usd": 300e6, "cell_output_gwh": 13.0, "cell_output_gwh_discounted": 11.0}
     assert _cost_per_kwh(same, base) == pytest.approx(4e6 / 4e6)  # $1 per discounted kWh
     assert _cost_per_kwh(more, base) is None
+
+
+def test_the_comparison_as_csv_tables_with_regret_in_money_alone(serial, tmp_path: Path) -> None:  # noqa: ANN001
+    import json
+
+    from planner.export.tables import read_csv_table, write_comparison_tables, written_by_planner
+
+    folder = write_comparison_tables(serial, tmp_path / "tables")
+    assert written_by_planner(folder)
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert "regret" in json.dumps(prov) and "kpis" in json.dumps(prov)
+    reg = read_csv_table(folder / "regret.csv").set_index(["plan_of", "evaluated_under"])
+    row = reg.loc[("base", "localize")]
+    # the hand-derived figures of test_regret_in_money_alone_says_that_penalties_drive_it
+    assert row["regret_usd"] == pytest.approx(22_950_000)
+    assert row["penalties_usd"] == pytest.approx(25_000_000)
+    assert row["cost_without_penalties_usd"] == pytest.approx(98_560_000)
+    assert row["regret_without_penalties_usd"] == pytest.approx(0)
+    assert reg.loc[("localize", "localize"), "regret_without_penalties_usd"] == pytest.approx(2_050_000)
+    # one folder per case with every results table
+    for case in serial.solved:
+        sub = [p for p in folder.iterdir() if p.is_dir() and case in p.name]
+        assert sub and (sub[0] / "builds.csv").exists(), case

@@ -323,3 +323,31 @@ def test_decompose_outside_mpi_is_a_usage_error(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["hedge", str(_write(_hedge_tables(), tmp_path)), "--decompose"])
     assert r.exit_code == 2, r.output
     assert "mpiexec" in r.output and "Traceback" not in r.output
+
+
+def test_an_early_retirement_is_a_commitment_each_plan_keeps(tmp_path: Path) -> None:
+    # tests/test_operations.py's existing plant E: fixed O&M $200k/yr, no demand in 2028; kept: 3 x $200k + 200 t x
+    # $1,000 = $800k; retired from 2028 at a $50k fee: $400k + $200k + $50k = $650k. With the retirement in the first
+    # stage (commit until 2028), each scenario's plan holds it: under the other scenario it costs $650k too (a plan
+    # that forgot the retirement would cost $800k).
+    t = base()
+    t["material_demand"] = [{"region": "OH", "year": y, "commodity": "CAM1", "tonnes": 100} for y in (2026, 2027)]
+    t["projects"] = [plant("E", status="existing", earliest_start=2020, capex_per_unit=0, lifetime=20,
+                           fixed_om_per_unit=200_000, early_retirement=True, retirement_cost=50_000)]
+    t["policy"] = policy(a={"x45_rate": 0.0}, b={"x45_rate": 0.0})  # two scenarios, the same world
+    h = _hedge(_write(t, tmp_path), commit_until=2028)
+    assert h.metrics["expected_cost_usd"] == pytest.approx(650_000)
+    for plan in ("a", "b"):  # each plan's commitments under the other scenario: the retirement held
+        for scenario in ("a", "b"):
+            assert _cost(h, f"plan of {plan}", scenario) == pytest.approx(650_000), (plan, scenario)
+
+
+@pytest.mark.parametrize("extra, said", [(["--objective", "minmax-regret"], "expected cost only"),
+                                         (["-o", "h.xlsx"], "writes no workbook")])
+def test_decompose_refuses_options_it_would_ignore(tmp_path: Path, extra: list[str], said: str) -> None:
+    from typer.testing import CliRunner
+
+    from planner.cli.app import app
+
+    r = CliRunner().invoke(app, ["hedge", str(_write(_hedge_tables(), tmp_path)), "--decompose", *extra])
+    assert r.exit_code == 2 and said in " ".join(r.output.split()), r.output

@@ -527,3 +527,24 @@ def test_one_rounding_rule_for_the_gap_everywhere(tmp_path: Path) -> None:
     # the live line: with a target gap of 0.01%, a gap of 0.0104% is shown as 0.011%, never as 0.01%
     line = live_line("Solving", Progress(elapsed=3.0, objective=100.0, bound=99.9896, gap=1.04e-4))
     assert line.endswith("gap 0.011%"), line
+
+
+def test_solve_writes_every_table_as_csv_and_keeps_the_overwrite_rule(tmp_path: Path) -> None:
+    import json
+
+    folder = tmp_path / "tables"
+    args = ["solve", str(TINY), "--case", "localize", "-o", str(tmp_path / "r.xlsx"), "--tables", str(folder), "-q"]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    with open(folder / "builds.csv", newline="") as f:
+        builds = {row["project"]: row for row in csv.DictReader(f)}
+    assert builds["P3"]["decision"] == "build"  # localize builds the anode plant (tests/test_tiny.py)
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["run_info"]["case"] == "localize" and "builds" in prov["tables"]
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0  # the planner's own folder: replaced
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    r = runner.invoke(app, ["solve", str(TINY), "--case", "localize", "-o", str(tmp_path / "r2.xlsx"), "--tables",
+                            str(foreign), "-q"])  # a folder the planner did not write: refused, untouched
+    assert r.exit_code == 2 and (foreign / "notes.txt").read_text() == "mine", r.output

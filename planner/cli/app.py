@@ -433,7 +433,7 @@ def compare(
 def hedge(
     instance: Annotated[Path, typer.Argument(help="Instance workbook (.xlsx).")],
     scenarios: Annotated[str, typer.Option("--scenarios", help="Scenarios to hedge over: all, or names separated by commas (the scenarios sheet's, or case names without one; probabilities are scaled to sum to 1).")] = "all",
-    commit_until: Annotated[Optional[int], typer.Option("--commit-until", help="Last year whose decisions (builds, signings, cancellations) are committed now, shared by every scenario. Default: the first year + 2.")] = None,
+    commit_until: Annotated[Optional[int], typer.Option("--commit-until", help="Last year whose decisions (builds, signings, cancellations, early retirements) are committed now, shared by every scenario. Default: the first year + 2.")] = None,
     objective: Annotated[str, typer.Option("--objective", help="expected (least expected cost), cvar:ALPHA:WEIGHT (expected cost + WEIGHT x CVaR at ALPHA, e.g. cvar:0.9:1) or minmax-regret.")] = "expected",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Hedge workbook. Default: <instance>-hedge.xlsx in the current folder.")] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Scenario solves at once on this machine. Default: the number of cores.", min=1)] = None,
@@ -455,6 +455,12 @@ def hedge(
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
         if decompose:
+            if objective not in (None, "expected"):
+                raise UsageError(f"--decompose minimises the expected cost only; --objective {objective} needs the "
+                                 "extensive form (leave out --decompose)")
+            if output is not None:
+                raise UsageError("--decompose prints its bounds, gap and commitments and writes no workbook: leave out "
+                                 "-o, or leave out --decompose for the hedge workbook")
             _hedge_decomposed(term, instance, scenarios, commit_until, time_limit, gap)
             return
         out = _check_output(term, output or Path.cwd() / f"{instance.stem}-hedge.xlsx", instance, force=force,

@@ -198,11 +198,16 @@ def _comparison_files(cmp: Any) -> dict[str, bytes]:
     if cmp.regret is not None:
         reg = cmp.regret
         sunk = reg.sunk if reg.sunk is not None else reg.cost * math.nan
+        pens = reg.penalties if reg.penalties is not None else reg.cost * math.nan
+        money = reg.regret_without_penalties if reg.regret_without_penalties is not None else reg.cost * math.nan
         rows = [{"plan_of": a, "evaluated_under": b, "cost_usd": reg.cost.at[a, b], "regret_usd": reg.regret.at[a, b],
-                 "sunk_capex_usd": sunk.at[a, b], "cost_without_sunk_usd": reg.cost_without_sunk.at[a, b]}
+                 "sunk_capex_usd": sunk.at[a, b], "cost_without_sunk_usd": reg.cost_without_sunk.at[a, b],
+                 "penalties_usd": pens.at[a, b], "cost_without_penalties_usd": reg.cost.at[a, b] - pens.at[a, b],
+                 "regret_without_penalties_usd": money.at[a, b]}
                 for a in reg.cost.index for b in reg.cost.columns]
         tables["regret"] = pd.DataFrame(rows, columns=["plan_of", "evaluated_under", "cost_usd", "regret_usd",
-                                                       "sunk_capex_usd", "cost_without_sunk_usd"])
+                                                       "sunk_capex_usd", "cost_without_sunk_usd", "penalties_usd",
+                                                       "cost_without_penalties_usd", "regret_without_penalties_usd"])
     described = {}
     for name, df in tables.items():
         files[f"{name}.csv"] = csv_bytes(df)

@@ -149,7 +149,9 @@ def run_hedge(path: str | Path, *, scenarios: str | Sequence[str] | None = None,
     # 1 and 2: own optima, then each one's commitments under every other scenario
     from planner.model.extensive import first_stage_values
 
-    want = ("builds", "imports", "commitments", "kpis")
+    from planner.results.plan import PLAN_TABLES
+
+    want = (*PLAN_TABLES, "kpis")  # the plan's decisions (early retirements included) and its KPIs
     own: dict[str, TaskResult] = {}
     cross: dict[tuple[str, str], TaskResult] = {}
     pairs: dict[str, tuple[str, str]] = {}

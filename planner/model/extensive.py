@@ -249,11 +249,6 @@ def _tie_first_stage(m: pyo.ConcreteModel, blocks: list[ScenarioBlock]) -> None:
                         "a first-stage decision is the same in every scenario")
 
 
-def shared_name(var: str) -> str:
-    """The shared column family of first-stage variable family `var`."""
-    return _SHARED[var]
-
-
 def first_stage_values(ci: CaseInstance, plan: Any, commit_until: int) -> dict[str, dict[Any, float]]:
     """The first-stage decisions of a plan (a `FixedPlan`) as `ci`'s model names them: the values a
     single-case plan's commitments hold when it is evaluated under another scenario (recourse free)."""

@@ -76,10 +76,6 @@ def forget() -> None:
     _INSTANCES.clear()
 
 
-def has_instance(sha256: str) -> bool:
-    return sha256 in _INSTANCES
-
-
 def instance_of(base: Base) -> tuple[Instance, float]:
     """The base's validated Instance (read and validated once per process) and the seconds it took now."""
     inst = _INSTANCES.get(base.sha256)
@@ -223,9 +219,9 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
         if held.best_objective is None or report.objective <= held.best_objective:
             held.best, held.best_objective = plan_start, report.objective
     plan = None
-    if task.tables is None or {"builds", "imports"} <= set(task.tables):
-        from planner.results.plan import plan_of
+    from planner.results.plan import PLAN_TABLES, plan_of
 
+    if task.tables is None or set(PLAN_TABLES) <= set(task.tables):  # every table the plan's decisions are in
         plan = plan_of(sol)
     return TaskResult(task.key, "done", solution=sol, plan=plan, start=plan_start if v.is_base else None,
                       integers=plan_start if v.plan is not None and not v.linear else None)

@@ -46,7 +46,7 @@ def kpis(t: TableContext) -> pd.DataFrame:
          "discounted tariffs paid on imports: revenue of the Treasury"),
         ("net_fiscal_cost_usd", discounted(views, "net_fiscal_cost_usd") if ok else None, "$",
          "discounted credits paid less tariff revenue"),
-        ("penalties_usd", penalties if ok else None, "$", "unmet demand and missed localization, discounted; "
+        ("penalties_usd", penalties if ok else None, "$", "unmet demand, missed localization and offtake shortfalls, discounted; "
                                                           "in none of the cost views"),
         ("sunk_capex_usd", sunk if ok else None, "$",
          "discounted capex annuities of existing and committed plants, constants of the case: shown apart, in none "
