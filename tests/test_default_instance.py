@@ -36,6 +36,18 @@ def test_is_the_bundled_default_and_clean(inst) -> None:  # noqa: ANN001
     assert not inst.warnings
 
 
+def test_default_preset_skips_the_root_sub_mip_heuristics() -> None:
+    # issue 13: on this instance RINS, RENS and the root reduced-cost sub-MIP took most of each case's
+    # time without moving the bound; the default preset turns them off (solvers/default.toml says why)
+    o = merge_options("default")
+    for k in ("mip_heuristic_run_rins", "mip_heuristic_run_rens", "mip_heuristic_run_root_reduced_cost"):
+        assert o.highs[k] is False, k
+        assert o.sources[k] == "preset default", k
+    assert o.highs["mip_rel_gap"] == 1e-4  # the tolerance is unchanged
+    assert all(merge_options(p).highs.get(k, True) for p in ("fast", "exact")
+               for k in ("mip_heuristic_run_rins", "mip_heuristic_run_rens"))
+
+
 def test_demand_matches_the_data_file(inst) -> None:  # noqa: ANN001
     # §2.2 sanity check for U.S. cells: 2030 ≈ 550 kt CAM and ≈ 310 kt AAM (graphite; Si-C is an optional blend)
     fam = {c: x.family for c, x in inst.commodities.items()}
