@@ -6,6 +6,7 @@ answer hand-derived questions on tiny."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from factories import tiny_tables
@@ -252,3 +253,19 @@ def test_a_stopped_study_cancels_what_has_not_started(small: Path) -> None:
     assert "cancelled" in ended.values()
     assert set(ended.values()) <= {"done", "stopped", "cancelled"}
     assert all(not p.is_alive() for p in [w.process for w in st.backend.workers])
+
+
+def test_the_live_table_shows_a_tonnes_objective_as_tonnes_and_only_a_shortfall_as_short() -> None:
+    from types import SimpleNamespace
+
+    from planner.study import SHORTFALL, Base, Objective, Task, TaskResult, Variation
+    from planner.study.executor import details
+
+    base = Base("x.xlsx", "0" * 64, "base")
+    sol: Any = SimpleNamespace(status={"objective_usd": -2_289_200.0, "gap": 0.01, "status": "optimal"})
+    most = Objective("most U.S.-made", (("v_units", None, 1.0),), sense="max", unit="t")
+    d = details(TaskResult("k", "done", solution=sol), Task("k", base, Variation("most", objective=most)))
+    assert d["value_t"] == pytest.approx(2_289.2) and "shortfall_t" not in d and "objective" not in d
+    sol.status["objective_usd"] = 1_500.0
+    d = details(TaskResult("k", "done", solution=sol), Task("k", base, Variation("least", objective=SHORTFALL)))
+    assert d["shortfall_t"] == pytest.approx(1.5) and "value_t" not in d

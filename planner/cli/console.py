@@ -398,7 +398,8 @@ class Terminal:
                 t.add_row(name(key), f"[{style}]{state}[/{style}]", "" if secs is None else f"{secs:.1f} s",
                           gap_text(r.get("gap")) if r.get("gap") is not None else "",
                           money(r.get("objective")) if r.get("objective") is not None else
-                          f"{tonnes(r['shortfall_t'])} short" if r.get("shortfall_t") is not None else "",
+                          f"{tonnes(r['shortfall_t'])} short" if r.get("shortfall_t") is not None else
+                          tonnes(r["value_t"]) if r.get("value_t") is not None else "",
                           name(_cut(r.get("error") or "", 200)))
             return t
 

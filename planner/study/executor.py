@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from planner.study.tasks import Base, CANCELLED, Event, STOPPED, Start, Task, TaskResult, with_start
+from planner.study.tasks import CANCELLED, SHORTFALL, STOPPED, Base, Event, Start, Task, TaskResult, with_start
 
 
 class SerialBackend:
@@ -233,9 +233,11 @@ def details(r: TaskResult, task: Task | None = None) -> dict[str, Any]:
         d["status"] = st.get("status")
         objective = st.get("objective_usd")
         obj = task.variation.objective if task is not None else None
-        if obj is not None and obj.unit == "t":
-            # that solve minimises tonnes (e.g. unmet demand plus missed targets): its objective is not money
+        if obj is not None and obj.label == SHORTFALL.label:
+            # that solve minimises unmet demand plus missed targets: its objective is tonnes short, not money
             d["shortfall_t"] = None if objective is None else float(objective) * 1e-3
+        elif obj is not None and obj.unit == "t":  # another objective in tonnes (e.g. U.S.-made tonnes, most or least)
+            d["value_t"] = None if objective is None else abs(float(objective)) * 1e-3
         elif obj is None or obj.unit == "$":
             d["objective"] = objective
     if r.error:
