@@ -15,14 +15,14 @@ import openpyxl
 import pytest
 
 from helpers import assert_invariants
-from planner import schema
+from planner import resources, schema
 from planner.cases import apply_case, load_instance, validate
-from planner.datasets.operations import CASES, default_path, tables
+from planner.datasets.operations import CASES, FILE_NAME, tables
 from planner.io.reader import workbook_from_tables
 from planner.run import solve_case
 from planner.solve.presets import merge_options
 
-PATH = default_path()
+PATH = resources.data_dir("instances") / FILE_NAME  # the bundled copy, installed or in the checkout
 REGENERATE = "regenerate it: python -m planner.datasets.operations"
 FIELDS = ("settings", "commodities", "regions", "projects", "contracts", "transport", "base_demand", "cases",
           "offtakes", "substitution", "sources")
