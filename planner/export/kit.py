@@ -194,15 +194,7 @@ def number(v: Any) -> float | None:
     return float(v) if math.isfinite(float(v)) else None
 
 
-def finite(x: Any) -> float | None:
-    """`x` as a finite float, or None (None, booleans, text that is not a number, NaN, inf)."""
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
+finite = labels.finite  # `x` as a finite float, or None (the one rule, shared with the text of numbers)
 
 
 def musd(v: Any) -> float | None:

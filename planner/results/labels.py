@@ -114,15 +114,23 @@ FMT_T = "#,##0"
 # ---------------------------------------------------------------------------------- numbers in text
 
 
+def finite(x: Any) -> float | None:
+    """`x` as a finite float, or None (None, booleans, text that is not a number, NaN, inf)."""
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def number_text(x: Any, places: int = 0) -> str:
     """`x` with thousands separators and `places` decimals, rounded as a spreadsheet shows it with
     the format ``#,##0.0…`` (half away from zero, on the value's 15 significant digits), so a number
     in a sentence reads exactly like the same number in a cell; never '-0'."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "n/a"
-    if not math.isfinite(v):
+    v = finite(x)
+    if v is None:
         return "n/a"
     d = Decimal(f"{v:.15g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if d.is_zero():
@@ -138,11 +146,8 @@ def tonnes_text(x: Any) -> str:
 def musd_text(x: Any) -> str:
     """'$240,279.6M': dollars in $M with `MONEY_DECIMALS` decimals, as the sheets show them ('n/a' for
     a blank or a value that is not a finite number)."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "n/a"
-    if not math.isfinite(v):
+    v = finite(x)
+    if v is None:
         return "n/a"
     text = number_text(v / MONEY_UNIT, MONEY_DECIMALS)
     return f"-${text[1:]}M" if text.startswith("-") else f"${text}M"
@@ -151,11 +156,8 @@ def musd_text(x: Any) -> str:
 def share_text(x: Any) -> str:
     """'24.0%': a share (0-1) in percent with `SHARE_DECIMALS` decimals, as the sheets show it ('n/a' for
     a blank or a value that is not a finite number)."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "n/a"
-    if not math.isfinite(v):
+    v = finite(x)
+    if v is None:
         return "n/a"
     return f"{number_text(100 * v, SHARE_DECIMALS)}%"
 
