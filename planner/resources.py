@@ -11,7 +11,13 @@ DEFAULT_INSTANCE = "us-active-materials.xlsx"
 
 def _candidates(kind: str) -> list[Path]:
     # a wheel carries copies in planner/_data/; a source checkout (editable install) has them at the top
-    return [_PACKAGE / "_data" / kind, _PACKAGE.parent / kind]
+    return [_PACKAGE / "_data" / kind, checkout_dir(kind)]
+
+
+def checkout_dir(kind: str) -> Path:
+    """The folder `instances` or `solvers` at the top of the source checkout: where the dataset generators
+    (`python -m planner.datasets.…`) write the bundled instances."""
+    return _PACKAGE.parent / kind
 
 
 def data_dir(kind: str) -> Path:

@@ -308,9 +308,9 @@ def _policy(src: us._Sources) -> list[dict[str, Any]]:
 
 
 def default_path() -> Path:
-    import planner
+    from planner.resources import checkout_dir
 
-    return Path(planner.__file__).resolve().parent.parent / "instances" / FILE_NAME
+    return checkout_dir("instances") / FILE_NAME
 
 
 def main() -> None:

@@ -209,9 +209,9 @@ def tables() -> Tables:
 
 
 def default_path() -> Path:
-    import planner
+    from planner.resources import checkout_dir
 
-    return Path(planner.__file__).resolve().parent.parent / "instances" / FILE_NAME
+    return checkout_dir("instances") / FILE_NAME
 
 
 def main() -> None:

@@ -1489,9 +1489,9 @@ def material_totals(tab: Tables | None = None) -> dict[int, dict[str, float]]:
 
 
 def default_path() -> Path:
-    import planner
+    from planner.resources import checkout_dir
 
-    return Path(planner.__file__).resolve().parent.parent / "instances" / FILE_NAME
+    return checkout_dir("instances") / FILE_NAME
 
 
 def main() -> None:
