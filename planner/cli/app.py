@@ -25,7 +25,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -231,6 +231,14 @@ def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: 
     return written
 
 
+def _stopped(term: Terminal, written: str) -> NoReturn:
+    """A study stopped by a signal after writing what was complete: say what was written, then exit with the
+    signal's code (130, 143 or 129)."""
+    term.error(f"{signals.describe()}: {written}")
+    signals.reported()
+    raise typer.Exit(signals.exit_code()) from None
+
+
 def _exit_if_fallback() -> None:
     if _Fallback.used:
         _Fallback.used = False
@@ -401,11 +409,9 @@ def compare(
                 raise
             for c, run in solved.items():  # each a complete result; the comparison is not
                 _write_safely(term, write_results, run.solution, paths[c], (instance,))
-            term.error(f"{signals.describe()}: the results of the {plural(len(solved), 'case')} solved before the "
-                       f"stop were written ({', '.join(shown(c) for c in solved)}); the comparison needs every case "
-                       "and was not written")
-            signals.reported()
-            raise typer.Exit(signals.exit_code()) from None
+            _stopped(term, f"the results of the {plural(len(solved), 'case')} solved before the stop were written "
+                           f"({', '.join(shown(c) for c in solved)}); the comparison needs every case and was not "
+                           "written")
         if not cmp.solved:
             term.comparison_summary(cmp)
             raise SolveError(f"no case has a plan ({', '.join(shown(c) for c in cmp.cases)}). Nothing was written.")
@@ -535,11 +541,9 @@ def explain(
         written = _write_safely(term, write_explanation, expl, out, (instance,))
         term.findings(expl, output=str(written))
         if expl.stopped:
-            term.error(f"{signals.describe()}: the explanation was written with the re-solves that finished before "
-                       f"the stop; the figures that need the {plural(len(expl.failures), 're-solve')} without a "
-                       "result show as n/a")
-            signals.reported()
-            raise typer.Exit(signals.exit_code())
+            _stopped(term, f"the explanation was written with the re-solves that finished before the stop; the "
+                           f"figures that need the {plural(len(expl.failures), 're-solve')} without a result show as "
+                           "n/a")
         _exit_if_fallback()
 
 
@@ -586,10 +590,8 @@ def alternatives(
         written = _write_safely(term, write_alternatives, res, out, (instance,))
         term.alternatives_summary(res, output=str(written))
         if res.stopped:
-            term.error(f"{signals.describe()}: the workbook holds the {plural(len(res.found()), 'plan')} found before "
-                       "the stop; the questions not answered are listed as cancelled")
-            signals.reported()
-            raise typer.Exit(signals.exit_code())
+            _stopped(term, f"the workbook holds the {plural(len(res.found()), 'plan')} found before the stop; the "
+                           "questions not answered are listed as cancelled")
         _exit_if_fallback()
 
 
@@ -644,10 +646,8 @@ def risk(
         written = _write_safely(term, write_risk, res, out, (instance,))
         term.risk_summary(res, output=str(written))
         if res.stopped:
-            term.error(f"{signals.describe()}: the workbook holds the {res.n:,} samples finished before the stop "
-                       f"(of {res.samples:,} asked); its probabilities and standard errors are those of these samples")
-            signals.reported()
-            raise typer.Exit(signals.exit_code())
+            _stopped(term, f"the workbook holds the {res.n:,} samples finished before the stop (of {res.samples:,} "
+                           "asked); its probabilities and standard errors are those of these samples")
         _exit_if_fallback()
 
 
