@@ -291,6 +291,7 @@ def solve(
     threads: Annotated[Optional[int], typer.Option("--threads", help="HiGHS threads.", min=0)] = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Make localization targets hard constraints (no priced shortfall).")] = False,
     keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the best plan found so far (marked not proven optimal) instead of nothing.")] = False,
+    no_frontier: Annotated[bool, typer.Option("--no-frontier", help="When the plan misses a target or leaves demand unmet, do not look for the earliest year each can be met (auxiliary solves; the frontier sheet is then left out).")] = False,
     tables: Tables = None,
     force: Force = False,
     verbose: Verbose = False,
@@ -340,6 +341,8 @@ def solve(
             if sol.status["termination"] == "time_limit":
                 hint = " Raise --time-limit, or try --preset fast."
             raise SolveError(f"no plan: {sol.status['status']}. Nothing was written.{hint}")
+        if not no_frontier:
+            sol = _with_frontier(term, inst, sol, options, hard_targets)
         written = _write_safely(term, write_results, sol, out, (instance,))
         term.solution_summary(sol, output=str(written))
         if tables is not None:
@@ -348,6 +351,23 @@ def solve(
             folder = _write_safely(term, write_tables, sol, tables, (instance,))
             term.success(f"tables written to [bold]{name(folder)}[/bold] (CSV, with provenance.json)")
         _exit_if_fallback()
+
+
+def _with_frontier(term: Terminal, inst: Any, sol: Any, options: Any, hard_targets: bool) -> Any:
+    """`sol` with its feasibility frontier when the plan misses a target or leaves demand unmet (said on the
+    terminal first: it takes auxiliary solves); `sol` itself when it misses nothing."""
+    from planner.explore.frontier import HOW, frontier, missed_groups, with_frontier
+
+    groups = missed_groups(inst, sol, hard_targets=hard_targets)
+    if not groups:
+        return sol
+    names = ", ".join(f"{g.name} {g.kind}" if g.kind != "demand" else f"{g.name} demand" for g, _m in groups)
+    term.info(f"The plan misses {plural(len(groups), 'target or demand', 'targets or demands')} in some year "
+              f"({names}): finding the earliest year each can be met, whatever the cost ({HOW}). "
+              "--no-frontier skips this.")
+    with term.solving("Feasibility frontier: auxiliary solves of the same model"):
+        table = frontier(inst, sol, options=options, hard_targets=hard_targets, groups=groups)
+    return with_frontier(sol, table)
 
 
 @app.command(short_help="Solve policy cases side by side; write a comparison workbook.")

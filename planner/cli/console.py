@@ -258,8 +258,11 @@ class Terminal:
                                              f"{money(k.get('tariff_revenue_usd'))} = net fiscal cost "
                                              f"{money(k.get('net_fiscal_cost_usd'))}")
             if k.get("penalties_usd"):
+                fr = sol.extra.get("frontier") if hasattr(sol, "extra") else None
+                when = "; when each missed target or demand can be met: feasibility frontier below" if (
+                    fr is not None and not fr.empty) else ""
                 head.add_row("penalties", f"[yellow]{money(k.get('penalties_usd'))}[/yellow]  [dim](apart: in no cost "
-                                          "view)[/dim]")
+                                          f"view{when})[/dim]")
             if k.get("sunk_capex_usd"):
                 head.add_row("sunk capex", f"{money(k.get('sunk_capex_usd'))}  [dim](existing and committed plants; "
                                            "apart)[/dim]")
@@ -315,8 +318,22 @@ class Terminal:
                 total = sol.unmet["tonnes"].sum()
                 self._say(self.out, f"[yellow]Unmet demand: {tonnes(total)} over the horizon — see sheet "
                                     "'unmet'.[/yellow]")
+            self._frontier(sol)
         if output:
             self.success(f"results written to [bold]{name(output)}[/bold]")
+
+    def _frontier(self, sol: Any) -> None:
+        """The feasibility frontier, group by group: when each missed target or demand can be met."""
+        fr = sol.extra.get("frontier") if hasattr(sol, "extra") else None
+        if fr is None or fr.empty:
+            return
+        from planner.explore.frontier import HOW
+
+        self._say(self.out, f"[bold]Feasibility frontier[/bold] (the earliest year each missed target or demand can be "
+                            f"met in every later year, whatever the cost; {escape(HOW)}; sheet 'frontier')",
+                  soft_wrap=True)
+        for v in fr["verdict"]:
+            self._say(self.out, Text("  " + plain(str(v)), style="yellow"), soft_wrap=True)
 
     def _localization(self, sol: Any) -> None:
         loc = sol.localization

@@ -48,7 +48,7 @@ from planner.export.kit import (
     Style,
     Table,
 )
-from planner.results.headline import cost_view_lines, idle_flag, localization_headline
+from planner.results.headline import cost_view_lines, frontier_line, idle_flag, localization_headline
 from planner.results.labels import musd_text, share_text
 from planner.results.solution import Solution
 
@@ -306,6 +306,11 @@ def write_decision(ws: Sheet, sol: Solution, *, title: str, status: tuple[str, s
                 f"{musd_text(costs.get('Penalties (apart)'))}, sunk capex {musd_text(costs.get('Sunk capex (apart)'))}"
                 " — all discounted.")
         ws.put(row, 1, text, BOLD)
+        ws.wrap(row, 1, last)
+        row += 1
+    frontier = frontier_line(sol)  # when a target or a ban cannot be met: the years, not the penalty-inflated total
+    if frontier:
+        ws.put(row, 1, frontier, STATUS["warn"] | Style(size=11))
         ws.wrap(row, 1, last)
         row += 1
     flag = idle_flag(sol)

@@ -74,7 +74,13 @@ from planner.export.decision import (
     write_decision,
 )
 from planner.export.decision import write_chart_data as write_decision_data
-from planner.results.headline import cost_view_lines, idle_flag, localization_grid, localization_headline
+from planner.results.headline import (
+    cost_view_lines,
+    frontier_line,
+    idle_flag,
+    localization_grid,
+    localization_headline,
+)
 from planner.results.solution import TABLES, Solution
 
 #: data sheets in workbook order (the order the brief of the results workbook asks for)
@@ -134,6 +140,11 @@ LABELS: dict[str, dict[str, str]] = {
                    "inputs_usd": "recipe inputs", "net_usd": "net cash flow", "after_horizon": "after the horizon"},
     "landed_costs": {"usd_per_t": "amount", "total": "a total"},
     "reference_prices": {"price_usd_per_t": "reference price"},
+    "frontier": {"kind": "what", "group": "target or demand", "definition": "met when",
+                 "years_missed": "years the plan misses it", "missed_t": "missed by the plan, all years",
+                 "earliest_year": "earliest year it can be met from", "missed_because": "why the plan misses it",
+                 "verdict": "in words", "cost_usd": "cost of meeting it from then (discounted)",
+                 "extra_cost_usd": "more than the plan (discounted)", "solves": "auxiliary solves"},
 }
 #: number format of a KPI's value, by its unit
 _KPI_FORMATS = {"$": kit.FMT_USD_AS_MUSD, "share": FMT_SHARE, "count": FMT_COUNT, "t": FMT_T}
@@ -271,8 +282,8 @@ def build_workbook(sol: Solution, *, then: Sequence[str] = (), contents: Sequenc
     for name in DATA_SHEETS:
         df = sol.table(name) if ctx.has_plan else sol.table(name).iloc[0:0]
         _write_table_sheet(book.sheet(name), name, df, ctx, sol.status)
-    views = [n for n in VIEW_SHEETS if n in sol.extra]
-    for name in (*views, *[n for n in sol.extra if n not in VIEW_SHEETS]):  # views, then tables families register:
+    views = [n for n in ("frontier", *VIEW_SHEETS) if n in sol.extra]  # the frontier (planner solve) first
+    for name in (*views, *[n for n in sol.extra if n not in views]):  # views, then tables families register:
         df = sol.extra[name]  # written the same way, units from suffixes
         _write_table_sheet(book.sheet(name), name, df if ctx.has_plan else df.iloc[0:0], ctx, sol.status,
                            description=sol.descriptions.get(name, ""))
@@ -739,6 +750,11 @@ def _headline(ws: Sheet, row: int, sol: Solution) -> int:
     flag = idle_flag(sol)
     if flag:
         ws.put(row, 1, flag[0], STATUS[flag[1]] | kit.Style(size=11))
+        ws.wrap(row, 1, 4)
+        row += 1
+    frontier = frontier_line(sol)
+    if frontier:
+        ws.put(row, 1, frontier, STATUS["warn"] | kit.Style(size=11))
         ws.wrap(row, 1, 4)
         row += 1
     return row + 1

@@ -5,7 +5,10 @@
 * `localization_grid(sol)`: the headline year's shares under every definition, by group, in tonnes and
   in value (rows: definition, group, share by tonnes, share by value);
 * `cost_view_lines(sol)`: the three cost views and what is shown apart, discounted, in words;
-* `idle_flag(sol)`: a warning when existing and committed capacity sits idle, naming the plants.
+* `idle_flag(sol)`: a warning when existing and committed capacity sits idle, naming the plants;
+* `frontier_line(sol)`: when the plan misses a target or leaves demand unmet, the earliest year each
+  can be met (the feasibility frontier, `planner.explore.frontier`): what to read instead of the
+  penalties.
 
 Reads only a Solution's tables (no model, no Pyomo).
 """
@@ -117,6 +120,28 @@ def idle_flag(sol: Solution) -> tuple[str, str] | None:
     if len(dead):
         text += f"; {len(dead)} deliver nothing in the horizon ({names})"
     return text + ". Sheet idle_capacity.", "warn"
+
+
+def frontier_line(sol: Solution) -> str:
+    """'Cannot be met before: CAM localization target 2031, LFP demand 2032; never within the horizon: ...;
+    missed by choice (the penalty is cheaper): NCA demand. Sheet frontier.' ('' without a frontier)."""
+    fr = _table(sol, "frontier")
+    if fr is None:
+        return ""
+    parts: dict[str, list[str]] = {}
+    for r in fr.to_dict("records"):
+        what = f"{r['group']} {r['kind']}" if r["kind"] != "demand" else f"{r['group']} demand"
+        because = str(r.get("missed_because", ""))
+        if because.startswith("no plan can meet it earlier"):
+            parts.setdefault("Cannot be met before", []).append(f"{what} {int(r['earliest_year'])}")
+        elif because.startswith("no plan can meet it within"):
+            parts.setdefault("cannot be met within the horizon", []).append(what)
+        elif because.startswith("choice"):
+            parts.setdefault("missed by choice (meeting it costs more than the penalty)", []).append(what)
+        else:
+            parts.setdefault("not determined", []).append(what)
+    text = "; ".join(f"{k}: {', '.join(v)}" for k, v in parts.items())
+    return f"Feasibility frontier (each on its own, whatever the cost) — {text[:1].lower() + text[1:]}. Sheet frontier."
 
 
 def value(x: Any) -> float | None:
