@@ -242,7 +242,8 @@ def _imported_packages(module: str) -> set[str]:
     "planner.results.solution",
     "planner.export.results", "planner.export.comparison", "planner.export.explanation",
     "planner.hedge", "planner.export.hedge",
-    "planner.explore.alternatives", "planner.explore.risk", "planner.export.alternatives", "planner.export.risk",
+    "planner.explore.alternatives", "planner.explore.risk", "planner.explore.frontier", "planner.export.alternatives",
+    "planner.export.risk",
     "planner.export.decision", "planner.export.tables",
 ])
 def test_comparison_results_and_export_never_import_pyomo(module: str) -> None:
