@@ -291,6 +291,15 @@ def render_model() -> str:
               "(used by `planner hedge`; every case's own model is the families above, unchanged)."]
     table.append(["Two stages (hedged plan)", ", ".join(f"`{c}`" for c in family_components(doc)) or "—",
                   f"`{where}`"])
+    from planner.model.frontier import met_from
+
+    doc = inspect.getdoc(met_from) or ""
+    first, _, rest = doc.partition("\n")
+    where = f"{met_from.__module__}.{met_from.__qualname__}"
+    lines += ["", f"## {_family_title(first)}", "", rest.strip("\n"), "", f"*Posed by* `{where}` "
+              "(bounds on the case's own model, held by the study layer: no column or row added)."]
+    table.append(["Feasibility frontier (planner solve)", ", ".join(f"`{c}`" for c in family_components(doc)) or "—",
+                  f"`{where}`"])
     lines += ["", "## Families and their components", ""]
     lines += _table(("family", "Pyomo components", "function"), table)
     return "\n".join(lines).rstrip() + "\n"

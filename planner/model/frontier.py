@@ -96,7 +96,7 @@ def met_from(group: FrontierGroup, year: int) -> tuple[tuple[str, object, float,
 
     $$Y_g = \min \{\, Y : \text{the model is feasible with } h_{g,y} = 0 \ \ \forall y \ge Y \,\},$$
 
-    the optimum of $\max \sum_y z_y$ subject to the model's rows, $z_y \le z_{y+1}$ and
+    the first year with $z_y = 1$ at the optimum of $\max \sum_y z_y$ subject to the model's rows, $z_y \le z_{y+1}$ and
     $h_{g,y} \le T_{g,y}(1 - z_y)$, $z_y \in \{0,1\}$ (a tight big-M: the shortfall never exceeds
     the group's own tonnes, its column's upper bound), cost ignored. Feasibility is monotone in
     $Y$ (holding the group met from $Y+1$ drops rows of the problem with $Y$), so $Y_g$ is found by
@@ -108,8 +108,8 @@ def met_from(group: FrontierGroup, year: int) -> tuple[tuple[str, object, float,
     demands stay soft (priced at their penalties), so $Y_g$ is that group's own earliest year, not
     the year in which all groups can be met together.
 
-    Bounds (variable family, key, lower, upper) of the probe at `year`. (Used by `planner solve`
-    through `planner.explore.frontier`; the case's own model is the families above, unchanged.)
+    `met_from(group, Y)` gives the probe's bounds as (variable family, key, lower, upper); `planner
+    solve` runs the probes through `planner.explore.frontier` when its plan misses a group.
     """
     return tuple((var, key, 0.0, 0.0) for y, cols in sorted(group.columns.items()) if y >= year
                  for var, key in cols)
