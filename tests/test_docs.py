@@ -58,9 +58,11 @@ def test_model_doc_follows_the_families() -> None:
 
     text = docgen.render_model()
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
-    # + the policy-row rules (planner.cases), the two stages of a hedged plan and the closing table
-    assert len(headings) == len(FAMILIES) + 3
-    assert headings[-2].startswith("Two stages")
+    # + the policy-row rules (planner.cases), the two stages of a hedged plan, the feasibility frontier and the
+    # closing table
+    assert len(headings) == len(FAMILIES) + 4
+    assert headings[-3].startswith("Two stages")
+    assert headings[-2].startswith("Frontier")
     assert headings[0] == "Policy cases: which policy row applies"
     pos = 0
     for fn in FAMILIES:

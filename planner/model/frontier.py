@@ -96,10 +96,10 @@ def met_from(group: FrontierGroup, year: int) -> tuple[tuple[str, object, float,
 
     $$Y_g = \min \{\, Y : \text{the model is feasible with } h_{g,y} = 0 \ \ \forall y \ge Y \,\},$$
 
-    the first year with $z_y = 1$ at the optimum of $\max \sum_y z_y$ subject to the model's rows, $z_y \le z_{y+1}$ and
-    $h_{g,y} \le T_{g,y}(1 - z_y)$, $z_y \in \{0,1\}$ (a tight big-M: the shortfall never exceeds
-    the group's own tonnes, its column's upper bound), cost ignored. Feasibility is monotone in
-    $Y$ (holding the group met from $Y+1$ drops rows of the problem with $Y$), so $Y_g$ is found by
+    the first year with $z_y = 1$ at the optimum of $\max \sum_y z_y$ subject to the model's rows,
+    $z_y \le z_{y+1}$ and $h_{g,y} \le T_{g,y}(1 - z_y)$, $z_y \in \{0,1\}$ (a tight big-M: the
+    shortfall never exceeds the group's own tonnes, its column's upper bound), cost ignored. Feasibility is monotone in
+    $Y$ (the problem with the group met from $Y+1$ is a relaxation of the one from $Y$), so $Y_g$ is found by
     bisection over the group's years, each probe the model itself with the upper bounds of the
     group's shortfall columns set to 0 from $Y$ on: no column or row is added to the built model,
     and each probe minimises the model's own cost, so the probe at $Y_g$ gives the least-cost plan
