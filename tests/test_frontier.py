@@ -154,6 +154,8 @@ def test_planner_solve_reports_the_frontier_and_no_frontier_skips_it(tmp_path: P
     assert "frontier" in book.sheetnames
     texts = [c for row in book["decision"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any("cannot be met before: CAM localization target 2029" in s for s in texts)
+    summary = [c for row in book["summary"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("cannot be met before: CAM localization target 2029" in s for s in summary)
     assert (tmp_path / "tables" / "frontier.csv").exists()
     skipped = tmp_path / "without.xlsx"
     r = runner.invoke(app, ["solve", str(wb), "-o", str(skipped), "--preset", "exact", "--no-frontier"])

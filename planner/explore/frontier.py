@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from planner.instance.records import Instance
+from planner.results.labels import finite
 from planner.results.solution import Solution
 from planner.solve.presets import SolverOptions, merge_options
 from planner.study import Base, Bound, Event, Study, Task, TaskResult, Variation
@@ -108,8 +109,10 @@ def frontier(inst: Instance, sol: Solution, *, options: SolverOptions | None = N
     options = options or merge_options("default")
     base = Base.of(inst, sol.case, hard_targets=hard_targets)
     plan_cost = float(sol.status["objective_usd"])
-    # two least-cost plans differ by up to the relative gap they were solved to: a difference below it is noise
-    noise = float(options.highs.get("mip_rel_gap", 1e-4) or 0.0) * abs(plan_cost)
+    # two least-cost plans differ by up to the relative gap they were solved to (the plan's own, if it stopped at a
+    # larger one): a difference below it is noise
+    gap = max(float(options.highs.get("mip_rel_gap", 1e-4) or 0.0), min(finite(sol.status.get("gap")) or 0.0, 1.0))
+    noise = gap * abs(plan_cost)
     searches: dict[str, _Search] = {}
     for g, missed in groups:
         years = g.years
