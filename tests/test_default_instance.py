@@ -36,7 +36,7 @@ def test_is_the_bundled_default_and_clean(inst) -> None:  # noqa: ANN001
     assert not inst.warnings
 
 
-def test_default_preset_skips_the_root_sub_mip_heuristics() -> None:
+def test_default_preset_skips_the_root_sub_mip_heuristics_and_restarts() -> None:
     # issue 13: on this instance RINS, RENS and the root reduced-cost sub-MIP took most of each case's
     # time without moving the bound; the default preset turns them off (solvers/default.toml says why)
     o = merge_options("default")
@@ -44,6 +44,8 @@ def test_default_preset_skips_the_root_sub_mip_heuristics() -> None:
         assert o.highs[k] is False, k
         assert o.sources[k] == "preset default", k
     assert o.highs["mip_rel_gap"] == 1e-4  # the tolerance is unchanged
+    # issue 11: nor does it restart the root (three to four restarts per case, each re-running the cut loop)
+    assert o.highs["mip_allow_restart"] is False and o.sources["mip_allow_restart"] == "preset default"
     assert all(merge_options(p).highs.get(k, True) for p in ("fast", "exact")
                for k in ("mip_heuristic_run_rins", "mip_heuristic_run_rens"))
 
