@@ -10,13 +10,17 @@ optimum exactly as it is without it, and the workbook's warnings must name it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from factories import base, plant, policy
 from helpers import built, cost, instance_of, solve_tables
 from planner.cases import apply_case
+from planner.cli.app import run
+from planner.export.instance_xlsx import write_instance
 from planner.model.build import build_model, count_model
 
 
@@ -138,3 +142,21 @@ def test_a_case_that_makes_the_only_candidate_unqualifiable_solves() -> None:
     assert len(msgs) == 1 and "slow" in msgs[0] and "2030 > 2028" in msgs[0]
     assert len(warnings_naming(t, "LATE")) == 1
 
+
+def test_alternatives_when_nothing_can_be_built(tmp_path: Path) -> None:
+    # no plant can ever deliver: the optimum and every alternative are the backstop (no output at all);
+    # `planner alternatives` must write its workbook, not fail on the empty production table.
+    t = base()
+    t["projects"] = [late()]
+    src = write_instance(t, tmp_path / "late.xlsx")
+    out = tmp_path / "alt.xlsx"
+    code = run(["alternatives", str(src), "--slack", "0", "--count", "1", "--objectives", "states,us_made",
+                "--jobs", "1", "--preset", "exact", "-o", str(out)])
+    assert code == 0
+    rows = list(openpyxl.load_workbook(out)["alternatives"].iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(rows) if r[0] == "alternative")  # names, then labels, then the plans
+    col = rows[top].index("us_made_t")
+    plans = rows[top + 2:]
+    assert plans[0][0] == "optimum" and len(plans) >= 5
+    assert all(r[col] == 0 for r in plans)
+    assert all(r[rows[top].index("total_cost_usd")] == pytest.approx(3.0) for r in plans)  # $M
