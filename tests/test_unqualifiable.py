@@ -33,6 +33,10 @@ def warnings_naming(tables: dict[str, Any], pid: str) -> list[str]:
     return [i.message for i in instance_of(tables).warnings if pid in i.message.split()]
 
 
+def fields_blamed(tables: dict[str, Any], pid: str) -> list[tuple[str | None, str | None]]:
+    return [(i.sheet, i.field) for i in instance_of(tables).warnings if pid in i.message.split()]
+
+
 def test_the_only_candidate_cannot_qualify_and_is_left_out() -> None:
     # the one candidate can never deliver: the plan is the backstop ($3.0M), even with a grant, a 48C
     # credit and a capex budget that would each look at the candidate.
@@ -46,6 +50,7 @@ def test_the_only_candidate_cannot_qualify_and_is_left_out() -> None:
     msgs = warnings_naming(t, "LATE")
     assert len(msgs) == 1
     assert "2031 > 2028" in msgs[0] and "left out" in msgs[0]
+    assert fields_blamed(t, "LATE") == [("projects", "earliest_start")]
 
 
 def test_all_candidates_unqualifiable_beside_an_existing_plant() -> None:
@@ -99,6 +104,7 @@ def test_a_jv_variant_that_cannot_qualify_is_left_out() -> None:
     assert built(sol) == {"P": (1, 2026)}
     msgs = warnings_naming(t, "J")
     assert len(msgs) == 1 and "2030 > 2028" in msgs[0]
+    assert fields_blamed(t, "J") == [("joint_ventures", "qualification_years")]
     assert not warnings_naming(t, "P")
 
 
@@ -125,6 +131,7 @@ def test_a_latest_start_before_the_horizon_leaves_the_candidate_out() -> None:
     assert built(sol) == {}
     msgs = warnings_naming(t, "P")
     assert len(msgs) == 1 and "2024" in msgs[0] and "2026" in msgs[0] and "left out" in msgs[0]
+    assert fields_blamed(t, "P") == [("projects", "latest_start")]
 
 
 def test_a_case_that_makes_the_only_candidate_unqualifiable_solves() -> None:
