@@ -19,6 +19,7 @@ from planner.cases.overrides import apply_overrides
 from planner.errors import InstanceError, cut
 from planner.instance.records import Instance, PolicyRow, Settings
 from planner.instance.validate import (
+    LEFT_OUT,
     MAX_COST_AT_STAKE,
     MAX_TONNES_PER_YEAR,
     SUSPICIOUS_COST_AT_STAKE,
@@ -53,7 +54,8 @@ def validate(raw: RawWorkbook) -> Instance:
                     check_scaled_demand(case_inst.base_demand, parsed.cases, case_inst.settings,
                                         parsed.settings_at, sub, only=case)
                 for i in sub.listed():
-                    if i.severity == "error":
+                    if i.severity == "error" or (i.message.endswith(LEFT_OUT) and i not in issues.items):
+                        # errors, and the candidates only this case leaves out (no start year in the horizon)
                         issues.add(replace(i, message=f"with the overrides of case '{cut(case)}': {i.message}"))
                     elif i.sheet == "overrides":
                         issues.add(i)

@@ -198,9 +198,10 @@ def kpis_of(sol: Any, ci: Any) -> dict[str, float | None]:
     sup = supply[supply["family"].isin(ACTIVE)]
     demand = float(sup["demand_t"].sum())
     p_act = prod[prod["commodity"].map(fam).isin(ACTIVE)]
-    dom = p_act[p_act["site"].map(lambda r: ci.regions[r].domestic)]
+    # masks as bool: on a plan with no output at all, an empty object mask would select columns, not rows
+    dom = p_act[p_act["site"].map(lambda r: ci.regions[r].domestic).astype(bool)]
     us = float(dom["output_t"].sum())
-    pfe_plants = p_act[p_act["project"].map(lambda p: plant_grade(ci, ci.projects[p]) == PFE)]
+    pfe_plants = p_act[p_act["project"].map(lambda p: plant_grade(ci, ci.projects[p]) == PFE).astype(bool)]
     pfe = float(pfe_plants["output_t"].sum()) + float(sup["feoc_imports_t"].sum())
     builds = sol.builds
     present = builds[builds["decision"].isin(["build", "existing", "committed"])]

@@ -1587,12 +1587,10 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
                          "commodities)", sheet=pt.sheet, row=r.row, column=pt.letter("other_materials_cost"),
                          field="other_materials_cost")
         _check_operations(p, r, pt, st, issues)
-        if status == "candidate" and p.qualified_year(max(p.earliest_start, st.first_year)) > st.last_year:
-            issues.warning(
-                f"candidate {p.id} cannot be qualified before the horizon ends (earliest qualified year "
-                f"{p.qualified_year(max(p.earliest_start, st.first_year))}); it will never be built",
-                sheet=pt.sheet, row=r.row, column=pt.letter("earliest_start"), field="earliest_start",
-            )
+        if status == "candidate" and (why := left_out(p, st)) is not None:
+            field_, words = why
+            issues.warning(f"candidate {p.id} {words}", sheet=pt.sheet, row=r.row, column=pt.letter(field_),
+                           field=field_)
         out[p.id] = p
     jt = tables["joint_ventures"]
     for r in jt.records:
@@ -1625,7 +1623,33 @@ def _projects(tables: dict[str, Table], st: Settings, transport: dict[tuple[str,
             feoc_owned=bool(r["feoc_owned"]) if r["feoc_owned"] is not None else base.feoc_owned,
             base=base.id, partner=r["partner"], partner_region=pr, equity_share=eq, row=r.row,
         )
+        # a variant its project's own warning does not cover: it qualifies more slowly than its project
+        if left_out(base, st) is None and (why := left_out(out[r["jv"]], st)) is not None:
+            field_ = "qualification_years" if r["qualification_years"] is not None else "project"
+            issues.warning(f"joint venture {r['jv']} {why[1]}", sheet=jt.sheet, row=r.row, column=jt.letter(field_),
+                           field=field_)
     return out
+
+
+#: how the words of `left_out` end (the case overlays look for them)
+LEFT_OUT = "it is left out (never built)"
+
+
+def left_out(p: Project, st: Settings) -> tuple[str, str] | None:
+    """Why candidate `p` has no start year in the horizon (and so is never built): the project column to
+    blame and the words; None when it has one.
+
+    The same rule as the start years of `planner.instance.sets.build_sets`: from the later of its
+    earliest start and the horizon's first year to the earlier of its latest start and the last year,
+    only those from which it is qualified by the last year."""
+    if p.latest_start is not None and p.latest_start < st.first_year:
+        return "latest_start", (f"must start by {p.latest_start} (latest_start), before the horizon begins in "
+                                f"{st.first_year}: " + LEFT_OUT)
+    q = p.qualified_year(max(p.earliest_start, st.first_year))
+    if q > st.last_year:
+        return "earliest_start", (f"cannot be qualified before the horizon ends (earliest qualified year {q} > "
+                                  f"{st.last_year}): " + LEFT_OUT)
+    return None
 
 
 def _check_operations(p: Project, r: Record, pt: Table, st: Settings, issues: Issues) -> None:

@@ -9,17 +9,18 @@ from planner.model.families.operations import ops_index
 
 
 def site_regions(ctx: Context) -> dict[str, tuple[list[str], list[str]]]:
-    """Domestic region -> (candidates sited there, existing and committed plants sited there)."""
+    """Domestic region -> (candidates sited there, existing and committed plants sited there).
+
+    Only candidates with a start year in the horizon count (`Sets.candidates`): one that cannot be
+    qualified within it is never built, has no `b_build`, and alone does not make its region a site."""
     ci = ctx.ci
+    buildable = set(ctx.sets.candidates)
     out: dict[str, tuple[list[str], list[str]]] = {}
     for pid, prj in ci.projects.items():
-        if not ci.regions[prj.site].domestic:
+        if not ci.regions[prj.site].domestic or not (prj.fixed or pid in buildable):
             continue
         cand, fixed = out.setdefault(prj.site, ([], []))
-        if prj.fixed:
-            fixed.append(pid)
-        elif pid in ctx.sets.starts:
-            cand.append(pid)
+        (fixed if prj.fixed else cand).append(pid)
     return out
 
 
