@@ -167,3 +167,19 @@ def test_alternatives_when_nothing_can_be_built(tmp_path: Path) -> None:
     assert plans[0][0] == "optimum" and len(plans) >= 5
     assert all(r[col] == 0 for r in plans)
     assert all(r[rows[top].index("total_cost_usd")] == pytest.approx(3.0) for r in plans)  # $M
+
+
+def test_alternatives_without_any_project(tmp_path: Path) -> None:
+    # an instance with no projects at all (imports only): the projects table has no columns, and
+    # `planner alternatives` must still write its workbook (it stopped with an internal KeyError 'status')
+    t = base()
+    t["projects"] = []
+    src = write_instance(t, tmp_path / "none.xlsx")
+    out = tmp_path / "alt.xlsx"
+    code = run(["alternatives", str(src), "--slack", "0", "--count", "1", "--objectives", "states",
+                "--jobs", "1", "--preset", "exact", "-o", str(out)])
+    assert code == 0
+    book = openpyxl.load_workbook(out)
+    rows = list(book["alternatives"].iter_rows(values_only=True))
+    top = next(i for i, r in enumerate(rows) if r[0] == "alternative")
+    assert all(r[rows[top].index("total_cost_usd")] == pytest.approx(3.0) for r in rows[top + 2:])  # imports only, $M

@@ -126,10 +126,17 @@ class Alternatives:
             })
         return pd.DataFrame(rows)
 
+    def _candidates(self) -> pd.DataFrame:
+        """The candidate projects (an instance without projects has a projects table without columns)."""
+        p = self.projects
+        if "status" not in p.columns:
+            return pd.DataFrame(columns=["project", "name", "commodity", "site", "status"])
+        return p[p["status"] == "candidate"]
+
     def matrix(self) -> pd.DataFrame:
         """Candidates × alternatives: units built (blank: not built)."""
         found = self.found()
-        cand = self.projects[self.projects["status"] == "candidate"]
+        cand = self._candidates()
         out = cand[["project", "name", "commodity", "site"]].copy()
         for a in found:
             out[a.key] = [a.units.get(p) or None for p in out["project"]]
@@ -140,7 +147,7 @@ class Alternatives:
         """Per slack and candidate: built in how many of the plans found within that slack, and the verdict
         (must-have: in every plan; never built: in none; interchangeable otherwise). A plan found at a
         smaller slack is within every larger slack too, so it counts there as well."""
-        cand = self.projects[self.projects["status"] == "candidate"]
+        cand = self._candidates()
         rows = []
         for s in self.slacks:
             plans = [a for a in self.found() if a.slack <= s + 1e-12]
