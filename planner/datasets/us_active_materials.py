@@ -216,7 +216,7 @@ ORIGINS = (
     ("India", "India", S(False, "fta", FTA_URL, "not a U.S. FTA partner (§4.5)"), S(False, "feoc", FEOC_URL),
      "origin of I12"),
     ("Chile", "Chile (FTA lithium salts: Chile, Australia)", S(True, "fta", FTA_URL, "U.S.-Chile and U.S.-Australia "
-     "FTAs (§4.5)"), S(False, "feoc", FEOC_URL), "origin of the FTA lithium salts I22, I23 (§8.3 I13)"),
+     "FTAs (§4.5)"), S(False, "feoc", FEOC_URL), "origin of the FTA lithium carbonate I23 (§8.3 I13)"),
 )
 
 # freight (§4.3, §8.1)
@@ -688,8 +688,8 @@ LEFT_OUT_IMPORTS = (
     ("I10", "Canada NG (NMG output if not built as A09)", "A09 is a candidate plant in QC: the model builds it or "
      "not; a contract for the same output would double count"),
     ("I11", "Canada SG (Vianode output if not A08)", "A08 is committed (fixed): its output is already supply"),
-    ("I13", "Australia/Chile LCE (upstream, optional)", "now in the input tier as I22/I23 (Chile lithium "
-     "hydroxide and carbonate, standing for FTA lithium salts from Chile and Australia)"),
+    ("I13", "Australia/Chile LCE (upstream, optional)", "now in the input tier as I23 (Chile lithium carbonate, "
+     "standing for FTA lithium from Chile and Australia)"),
 )
 
 # --------------------------------------------------------------------------------------------
@@ -701,7 +701,7 @@ LEFT_OUT_IMPORTS = (
 # it buys. Every input has a market price (the world, mostly Chinese, spot market delivered to a U.S.
 # port; its PFE share per tonne) that also values it in the 45X basis and the MACR, and the non-PFE
 # alternatives the data name are contracts (Korea pCAM, Ascend Elements' Kentucky pCAM, Chile/Australia
-# lithium salts, Thacker Pass carbonate).
+# lithium carbonate, Thacker Pass carbonate).
 
 CNY_PER_USD = 7.2  # data file convention [E]
 
@@ -810,11 +810,6 @@ INPUT_CONTRACTS = (
                   "Ascend Elements Apex 1, Hopkinsville KY (recycled pCAM): a domestic precursor supply offer",
                   first_year=E(2027, "year", f"§3.1; {ASCEND}", "construction paused 2025, restart 2026: first "
                                "pCAM 2027 [E]")),
-    InputContract("I22", "Chile", "LiOH",
-                  E(9_540, "$/t", "§8.3 I13; §4.1", "the lithium index at lithium parity ($8,800) +5% for traced "
-                    "non-PFE material [E] + $0.3/kg freight"),
-                  None, S(False, "", "§8.3 I13; §4.5", "FTA, not PFE"),
-                  "FTA lithium hydroxide (Chile/Australia: §8.3 I13, unlimited)"),
     InputContract("I23", "Chile", "Li2CO3",
                   E(10_800, "$/t", "§8.3 I13; §4.1", "the LCE index $10,000 +5% for traced non-PFE material [E] + "
                     "$0.3/kg freight"),
@@ -828,6 +823,12 @@ INPUT_CONTRACTS = (
                   first_year=S(2028, "year", f"§3.1; {THACKER}", "phase 1 late 2027: first full year 2028")),
 )
 LEFT_OUT_INPUTS = (
+    ("FTA lithium hydroxide", "§8.3 I13; §3.1", "the data's FTA lithium (I13, Australia/Chile) is LCE, i.e. carbonate "
+     "(I23); no non-PFE hydroxide offer is in the data (Tesla Robstown is captive, Piedmont's TN plant abandoned, "
+     "Albemarle's SC plant not built): the nickel-CAM plants buy hydroxide spot at its PFE share, so their MACR "
+     "tops out at ~83% (all-non-PFE pCAM) - enough up to 2029's 80%, not for 85% from 2030. Also the lean choice: "
+     "a graded hydroxide doubled the 45X sourcing binaries of the nickel plants (2030-2032) and made current_law "
+     "~1.7x slower in HiGHS in a paired run (load ~3), for a choice the data price only by an assumed premium"),
     ("Tesla Robstown TX LiOH", "§3.1", "captive to Tesla's own cathode and cells: not offered to the modelled plants"),
     ("Chinese input contracts", "§4.1; §4.4", "Chinese pCAM, lithium salts and FePO4 are the spot market (market "
      "price, PFE share): no separate contract, no duty (the line rates are unverified, §4.4) [E]"),
@@ -1001,7 +1002,7 @@ TARIFFS: tuple[tuple[str, str | None, dict[str, tuple[float, float]], Fig], ...]
 LIOH_LCE = 0.880  # t LCE per t LiOH.H2O (73.89 / (2 x 41.96))
 LI_SPIKE_LCE = D(12_000, "$/t LCE added", f"§4.1; {UPD} §3",
                  "LCE ~$22/kg in Jan 2026 against $10/kg: +$12,000/t on lithium carbonate and x 0.880 = +$10,560/t on "
-                 "lithium hydroxide (market prices and the Chile/Thacker Pass contracts): with 0.43 t LiOH per t "
+                 "lithium hydroxide (market prices and the Chile/Thacker Pass carbonate contracts): with 0.43 t LiOH per t "
                  "NMC/NCA that is +$4.5/kg, with 0.235 t Li2CO3 per t LFP/LMFP +$2.8/kg, the pass-through that "
                  "imported CAM gets (LI_SPIKE)")
 SECTION_232 = E(0.25, "added to every origin's rate, CAM and AAM, from 2027", f"{UPD} §2; §4.4",
@@ -1041,8 +1042,9 @@ PRICE_WAR = E(0.8, "x price", "§8.4; §4.2", "Chinese price war: CAM and AAM fr
               "sensitivity; Vianode CEO: Chinese graphite at 'unsustainably low prices', §4.2)")
 LI_SPIKE = D({"Ni": 4600, "LFP": 2800}, "$/t added", f"§4.1; {UPD} §3",
              "LCE ~$22/kg in Jan 2026 (spot 157k, futures 174k CNY/t) against $10/kg: +$12/kg x 0.38 kg LCE/kg NMC/NCA "
-             "= +$4.6/kg, x 0.235 kg LCE/kg LFP/LMFP = +$2.8/kg (§4.1 stoichiometry); on import prices, plant "
-             "variable costs and reference prices alike, every year (a level, not a spike that passes)")
+             "= +$4.6/kg, x 0.235 kg LCE/kg LFP/LMFP = +$2.8/kg (§4.1 stoichiometry); on import prices and reference "
+             "prices of CAM and on the all-in variable cost of the Canadian CAM plants, every year (a level, not a "
+             "spike that passes); the U.S. CAM plants get it through their lithium inputs (LI_SPIKE_LCE)")
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -1695,8 +1697,9 @@ def overrides(src: _Sources | None = None) -> list[dict[str, Any]]:
                             f"variable cost, +${li['Ni'] / 1000:g}/kg"})
     lce = src.use("overrides lithium_spike input tier", LI_SPIKE_LCE)
     for c, add in (("Li2CO3", lce), ("LiOH", round(lce * LIOH_LCE, 0))):
+        has_contract = any(k.commodity == c for k in INPUT_CONTRACTS)
         for sheet, col, filt in (("commodities", "market_price", f"commodity={c}"),
-                                 ("contracts", "price", f"commodity={c}")):
+                                 ("contracts", "price", f"commodity={c}"))[:2 if has_contract else 1]:
             out.append({"case": "lithium_spike", "sheet": sheet, "filter": filt, "column": col, "operation": "add",
                         "value": add, "note": f"lithium at the Jan 2026 level: +${add:,.0f}/t {c} (the U.S. CAM "
                                               "plants' lithium cost moves with it)"})
