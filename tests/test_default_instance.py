@@ -170,3 +170,63 @@ def test_sources_cite_every_figure(inst) -> None:  # noqa: ANN001
         assert s.get("source"), s
         if s["tag"] == "E":
             assert "assumption" in (s.get("note") or "").lower(), s
+
+
+# --- the input tier (issue 13): what the U.S. CAM plants buy decides their 45X --------------------------
+
+NI_CAM_W = 0.96 * 11_560 + 0.43 * 9_100 + 200  # $/t of CAM at reference prices: pCAM + LiOH + other = 15,210.6
+PCAM_V = 0.96 * 11_560  # 11,097.6
+FIXED_V = 0.43 * 9_100 * (1 - 0.65) + 200 * (1 - 0.25)  # spot hydroxide at 35% non-PFE + other materials = 1,519.55
+
+
+def _ci_without(contracts: set[str]):  # noqa: ANN202
+    """current_law of the default instance's tables without some contracts (validated, not solved)."""
+    from planner.cases import validate
+    from planner.datasets import us_active_materials as uam
+    from planner.io.reader import workbook_from_tables
+
+    t = uam.tables()
+    t["contracts"] = [r for r in t["contracts"] if r["contract"] not in contracts]
+    t["transport"] = [r for r in t["transport"] if r["commodity"] != "pCAM" or r["from_region"] not in ("Korea", "KY")]
+    return apply_case(validate(workbook_from_tables(t)), "current_law")
+
+
+def test_us_cam_plants_buy_inputs_and_keep_their_all_in_cost(inst) -> None:  # noqa: ANN001
+    from planner.datasets import us_active_materials as uam
+    from planner.model.families.credits_45x import x45_basis
+
+    ci = apply_case(inst, "current_law")
+    all_in = {p.id: p.var.value * 1000 for p in uam.PLANTS}
+    buyers = [p for p in ci.projects.values() if p.recipe]
+    # every U.S. CAM plant (and JV variant) buys inputs; Canadian and anode plants do not
+    assert {p.base or p.id for p in buyers} == {"C01", "C02", "C06", "C07", "C08", "C09", "C10", "C11", "C12", "C13"}
+    for p in buyers:
+        inputs = sum(t * ci.commodities[c].market_price for c, t in p.recipe)
+        # conversion + inputs at reference (= market) prices is the former all-in variable cost (§8.2), so the
+        # 45X basis is unchanged
+        assert p.variable_cost + inputs == pytest.approx(all_in[p.base or p.id], abs=1.0), p.id
+        assert x45_basis(ci, p) == pytest.approx(all_in[p.base or p.id], abs=1.0), p.id
+
+
+def test_the_input_tier_decides_a_nickel_cam_plants_45x(inst, sols) -> None:  # noqa: ANN001
+    from planner.model.families.credits_45x import macr_status, plant_ratio
+
+    ci = apply_case(inst, "current_law")
+    assert dict(ci.projects["C01"].recipe) == {"pCAM": 0.96, "LiOH": 0.43}
+    r, s = plant_ratio(ci, "C01"), ci.projects["C01"].pfe_cost_share
+    assert r.total == pytest.approx(NI_CAM_W)
+    assert r.least_share(s) == pytest.approx(FIXED_V / NI_CAM_W)  # all pCAM from PFE supply: 0.0999
+    assert r.most_share(s) == pytest.approx((FIXED_V + PCAM_V) / NI_CAM_W)  # all non-PFE pCAM: 0.8295
+    status = macr_status(ci)
+    # thresholds 60/65/70/80% (2026-2029) are within reach: the plan's pCAM decides; 85% (2030+) is not
+    assert [status[("C01", y)] for y in range(2026, 2033)] == ["sourcing"] * 4 + ["failed"] * 3
+    x = sols["current_law"].table("x45").set_index(["project", "year"])
+    assert bool(x.loc[("C01", 2029), "earned"]) and x.loc[("C01", 2029), "macr_share"] >= 0.80 - 1e-9
+    assert not bool(x.loc[("C01", 2030), "earned"])
+    pi = sols["current_law"].table("plant_inputs").set_index(["project", "input", "year"])
+    assert pi.loc[("C01", "pCAM", 2029), "non_pfe_t"] > 0  # it buys Korean / Kentucky pCAM to earn it
+    # without the non-PFE pCAM offers (Korea I20, Ascend Elements I21) only spot pCAM (10% non-PFE) is left:
+    # the MACR tops out at (1,519.55 + 0.1 x 11,097.6) / 15,210.6 = 17.3% and the test fails in every year
+    bare = _ci_without({"I20", "I21"})
+    assert plant_ratio(bare, "C01").most_share(s) == pytest.approx((FIXED_V + 0.1 * PCAM_V) / NI_CAM_W)
+    assert all(v == "failed" for (p, y), v in macr_status(bare).items() if p == "C01" and y >= 2026)

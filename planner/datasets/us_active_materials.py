@@ -125,10 +125,6 @@ JV_EQUITY = E(0.5, "share", "§8", "JV capex borne 50% by the OEM-side partner (
               "50% of output under offtake and pays 50% of fixed O&M")
 JV_QUALIFICATION = E(1, "yr", "§6", "qualification 1 yr if licensed tech + captive/JV offtaker (§6 default [E]); "
                      "applied to every JV variant whose project qualifies in 2 yr")
-NO_UPSTREAM = E("none", "", "§4.2; §8.5",
-                "modelling choice: no upstream commodities (LCE, pCAM, Ni, spherical graphite). The variable costs "
-                "of §8.2 are all-in at 2025 reference metal prices (§4.2), so an upstream layer with its own "
-                "prices would count the metal basket twice; the optional LCE contract I13 is therefore left out")
 NO_TAKE_OR_PAY = E("0", "t/yr and $", "§8.3",
                    "modelling choice: §8.3 gives neither minimum takes nor signing fees, so contracts are "
                    "pay-as-you-go (min_take 0, signing_fee 0) and signing is not a separate decision")
@@ -219,6 +215,8 @@ ORIGINS = (
      "the jurisdiction is not FEOC; the I08 supplier (BTR, Chinese-owned) is flagged FEOC"), "origin of I08"),
     ("India", "India", S(False, "fta", FTA_URL, "not a U.S. FTA partner (§4.5)"), S(False, "feoc", FEOC_URL),
      "origin of I12"),
+    ("Chile", "Chile (FTA lithium salts: Chile, Australia)", S(True, "fta", FTA_URL, "U.S.-Chile and U.S.-Australia "
+     "FTAs (§4.5)"), S(False, "feoc", FEOC_URL), "origin of the FTA lithium carbonate I23 (§8.3 I13)"),
 )
 
 # freight (§4.3, §8.1)
@@ -234,6 +232,7 @@ PORT_RULE = E("nearer of Long Beach and Savannah", "", "§8.3; §4.3",
               "the inland freight from the nearer of a West Coast port (Long Beach) and an East/Gulf Coast port "
               "(Savannah); Morocco always lands at Savannah")
 ATLANTIC_ORIGINS = {"Morocco"}
+INPUT_ONLY_ORIGINS = {"Chile"}  # origins of input contracts only: no active-material links
 
 # --------------------------------------------------------------------------------------------
 # demand (§2.2, §2.3, §1.2, §1.3)
@@ -311,9 +310,11 @@ PFE_SHARE = {  # pfe_cost_share [E]: share of direct material cost from prohibit
     "NG": E(0.0, "share", "§3.2", "natural graphite from non-Chinese mines (Mozambique, Quebec, Alabama)"),
     "SIC": E(0.05, "share", "§3.2", "Si-C from domestic silane and carbon scaffolds"),
 }
-PFE_NOTE = ("it decides 45X eligibility: a plant earns 45X in a year only if 1 - pfe_cost_share reaches that year's "
-            "MACR threshold (60/65/70/80/85% in 2026/27/28/29/30+ under current law), so Ni-CAM (0.25) loses 45X "
-            "from 2029, LFP/LMFP (0.30) from 2029, C11 (0.35) from 2028, graphite and Si-C never")
+PFE_NOTE = ("for the plants without modelled inputs (Canadian CAM, graphite, Si-C) it decides 45X eligibility alone: "
+            "1 - pfe_cost_share against the year's MACR threshold (60/65/70/80/85% in 2026/27/28/29/30+ under current "
+            "law), so graphite and Si-C always pass; for the U.S. CAM plants it applies only to their "
+            "other_materials_cost, and their MACR is decided by what they buy (pCAM, lithium salt, FePO4: the input "
+            "tier)")
 VAR_SOURCE = "§8.2 var. cost; §4.2 default all-in variable cost at 2025 reference metal prices (LCE $10/kg)"
 BUILD_SOURCE = "§8.2 build yr; §6 default build times"
 QUAL_SOURCE = "§8.2 qual yr; §6 default qualification times"
@@ -687,8 +688,156 @@ LEFT_OUT_IMPORTS = (
     ("I10", "Canada NG (NMG output if not built as A09)", "A09 is a candidate plant in QC: the model builds it or "
      "not; a contract for the same output would double count"),
     ("I11", "Canada SG (Vianode output if not A08)", "A08 is committed (fixed): its output is already supply"),
-    ("I13", "Australia/Chile LCE (upstream, optional)", "no upstream layer: variable costs are all-in"),
+    ("I13", "Australia/Chile LCE (upstream, optional)", "now in the input tier as I23 (Chile lithium carbonate, "
+     "standing for FTA lithium from Chile and Australia)"),
 )
+
+# --------------------------------------------------------------------------------------------
+# the input tier (issue 13): pCAM, lithium salts, iron phosphate
+# --------------------------------------------------------------------------------------------
+# The U.S. CAM plants buy their precursor and lithium salt (nickel CAM) or lithium carbonate and iron
+# phosphate (LFP/LMFP) instead of carrying them in an all-in variable cost (§4.1 metal pass-through):
+# the plant's price moves with its inputs and its 45X MACR is the value-weighted non-PFE share of what
+# it buys. Every input has a market price (the world, mostly Chinese, spot market delivered to a U.S.
+# port; its PFE share per tonne) that also values it in the 45X basis and the MACR, and the non-PFE
+# alternatives the data name are contracts (Korea pCAM, Ascend Elements' Kentucky pCAM, Chile/Australia
+# lithium carbonate, Thacker Pass carbonate).
+
+CNY_PER_USD = 7.2  # data file convention [E]
+
+
+@dataclass(frozen=True)
+class Input:
+    id: str
+    family: str
+    name: str
+    price: Fig  # market price, $/t delivered to a U.S. port (the reference price too)
+    pfe: Fig  # market_pfe_share
+    description: str
+
+
+INPUTS = (
+    Input("pCAM", "precursor", "NCM/NCA precursor (pCAM, nickel hydroxide)",
+          D(11_560, "$/t", f"§4.1; {ET_URL}; §4.3", "EnergyTrend NCM811 pCAM 81.1k CNY/t / 7.2 = $11,264 ex-works + "
+            "$0.3/kg ocean freight to a U.S. port (as I01) = $11,564, rounded; the spot pCAM a U.S. plant buys is "
+            "Chinese-made: no Section 301 duty is added (the pCAM line rate, HTS 2825.90.90, is unverified, §4.4) "
+            "[E]; NMC622 and NCA precursors priced alike (their metal baskets at the §4.1 metal prices are within "
+            "5%: NMC622 Ni 0.363 x 15.5 + Co 0.122 x 33 + Mn 0.113 x 2 = $9.9/kg CAM vs NMC811 $9.5/kg) [D/E]"),
+          E(0.9, "share", "§4.5", ">90% of Korean pCAM imports come from China (§4.5): spot pCAM is counted 90% PFE"),
+          "NCM/NCA precursor bought spot or under contract by the U.S. nickel-CAM plants"),
+    Input("LiOH", "raw", "Lithium hydroxide monohydrate",
+          D(9_100, "$/t", "§4.1; §4.2; §4.3", "LCE $10/kg (2025 reference, §4.2) at lithium parity: 1 t LiOH.H2O "
+            "= 73.89 / (2 x 41.96) = 0.880 t LCE -> $8,800 + $0.3/kg freight = $9,100"),
+          E(0.65, "share", "§4.5; §3.1", "share of spot lithium salts refined by prohibited foreign entities: about "
+            "two thirds (China's refining share; not in the data) [E]"),
+          "lithium salt of the nickel chemistries (NMC811, NMC622, NCA)"),
+    Input("Li2CO3", "raw", "Lithium carbonate (battery grade)",
+          D(10_300, "$/t", "§4.1; §4.2; §4.3", "LCE $10/kg (2025 reference) + $0.3/kg freight"),
+          E(0.65, "share", "§4.5; §3.1", "as lithium hydroxide [E]"),
+          "lithium salt of LFP and LMFP"),
+    Input("FePO4", "precursor", "Iron phosphate (LFP/LMFP precursor)",
+          D(1_790, "$/t", f"§4.1; {ET_URL}; §4.3", "EnergyTrend FePO4 10.7k CNY/t / 7.2 = $1,486 + $0.3/kg freight"),
+          E(0.8, "share", "§5.1; §8.2", "iron-phosphate precursors 'largely Chinese' (the LFP PFE-share note): "
+            "80% PFE; the data name no non-Chinese FePO4 source, so it is bought spot only (one status: its share "
+            "is fixed, not a decision) [E]"),
+          "phosphate precursor of LFP; LMFP's Mn/Fe phosphate priced as FePO4 [E]"),
+)
+# chemistry -> ((input, t per t Fig), ...)
+_PCAM_T = D(0.96, "t/t", "§1.2", "NMC811 LiNi0.8Co0.1Mn0.1O2 97.3 g/mol from Ni0.8Co0.1Mn0.1(OH)2 92.3 g/mol: "
+            "0.949 t/t + ~1% process loss [E]; NMC622 and NCA at the same ratio [E]")
+_LIOH_T = D(0.43, "t/t", "§1.2; §4.1", "0.38 t LCE per t NMC/NCA x 1.136 t LiOH.H2O per t LCE = 0.432")
+_LI2CO3_T = S(0.235, "t/t", "§1.2; §4.1", "0.235 t LCE per t LFP/LMFP (stoichiometry)")
+_FEPO4_T = S(0.96, "t/t", "§4.1", "~0.96 kg FePO4 per kg LFP (§4.1 basket); LMFP the same [E]")
+RECIPES = {
+    "NMC811": (("pCAM", _PCAM_T), ("LiOH", _LIOH_T)),
+    "NMC622": (("pCAM", _PCAM_T), ("LiOH", _LIOH_T)),
+    "NCA": (("pCAM", _PCAM_T), ("LiOH", _LIOH_T)),
+    "LFP": (("Li2CO3", _LI2CO3_T), ("FePO4", _FEPO4_T)),
+    "LMFP": (("Li2CO3", _LI2CO3_T), ("FePO4", _FEPO4_T)),
+}
+OTHER_MATERIALS = {
+    "Ni-CAM": E(200, "$/t", "§4.1; §5.1", "dopants, aluminium and coating materials of nickel CAM not modelled as "
+                "commodities: $0.2/kg, counted in the plant's MACR at its pfe_cost_share"),
+    "LFP": E(150, "$/t", "§4.1; §5.1", "carbon source and dopants of LFP/LMFP: $0.15/kg, at the plant's "
+             "pfe_cost_share"),
+    "C11": E(150, "$/t", "§4.1; §5.1", "as LFP"),
+}
+INPUT_SCOPE = E("U.S. CAM plants", "", "§3.1; §3.2; §4.1; §8.2",
+                "who buys inputs: every U.S. CAM plant (C01, C02, C06-C13 and their JV variants). Left out: the "
+                "Canadian CAM plants (C03 Ultium CAM and C05 Umicore make their own pCAM, §3.1; none earns 45X, "
+                "which needs U.S. production), so they keep the all-in variable cost; and the anode plants: the "
+                "data give no price for needle coke, green coke or graphite concentrate and no non-Chinese price "
+                "for spherical graphite (only 'fob China $2.0-2.1k/t', §4.1), and their feeds are integrated "
+                "(Syrah-Balama, NMG-Matawinie) or domestic coke (§3.2): the graphite plants' 45X stays decided by "
+                "their pfe_cost_share (NG 0, SG 0.10)")
+SPLIT_NOTE = ("variable_cost is now the conversion cost: the §8.2 all-in variable cost minus the inputs at their "
+              "reference (= market) prices, so that conversion + inputs = the former all-in cost at reference prices "
+              "and the 45X basis (variable cost + inputs at market price) is unchanged")
+
+
+@dataclass(frozen=True)
+class InputContract:
+    id: str
+    origin: str
+    commodity: str
+    price: Fig  # $/t delivered to a U.S. port (domestic origins: at the plant gate of the origin region)
+    max_t: Fig | None
+    feoc: Fig
+    note: str
+    first_year: Fig | None = None
+    sites: tuple[str, ...] = ()  # sites it can reach (filled from the recipes)
+
+
+ASCEND = ("https://www.industryintel.com/sustainability-and-social-responsibility/news/ascend-elements-apex-1-campus-"
+          "in-hopkinsville-ky-to-begin-pcam-production-in-early-2025-facility-will-employ-400-workers-produce-27kt-"
+          "of-decarbonized-pcam-annually-by-2026-164978348688 ; https://953thefarm.com/ascend-elements-presses-on-"
+          "after-316-million-grant-rescinded-by-doe")
+THACKER = "https://www.cbtnews.com/?p=227591 ; https://starfeu.com/?p=2519"
+INPUT_CONTRACTS = (
+    InputContract("I20", "Korea", "pCAM",
+                  E(12_350, "$/t", "§8.3; §4.5", "Korean pCAM at China +7% ($11,264 x 1.07 = $12,052) + $0.3/kg "
+                    "freight: Korean pCAM makers refine Chinese intermediates at a small premium (I05 prices Korean "
+                    "CAM at China +15%)"),
+                  E(60_000, "t/yr", "§4.5; §3.1", "Korean pCAM capacity offered to U.S. CAM plants (LG Chem, POSCO "
+                    "Future M and EcoPro supply chains): enough for ~60 kt of CAM"),
+                  E(False, "", "§4.5", "supplier Korean-owned, not a PFE: its pCAM counts as non-PFE in the buyer's "
+                    "MACR (IRS Notice 2026-15 lets the buyer rely on its supplier's certification, update §2)"),
+                  "Korean pCAM (non-PFE supplier)"),
+    InputContract("I21", "KY", "pCAM",
+                  E(12_350, "$/t", "§3.1", "recycled pCAM from Ascend Elements Apex 1 at the Korean price"),
+                  S(27_000, "t/yr", f"§3.1; {ASCEND}", "27 kt pCAM (2026 plan)"),
+                  S(False, "", "§3.1", "U.S.-owned"),
+                  "Ascend Elements Apex 1, Hopkinsville KY (recycled pCAM): a domestic precursor supply offer",
+                  first_year=E(2027, "year", f"§3.1; {ASCEND}", "construction paused 2025, restart 2026: first "
+                               "pCAM 2027 [E]")),
+    InputContract("I23", "Chile", "Li2CO3",
+                  E(10_800, "$/t", "§8.3 I13; §4.1", "the LCE index $10,000 +5% for traced non-PFE material [E] + "
+                    "$0.3/kg freight"),
+                  None, S(False, "", "§8.3 I13; §4.5", "FTA, not PFE"),
+                  "FTA lithium carbonate (Chile/Australia: §8.3 I13, unlimited)"),
+    InputContract("I24", "NV", "Li2CO3",
+                  E(10_000, "$/t", f"§3.1; {THACKER}", "at the LCE index (no ocean freight)"),
+                  S(40_000, "t/yr", f"§3.1; {THACKER}", "Thacker Pass phase 1: 40 kt/yr Li2CO3"),
+                  S(False, "", "§3.1", "Lithium Americas / GM, U.S."),
+                  "Thacker Pass NV lithium carbonate (domestic)",
+                  first_year=S(2028, "year", f"§3.1; {THACKER}", "phase 1 late 2027: first full year 2028")),
+)
+LEFT_OUT_INPUTS = (
+    ("FTA lithium hydroxide", "§8.3 I13; §3.1", "the data's FTA lithium (I13, Australia/Chile) is LCE, i.e. carbonate "
+     "(I23); no non-PFE hydroxide offer is in the data (Tesla Robstown is captive, Piedmont's TN plant abandoned, "
+     "Albemarle's SC plant not built): the nickel-CAM plants buy hydroxide spot at its PFE share, so their MACR "
+     "tops out at ~83% (all-non-PFE pCAM) - enough up to 2029's 80%, not for 85% from 2030. Also the lean choice: "
+     "a graded hydroxide doubled the 45X sourcing binaries of the nickel plants (2030-2032) and made current_law "
+     "~1.7x slower in HiGHS in a paired run (load ~3), for a choice the data price only by an assumed premium"),
+    ("Tesla Robstown TX LiOH", "§3.1", "captive to Tesla's own cathode and cells: not offered to the modelled plants"),
+    ("Chinese input contracts", "§4.1; §4.4", "Chinese pCAM, lithium salts and FePO4 are the spot market (market "
+     "price, PFE share): no separate contract, no duty (the line rates are unverified, §4.4) [E]"),
+)
+INPUT_EXPORT_CONTROLS = E(1.25, "x pCAM market price", f"{UPD} §2",
+                          "NCM precursors are under MOFCOM Decision 58 (from 10 Nov 2026): spot pCAM becomes "
+                          "third-country material made from Chinese intermediates at a scarcity premium of 25% [E]; "
+                          "the Korean pCAM offer (I20) is halved as the Korean NMC811 import I05; both applied to "
+                          "every year (the market price has no year: 2025-26 are mostly history)")
 
 # --------------------------------------------------------------------------------------------
 # offtake agreements of committed and existing plants (update §1, §3)
@@ -850,6 +999,12 @@ TARIFFS: tuple[tuple[str, str | None, dict[str, tuple[float, float]], Fig], ...]
 )
 
 
+LIOH_LCE = 0.880  # t LCE per t LiOH.H2O (73.89 / (2 x 41.96))
+LI_SPIKE_LCE = D(12_000, "$/t LCE added", f"§4.1; {UPD} §3",
+                 "LCE ~$22/kg in Jan 2026 against $10/kg: +$12,000/t on lithium carbonate and x 0.880 = +$10,560/t on "
+                 "lithium hydroxide (market prices and the Chile/Thacker Pass carbonate contracts): with 0.43 t LiOH per t "
+                 "NMC/NCA that is +$4.5/kg, with 0.235 t Li2CO3 per t LFP/LMFP +$2.8/kg, the pass-through that "
+                 "imported CAM gets (LI_SPIKE)")
 SECTION_232 = E(0.25, "added to every origin's rate, CAM and AAM, from 2027", f"{UPD} §2; §4.4",
                 "Section 232 investigation of processed critical minerals and derivatives (anodes, cathodes named), "
                 "opened Apr 2025, outcome pending (update §2, https://www.strtrade.com/trade-news-resources/str-trade-"
@@ -887,8 +1042,9 @@ PRICE_WAR = E(0.8, "x price", "§8.4; §4.2", "Chinese price war: CAM and AAM fr
               "sensitivity; Vianode CEO: Chinese graphite at 'unsustainably low prices', §4.2)")
 LI_SPIKE = D({"Ni": 4600, "LFP": 2800}, "$/t added", f"§4.1; {UPD} §3",
              "LCE ~$22/kg in Jan 2026 (spot 157k, futures 174k CNY/t) against $10/kg: +$12/kg x 0.38 kg LCE/kg NMC/NCA "
-             "= +$4.6/kg, x 0.235 kg LCE/kg LFP/LMFP = +$2.8/kg (§4.1 stoichiometry); on import prices, plant "
-             "variable costs and reference prices alike, every year (a level, not a spike that passes)")
+             "= +$4.6/kg, x 0.235 kg LCE/kg LFP/LMFP = +$2.8/kg (§4.1 stoichiometry); on import prices and reference "
+             "prices of CAM and on the all-in variable cost of the Canadian CAM plants, every year (a level, not a "
+             "spike that passes); the U.S. CAM plants get it through their lithium inputs (LI_SPIKE_LCE)")
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -970,13 +1126,20 @@ def _settings(src: _Sources) -> list[dict[str, Any]]:
 
 
 def _commodities(src: _Sources) -> list[dict[str, Any]]:
-    src.use("commodities (no upstream layer)", NO_UPSTREAM)
     out = []
     for c, f, n, d in COMMODITIES:
         ref = src.use(f"commodities {c} reference_price", REF_PRICE[c],
                       note="values the material in the cells' credit test (MACR), whoever supplies it")
-        out.append({"commodity": c, "family": f, "name": n, "market_price": None, "reference_price": ref,
-                    "description": d})
+        out.append({"commodity": c, "family": f, "name": n, "market_price": None, "market_pfe_share": None,
+                    "reference_price": ref, "description": d})
+    src.use("input tier scope", INPUT_SCOPE)
+    for i in INPUTS:
+        price = src.use(f"commodities {i.id} market_price", i.price,
+                        note="the world (mostly Chinese) spot market delivered to a U.S. port; also the reference "
+                             "price (MACR) and the 45X basis of the input")
+        pfe = src.use(f"commodities {i.id} market_pfe_share", i.pfe)
+        out.append({"commodity": i.id, "family": i.family, "name": i.name, "market_price": price,
+                    "market_pfe_share": pfe, "reference_price": None, "description": i.description})
     return out
 
 
@@ -1122,7 +1285,8 @@ def _operations(pid: str, status: str, basis: float) -> dict[str, Any]:
     return out
 
 
-def _projects(src: _Sources) -> list[dict[str, Any]]:
+def _projects(src: _Sources, recipes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Project records; appends the recipes of the plants that buy inputs to `recipes`."""
     for key, fig in (("fixed_om_avoidable", AVOIDABLE), ("restart_cost", RESTART), ("cancellable", CANCELLABLE),
                      ("cancellation_cost", CANCEL_COST), ("retirement_cost", RETIRE)):
         src.use(f"projects {key} (existing and committed plants)", fig)
@@ -1144,6 +1308,12 @@ def _projects(src: _Sources) -> list[dict[str, Any]]:
             "no FEOC-owned plant is modelled: Gotion Big Rapids MI (FEOC-owned) was abandoned (Oct 2025)")
     for key, fig in PFE_SHARE.items():
         src.use(f"projects pfe_cost_share {key}", fig, note=PFE_NOTE)
+    for key, fig in OTHER_MATERIALS.items():
+        src.use(f"projects other_materials_cost {key} (U.S. CAM plants)", fig)
+    prices = {i.id: i.price.value for i in INPUTS}
+    for chem, rec in RECIPES.items():
+        for c, phi in rec:
+            src.use(f"recipes {chem} {c}", phi)
     out = []
     for p in PLANTS:
         item = f"projects {p.id}"
@@ -1180,11 +1350,22 @@ def _projects(src: _Sources) -> list[dict[str, Any]]:
             credit = src.use(f"{item} credit_48c_awarded", p.credit_48c, used=f"{p.credit_48c.value * 1e6:,.0f} $") * 1e6
         ramp = ramp_default if p.ramp is None else src.use(f"{item} ramp_up", p.ramp)
         us = p.site not in {r for r, *_ in CA_SITES}
+        conversion, other = var * 1000, 0.0
+        if us and p.commodity in RECIPES:
+            inputs = sum(phi.value * prices[c] for c, phi in RECIPES[p.commodity])
+            conversion = var * 1000 - inputs
+            other = OTHER_MATERIALS[p.pfe].value
+            src.add(f"{item} variable_cost (conversion)", f"{conversion:,.0f} $/t", "D", VAR_SOURCE + "; §4.1",
+                    f"all-in {var * 1000:,.0f} - inputs " + " - ".join(
+                        f"{phi.value:g} t {c} x {prices[c]:,.0f}" for c, phi in RECIPES[p.commodity])
+                    + f" ({inputs:,.0f}) = {conversion:,.0f} $/t; " + SPLIT_NOTE)
+            recipes.extend({"project": p.id, "input": c, "t_per_t": phi.value} for c, phi in RECIPES[p.commodity])
         out.append({
             "project": p.id, "name": p.name, "site": p.site, "commodity": p.commodity, "status": status,
             "units_max": 1 if p.units_max is None else int(src.use(f"{item} units_max", p.units_max)),
             "capacity_per_unit": cap * 1000, "capex_per_unit": round(capex, 0),
-            "fixed_om_per_unit": round(fom * fom_basis, 0), "variable_cost": round(var * 1000, 0),
+            "fixed_om_per_unit": round(fom * fom_basis, 0), "variable_cost": round(conversion, 0),
+            "other_materials_cost": other,
             **_operations(p.id, status, fom_basis),
             "earliest_start": start,
             "latest_start": (max(start, latest) if status == "candidate" else None), "construction_years": build,
@@ -1257,6 +1438,20 @@ def _contracts(src: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]
                       * 1000})
     for kid, what, why in LEFT_OUT_IMPORTS:
         src.add(f"contracts {kid} (left out)", what, "D", "§8.3", why)
+    for k in INPUT_CONTRACTS:
+        item = f"contracts {k.id} ({k.commodity} input)"
+        price = src.use(f"{item} price", k.price)
+        mx = None if k.max_t is None else src.use(f"{item} max volume", k.max_t)
+        first = None if k.first_year is None else src.use(f"{item} first year", k.first_year)
+        out.append({
+            "contract": k.id, "origin": k.origin, "commodity": k.commodity, "price": price, "escalation": 0.0,
+            "min_take": 0.0, "max_volume": mx, "first_year": first, "last_year": None, "signing_fee": 0.0,
+            "feoc": src.use(f"{item} feoc", k.feoc),
+            "description": f"input tier: {k.note}; " + ("delivered to a U.S. port" if k.origin in
+                                                        {o for o, *_ in ORIGINS} else "at the producer's region"),
+        })
+    for what, where, why in LEFT_OUT_INPUTS:
+        src.add(f"contracts input tier: {what} (left out)", "-", "E", where, why)
     return out, terms
 
 
@@ -1269,31 +1464,75 @@ def _transport(src: _Sources) -> list[dict[str, Any]]:
     xy = _coords()
     domestic = [r for r, *_ in (*NODES, *US_SITES)]
     nodes = [r for r, *_ in NODES]
-    out = []
-    for i, a in enumerate(domestic):
-        for b in domestic[i + 1:]:
-            out.append({"from_region": a, "to_region": b, "commodity": None,
-                        "cost_per_t": _freight(xy[a], xy[b]), "both_ways": True})
-    for ca, *_ in CA_SITES:
-        for b in nodes:
-            out.append({"from_region": ca, "to_region": b, "commodity": None,
-                        "cost_per_t": _freight(xy[ca], xy[b]), "both_ways": True})
-    # ON is also a demand node (Canadian cells): reached from QC and from the U.S. plant sites
-    out.append({"from_region": "QC", "to_region": "ON", "commodity": None, "cost_per_t": _freight(xy["QC"], xy["ON"]),
-                "both_ways": True})
-    for a, *_ in US_SITES:
-        out.append({"from_region": a, "to_region": "ON", "commodity": None, "cost_per_t": _freight(xy[a], xy["ON"]),
-                    "both_ways": True})
-    for origin, *_ in ORIGINS:
-        for b in (*nodes, "ON"):
-            ports = ["Savannah"] if origin in ATLANTIC_ORIGINS else list(PORTS)
-            cost = min(_freight(PORTS[p], xy[b]) for p in ports)
-            out.append({"from_region": origin, "to_region": b, "commodity": None, "cost_per_t": cost,
-                        "both_ways": False})
+    out = _active_links(xy, domestic, nodes)
     src.add("transport links", f"{len(out)} links", "D", "§8.1; §4.3",
             "cost = 1.2 x great-circle km x $0.10/t per km between the centroids; every pair of U.S. regions "
             "and QC/ON to every U.S. node both ways, QC and the U.S. plant sites to ON (Canadian cell demand); every "
-            "origin to every U.S. node and ON one way (ON through the nearer U.S. port, an approximation)")
+            "origin to every U.S. node and ON one way (ON through the nearer U.S. port, an approximation); one row "
+            "per active material (CAM, AAM), so that the inputs move only on their own links")
+    inputs = _input_links(xy)
+    src.add("transport input links", f"{len(inputs)} links", "D", "§8.1; §4.3",
+            "each input contract's origin to the sites of the U.S. plants that use the input: from Korea and Chile "
+            "the inland freight from the nearer port (the price is delivered to a U.S. port), from KY (Ascend) and "
+            "NV (Thacker Pass) the inland freight; spot purchases are delivered at the plant (inland freight from "
+            "the port left out, ~$0.1-0.3/kg)")
+    return out + inputs
+
+
+def _input_sites() -> dict[str, list[str]]:
+    """input -> the sites of the U.S. plants that use it (sorted)."""
+    ca = {r for r, *_ in CA_SITES}
+    out: dict[str, set[str]] = {}
+    for p in PLANTS:
+        if p.site in ca or p.commodity not in RECIPES:
+            continue
+        for c, _phi in RECIPES[p.commodity]:
+            out.setdefault(c, set()).add(p.site)
+    return {c: sorted(v) for c, v in out.items()}
+
+
+def _input_links(xy: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
+    sites = _input_sites()
+    origins = {o for o, *_ in ORIGINS}
+    out = []
+    for k in INPUT_CONTRACTS:
+        for b in sites.get(k.commodity, []):
+            if k.origin == b:
+                continue
+            if k.origin in origins:
+                ports = ["Savannah"] if k.origin in ATLANTIC_ORIGINS else list(PORTS)
+                cost = min(_freight(PORTS[p], xy[b]) for p in ports)
+            else:
+                cost = _freight(xy[k.origin], xy[b])
+            out.append({"from_region": k.origin, "to_region": b, "commodity": k.commodity, "cost_per_t": cost,
+                        "both_ways": False})
+    return out
+
+
+def _active_links(xy: dict[str, tuple[float, float]], domestic: list[str], nodes: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    actives = [c for c, *_ in COMMODITIES]
+
+    def link(a: str, b: str, cost: float, both: bool) -> None:
+        out.extend({"from_region": a, "to_region": b, "commodity": c, "cost_per_t": cost, "both_ways": both}
+                   for c in actives)
+
+    for i, a in enumerate(domestic):
+        for b in domestic[i + 1:]:
+            link(a, b, _freight(xy[a], xy[b]), True)
+    for ca, *_ in CA_SITES:
+        for b in nodes:
+            link(ca, b, _freight(xy[ca], xy[b]), True)
+    # ON is also a demand node (Canadian cells): reached from QC and from the U.S. plant sites
+    link("QC", "ON", _freight(xy["QC"], xy["ON"]), True)
+    for a, *_ in US_SITES:
+        link(a, "ON", _freight(xy[a], xy["ON"]), True)
+    for origin, *_ in ORIGINS:
+        if origin in INPUT_ONLY_ORIGINS:
+            continue
+        for b in (*nodes, "ON"):
+            ports = ["Savannah"] if origin in ATLANTIC_ORIGINS else list(PORTS)
+            link(origin, b, min(_freight(PORTS[p], xy[b]) for p in ports), False)
     return out
 
 
@@ -1375,6 +1614,11 @@ def _policy(src: _Sources) -> list[dict[str, Any]]:
         row("tariff", {"current_law": law[1], "ira_2022_policy": ira[1], "section_232_tariff": round(law[1] + s232, 4),
                        "china_tariffs_high": high[1] if high[1] != law[1] else None}, region=origin, commodity=com,
             unit="share of price", description=desc + ", 2026 and later (section_232_tariff: 2027 and later)")
+    src.add("policy tariff Korea precursor", "10% (2026+); IRA 2022 policy 0; no Section 232", "E", "§8.3; §4.4; "
+            f"{UPD} §2", "Korean pCAM (I20) pays Korea's rate, but the section_232_tariff case names cathode and anode "
+            "materials only, as its text says: the input tier stays outside it (so do the untariffed spot inputs)")
+    row("tariff", {"current_law": 0.10, "ira_2022_policy": 0.0}, region="Korea", commodity="precursor",
+        unit="share of price", description="Korea precursors (pCAM), 2026 and later: Korea's rate without Section 232")
     # localization targets and FEOC bans
     strict = src.use("policy localization_target feoc_import_ban_2028", STRICT_TARGET)
     src.use("policy ira_2022_policy 30D share q", IRA_Q)
@@ -1432,12 +1676,33 @@ def overrides(src: _Sources | None = None) -> list[dict[str, Any]]:
     war = src.use("overrides china_price_war", PRICE_WAR)
     out.append({"case": "china_price_war", "sheet": "contracts", "filter": "origin=China", "column": "price",
                 "operation": "scale", "value": war, "note": "Chinese CAM and AAM prices -20%"})
+    scarce = src.use("overrides china_export_controls (input tier)", INPUT_EXPORT_CONTROLS)
+    out.append({"case": "china_export_controls", "sheet": "commodities", "filter": "commodity=pCAM",
+                "column": "market_price", "operation": "scale", "value": scarce,
+                "note": "NCM precursors under the controls: spot pCAM at a 25% scarcity premium [E]"})
+    out.append({"case": "china_export_controls", "sheet": "contracts", "filter": "contract=I20",
+                "column": "max_volume", "operation": "scale", "value": 0.5,
+                "note": "Korean pCAM halved: it is refined from Chinese intermediates under the controls [E]"})
     li = src.use("overrides lithium_spike", LI_SPIKE)
+    integrated = sorted(p.id for p in PLANTS if p.site in {r for r, *_ in CA_SITES} and p.commodity in RECIPES)
     for coms, add in (("NMC811, NMC622, NCA", li["Ni"]), ("LFP, LMFP", li["LFP"])):
-        for sheet, col in (("contracts", "price"), ("projects", "variable_cost"), ("commodities", "reference_price")):
+        for sheet, col in (("contracts", "price"), ("commodities", "reference_price")):
             out.append({"case": "lithium_spike", "sheet": sheet, "filter": f"commodity in {coms}", "column": col,
                         "operation": "add", "value": add,
                         "note": f"lithium at the Jan 2026 level passed through: +${add / 1000:g}/kg on {coms}"})
+    if integrated:
+        out.append({"case": "lithium_spike", "sheet": "projects", "filter": f"project in {', '.join(integrated)}",
+                    "column": "variable_cost", "operation": "add", "value": li["Ni"],
+                    "note": "plants without modelled inputs (Canadian Ni-CAM): lithium passed through their all-in "
+                            f"variable cost, +${li['Ni'] / 1000:g}/kg"})
+    lce = src.use("overrides lithium_spike input tier", LI_SPIKE_LCE)
+    for c, add in (("Li2CO3", lce), ("LiOH", round(lce * LIOH_LCE, 0))):
+        has_contract = any(k.commodity == c for k in INPUT_CONTRACTS)
+        for sheet, col, filt in (("commodities", "market_price", f"commodity={c}"),
+                                 ("contracts", "price", f"commodity={c}"))[:2 if has_contract else 1]:
+            out.append({"case": "lithium_spike", "sheet": sheet, "filter": filt, "column": col, "operation": "add",
+                        "value": add, "note": f"lithium at the Jan 2026 level: +${add:,.0f}/t {c} (the U.S. CAM "
+                                              "plants' lithium cost moves with it)"})
     return out
 
 
@@ -1448,7 +1713,8 @@ def tables() -> Tables:
     commodities = _commodities(src)
     regions = _regions(src)
     intensity, mix, cell = _demand(src)
-    projects = _projects(src)
+    recipes: list[dict[str, Any]] = []
+    projects = _projects(src, recipes)
     jvs = _joint_ventures(src, projects)
     contracts, terms = _contracts(src)
     transport = _transport(src)
@@ -1464,6 +1730,7 @@ def tables() -> Tables:
         "cell_demand": cell,
         "substitution": substitution,
         "projects": projects,
+        "recipes": recipes,
         "joint_ventures": jvs,
         "offtakes": offtakes,
         "contracts": contracts,
