@@ -104,11 +104,16 @@ def _assert_stopped_cleanly(p: subprocess.Popen, err: bytes, code: int, tmp_path
 
 @pytest.fixture(scope="module")
 def long_solve(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A synthetic instance whose solve takes half a minute: a signal sent once HiGHS runs always finds
-    it running, however slow the machine (the default instance may be solved before the signal lands)."""
+    """A synthetic instance whose solve takes half a minute with the exact preset (`EXACT`: gap 0; about 2 s
+    with the default preset since it stopped restarting the root): a signal sent once HiGHS runs always
+    finds it running, however fast the machine (the default instance may be solved before the signal lands)."""
     from planner.datasets.synthetic import generate, size_preset
 
     return generate(tmp_path_factory.mktemp("instance") / "M.xlsx", **size_preset("M"))
+
+
+#: the preset of the commands a signal interrupts: proving the optimum to gap 0 keeps HiGHS running (M: ~30 s)
+EXACT = ["--preset", "exact"]
 
 
 def _signal_while_running(p: subprocess.Popen, signum: int) -> None:
@@ -118,7 +123,7 @@ def _signal_while_running(p: subprocess.Popen, signum: int) -> None:
 
 @pytest.mark.parametrize("name", list(SIGNALS))
 def test_a_signal_during_the_solve_stops_it_cleanly(name: str, tmp_path: Path, long_solve: Path) -> None:
-    p, master = _start(["solve", str(long_solve), "-o", "out.xlsx"], tmp_path, terminal=True)
+    p, master = _start(["solve", str(long_solve), "-o", "out.xlsx", *EXACT], tmp_path, terminal=True)
     assert master is not None
     try:
         _wait_for(master, b"Solving")  # the live line: HiGHS is running
@@ -141,7 +146,7 @@ def test_ctrl_c_while_the_program_starts_is_not_a_traceback(module: str, tmp_pat
 
 
 def test_sigterm_stops_the_workers_of_compare(tmp_path: Path, long_solve: Path) -> None:
-    p, master = _start(["compare", str(long_solve), "-j", "2", "-o", "c.xlsx"], tmp_path, terminal=True)
+    p, master = _start(["compare", str(long_solve), "-j", "2", "-o", "c.xlsx", *EXACT], tmp_path, terminal=True)
     assert master is not None
     children: list[str] = []
     alive: list[str] = []
@@ -235,7 +240,7 @@ def _ctrl_c(p: subprocess.Popen) -> None:
 
 
 def test_ctrl_c_stops_every_worker_of_compare(tmp_path: Path, long_solve: Path) -> None:
-    p, master = _start(["compare", str(long_solve), "-j", "2", "--regret", "-o", "c.xlsx"], tmp_path, terminal=True)
+    p, master = _start(["compare", str(long_solve), "-j", "2", "--regret", "-o", "c.xlsx", *EXACT], tmp_path, terminal=True)
     assert master is not None
     children: list[str] = []
     alive: list[str] = []
