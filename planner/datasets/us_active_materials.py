@@ -820,7 +820,8 @@ class InputContract:
     feoc: Fig
     note: str
     first_year: Fig | None = None
-    sites: tuple[str, ...] = ()  # sites it can reach (filled from the recipes)
+    sites: tuple[str, ...] = ()  # sites it can reach (empty: every site of a plant that uses the input)
+    sites_note: Fig | None = None
 
 
 ASCEND = ("https://www.industryintel.com/sustainability-and-social-responsibility/news/ascend-elements-apex-1-campus-"
@@ -874,7 +875,19 @@ INPUT_CONTRACTS = (
                     "= 1.74), the rule of I25; Japan stands for the non-PFE coke makers (Japan, Korea; the data "
                     "name none), a CMA partner (§4.5); pays Japan's 10% from 2026 (policy sheet)"),
                   None, S(False, "", "§4.5", "Japanese supplier, not a PFE"),
-                  "non-PFE needle coke (Japan/Korea coke makers); volume unlimited [E]"),
+                  "non-PFE needle coke (Japan/Korea coke makers); volume unlimited [E]",
+                  sites=("TN",),
+                  sites_note=E("TN", "sites", "§5.1; §8.2; §8.4", "lean form: the offer is delivered to Chattanooga TN "
+                    "only (Novonix's new plant A04, first qualified tonne 2029; Riverside A03 has 48C, no 45X). The "
+                    "other U.S. synthetic plants (Anovion A05 and the Southeast greenfield A12 in GA, Epsilon phase 2 "
+                    "in NC) qualify in 2031 or later, when the 45X phase-down pays at most 10% x $7,800 x 0.5 = "
+                    "$390/t of anode, less than the cheapest way to reach the 85% MACR with this coke (a share f >= "
+                    "0.776 of the coke non-PFE: 0.776 x 1.4 t x ($1,260 x 1.10 - $1,000) = $419/t before inland "
+                    "freight); coke serves no other rule, so no plan would buy it there. Leaving those links out "
+                    "removes 45X sourcing binaries that could only be 0 (with them, feoc_import_ban_2028 and "
+                    "china_tariffs_high took 1.5-1.8x as long in HiGHS: the greenfield's ten modules make their "
+                    "gates weak). Those plants buy spot coke and fail their MACR test by the data. Revisit when the "
+                    "45X rate, the phase-down or the coke prices change")),
 )
 LEFT_OUT_INPUTS = (
     ("U.S. refinery needle coke", "§3.2; §4.1", "U.S. refineries make needle and green coke, but the data name no "
@@ -1508,6 +1521,8 @@ def _contracts(src: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]
         price = src.use(f"{item} price", k.price)
         mx = None if k.max_t is None else src.use(f"{item} max volume", k.max_t)
         first = None if k.first_year is None else src.use(f"{item} first year", k.first_year)
+        if k.sites_note is not None:
+            src.use(f"{item} sites", k.sites_note)
         out.append({
             "contract": k.id, "origin": k.origin, "commodity": k.commodity, "price": price, "escalation": 0.0,
             "min_take": 0.0, "max_volume": mx, "first_year": first, "last_year": None, "signing_fee": 0.0,
@@ -1566,7 +1581,7 @@ def _input_links(xy: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
     out = []
     for k in INPUT_CONTRACTS:
         for b in sites.get(k.commodity, []):
-            if k.origin == b:
+            if k.origin == b or (k.sites and b not in k.sites):
                 continue
             if k.origin in origins:
                 ports = ["Savannah"] if k.origin in ATLANTIC_ORIGINS else list(PORTS)
