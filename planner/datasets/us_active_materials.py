@@ -233,7 +233,7 @@ PORTS = {
 PORT_RULE = E("nearer of Long Beach and Savannah", "", "§8.3; §4.3",
               "contract prices are delivered to a U.S. port (§8.3), so an Asian origin's link to a node costs "
               "the inland freight from the nearer of a West Coast port (Long Beach) and an East/Gulf Coast port "
-              "(Savannah); Morocco and Mozambique always land at Savannah")
+              "(Savannah); Morocco always lands at Savannah")
 ATLANTIC_ORIGINS = {"Morocco", "Mozambique"}
 INPUT_ONLY_ORIGINS = {"Chile", "Mozambique"}  # origins of input contracts only: no active-material links
 
@@ -753,7 +753,7 @@ INPUTS = (
             "spherical graphite: spot spherical graphite is counted 95% PFE"),
           "feed of the natural-graphite anode plants that buy it (purify, shape and coat are theirs)"),
     Input("coke", "raw", "Needle coke / calcined petroleum coke (synthetic-graphite feed)",
-          D(1_000, "$/t", "§4.1; §4.3", "no coke price in the data: derived from §4.1 - synthetic anode mid 25.8k "
+          E(1_000, "$/t", "§4.1; §4.3", "no coke price in the data: derived from §4.1 - synthetic anode mid 25.8k "
             "CNY/t / 7.2 = $3,583/t; graphitization toll mid 8.25k CNY/t / 7.2 = $1,146/t, '~45% of mid/low-end "
             "synthetic cost' -> cost $1,146 / 0.45 = $2,546/t of anode (the rest of the $3,583 price is margin); "
             "cost without graphitization $2,546 - 1,146 = $1,400/t, of which crushing, shaping, coating and "
@@ -863,7 +863,7 @@ INPUT_CONTRACTS = (
                     "$2,665 + $300 = $2,965, rounded. The 1.30 is half the premium of non-Chinese over Chinese "
                     "natural AAM in §8.3 (I10 Canada $6.6 / I04 China $4.1 = 1.61), as the cathode side prices "
                     "Korean pCAM (+7%) at about half Korean CAM's premium (+15%); no tariff row (Sec. 122 exempts "
-                    "critical minerals, §4.4)"),
+                    "critical minerals, §4.4); lands at Savannah (an Atlantic origin, as Morocco)"),
                   None, S(False, "", "§3.2; §4.5", "Mozambique is no FEOC jurisdiction; Balama is Syrah's "
                                                    "(Australian) mine"),
                   "non-Chinese spherical graphite from Balama flake (Mozambique, §3.2); volume unlimited [E]: "
@@ -1384,7 +1384,7 @@ def _projects(src: _Sources, recipes: list[dict[str, Any]]) -> list[dict[str, An
     for key, fig in PFE_SHARE.items():
         src.use(f"projects pfe_cost_share {key}", fig, note=PFE_NOTE)
     for key, fig in OTHER_MATERIALS.items():
-        src.use(f"projects other_materials_cost {key} (U.S. CAM plants)", fig)
+        src.use(f"projects other_materials_cost {key} (U.S. plants that buy inputs)", fig)
     prices = {i.id: i.price.value for i in INPUTS}
     for chem, rec in RECIPES.items():
         for c, phi in rec:
