@@ -197,8 +197,9 @@ def test_us_cam_plants_buy_inputs_and_keep_their_all_in_cost(inst) -> None:  # n
 
     ci = apply_case(inst, "current_law")
     all_in = {p.id: p.var.value * 1000 for p in uam.PLANTS}
-    buyers = [p for p in ci.projects.values() if p.recipe]
-    # every U.S. CAM plant (and JV variant) buys inputs; Canadian and anode plants do not
+    # the anode side of the tier has its own test (test_us_graphite_plants_buy_their_feed_...): here the CAM plants
+    buyers = [p for p in ci.projects.values() if p.recipe and ci.commodities[p.commodity].family == "CAM"]
+    # every U.S. CAM plant (and JV variant) buys inputs; Canadian CAM plants do not
     assert {p.base or p.id for p in buyers} == {"C01", "C02", "C06", "C07", "C08", "C09", "C10", "C11", "C12", "C13"}
     for p in buyers:
         inputs = sum(t * ci.commodities[c].market_price for c, t in p.recipe)
@@ -230,3 +231,82 @@ def test_the_input_tier_decides_a_nickel_cam_plants_45x(inst, sols) -> None:  # 
     bare = _ci_without({"I20", "I21"})
     assert plant_ratio(bare, "C01").most_share(s) == pytest.approx((FIXED_V + 0.1 * PCAM_V) / NI_CAM_W)
     assert all(v == "failed" for (p, y), v in macr_status(bare).items() if p == "C01" and y >= 2026)
+
+
+# --- the input tier, anode side: coke for the synthetic plants, spherical graphite for Westwater -------------
+
+SG_W = 1.4 * 1_000 + 200  # $/t of anode at reference prices: coke + other materials (pitch) = 1,600
+SG_FIXED = 200 * (1 - 0.10)  # the other materials at the SG pfe_cost_share 0.10 = 180
+COKE_V = 1.4 * 1_000  # 1,400
+NG_W = 1.05 * 2_860 + 150  # spherical graphite + coating pitch = 3,153
+
+
+def test_us_graphite_plants_buy_their_feed_and_keep_their_all_in_cost(inst) -> None:  # noqa: ANN001
+    from planner.datasets import us_active_materials as uam
+    from planner.model.families.credits_45x import x45_basis
+
+    ci = apply_case(inst, "current_law")
+    all_in = {p.id: p.var.value * 1000 for p in uam.PLANTS}
+    buyers = {p.id: p for p in ci.projects.values() if p.recipe and ci.commodities[p.commodity].family == "AAM"}
+    # every U.S. synthetic-graphite plant buys coke, Westwater (no mine of its own) spherical graphite; Syrah
+    # Vidalia runs on its own Balama mine, the Canadian plants (Vianode, NMG) earn no 45X: all-in, no inputs
+    assert set(buyers) == {"A03", "A04", "A05", "A06-1", "A06-2", "A07", "A12", "A12-JV"}
+    assert not ci.projects["A01"].recipe and not ci.projects["A02"].recipe and not ci.projects["A08"].recipe
+    for p in buyers.values():
+        assert dict(p.recipe) == ({"SPG": 1.05} if p.commodity == "NG" else {"coke": 1.4}), p.id
+        inputs = sum(t * ci.commodities[c].market_price for c, t in p.recipe)
+        # conversion + inputs at reference (= market) prices is the former all-in variable cost (§8.2)
+        assert p.variable_cost + inputs == pytest.approx(all_in[p.base or p.id], abs=1.0), p.id
+        assert x45_basis(ci, p) == pytest.approx(all_in[p.base or p.id], abs=1.0), p.id
+    assert ci.projects["A04"].variable_cost == pytest.approx(7_800 - 1_400)  # conversion
+    assert ci.projects["A07"].variable_cost == pytest.approx(7_200 - 1.05 * 2_860)
+
+
+def _ci_without_non_pfe_coke():  # noqa: ANN202
+    from planner.cases import validate
+    from planner.datasets import us_active_materials as uam
+    from planner.io.reader import workbook_from_tables
+
+    t = uam.tables()
+    t["contracts"] = [r for r in t["contracts"] if r["contract"] != "I26"]
+    t["transport"] = [r for r in t["transport"] if r["commodity"] != "coke"]
+    return apply_case(validate(workbook_from_tables(t)), "current_law")
+
+
+def test_the_input_tier_decides_a_synthetic_graphite_plants_45x(inst, sols) -> None:  # noqa: ANN001
+    from planner.model.families.credits_45x import macr_status, plant_ratio
+
+    ci = apply_case(inst, "current_law")
+    r, s = plant_ratio(ci, "A04"), ci.projects["A04"].pfe_cost_share
+    assert r.total == pytest.approx(SG_W)
+    assert r.least_share(s) == pytest.approx(SG_FIXED / SG_W)  # all coke from PFE supply: 0.1125
+    assert r.most_share(s) == pytest.approx((SG_FIXED + COKE_V) / SG_W)  # all Japanese coke: 0.9875
+    status = macr_status(ci)
+    assert all(status[("A04", y)] == "sourcing" for y in range(2026, 2033))  # 60-85%: the plan's coke decides
+    # Westwater: spherical graphite 95% PFE spot or non-PFE from Balama (I25)
+    w = plant_ratio(ci, "A07")
+    assert w.total == pytest.approx(NG_W)
+    assert w.least_share(0.0) == pytest.approx(150 / NG_W) and w.most_share(0.0) == pytest.approx(1.0)
+    assert all(status[("A07", y)] == "sourcing" for y in range(2026, 2033))
+
+    # the solved plan (china_export_controls builds A04 from 2029): a tonne of non-PFE coke costs
+    # 1,260 x 1.10 (Japan's tariff) - 1,000 = $386 more than spot, plus the inland freight from the port; to reach
+    # 85% A04 needs a share f of it with 180 + 1,400 x (0.3 + 0.7 f) >= 0.85 x 1,600, f >= 0.776: at least
+    # 0.776 x 1.4 x 386 = $419 per t of anode. 45X is 10% x $7,800 x the phase-down: $585 in 2030 (x 0.75) buys it,
+    # $390 in 2031 (x 0.5) does not, so the plant runs on spot coke and loses 45X from 2031
+    sol = sols["china_export_controls"]
+    x = sol.table("x45").set_index(["project", "year"])
+    for y in (2029, 2030):
+        assert bool(x.loc[("A04", y), "earned"]), y
+        assert x.loc[("A04", y), "macr_share"] >= {2029: 0.80, 2030: 0.85}[y] - 1e-9
+    assert x.loc[("A04", 2030), "credit_usd_per_t"] == pytest.approx(0.10 * 7_800 * 0.75)
+    for y in (2031, 2032):
+        assert x.loc[("A04", y), "output_t"] > 0 and not bool(x.loc[("A04", y), "earned"]), y
+        assert x.loc[("A04", y), "macr_share"] == pytest.approx((SG_FIXED + 0.3 * COKE_V) / SG_W)  # all spot: 0.375
+    pi = sol.table("plant_inputs").set_index(["project", "input", "year"])
+    assert pi.loc[("A04", "coke", 2030), "non_pfe_t"] > 0 and pi.loc[("A04", "coke", 2031), "non_pfe_t"] < 1e-6
+    # without the non-PFE coke offer (Japan I26) only spot coke (30% non-PFE) is left: the MACR tops out at
+    # (180 + 0.3 x 1,400) / 1,600 = 37.5% and the test fails in every year
+    bare = _ci_without_non_pfe_coke()
+    assert plant_ratio(bare, "A04").most_share(s) == pytest.approx((SG_FIXED + 0.3 * COKE_V) / SG_W)
+    assert all(v == "failed" for (p, y), v in macr_status(bare).items() if p == "A04" and y >= 2026)

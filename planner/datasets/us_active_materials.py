@@ -217,6 +217,9 @@ ORIGINS = (
      "origin of I12"),
     ("Chile", "Chile (FTA lithium salts: Chile, Australia)", S(True, "fta", FTA_URL, "U.S.-Chile and U.S.-Australia "
      "FTAs (§4.5)"), S(False, "feoc", FEOC_URL), "origin of the FTA lithium carbonate I23 (§8.3 I13)"),
+    ("Mozambique", "Mozambique (non-Chinese natural graphite: Balama)", S(False, "fta", FTA_URL,
+     "not a U.S. FTA partner (§4.5)"), S(False, "feoc", FEOC_URL, "not a FEOC jurisdiction (§4.5)"),
+     "origin of the non-Chinese spherical graphite I25 (Balama, §3.2)"),
 )
 
 # freight (§4.3, §8.1)
@@ -231,8 +234,8 @@ PORT_RULE = E("nearer of Long Beach and Savannah", "", "§8.3; §4.3",
               "contract prices are delivered to a U.S. port (§8.3), so an Asian origin's link to a node costs "
               "the inland freight from the nearer of a West Coast port (Long Beach) and an East/Gulf Coast port "
               "(Savannah); Morocco always lands at Savannah")
-ATLANTIC_ORIGINS = {"Morocco"}
-INPUT_ONLY_ORIGINS = {"Chile"}  # origins of input contracts only: no active-material links
+ATLANTIC_ORIGINS = {"Morocco", "Mozambique"}
+INPUT_ONLY_ORIGINS = {"Chile", "Mozambique"}  # origins of input contracts only: no active-material links
 
 # --------------------------------------------------------------------------------------------
 # demand (§2.2, §2.3, §1.2, §1.3)
@@ -310,11 +313,11 @@ PFE_SHARE = {  # pfe_cost_share [E]: share of direct material cost from prohibit
     "NG": E(0.0, "share", "§3.2", "natural graphite from non-Chinese mines (Mozambique, Quebec, Alabama)"),
     "SIC": E(0.05, "share", "§3.2", "Si-C from domestic silane and carbon scaffolds"),
 }
-PFE_NOTE = ("for the plants without modelled inputs (Canadian CAM, graphite, Si-C) it decides 45X eligibility alone: "
-            "1 - pfe_cost_share against the year's MACR threshold (60/65/70/80/85% in 2026/27/28/29/30+ under current "
-            "law), so graphite and Si-C always pass; for the U.S. CAM plants it applies only to their "
-            "other_materials_cost, and their MACR is decided by what they buy (pCAM, lithium salt, FePO4: the input "
-            "tier)")
+PFE_NOTE = ("for the plants without modelled inputs (Canadian CAM and graphite, Syrah's integrated Vidalia, Si-C) it "
+            "decides 45X eligibility alone: 1 - pfe_cost_share against the year's MACR threshold (60/65/70/80/85% in "
+            "2026/27/28/29/30+ under current law), so Syrah and Si-C always pass; for the U.S. CAM plants and the "
+            "U.S. graphite plants that buy their feed it applies only to their other_materials_cost, and their MACR "
+            "is decided by what they buy (pCAM, lithium salt, FePO4, coke, spherical graphite: the input tier)")
 VAR_SOURCE = "§8.2 var. cost; §4.2 default all-in variable cost at 2025 reference metal prices (LCE $10/kg)"
 BUILD_SOURCE = "§8.2 build yr; §6 default build times"
 QUAL_SOURCE = "§8.2 qual yr; §6 default qualification times"
@@ -741,6 +744,25 @@ INPUTS = (
             "80% PFE; the data name no non-Chinese FePO4 source, so it is bought spot only (one status: its share "
             "is fixed, not a decision) [E]"),
           "phosphate precursor of LFP; LMFP's Mn/Fe phosphate priced as FePO4 [E]"),
+    Input("SPG", "precursor", "Spherical graphite (purified natural, uncoated)",
+          D(2_860, "$/t", "§4.1; §4.4; §4.3", "Fastmarkets spherical graphite 99.95% 15 um fob China $2,000-2,100/t "
+            "(Dec 2023, §4.1): mid $2,050 + Sec. 301 25% on Chinese natural graphite from 1 Jan 2026 (§4.4 [S]; "
+            "spherical graphite enters as natural graphite, HTS 2504.10 [E]) = $2,562.5 + $0.3/kg ocean freight "
+            "(§4.3) = $2,862.5, rounded to $2,860; no 10% successor duty (Sec. 122 exempts critical minerals, §4.4)"),
+          E(0.95, "share", "§4.2; §1.1", "China makes >92% of anode graphite (§4.2, Stanford) and practically all "
+            "spherical graphite: spot spherical graphite is counted 95% PFE"),
+          "feed of the natural-graphite anode plants that buy it (purify, shape and coat are theirs)"),
+    Input("coke", "raw", "Needle coke / calcined petroleum coke (synthetic-graphite feed)",
+          E(1_000, "$/t", "§4.1; §4.3", "no coke price in the data: derived from §4.1 - synthetic anode mid 25.8k "
+            "CNY/t / 7.2 = $3,583/t; graphitization toll mid 8.25k CNY/t / 7.2 = $1,146/t, '~45% of mid/low-end "
+            "synthetic cost' -> cost $1,146 / 0.45 = $2,546/t of anode (the rest of the $3,583 price is margin); "
+            "cost without graphitization $2,546 - 1,146 = $1,400/t, of which crushing, shaping, coating and "
+            "carbonization $400/t [E] and coke $1,000/t of anode; over 1.4 t coke per t anode = $714/t, rounded "
+            "to $700/t fob China [E] + $0.3/kg freight (§4.3, bagged-powder rate; bulk coke ships cheaper) = "
+            "$1,000/t delivered to a U.S. port. No duty: coke is no graphite (not in the Sec. 301 graphite lines) [E]"),
+          E(0.7, "share", "§4.2; §3.2", "the world anode-grade coke market is mostly Chinese (China >92% of anode "
+            "graphite, §4.2, and makes most of its coke; the data give no coke shares): spot coke counted 70% PFE"),
+          "feed of the U.S. synthetic-graphite anode plants (needle coke or calcined green petroleum coke)"),
 )
 # chemistry -> ((input, t per t Fig), ...)
 _PCAM_T = D(0.96, "t/t", "§1.2", "NMC811 LiNi0.8Co0.1Mn0.1O2 97.3 g/mol from Ni0.8Co0.1Mn0.1(OH)2 92.3 g/mol: "
@@ -748,28 +770,41 @@ _PCAM_T = D(0.96, "t/t", "§1.2", "NMC811 LiNi0.8Co0.1Mn0.1O2 97.3 g/mol from Ni
 _LIOH_T = D(0.43, "t/t", "§1.2; §4.1", "0.38 t LCE per t NMC/NCA x 1.136 t LiOH.H2O per t LCE = 0.432")
 _LI2CO3_T = S(0.235, "t/t", "§1.2; §4.1", "0.235 t LCE per t LFP/LMFP (stoichiometry)")
 _FEPO4_T = S(0.96, "t/t", "§4.1", "~0.96 kg FePO4 per kg LFP (§4.1 basket); LMFP the same [E]")
+_SPG_T = E(1.05, "t/t", "§4.1", "spherical graphite per t coated natural anode: ~5% loss in coating and "
+           "carbonization (the data give no yield)")
+_COKE_T = E(1.4, "t/t", "§4.1", "needle/green coke per t synthetic anode: 1.3-1.5 t (volatiles and losses in "
+            "calcination and graphitization; the data give no yield), mid 1.4")
 RECIPES = {
     "NMC811": (("pCAM", _PCAM_T), ("LiOH", _LIOH_T)),
     "NMC622": (("pCAM", _PCAM_T), ("LiOH", _LIOH_T)),
     "NCA": (("pCAM", _PCAM_T), ("LiOH", _LIOH_T)),
     "LFP": (("Li2CO3", _LI2CO3_T), ("FePO4", _FEPO4_T)),
     "LMFP": (("Li2CO3", _LI2CO3_T), ("FePO4", _FEPO4_T)),
+    "SG": (("coke", _COKE_T),),
+    "NG": (("SPG", _SPG_T),),
 }
+# U.S. plants fed by their own mine: the feed stays inside their all-in variable cost (no input)
+INTEGRATED = {"A01": "Syrah Vidalia, fed by Syrah's own Balama mine (Mozambique, §3.2)",
+              "A02": "the Vidalia expansion, fed by Balama as the existing plant (§3.2)"}
 OTHER_MATERIALS = {
     "Ni-CAM": E(200, "$/t", "§4.1; §5.1", "dopants, aluminium and coating materials of nickel CAM not modelled as "
                 "commodities: $0.2/kg, counted in the plant's MACR at its pfe_cost_share"),
     "LFP": E(150, "$/t", "§4.1; §5.1", "carbon source and dopants of LFP/LMFP: $0.15/kg, at the plant's "
              "pfe_cost_share"),
     "C11": E(150, "$/t", "§4.1; §5.1", "as LFP"),
+    "SG": E(200, "$/t", "§4.1; §5.1", "binder and coating pitch of synthetic anode not modelled as commodities: "
+            "$0.2/kg, at the plant's pfe_cost_share"),
+    "NG": E(150, "$/t", "§4.1; §5.1", "coating pitch and carbon of natural anode: $0.15/kg, at the plant's "
+            "pfe_cost_share"),
 }
-INPUT_SCOPE = E("U.S. CAM plants", "", "§3.1; §3.2; §4.1; §8.2",
-                "who buys inputs: every U.S. CAM plant (C01, C02, C06-C13 and their JV variants). Left out: the "
-                "Canadian CAM plants (C03 Ultium CAM and C05 Umicore make their own pCAM, §3.1; none earns 45X, "
-                "which needs U.S. production), so they keep the all-in variable cost; and the anode plants: the "
-                "data give no price for needle coke, green coke or graphite concentrate and no non-Chinese price "
-                "for spherical graphite (only 'fob China $2.0-2.1k/t', §4.1), and their feeds are integrated "
-                "(Syrah-Balama, NMG-Matawinie) or domestic coke (§3.2): the graphite plants' 45X stays decided by "
-                "their pfe_cost_share (NG 0, SG 0.10)")
+INPUT_SCOPE = E("U.S. CAM plants, U.S. graphite anode plants", "", "§3.1; §3.2; §4.1; §8.2",
+                "who buys inputs: every U.S. CAM plant (C01, C02, C06-C13 and their JV variants), every U.S. "
+                "synthetic-graphite plant (coke: A03, A04, A05, A06-1, A06-2, A12 and its JV variant) and the "
+                "natural-graphite plant without its own mine (spherical graphite: Westwater A07). Left out: the "
+                "Canadian plants (C03 Ultium CAM and C05 Umicore make their own pCAM, §3.1; Vianode A08 and NMG A09 "
+                "on its Matawinie mine, §3.2; none earns 45X, which needs U.S. production) and Syrah Vidalia A01/A02, "
+                "fed by Syrah's own Balama mine (§3.2): they keep the all-in variable cost, and Syrah's 45X stays "
+                "decided by its pfe_cost_share (NG 0); Si-C (no input in the data)")
 SPLIT_NOTE = ("variable_cost is now the conversion cost: the §8.2 all-in variable cost minus the inputs at their "
               "reference (= market) prices, so that conversion + inputs = the former all-in cost at reference prices "
               "and the 45X basis (variable cost + inputs at market price) is unchanged")
@@ -785,7 +820,8 @@ class InputContract:
     feoc: Fig
     note: str
     first_year: Fig | None = None
-    sites: tuple[str, ...] = ()  # sites it can reach (filled from the recipes)
+    sites: tuple[str, ...] = ()  # sites it can reach (empty: every site of a plant that uses the input)
+    sites_note: Fig | None = None
 
 
 ASCEND = ("https://www.industryintel.com/sustainability-and-social-responsibility/news/ascend-elements-apex-1-campus-"
@@ -821,8 +857,47 @@ INPUT_CONTRACTS = (
                   S(False, "", "§3.1", "Lithium Americas / GM, U.S."),
                   "Thacker Pass NV lithium carbonate (domestic)",
                   first_year=S(2028, "year", f"§3.1; {THACKER}", "phase 1 late 2027: first full year 2028")),
+    InputContract("I25", "Mozambique", "SPG",
+                  E(2_970, "$/t", "§4.1; §8.3; §4.3", "non-Chinese spherical graphite (Balama flake shaped and "
+                    "purified outside China) at the Chinese fob price x 1.30 + $0.3/kg freight: $2,050 x 1.30 = "
+                    "$2,665 + $300 = $2,965, rounded. The 1.30 is half the premium of non-Chinese over Chinese "
+                    "natural AAM in §8.3 (I10 Canada $6.6 / I04 China $4.1 = 1.61), as the cathode side prices "
+                    "Korean pCAM (+7%) at about half Korean CAM's premium (+15%); no tariff row (Sec. 122 exempts "
+                    "critical minerals, §4.4); lands at Savannah (an Atlantic origin, as Morocco)"),
+                  None, S(False, "", "§3.2; §4.5", "Mozambique is no FEOC jurisdiction; Balama is Syrah's "
+                                                   "(Australian) mine"),
+                  "non-Chinese spherical graphite from Balama flake (Mozambique, §3.2); volume unlimited [E]: "
+                  "Balama also feeds Vidalia and the data give its output no cap"),
+    InputContract("I26", "Japan", "coke",
+                  E(1_260, "$/t", "§4.1; §8.3; §4.5; §4.3", "non-Chinese needle coke at the derived Chinese fob "
+                    "price x 1.37 + $0.3/kg freight: $700 x 1.37 = $959 + $300 = $1,259, rounded. The 1.37 is half "
+                    "the premium of non-Chinese over Chinese synthetic AAM in §8.3 (I07 Korea $6.8 / I03 China $3.9 "
+                    "= 1.74), the rule of I25; Japan stands for the non-PFE coke makers (Japan, Korea; the data "
+                    "name none), a CMA partner (§4.5); pays Japan's 10% from 2026 (policy sheet)"),
+                  None, S(False, "", "§4.5", "Japanese supplier, not a PFE"),
+                  "non-PFE needle coke (Japan/Korea coke makers); volume unlimited [E]",
+                  sites=("TN",),
+                  sites_note=E("TN", "sites", "§5.1; §8.2; §8.4", "lean form: the offer is delivered to Chattanooga TN "
+                    "only (Novonix's new plant A04, first qualified tonne 2029; Riverside A03 has 48C, no 45X). The "
+                    "other U.S. synthetic plants (Anovion A05 and the Southeast greenfield A12 in GA, Epsilon phase 2 "
+                    "in NC) qualify in 2031 or later, when the 45X phase-down pays at most 10% x $7,800 x 0.5 = "
+                    "$390/t of anode, less than the cheapest way to reach the 85% MACR with this coke (a share f >= "
+                    "0.776 of the coke non-PFE: 0.776 x 1.4 t x ($1,260 x 1.10 - $1,000) = $419/t before inland "
+                    "freight); coke serves no other rule, so no plan would buy it there. Leaving those links out "
+                    "removes 45X sourcing binaries that could only be 0 (with them, feoc_import_ban_2028 and "
+                    "china_tariffs_high took 1.5-1.8x as long in HiGHS: the greenfield's ten modules make their "
+                    "gates weak). Those plants buy spot coke and fail their MACR test by the data. Revisit when the "
+                    "45X rate, the phase-down or the coke prices change")),
 )
 LEFT_OUT_INPUTS = (
+    ("U.S. refinery needle coke", "§3.2; §4.1", "U.S. refineries make needle and green coke, but the data name no "
+     "producer, volume or price for anode coke: the non-PFE coke offer is I26 (Japan) only; a domestic offer at a "
+     "similar price would mostly save the ocean freight"),
+    ("Syrah's Balama feed as a contract", "§3.2", "Vidalia (A01, A02) runs on Syrah's own Balama flake: a feed "
+     "without a price in the data and without a choice (no spot alternative is plausible for an integrated plant); "
+     "it stays in the all-in variable cost, so Syrah's 45X is not a sourcing decision"),
+    ("Chinese controls on spherical graphite / coke", f"{UPD} §2", "the export-control case names "
+     "artificial-graphite anode, not spherical graphite or coke: the anode inputs keep their prices in it"),
     ("FTA lithium hydroxide", "§8.3 I13; §3.1", "the data's FTA lithium (I13, Australia/Chile) is LCE, i.e. carbonate "
      "(I23); no non-PFE hydroxide offer is in the data (Tesla Robstown is captive, Piedmont's TN plant abandoned, "
      "Albemarle's SC plant not built): the nickel-CAM plants buy hydroxide spot at its PFE share, so their MACR "
@@ -1309,11 +1384,14 @@ def _projects(src: _Sources, recipes: list[dict[str, Any]]) -> list[dict[str, An
     for key, fig in PFE_SHARE.items():
         src.use(f"projects pfe_cost_share {key}", fig, note=PFE_NOTE)
     for key, fig in OTHER_MATERIALS.items():
-        src.use(f"projects other_materials_cost {key} (U.S. CAM plants)", fig)
+        src.use(f"projects other_materials_cost {key} (U.S. plants that buy inputs)", fig)
     prices = {i.id: i.price.value for i in INPUTS}
     for chem, rec in RECIPES.items():
         for c, phi in rec:
             src.use(f"recipes {chem} {c}", phi)
+    for pid, why in INTEGRATED.items():
+        src.add(f"projects {pid} inputs", "none (integrated feed)", "D", "§3.2",
+                why + ": the feed stays in the all-in variable cost")
     out = []
     for p in PLANTS:
         item = f"projects {p.id}"
@@ -1351,7 +1429,7 @@ def _projects(src: _Sources, recipes: list[dict[str, Any]]) -> list[dict[str, An
         ramp = ramp_default if p.ramp is None else src.use(f"{item} ramp_up", p.ramp)
         us = p.site not in {r for r, *_ in CA_SITES}
         conversion, other = var * 1000, 0.0
-        if us and p.commodity in RECIPES:
+        if _buys_inputs(p):
             inputs = sum(phi.value * prices[c] for c, phi in RECIPES[p.commodity])
             conversion = var * 1000 - inputs
             other = OTHER_MATERIALS[p.pfe].value
@@ -1443,6 +1521,8 @@ def _contracts(src: _Sources) -> tuple[list[dict[str, Any]], list[dict[str, Any]
         price = src.use(f"{item} price", k.price)
         mx = None if k.max_t is None else src.use(f"{item} max volume", k.max_t)
         first = None if k.first_year is None else src.use(f"{item} first year", k.first_year)
+        if k.sites_note is not None:
+            src.use(f"{item} sites", k.sites_note)
         out.append({
             "contract": k.id, "origin": k.origin, "commodity": k.commodity, "price": price, "escalation": 0.0,
             "min_take": 0.0, "max_volume": mx, "first_year": first, "last_year": None, "signing_fee": 0.0,
@@ -1479,12 +1559,16 @@ def _transport(src: _Sources) -> list[dict[str, Any]]:
     return out + inputs
 
 
+def _buys_inputs(p: Plant) -> bool:
+    """A U.S. plant whose chemistry has a recipe and that is not fed by its own mine."""
+    return p.site not in {r for r, *_ in CA_SITES} and p.commodity in RECIPES and p.id not in INTEGRATED
+
+
 def _input_sites() -> dict[str, list[str]]:
     """input -> the sites of the U.S. plants that use it (sorted)."""
-    ca = {r for r, *_ in CA_SITES}
     out: dict[str, set[str]] = {}
     for p in PLANTS:
-        if p.site in ca or p.commodity not in RECIPES:
+        if not _buys_inputs(p):
             continue
         for c, _phi in RECIPES[p.commodity]:
             out.setdefault(c, set()).add(p.site)
@@ -1497,7 +1581,7 @@ def _input_links(xy: dict[str, tuple[float, float]]) -> list[dict[str, Any]]:
     out = []
     for k in INPUT_CONTRACTS:
         for b in sites.get(k.commodity, []):
-            if k.origin == b:
+            if k.origin == b or (k.sites and b not in k.sites):
                 continue
             if k.origin in origins:
                 ports = ["Savannah"] if k.origin in ATLANTIC_ORIGINS else list(PORTS)
@@ -1619,6 +1703,12 @@ def _policy(src: _Sources) -> list[dict[str, Any]]:
             "materials only, as its text says: the input tier stays outside it (so do the untariffed spot inputs)")
     row("tariff", {"current_law": 0.10, "ira_2022_policy": 0.0}, region="Korea", commodity="precursor",
         unit="share of price", description="Korea precursors (pCAM), 2026 and later: Korea's rate without Section 232")
+    src.add("policy tariff Japan raw", "10% (2026+); IRA 2022 policy 0; no Section 232", "E", "§8.3; §4.4; "
+            f"{UPD} §2", "Japanese needle coke (I26) pays Japan's rate; the section_232_tariff case names cathode and "
+            "anode materials, not their feedstocks (as for Korean pCAM)")
+    row("tariff", {"current_law": 0.10, "ira_2022_policy": 0.0}, region="Japan", commodity="raw",
+        unit="share of price", description="Japan raw materials (needle coke), 2026 and later: Japan's rate without "
+                                            "Section 232")
     # localization targets and FEOC bans
     strict = src.use("policy localization_target feoc_import_ban_2028", STRICT_TARGET)
     src.use("policy ira_2022_policy 30D share q", IRA_Q)
@@ -1684,7 +1774,8 @@ def overrides(src: _Sources | None = None) -> list[dict[str, Any]]:
                 "column": "max_volume", "operation": "scale", "value": 0.5,
                 "note": "Korean pCAM halved: it is refined from Chinese intermediates under the controls [E]"})
     li = src.use("overrides lithium_spike", LI_SPIKE)
-    integrated = sorted(p.id for p in PLANTS if p.site in {r for r, *_ in CA_SITES} and p.commodity in RECIPES)
+    lithium = {chem for chem, rec in RECIPES.items() if any(c in ("LiOH", "Li2CO3") for c, _ in rec)}
+    integrated = sorted(p.id for p in PLANTS if p.site in {r for r, *_ in CA_SITES} and p.commodity in lithium)
     for coms, add in (("NMC811, NMC622, NCA", li["Ni"]), ("LFP, LMFP", li["LFP"])):
         for sheet, col in (("contracts", "price"), ("commodities", "reference_price")):
             out.append({"case": "lithium_spike", "sheet": sheet, "filter": f"commodity in {coms}", "column": col,
