@@ -161,3 +161,25 @@ def test_planner_solve_reports_the_frontier_and_no_frontier_skips_it(tmp_path: P
     r = runner.invoke(app, ["solve", str(wb), "-o", str(skipped), "--preset", "exact", "--no-frontier"])
     assert r.exit_code == 0 and "frontier" not in " ".join(r.output.split()).lower()
     assert "frontier" not in openpyxl.load_workbook(skipped).sheetnames
+
+
+def test_planner_compare_with_frontier_writes_each_cases_frontier(tmp_path: Path) -> None:
+    # two cases: 'target' misses its 50% target before 2029 (lead time, as above), 'none' has no target; with
+    # --frontier the first case's own workbook gets its frontier sheet and decision line, the other none
+    t = lead_time()
+    t["policy"] = policy(target={"localization_target": 0.5}, none={"localization_target": 0.0})
+    wb = write_instance(t, tmp_path / "two.xlsx")
+    out = tmp_path / "cmp.xlsx"
+    r = CliRunner().invoke(app, ["compare", str(wb), "-o", str(out), "--preset", "exact", "-j", "1", "--frontier"])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 0, said
+    assert "The plan of case 'target' misses" in said and "Without --frontier it is not looked for." in said
+    with_target = openpyxl.load_workbook(tmp_path / "two-target-results.xlsx")
+    assert "frontier" in with_target.sheetnames
+    texts = [c for row in with_target["decision"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert any("cannot be met before: CAM localization target 2029" in s for s in texts)
+    assert "frontier" not in openpyxl.load_workbook(tmp_path / "two-none-results.xlsx").sheetnames
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    r = CliRunner().invoke(app, ["compare", str(wb), "-o", str(plain / "cmp.xlsx"), "--preset", "exact", "-j", "1"])
+    assert r.exit_code == 0 and "frontier" not in openpyxl.load_workbook(plain / "two-target-results.xlsx").sheetnames

@@ -353,18 +353,19 @@ def solve(
         _exit_if_fallback()
 
 
-def _with_frontier(term: Terminal, inst: Any, sol: Any, options: Any, hard_targets: bool) -> Any:
+def _with_frontier(term: Terminal, inst: Any, sol: Any, options: Any, hard_targets: bool,
+                   skip: str = "--no-frontier skips this.") -> Any:
     """`sol` with its feasibility frontier when the plan misses a target or leaves demand unmet (said on the
-    terminal first: it takes auxiliary solves); `sol` itself when it misses nothing."""
+    terminal first: it takes auxiliary solves, and `skip` says how to do without); `sol` itself when it
+    misses nothing."""
     from planner.explore.frontier import HOW, frontier, missed_groups, with_frontier
 
     groups = missed_groups(inst, sol, hard_targets=hard_targets)
     if not groups:
         return sol
     names = ", ".join(f"{g.name} {g.kind}" if g.kind != "demand" else f"{g.name} demand" for g, _m in groups)
-    term.info(f"The plan misses {plural(len(groups), 'target or demand', 'targets or demands')} in some year "
-              f"({names}): finding the earliest year each can be met, whatever the cost ({HOW}). "
-              "--no-frontier skips this.")
+    term.info(f"The plan of case '{shown(sol.case)}' misses {plural(len(groups), 'target or demand', 'targets or demands')} "
+              f"in some year ({names}): finding the earliest year each can be met, whatever the cost ({HOW}). {skip}")
     with term.solving("Feasibility frontier: auxiliary solves of the same model"):
         table = frontier(inst, sol, options=options, hard_targets=hard_targets, groups=groups)
     return with_frontier(sol, table)
@@ -384,6 +385,7 @@ def compare(
     gap: Gap = None,
     hard_targets: Annotated[bool, typer.Option("--hard-targets", help="Localization targets as hard constraints.")] = False,
     keep_incumbent: Annotated[bool, typer.Option("--keep-incumbent", help="On Ctrl-C, write the results workbooks of the cases solved so far (complete results only; the comparison needs every case and is not written).")] = False,
+    frontier: Annotated[bool, typer.Option("--frontier", help="For each case whose plan misses a target or leaves demand unmet, also find the earliest year each can be met (auxiliary solves, as planner solve does; the case's workbook gets its frontier sheet).")] = False,
     tables: Annotated[Optional[Path], typer.Option("--tables", help="Also write the tables as tidy CSV in this folder: the comparison's own, and one subfolder per case with every results table; with provenance.json; written whole or not at all.")] = None,
     force: Force = False,
     quiet: Quiet = False,
@@ -410,7 +412,10 @@ def compare(
         folder = out.parent if str(out.parent) else Path(".")
         paths: dict[str, Path] = {}
 
+        loaded: list[Any] = []
+
         def before_solving(inst: Any, names: list[str]) -> None:  # every output checked before any solve
+            loaded.append(inst)
             term.workbook_warnings(list(inst.warnings), instance)
             paths.update(_case_outputs(instance, names, folder, out))
             for c in names:
@@ -436,6 +441,11 @@ def compare(
             term.comparison_summary(cmp)
             raise SolveError(f"no case has a plan ({', '.join(shown(c) for c in cmp.cases)}). Nothing was written.")
         runs = dict(cmp.runs)
+        if frontier:  # each case's own frontier, in its own workbook (the comparison reads none of it)
+            for c, run in runs.items():
+                if run.status == "done" and run.solution is not None:
+                    runs[c] = replace(run, solution=_with_frontier(term, loaded[0], run.solution, options,
+                                                                   hard_targets, skip="Without --frontier it is not looked for."))
         for c, run in runs.items():
             if run.status == "done" and run.solution is not None:
                 written = _write_safely(term, write_results, run.solution, paths[c], (instance,))
