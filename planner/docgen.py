@@ -283,23 +283,19 @@ def render_model() -> str:
         comps = family_components(doc)
         table.append([_family_short(fn), ", ".join(f"`{c}`" for c in comps) or "—", f"`{where}`"])
     from planner.model.extensive import build_extensive  # local: Pyomo is slow to import
-
-    doc = inspect.getdoc(build_extensive) or ""
-    first, _, rest = doc.partition("\n")
-    where = f"{build_extensive.__module__}.{build_extensive.__qualname__}"
-    lines += ["", f"## {_family_title(first)}", "", rest.strip("\n"), "", f"*Built by* `{where}` "
-              "(used by `planner hedge`; every case's own model is the families above, unchanged)."]
-    table.append(["Two stages (hedged plan)", ", ".join(f"`{c}`" for c in family_components(doc)) or "—",
-                  f"`{where}`"])
     from planner.model.frontier import met_from
 
-    doc = inspect.getdoc(met_from) or ""
-    first, _, rest = doc.partition("\n")
-    where = f"{met_from.__module__}.{met_from.__qualname__}"
-    lines += ["", f"## {_family_title(first)}", "", rest.strip("\n"), "", f"*Posed by* `{where}` "
-              "(bounds on the case's own model, held by the study layer: no column or row added)."]
-    table.append(["Feasibility frontier (planner solve)", ", ".join(f"`{c}`" for c in family_components(doc)) or "—",
-                  f"`{where}`"])
+    for fn, label, verb, note in (
+        (build_extensive, "Two stages (hedged plan)", "Built by",
+         "(used by `planner hedge`; every case's own model is the families above, unchanged)."),
+        (met_from, "Feasibility frontier (planner solve)", "Posed by",
+         "(bounds on the case's own model, held by the study layer: no column or row added)."),
+    ):  # formulations above the families: a section each, and a row of the table
+        doc = inspect.getdoc(fn) or ""
+        first, _, rest = doc.partition("\n")
+        where = f"{fn.__module__}.{fn.__qualname__}"
+        lines += ["", f"## {_family_title(first)}", "", rest.strip("\n"), "", f"*{verb}* `{where}` {note}"]
+        table.append([label, ", ".join(f"`{c}`" for c in family_components(doc)) or "—", f"`{where}`"])
     lines += ["", "## Families and their components", ""]
     lines += _table(("family", "Pyomo components", "function"), table)
     return "\n".join(lines).rstrip() + "\n"
