@@ -105,6 +105,23 @@ def test_plant_switches_to_non_pfe_pcam_exactly_when_45x_outweighs_the_price_gap
     assert count_model(apply_case(instance_of(_pcam_plant(delta)))).get("b_45x") == 1  # one binary
 
 
+@pytest.mark.parametrize(("delta", "expected"), [(1_001, 1_400_000), (999, 1_399_940)])
+def test_the_lp_relaxation_earns_45x_only_by_buying_the_non_pfe_input_it_needs(delta: float, expected: float) -> None:
+    # _pcam_plant with P twice as large (200 t/yr) as the 100 t it makes. A big-M test (credit <= chi X b,
+    # MACR row relaxed by (1 - b) X) lets the LP relaxation set b = 1/2 and take the whole $60,000 of 45X
+    # with all-PFE pCAM: $1.34M, a root gap of $60,000 that only branching closed. In the hull form the LP
+    # earns $600 per credited tonne only by covering 0.6 t of it with non-PFE pCAM at delta extra, so its
+    # optimum is the MILP's: no 45X ($1.4M) when 0.6 x delta > $600, all of it (100 t credited,
+    # 60 t from KK: $1.4M - $60,000 + 60 x $999) when 0.6 x delta < $600.
+    from test_families import _lp_and_milp
+
+    t = _pcam_plant(delta)
+    t["projects"][0]["capacity_per_unit"] = 200
+    lp, milp, _m = _lp_and_milp(t, "sole")
+    assert milp == pytest.approx(expected, abs=1e-3)
+    assert lp == pytest.approx(expected, abs=1e-3)
+
+
 @pytest.mark.parametrize(("macr", "expected", "earned"), [
     (0.70, 1_300_000, False),  # at most 10,000 / 15,000 = 66.7% < 70%: no 45X, whatever it buys
     (0.60, 1_240_000, True),   # 66.7% >= 60%: it earns $60,000

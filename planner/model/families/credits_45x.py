@@ -187,10 +187,11 @@ def add_credits_45x(m: pyo.ConcreteModel, ctx: Context) -> None:
     \qquad z_{p,y} \le \chi_{p,y}\, x_{p,y}$$
 
     $$z_{p,y} \le \chi_{p,y}\, \bar X_{p,y}\, (1 - \alpha_p) \quad \forall (p,y) \in \mathcal{G}, \qquad
-    z_{p,y} \le \chi_{p,y}\, \bar X_{p,y}\, \beta_{p,y} \quad \forall (p,y) \in \mathcal{B}$$
+    z_{p,y} \le \chi_{p,y}\, w_{p,y} \quad \forall (p,y) \in \mathcal{B}$$
 
     $$\sum_{c\ \mathrm{graded}} P_c \big(n_{p,c,non\_pfe,y} + v^{spot}_{p,c}\, s_{p,c,y}\big)
-    + (F_p - \theta_y W_p)\, x_{p,y} \;\ge\; -(\theta_y W_p - F_p)\, \bar X_{p,y}\, (1 - \beta_{p,y})
+    \;\ge\; (\theta_y W_p - F_p)\, w_{p,y}, \qquad
+    w_{p,y} \le \bar X_{p,y}\, \beta_{p,y}, \qquad x_{p,y} - w_{p,y} \le \bar X_{p,y}\, (1 - \beta_{p,y})
     \quad \forall (p,y) \in \mathcal{B}$$
 
     45X is a credit $\chi_{p,y}$ per tonne of output of eligible plants: the case's
@@ -219,14 +220,21 @@ def add_credits_45x(m: pyo.ConcreteModel, ctx: Context) -> None:
     commodity without `market_pfe_share` counts at $1-s_p$). Where the test is decided by these data
     alone — met with every graded input from PFE supply, or failed with every one from non-PFE
     supply — there is no decision: a failed test removes the credit, a met one keeps it. Otherwise
-    ($\mathcal{B}$) the binary `b_45x[p, y]` ($\beta_{p,y}$) says whether the plant earns the credit,
-    and row `c_45x_macr[p, y]` holds its sourcing to the threshold when it does: the non-PFE tonnes it
-    draws `v_input[p, c, non_pfe, y]` and the non-PFE share $v^{spot}_{p,c}$ of what it buys spot
-    (`v_spot`), at reference prices. The gates are tight: $\bar X_{p,y}$ is the most the plant can
-    deliver that year (its units at their availability), so with $\beta = 0$ the MACR row's
-    right-hand side is exactly the least its left-hand side can be, and the credit row caps $z$ at
-    what the plant can earn.
-    Rows `c_45x_output[p, y]`, `c_45x_stacking[p, y]`, `c_45x_earned[p, y]`, `c_45x_macr[p, y]`.
+    ($\mathcal{B}$) the binary `b_45x[p, y]` ($\beta_{p,y}$) says whether the plant earns the credit.
+    The output that earns it is `v_45x_out[p, y]` ($w_{p,y}$): all the plant's output when
+    $\beta = 1$ (`c_45x_all`), none when $\beta = 0$ (`c_45x_none`); $\bar X_{p,y}$ is the most the
+    plant can deliver that year (its units at their availability). Row `c_45x_macr[p, y]` holds the
+    sourcing of that output to the threshold: the non-PFE tonnes the plant draws
+    `v_input[p, c, non_pfe, y]` and the non-PFE share $v^{spot}_{p,c}$ of what it buys spot
+    (`v_spot`), at reference prices, cover $\theta_y W_p - F_p$ per credited tonne; row
+    `c_45x_earned[p, y]` pays the credit on the credited output only. With $\beta$ integer this is the
+    all-or-nothing test above; it is also the convex hull of the two cases (earned with the ratio met,
+    or not earned), so the LP relaxation earns a fraction of the credit only by buying the non-PFE
+    material that fraction needs, never for free (issue 14: a big-M form of the same test let the
+    relaxation take the credit of a plant running at half capacity without any non-PFE input, which
+    left a root gap that every scenario of a hedge repeated).
+    Rows `c_45x_output[p, y]`, `c_45x_stacking[p, y]`, `c_45x_earned[p, y]`, `c_45x_all[p, y]`,
+    `c_45x_none[p, y]`, `c_45x_macr[p, y]`.
 
     Dual: not meaningful (rows with a binary); with the binaries fixed, the dual of a binding
     `c_45x_macr` is what one more dollar of non-PFE material value in the plant's ratio is worth.
@@ -248,7 +256,8 @@ def add_credits_45x(m: pyo.ConcreteModel, ctx: Context) -> None:
     ctx.add_var(m, "v_45x", carried, within=pyo.NonNegativeReals, doc="45X credit [$M/yr]")
     if sourced:
         ctx.add_var(m, "b_45x", sourced, within=pyo.Binary, doc="45X earned: MACR met [0/1]")
-    rows_out, rows_stack, rows_earned, rows_macr = {}, {}, {}, {}
+        ctx.add_var(m, "v_45x_out", sourced, within=pyo.NonNegativeReals, doc="output that earns 45X [kt/yr]")
+    rows_out, rows_stack, rows_earned, rows_all, rows_none, rows_macr = {}, {}, {}, {}, {}, {}
     gate = set(gated)
     theta = ci.policy.x45_macr_min
     draws, spot = ctx.v.get("v_input", {}), ctx.v.get("v_spot", {})
@@ -262,8 +271,12 @@ def add_credits_45x(m: pyo.ConcreteModel, ctx: Context) -> None:
             rows_stack[(p, y)] = ([(1.0, z), (top, ctx.v["b_48c"][p])], "<=", top)
     for p, y in sourced:
         b, x, z = ctx.v["b_45x"][p, y], ctx.v["v_prod"][p, y], ctx.v["v_45x"][p, y]
+        w = ctx.v["v_45x_out"][p, y]
         chi = credit[(p, y)] * PER_T
-        rows_earned[(p, y)] = ([(1.0, z), (-chi * most_output(ci, p, y) * MASS, b)], "<=", 0.0)
+        most = most_output(ci, p, y) * MASS
+        rows_earned[(p, y)] = ([(1.0, z), (-chi, w)], "<=", 0.0)
+        rows_all[(p, y)] = ([(1.0, x), (-1.0, w), (most, b)], "<=", most)
+        rows_none[(p, y)] = ([(1.0, w), (-most, b)], "<=", 0.0)
         r = plant_ratio(ci, p)
         terms: list[Term] = []
         for c, _tpt, price, spot_value in r.graded:
@@ -272,12 +285,13 @@ def add_credits_45x(m: pyo.ConcreteModel, ctx: Context) -> None:
             if spot_value and (p, c, y) in spot:
                 terms.append((spot_value * price * PER_T, spot[(p, c, y)]))
         gap = (theta[y] * r.total - r.fixed) * PER_T  # > 0: the data alone do not meet the threshold
-        big = gap * most_output(ci, p, y) * MASS
-        rows_macr[(p, y)] = (terms + [(-gap, x), (-big, b)], ">=", -big)
+        rows_macr[(p, y)] = (terms + [(-gap, w)], ">=", 0.0)
     add_rows(m, "c_45x_output", rows_out, "45X in proportion to output")
     add_rows(m, "c_45x_stacking", rows_stack, "no 45X for a project with a 48C award")
-    add_rows(m, "c_45x_earned", rows_earned, "45X only in a year the plant's MACR is met")
-    add_rows(m, "c_45x_macr", rows_macr, "the plant's non-PFE material value reaches the threshold when 45X is earned")
+    add_rows(m, "c_45x_earned", rows_earned, "45X only on the output credited")
+    add_rows(m, "c_45x_all", rows_all, "all the output is credited in a year 45X is earned")
+    add_rows(m, "c_45x_none", rows_none, "no output is credited in a year 45X is not earned")
+    add_rows(m, "c_45x_macr", rows_macr, "the plant's non-PFE material value reaches the threshold on the credited output")
 
 
 @columns("builds")
