@@ -79,9 +79,9 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
 
     def task(key: str, case: str, plan: FixedPlan | None = None) -> Task:
         return with_explanation(Task(key, bases[case], Variation(plan=plan), options=highs, preset=options.preset,
-                                     # a plan under another case: its cost, sunk capex and penalties are all
-                                     # regret needs
-                                     tables=None if plan is None else ("kpis",), duals=plan is None))
+                                     # a plan under another case: its cost, sunk capex and penalties (from
+                                     # the costs table) are all regret needs
+                                     tables=None if plan is None else ("costs",), duals=plan is None))
 
     runs: dict[str, CaseRun] = {}
     plans: dict[str, FixedPlan] = {}
@@ -120,7 +120,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
         cross: dict[tuple[str, str], float | None] = {}
         notes: dict[tuple[str, str], str] = {}
         sunk: dict[tuple[str, str], float | None] = {(c, c): _sunk(runs[c].solution) for c in done}
-        pens: dict[tuple[str, str], float | None] = {(c, c): _kpi(runs[c].solution, "penalties_usd") for c in done}
+        pens: dict[tuple[str, str], float | None] = {(c, c): _money(runs[c].solution, "penalty") for c in done}
         for a in done:
             for b in done:
                 if a == b:
@@ -129,7 +129,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                 if r.done and r.solution is not None:
                     cross[(a, b)] = r.solution.status["objective_usd"]
                     sunk[(a, b)] = _sunk(r.solution)
-                    pens[(a, b)] = _kpi(r.solution, "penalties_usd")
+                    pens[(a, b)] = _money(r.solution, "penalty")
                     if not r.solution.status["proven_optimal"]:
                         notes[(a, b)] = f"not proven optimal: {r.solution.status['status']}"
                 else:
@@ -149,15 +149,12 @@ def mark_written(run: CaseRun, path: str) -> CaseRun:
 
 def _sunk(sol: Any) -> float | None:
     """The sunk capex of existing and committed plants in a solution's objective ($), or None."""
-    return _kpi(sol, "sunk_capex_usd")
+    return _money(sol, "sunk")
 
 
-def _kpi(sol: Any, key: str) -> float | None:
-    """A KPI of a solution in $ (e.g. its penalties), or None."""
-    try:
-        v = sol.kpi(key)
-    except (KeyError, AttributeError, ValueError):
-        return None
+def _money(sol: Any, kind: str) -> float | None:
+    """The discounted cost components of one kind ("penalty", "sunk") of a solution ($), or None."""
+    v = sol.discounted(kind) if sol is not None else None
     return None if v is None or v != v else float(v)
 
 

@@ -69,9 +69,9 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
         highs["threads"] = 1
     soft = Base(str(path), _sha(data), name, False, data=data)
 
-    def task(key: str, v: Variation, tables: tuple[str, ...] | None = ("kpis",)) -> Task:
-        # a re-solve: its cost, bound and penalties are all the explanation reads (the least shortfall:
-        # its tables), so neither the duals nor the other tables are computed
+    def task(key: str, v: Variation, tables: tuple[str, ...] | None = ("costs",)) -> Task:
+        # a re-solve: its cost, bound and penalties (from the costs table) are all the explanation reads
+        # (the least shortfall: its tables), so neither the duals nor the other tables are computed
         return Task(key, soft, v, options=highs, preset=options.preset, tables=tables, duals=False)
 
     first: TaskResult | None = None
@@ -80,6 +80,11 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     try:
         with Study(jobs=jobs, scheduler=scheduler, on_event=on_event) as st:
             st.prepare(soft)  # the workers build the case's model while this process solves the plan
+            # the one re-solve that does not depend on the plan starts now, in a worker, beside the plan's
+            early = [task("without targets", WITHOUT_TARGETS)] if ci.policy.localization_target else []
+            if jobs > 1 or scheduler:
+                for t in early:
+                    st.submit(t)
             first = st.solve_here(with_explanation(Task("plan", soft.with_targets(hard_targets), options=highs,
                                                         preset=options.preset)))
             if first.state != "done" or first.solution is None:
@@ -88,7 +93,12 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
             tasks = _resolves(ci, sol, task)
             if hard_targets:  # the re-solves are of the case with soft targets: they start from the plan all the same
                 tasks = [replace(t, start=first.start) for t in tasks]
-            runs = st.run(tasks)
+            if jobs > 1 or scheduler:
+                submitted = {t.key for t in early}
+                runs = st.run([t for t in tasks if t.key not in submitted])
+                runs.update({k: st.finished[k] for k in submitted})
+            else:
+                runs = st.run(tasks)
     except KeyboardInterrupt:
         if not keep_partial or first is None or first.solution is None or not first.done:
             raise
@@ -102,7 +112,7 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
         st = s.status
         bound = st["bound_usd"] if st.get("bound_usd") is not None else st["objective_usd"]
         return Outcome(float(st["objective_usd"]), float(st["objective_usd"]) - float(bound),
-                       float(s.kpi("penalties_usd") or 0.0))
+                       float(s.discounted("penalty") or 0.0))
 
     base = outcome(sol)
 
@@ -130,6 +140,9 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     )
 
 
+WITHOUT_TARGETS = Variation("without targets", drop_targets=True)
+
+
 def _resolves(ci: CaseInstance, sol: Solution, task: Any) -> list[Task]:
     """The re-solves that explain plan `sol`: the case without its targets, the least shortfall, each
     built candidate left out and each other one forced in from its earliest start."""
@@ -137,7 +150,7 @@ def _resolves(ci: CaseInstance, sol: Solution, task: Any) -> list[Task]:
     built = set(sol.builds.loc[sol.builds["decision"] == "build", "project"])
     tasks: list[Task] = []
     if ci.policy.localization_target:
-        tasks.append(task("without targets", Variation("without targets", drop_targets=True)))
+        tasks.append(task("without targets", WITHOUT_TARGETS))
     short = sol.unmet["tonnes"].sum() + sol.localization["shortfall_t"].sum()
     if short > TOL_T:
         tasks.append(task("least shortfall", Variation("least shortfall", objective=SHORTFALL), None))

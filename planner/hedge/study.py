@@ -151,7 +151,7 @@ def run_hedge(path: str | Path, *, scenarios: str | Sequence[str] | None = None,
 
     from planner.results.plan import PLAN_TABLES
 
-    want = (*PLAN_TABLES, "kpis")  # the plan's decisions (early retirements included) and its KPIs
+    want = PLAN_TABLES  # the plan's decisions (early retirements included); its cost is in its status
     own: dict[str, TaskResult] = {}
     cross: dict[tuple[str, str], TaskResult] = {}
     pairs: dict[str, tuple[str, str]] = {}

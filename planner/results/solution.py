@@ -77,3 +77,15 @@ class Solution:
         if row.empty:
             raise KeyError(name)
         return row.iloc[0]
+
+    def discounted(self, kind: str) -> float | None:
+        """The discounted total ($) of the cost components of one kind ("penalty", "sunk", "credit"), from
+        the costs table: what the kpis `penalties_usd` and `sunk_capex_usd` are, for studies that need
+        only these (the costs table alone is a small part of the kpis' work). None without a plan or
+        without the costs table."""
+        from planner.model.registry import cost_components
+
+        if not self.has_plan or "discounted_usd" not in self.costs.columns:
+            return None
+        costs = self.costs
+        return float(costs.loc[costs["component"].isin(list(cost_components(kind))), "discounted_usd"].sum())

@@ -222,7 +222,7 @@ class ProcessBackend:
         for w in self.workers:
             if w.idle and base.key not in w.bases:
                 try:
-                    w.conn.send(("prepare", base.shipped(True)))
+                    w.conn.send(("prepare", base.shipped(True, validated=True)))
                 except (BrokenPipeError, OSError):
                     self._lost(w)
                     continue
@@ -264,7 +264,7 @@ class ProcessBackend:
                 needs.add(task.if_infeasible.task.base.key)
             with_data = not needs <= w.bases
             try:
-                w.conn.send(("task", task.shipped(with_data)))
+                w.conn.send(("task", task.shipped(with_data, validated=True)))
             except (BrokenPipeError, OSError):
                 self.queue.appendleft(task)
                 self._lost(w)
@@ -283,7 +283,7 @@ class ProcessBackend:
                 if key in w.bases or any(o.preparing == key for o in self.workers):
                     continue
                 try:
-                    w.conn.send(("prepare", self.bases[key].shipped(True)))
+                    w.conn.send(("prepare", self.bases[key].shipped(True, validated=True)))
                 except (BrokenPipeError, OSError):
                     self._lost(w)
                     break
