@@ -337,3 +337,22 @@ def test_long_lists_live_on_a_hidden_sheet(tmp_path: Path) -> None:
     assert lists.formula(long_values) == formula  # written once
     assert _list_values(wb, formula) == list(long_values)
     assert wb[LISTS_SHEET].sheet_state == "hidden"
+
+
+def test_a_workbook_edited_between_two_loads_is_read_again(tmp_path: Path) -> None:
+    # load_instance keeps the instances it validated by path and content: loading the same bytes again
+    # gives the same (frozen) Instance without reading it again; a workbook edited on disk is a new key
+    # and is read again, never served from the earlier one
+    path = tmp_path / "tiny.xlsx"
+    path.write_bytes(TINY.read_bytes())
+    first = load_instance(path)
+    assert load_instance(path) is first
+    wb = openpyxl.load_workbook(path)
+    st = wb[schema.SETTINGS_SHEET]
+    for r in range(2, st.max_row + 1):
+        if st.cell(row=r, column=1).value == "title":
+            st.cell(row=r, column=2, value="Edited between two loads")
+    wb.save(path)
+    second = load_instance(path)
+    assert second is not first and second.sha256 != first.sha256
+    assert second.settings.title == "Edited between two loads" != first.settings.title

@@ -6,7 +6,8 @@ is doing: a worker says "solving" when it starts a task, and sends the result wh
 idle worker gets, in this order: a queued task of a base it already holds; one of a base nobody
 holds; one of a base another (busy) worker holds, which it then builds too rather than wait. A
 worker with nothing to do builds ahead the base another worker is solving (its re-solves will
-follow). The workbook's bytes go to a worker once per base it builds, never a model.
+follow). The workbook's bytes, with the Instance validated in this process, go to a worker once per
+base it builds (unpickling takes milliseconds; validating again took 0.4 s), never a model.
 
 Stopping (Ctrl-C, SIGTERM, SIGHUP in the parent, or any error there): the shared stop flag is set,
 which every worker's HiGHS reads at its next callback, so running solves end within moments and
