@@ -364,3 +364,17 @@ def test_an_offtake_carries_its_plants_grade_to_the_buyer(with_offtake: bool) ->
     assert sol.table("cell_credit").iloc[0]["credited_share"] == pytest.approx(1.0 if with_offtake else 0.0)
     d = sol.table("deliveries").iloc[0]
     assert d["non_pfe_t"] == pytest.approx(100 if with_offtake else 0, abs=1e-6)
+
+
+def test_a_plant_that_makes_nothing_is_reported_as_no_output_not_as_failing_its_macr() -> None:
+    # P exists but the only demand (100 t of CAM1 in OH) is served by an import K1 at $1/t (free
+    # freight): P makes nothing, its 45X binary is free, and the x45 table says why there is no credit
+    # in words that are true whatever value the binary takes
+    t = _pcam_plant(1_001)
+    t["regions"].append({"region": "Japan"})
+    t["contracts"].append({"contract": "K1", "origin": "Japan", "commodity": "CAM1", "price": 1})
+    t["transport"].append({"from_region": "Japan", "to_region": "OH", "cost_per_t": 0, "both_ways": False})
+    sol = solve_tables(t)
+    x = sol.table("x45").iloc[0]
+    assert x["output_t"] == pytest.approx(0) and x["decided_by"] == "sourcing"
+    assert x["note"] == "no output" and not bool(x["earned"])

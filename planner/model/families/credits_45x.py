@@ -361,12 +361,14 @@ def report_x45(t: TableContext) -> pd.DataFrame:
             credit_usd = chi * x if (p, y) in earned else 0.0
         if not chi:
             why = _no_credit_reason(ci, prj, y)
-        elif st == "failed" or ((p, y) not in earned):
+        elif st == "failed":
+            why = "MACR below the threshold"
+        elif x <= 0:  # nothing made, nothing to test (the plan's binary is then arbitrary)
+            why = "no output"
+        elif (p, y) not in earned:
             why = "MACR below the threshold"
         elif credit_usd <= 1e-6 and award.get(p, 0.0) > 0.5:
             why = "48C award (no stacking)"
-        elif x <= 0:
-            why = "no output"
         else:
             why = "earned"
         rows.append({"project": p, "year": y, "output_t": x, "threshold_share": pol.x45_macr_min[y],
