@@ -20,7 +20,7 @@ from planner.explain.hard_targets import with_explanation
 from planner.instance.records import FixedPlan, Instance
 from planner.results.plan import plan_of
 from planner.solve.presets import SolverOptions
-from planner.study import Base, Event, Study, Task, TaskResult, Variation
+from planner.study import Base, Event, Study, Task, TaskResult, Variation, warm_up
 
 
 def select_cases(available: list[str], cases: str | list[str] | None, resolve: Any) -> list[str]:
@@ -58,6 +58,8 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     `on_case(case, run)` hears of each case's own solve as it ends (a Ctrl-C raises here after
     stopping every solve: the cases heard of are the complete results there are)."""
     path = Path(path)
+    if jobs > 1 and not scheduler:
+        warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
     inst = load_instance(path)
     names = select_cases(list(inst.cases), cases, lambda n: resolve_case_name(inst, n))
     base_name = resolve_case_name(inst, base) if base else names[0]

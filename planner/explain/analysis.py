@@ -23,7 +23,7 @@ from planner.results.diagnose import TOL_T, out_of_reach
 from planner.results.labels import musd_text, number_text, tonnes_text
 from planner.results.solution import Solution
 from planner.solve.presets import SolverOptions
-from planner.study import SHORTFALL, Base, Event, Study, Task, TaskResult, Variation
+from planner.study import SHORTFALL, Base, Event, Study, Task, TaskResult, Variation, warm_up
 from planner.study.tasks import CANCELLED
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     set, and each figure that needed a re-solve that did not finish is n/a, with the reason).
     """
     path = Path(path)
+    if jobs > 1 and not scheduler:
+        warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
     inst = load_instance(path)
     name = resolve_case_name(inst, case)
     ci = apply_case(inst, name)

@@ -31,7 +31,7 @@ from planner.errors import SolveError, UsageError
 from planner.instance.records import FixedPlan, Instance, Scenario
 from planner.model.units import MONEY
 from planner.solve.presets import SolverOptions
-from planner.study import Base, Bound, Event, Study, Task, TaskResult, Variation
+from planner.study import Base, Bound, Event, Study, Task, TaskResult, Variation, warm_up
 
 __all__ = ["Hedge", "cvar", "own_key", "run_hedge", "select_scenarios"]
 
@@ -118,6 +118,8 @@ def run_hedge(path: str | Path, *, scenarios: str | Sequence[str] | None = None,
     from planner.model.extensive import HedgeObjective
 
     path = Path(path)
+    if jobs > 1 and not scheduler:
+        warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
     inst = load_instance(path)
     try:
         obj = HedgeObjective.parse(objective)

@@ -10,6 +10,7 @@ imports no Pyomo itself.
 """
 
 from planner.study.executor import Study, details, run_tasks
+from planner.study.pool import warm_up
 from planner.study.tasks import (
     SHORTFALL,
     Base,
@@ -26,4 +27,4 @@ from planner.study.tasks import (
 )
 
 __all__ = ["SHORTFALL", "Base", "Bound", "CostCap", "Event", "IfInfeasible", "Objective", "RowBound", "Start",
-           "Study", "Task", "TaskResult", "Variation", "details", "run_tasks"]
+           "Study", "Task", "TaskResult", "Variation", "details", "run_tasks", "warm_up"]
