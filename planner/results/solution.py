@@ -83,9 +83,8 @@ class Solution:
         the costs table: what the kpis `penalties_usd` and `sunk_capex_usd` are, for studies that need
         only these (the costs table alone is a small part of the kpis' work). None without a plan or
         without the costs table."""
-        from planner.model.registry import cost_components
+        from planner.results.tables.costs import discounted_total
 
         if not self.has_plan or "discounted_usd" not in self.costs.columns:
             return None
-        costs = self.costs
-        return float(costs.loc[costs["component"].isin(list(cost_components(kind))), "discounted_usd"].sum())
+        return discounted_total(self.costs, kind)

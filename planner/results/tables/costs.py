@@ -29,6 +29,14 @@ def costs(t: TableContext) -> pd.DataFrame:
     return df
 
 
+def discounted_total(costs: pd.DataFrame, kind: str) -> float:
+    """The discounted total ($) of the cost components of one kind ("penalty", "sunk", "credit") in a
+    costs table (0 for an empty one): the kpis' penalties and sunk capex, and a study's."""
+    if costs.empty:
+        return 0.0
+    return float(costs.loc[costs["component"].isin(list(cost_components(kind))), "discounted_usd"].sum())
+
+
 @table("credits")
 def credits(t: TableContext) -> pd.DataFrame:
     """The credit components of the costs table (with their sign turned), by year: a column per component."""

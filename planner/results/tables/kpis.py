@@ -10,6 +10,7 @@ from planner.model.registry import TableContext, cost_components, table
 from planner.model.units import MONEY
 from planner.results.labels import LOCALIZATION_DEFINITIONS, definition_key
 from planner.results.tables.common import groups
+from planner.results.tables.costs import discounted_total
 from planner.results.tables.cost_views import discounted
 from planner.results.tables.sources import headline_year
 
@@ -22,10 +23,9 @@ def kpis(t: TableContext) -> pd.DataFrame:
     costs, builds, imports = t.table("costs"), t.table("builds"), t.table("imports")
     unmet_df, localization, supply_df = t.table("unmet"), t.table("localization"), t.table("supply")
     objective = t.objective / MONEY if t.objective is not None else None
-    disc = costs.groupby("component")["discounted_usd"].sum() if not costs.empty else pd.Series(dtype=float)
-    penalties = float(disc.reindex(list(cost_components("penalty"))).fillna(0).sum())
-    sunk = float(disc.reindex(list(cost_components("sunk"))).fillna(0).sum())
-    public = 0.0 - float(disc.reindex(list(cost_components("credit"))).fillna(0).sum())
+    penalties = discounted_total(costs, "penalty")
+    sunk = discounted_total(costs, "sunk")
+    public = 0.0 - discounted_total(costs, "credit")
     views = t.table("cost_views")
     credit_words = ", ".join(c.replace("credit_", "").upper() if c.startswith("credit_") else c.replace("_", " ")
                              for c in cost_components("credit"))
