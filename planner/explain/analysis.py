@@ -60,6 +60,7 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     set, and each figure that needed a re-solve that did not finish is n/a, with the reason).
     """
     path = Path(path)
+    parallel = jobs > 1 or bool(scheduler)
     if jobs > 1 and not scheduler:
         warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
     inst = load_instance(path)
@@ -67,7 +68,7 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     ci = apply_case(inst, name)
     data = path.read_bytes()
     highs = dict(options.highs)
-    if jobs > 1 or scheduler:
+    if parallel:
         highs["threads"] = 1
     soft = Base(str(path), _sha(data), name, False, data=data)
 
@@ -83,10 +84,9 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
         with Study(jobs=jobs, scheduler=scheduler, on_event=on_event) as st:
             st.prepare(soft)  # the workers build the case's model while this process solves the plan
             # the one re-solve that does not depend on the plan starts now, in a worker, beside the plan's
-            early = [task("without targets", WITHOUT_TARGETS)] if ci.policy.localization_target else []
-            if jobs > 1 or scheduler:
-                for t in early:
-                    st.submit(t)
+            early = [task("without targets", WITHOUT_TARGETS)] if parallel and ci.policy.localization_target else []
+            for t in early:
+                st.submit(t)
             first = st.solve_here(with_explanation(Task("plan", soft.with_targets(hard_targets), options=highs,
                                                         preset=options.preset)))
             if first.state != "done" or first.solution is None:
@@ -95,12 +95,9 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
             tasks = _resolves(ci, sol, task)
             if hard_targets:  # the re-solves are of the case with soft targets: they start from the plan all the same
                 tasks = [replace(t, start=first.start) for t in tasks]
-            if jobs > 1 or scheduler:
-                submitted = {t.key for t in early}
-                runs = st.run([t for t in tasks if t.key not in submitted])
-                runs.update({k: st.finished[k] for k in submitted})
-            else:
-                runs = st.run(tasks)
+            submitted = {t.key for t in early}
+            runs = st.run([t for t in tasks if t.key not in submitted])
+            runs.update({k: st.finished[k] for k in submitted})
     except KeyboardInterrupt:
         if not keep_partial or first is None or first.solution is None or not first.done:
             raise

@@ -207,8 +207,7 @@ class ProcessBackend:
         self.best_start = best_start
         self.prefetch = prefetch
         self.ctx = context()
-        if self.ctx.get_start_method() == "forkserver":
-            warm_up()
+        warm_up()
         self.flag = self.ctx.RawValue("b", 0)
         self.queue: deque[Task] = deque()
         self.workers: list[_Worker] = []
