@@ -122,6 +122,27 @@ def test_parallel_equals_serial(multi_case: Path, serial) -> None:  # noqa: ANN0
     assert signature(par) == signature(serial)
 
 
+def test_workbooks_rendered_by_the_workers_are_the_callers(multi_case: Path, tmp_path: Path) -> None:
+    """With `render`, each case's results workbook is rendered by the worker that solved it; written as it
+    came, it reads back exactly as the workbook the caller renders of the same solution."""
+    import pandas as pd
+
+    from planner.export.results import read_results, write_results
+
+    par = run_comparison(multi_case, cases="base,localize", options=OPTS, jobs=2, regret=True, render=True)
+    for c in ("base", "localize"):
+        run = par.runs[c]
+        assert run.rendered is not None and run.rendered[:2] == b"PK"  # a zip: an .xlsx file
+        theirs = read_results(write_results(run.solution, tmp_path / f"{c}-worker.xlsx", rendered=run.rendered))
+        ours = read_results(write_results(run.solution, tmp_path / f"{c}-here.xlsx"))
+        assert theirs.keys() == ours.keys()
+        for name in ours:
+            pd.testing.assert_frame_equal(theirs[name], ours[name], check_dtype=False)
+    # without workers (jobs=1) nothing is rendered ahead: the caller renders each workbook when it writes it
+    serial = run_comparison(multi_case, cases="base,localize", options=OPTS, jobs=1, render=True)
+    assert all(r.rendered is None for r in serial.runs.values())
+
+
 def test_dask_local_cluster_equals_serial(multi_case: Path, serial) -> None:  # noqa: ANN001
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:

@@ -24,6 +24,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, Optional
 
@@ -425,15 +426,19 @@ def compare(
         finished: dict[str, Any] = {}
         try:
             with term.case_progress(f"Solving cases of {instance.name}") as event:
+                # the workers render each case's workbook beside the other solves (with --frontier the
+                # workbook waits for the frontier's solves, here, after the study)
                 cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
                                      scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event,
-                                     before_solving=before_solving, on_case=finished.__setitem__)
+                                     before_solving=before_solving, on_case=finished.__setitem__,
+                                     render=not frontier)
         except KeyboardInterrupt:
             solved = {c: r for c, r in finished.items() if r.status == "done" and r.solution is not None}
             if not keep_incumbent or not solved:
                 raise
             for c, run in solved.items():  # each a complete result; the comparison is not
-                _write_safely(term, write_results, run.solution, paths[c], (instance,))
+                _write_safely(term, partial(write_results, rendered=run.rendered), run.solution, paths[c],
+                              (instance,))
             _stopped(term, f"the results of the {plural(len(solved), 'case')} solved before the stop were written "
                            f"({', '.join(shown(c) for c in solved)}); the comparison needs every case and was not "
                            "written")
@@ -444,11 +449,13 @@ def compare(
         if frontier:  # each case's own frontier, in its own workbook (the comparison reads none of it)
             for c, run in runs.items():
                 if run.status == "done" and run.solution is not None:
-                    runs[c] = replace(run, solution=_with_frontier(term, loaded[0], run.solution, options,
-                                                                   hard_targets, skip="Without --frontier it is not looked for."))
+                    runs[c] = replace(run, rendered=None,  # the workbook shows the frontier: rendered below
+                                      solution=_with_frontier(term, loaded[0], run.solution, options,
+                                                              hard_targets, skip="Without --frontier it is not looked for."))
         for c, run in runs.items():
             if run.status == "done" and run.solution is not None:
-                written = _write_safely(term, write_results, run.solution, paths[c], (instance,))
+                written = _write_safely(term, partial(write_results, rendered=run.rendered), run.solution,
+                                        paths[c], (instance,))
                 runs[c] = mark_written(run, str(written))
         cmp = replace(cmp, runs=runs)
         written = _write_safely(term, write_comparison, cmp, out, (instance,))

@@ -30,6 +30,8 @@ class CaseRun:
     error: str | None = None
     seconds: float = 0.0
     workbook: str | None = None  # the case's own results workbook, once written
+    #: that workbook's .xlsx bytes, rendered by the worker that solved the case (None: not rendered there)
+    rendered: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

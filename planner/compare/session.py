@@ -44,19 +44,23 @@ def cross_key(a: str, b: str) -> str:
 
 def case_run(case: str, r: TaskResult) -> CaseRun:
     status = "done" if r.done and r.solution is not None else "failed"
-    return CaseRun(case, status, r.solution, None if status == "done" else (r.error or r.state), r.seconds)
+    return CaseRun(case, status, r.solution, None if status == "done" else (r.error or r.state), r.seconds,
+                   rendered=r.workbook)
 
 
 def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", base: str | None = None,
                    options: SolverOptions, jobs: int = 1, scheduler: str | None = None, regret: bool = False,
                    hard_targets: bool = False, on_event: Event | None = None,
                    before_solving: Callable[[Instance, list[str]], None] | None = None,
-                   on_case: Callable[[str, CaseRun], None] | None = None) -> Comparison:
+                   on_case: Callable[[str, CaseRun], None] | None = None, render: bool = False) -> Comparison:
     """Solve the selected cases (in parallel) and compare them; with `regret`, evaluate every case's
     plan under every other case. Validation errors are raised before anything runs; so is anything
     `before_solving(instance, case names)` raises (the command line checks its outputs there).
     `on_case(case, run)` hears of each case's own solve as it ends (a Ctrl-C raises here after
-    stopping every solve: the cases heard of are the complete results there are)."""
+    stopping every solve: the cases heard of are the complete results there are). With `render` and
+    workers (`jobs` > 1 or a scheduler), each case's results workbook is rendered by the worker that
+    solved it, beside the other solves (`CaseRun.rendered`), rather than by the caller afterwards, one
+    workbook after another."""
     path = Path(path)
     if jobs > 1 and not scheduler:
         warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
@@ -78,12 +82,14 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     if jobs > 1 or scheduler:
         highs["threads"] = 1  # one HiGHS thread per solve; parallelism is across solves
     bases = {c: Base(str(path), sha, c, hard_targets, data=data) for c in names}
+    render = render and (jobs > 1 or bool(scheduler))  # in this process it would only come sooner
 
     def task(key: str, case: str, plan: FixedPlan | None = None) -> Task:
         return with_explanation(Task(key, bases[case], Variation(plan=plan), options=highs, preset=options.preset,
                                      # a plan under another case: its cost, sunk capex and penalties (from
                                      # the costs table) are all regret needs
-                                     tables=None if plan is None else ("costs",), duals=plan is None))
+                                     tables=None if plan is None else ("costs",), duals=plan is None,
+                                     workbook=render and plan is None))
 
     runs: dict[str, CaseRun] = {}
     plans: dict[str, FixedPlan] = {}
@@ -146,7 +152,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
 
 
 def mark_written(run: CaseRun, path: str) -> CaseRun:
-    return replace(run, workbook=path)
+    return replace(run, workbook=path, rendered=None)  # the bytes are on disk now
 
 
 def _sunk(sol: Any) -> float | None:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from planner.errors import OutputError
 from planner.export import kit
+from planner.export.atomic import save_workbook
 from planner.export.kit import (
     BOLD,
     FMT_COUNT,
@@ -225,14 +226,23 @@ _EMPTY_NOTES: dict[str, str] = {
 
 
 # ---------------------------------------------------------------------------------- public API
-def write_results(sol: Solution, path: str | Path, *, protect: tuple[str | Path, ...] = ()) -> Path:
+def write_results(sol: Solution, path: str | Path, *, protect: tuple[str | Path, ...] = (),
+                  rendered: bytes | None = None) -> Path:
     """Write the results workbook of `sol` to `path` atomically and return the path.
 
     The workbook is built in memory first, then saved to a temporary file next to `path` and renamed
     into place; on any error `path` is left as it was. `protect` lists files that must never be
-    overwritten (the input workbook): writing onto one raises `OutputError`.
+    overwritten (the input workbook): writing onto one raises `OutputError`. `rendered`: the
+    workbook's bytes as `results_bytes(sol)` made them elsewhere (a study's worker), written as they are.
     """
+    if rendered is not None:
+        return save_workbook(lambda: rendered, path, what="results workbook", protect=protect)
     return kit.save(lambda: build_workbook(sol), path, what="results workbook", kind="results", protect=protect)
+
+
+def results_bytes(sol: Solution) -> bytes:
+    """The results workbook of `sol` as the bytes of an .xlsx file (what `write_results` writes)."""
+    return build_workbook(sol).to_bytes("results")
 
 
 def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
