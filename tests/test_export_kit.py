@@ -302,3 +302,36 @@ def test_instance_workbooks_follow_the_same_text_rule(tmp_path):
     names = {c.value: c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
     assert "bell\\x07plant" in names and not names["bell\\x07plant"].quotePrefix
     assert names["\t=1+1"].quotePrefix and names["\t=1+1"].data_type == "s"
+
+
+@pytest.mark.parametrize("fmt", [None, kit.FMT_T, kit.FMT_SHARE, kit.FMT_MUSD, kit.FMT_USD_AS_MUSD, kit.FMT_USD,
+                                 kit.FMT_YEAR, kit.FMT_NUMBER, kit.FMT_SECONDS])
+def test_a_column_is_as_wide_as_its_widest_value_shown(fmt: str | None) -> None:
+    """A table's width is fitted to a few candidate values of each column (the largest and smallest number,
+    a blank, ±inf; each distinct text): the widest of those is the widest of every value, shown as the
+    table shows it (a number's text grows with its size on either side of zero, also where it rounds
+    to zero and loses its sign)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    def shown(values: list, scale: float) -> int:
+        out = 0
+        for v in values:
+            v = kit.plain(v)
+            if kit.is_number(v):
+                v = v * scale
+            out = max(out, kit.shown_width(kit.NA if v is None else v, fmt))
+        return out
+
+    number = st.one_of(st.floats(-1e12, 1e12), st.floats(-1.0, 1.0), st.integers(-10**9, 10**9),
+                       st.sampled_from([math.nan, math.inf, -math.inf, -0.004, 0.004, -0.0499, 9.995, -9.995]))
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(number, min_size=1, max_size=40), st.sampled_from([1.0, 1e-6, 100.0]))
+    def check(values: list, scale: float) -> None:
+        s = pd.Series(values, dtype=float)
+        assert shown(kit._widest_candidates(s), scale) == shown(s.tolist(), scale)
+        texts = pd.Series([f"name {int(abs(v)) % 97}" if isinstance(v, int) else None for v in values], dtype=object)
+        assert shown(kit._widest_candidates(texts), scale) == shown(texts.tolist(), scale)
+
+    check()

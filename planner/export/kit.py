@@ -1048,8 +1048,8 @@ class Sheet:
             # the header may wrap to two lines; its longest word and the filter button must fit
             w = max(max((len(x) for x in words_), default=0), math.ceil(len(c.header) / 2)) + 3
             if sample_frame is not None:
-                vals: Iterable[Any] = sample_frame[c.key].tolist() if c.key in sample_frame.columns \
-                    else sample_frame.iloc[:, i].tolist()
+                vals: Iterable[Any] = _widest_candidates(sample_frame[c.key] if c.key in sample_frame.columns
+                                                         else sample_frame.iloc[:, i])
             else:
                 vals = (_field(r, c.key, i) for r in sample)
             for v in vals:
@@ -1235,6 +1235,26 @@ def _only_layout(style: Style | None) -> Style | None:
     if style is None:
         return None
     return Style(fill=style.fill, valign=style.valign, halign=style.halign or "right")
+
+
+def _widest_candidates(s: pd.Series) -> list[Any]:
+    """The values of a column among which its widest shown value lies: of numbers, the largest and the
+    smallest (and a blank and ±inf if there are any), since a number's text with a fixed number of
+    decimals only grows with its size on either side of zero; of anything else, each distinct value
+    once. The values themselves, so that each is shown exactly as the table shows it."""
+    if s.dtype.kind in "iuf":
+        arr = s.to_numpy(dtype=float, na_value=np.nan)
+        ok = np.isfinite(arr)
+        picks = {int(np.argmax(np.where(ok, arr, -np.inf))), int(np.argmin(np.where(ok, arr, np.inf)))} \
+            if ok.any() else set()
+        for odd in (np.isnan(arr), arr == np.inf, arr == -np.inf):  # a blank (n/a where the column says so), ±inf
+            picks |= {int(k) for k in np.flatnonzero(odd)[:1]}
+        return s.iloc[sorted(picks)].tolist()
+    values = s.tolist()
+    try:
+        return list(dict.fromkeys(values))
+    except TypeError:  # unhashable values: each one
+        return values
 
 
 def _field(rec: Any, key: str, i: int) -> Any:
