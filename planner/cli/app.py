@@ -567,6 +567,10 @@ def explain(
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
+        if (jobs or default_jobs()) > 1:
+            from planner.study import warm_up
+
+            warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
         inst = load_instance(instance)
         term.workbook_warnings(list(inst.warnings), instance)
         case_name = resolve_case_name(inst, case)
