@@ -127,9 +127,9 @@ def test_workbooks_rendered_by_the_workers_are_the_callers(multi_case: Path, tmp
     came, it reads back exactly as the workbook the caller renders of the same solution."""
     import pandas as pd
 
-    from planner.export.results import read_results, write_results
+    from planner.export.results import read_results, results_bytes, write_results
 
-    par = run_comparison(multi_case, cases="base,localize", options=OPTS, jobs=2, regret=True, render=True)
+    par = run_comparison(multi_case, cases="base,localize", options=OPTS, jobs=2, regret=True, render=results_bytes)
     for c in ("base", "localize"):
         run = par.runs[c]
         assert run.rendered is not None and run.rendered[:2] == b"PK"  # a zip: an .xlsx file
@@ -139,7 +139,7 @@ def test_workbooks_rendered_by_the_workers_are_the_callers(multi_case: Path, tmp
         for name in ours:
             pd.testing.assert_frame_equal(theirs[name], ours[name], check_dtype=False)
     # without workers (jobs=1) nothing is rendered ahead: the caller renders each workbook when it writes it
-    serial = run_comparison(multi_case, cases="base,localize", options=OPTS, jobs=1, render=True)
+    serial = run_comparison(multi_case, cases="base,localize", options=OPTS, jobs=1, render=results_bytes)
     assert all(r.rendered is None for r in serial.runs.values())
 
 

@@ -199,6 +199,17 @@ def _check_tables(term: Terminal, folder: Path, instance: Path | None, *, force:
     return folder
 
 
+def _start_workers(jobs: int | None, scheduler: str | None = None) -> None:
+    """Start the fork server of a study's worker processes first thing (a command with workers on this
+    machine), so that it imports their libraries beside this command's own imports and its reading of
+    the workbook: the standard library only is imported here."""
+    if scheduler or (jobs or os.cpu_count() or 1) <= 1:
+        return
+    from planner.study.forkserver import warm_up
+
+    warm_up()
+
+
 def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: Path, protect: tuple[Path, ...]
                   ) -> Path:
     """Write `obj` to `out`; if that fails, save it in one new temporary folder and say where (never lose
@@ -397,12 +408,13 @@ def compare(
     written (exit 3)."""
     term = _terminal(False, quiet)
     with _guard(term):
+        _start_workers(jobs, scheduler)
         from dataclasses import replace
 
         from planner.compare.session import mark_written
         from planner.compare.session import default_jobs, run_comparison
         from planner.export.comparison import write_comparison
-        from planner.export.results import write_results
+        from planner.export.results import results_bytes, write_results
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
@@ -431,7 +443,7 @@ def compare(
                 cmp = run_comparison(instance, cases=cases, base=base, options=options, jobs=n_jobs,
                                      scheduler=scheduler, regret=regret, hard_targets=hard_targets, on_event=event,
                                      before_solving=before_solving, on_case=finished.__setitem__,
-                                     render=not frontier)
+                                     render=None if frontier else results_bytes)
         except KeyboardInterrupt:
             solved = {c: r for c, r in finished.items() if r.status == "done" and r.solution is not None}
             if not keep_incumbent or not solved:
@@ -491,6 +503,8 @@ def hedge(
     hedge, wait), its expected cost, CVaR, regret, EVPI and VSS; write the hedge workbook."""
     term = _terminal(False, quiet)
     with _guard(term):
+        if not decompose:
+            _start_workers(jobs)
         from planner.compare.session import default_jobs
         from planner.export.hedge import write_hedge
         from planner.hedge import run_hedge
@@ -559,6 +573,7 @@ def explain(
     """Explain a plan: cost of each localization target, why candidates are (not) built, shortfalls in plain words."""
     term = _terminal(False, quiet)
     with _guard(term):
+        _start_workers(jobs)
         from planner.cases import resolve_case_name
         from planner.compare.session import default_jobs
         from planner.explain.analysis import explain as run_explain
@@ -567,10 +582,6 @@ def explain(
         from planner.solve.presets import merge_options
 
         options = merge_options(preset, {"time_limit": time_limit, "mip_rel_gap": gap})
-        if (jobs or default_jobs()) > 1:
-            from planner.study import warm_up
-
-            warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
         inst = load_instance(instance)
         term.workbook_warnings(list(inst.warnings), instance)
         case_name = resolve_case_name(inst, case)
@@ -607,6 +618,7 @@ def alternatives(
     objectives, and plans as different as possible from each other; must-have and interchangeable commitments."""
     term = _terminal(False, quiet)
     with _guard(term):
+        _start_workers(jobs)
         from planner.cases import load_instance, resolve_case_name
         from planner.compare.session import default_jobs
         from planner.explore.alternatives import parse_objectives, parse_slacks, run_alternatives
@@ -654,6 +666,7 @@ def risk(
     qualification slip (delays sheet), with fan charts of localized share and cost."""
     term = _terminal(False, quiet)
     with _guard(term):
+        _start_workers(jobs)
         from planner.cases import load_instance, resolve_case_name
         from planner.compare.session import default_jobs
         from planner.explore.risk import run_risk

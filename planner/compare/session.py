@@ -23,6 +23,7 @@ from planner.errors import UsageError
 from planner.explain.hard_targets import with_explanation
 from planner.instance.records import FixedPlan, Instance
 from planner.results.plan import plan_of
+from planner.results.solution import Solution
 from planner.solve.presets import SolverOptions
 from planner.study import Base, Event, Study, Task, TaskResult, Variation, warm_up
 
@@ -56,15 +57,16 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                    options: SolverOptions, jobs: int = 1, scheduler: str | None = None, regret: bool = False,
                    hard_targets: bool = False, on_event: Event | None = None,
                    before_solving: Callable[[Instance, list[str]], None] | None = None,
-                   on_case: Callable[[str, CaseRun], None] | None = None, render: bool = False) -> Comparison:
+                   on_case: Callable[[str, CaseRun], None] | None = None,
+                   render: Callable[[Solution], bytes] | None = None) -> Comparison:
     """Solve the selected cases (in parallel) and compare them; with `regret`, evaluate every case's
     plan under every other case. Validation errors are raised before anything runs; so is anything
     `before_solving(instance, case names)` raises (the command line checks its outputs there).
     `on_case(case, run)` hears of each case's own solve as it ends (a Ctrl-C raises here after
-    stopping every solve: the cases heard of are the complete results there are). With `render` and
-    workers (`jobs` > 1 or a scheduler), each case's results workbook is rendered by the worker that
-    solved it, beside the other solves (`CaseRun.rendered`), rather than by the caller afterwards, one
-    workbook after another."""
+    stopping every solve: the cases heard of are the complete results there are). With `render` (a
+    Solution's results workbook as bytes, `planner.export.results.results_bytes`) and workers (`jobs` > 1
+    or a scheduler), each case's workbook is rendered by the worker that solved it, beside the other
+    solves (`CaseRun.rendered`), rather than by the caller afterwards, one workbook after another."""
     path = Path(path)
     if jobs > 1 and not scheduler:
         warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
@@ -86,14 +88,15 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     if jobs > 1 or scheduler:
         highs["threads"] = 1  # one HiGHS thread per solve; parallelism is across solves
     bases = {c: Base(str(path), sha, c, hard_targets, data=data) for c in names}
-    render = render and (jobs > 1 or bool(scheduler))  # in this process it would only come sooner
+    if jobs <= 1 and not scheduler:
+        render = None  # in this process it would only come sooner
 
     def task(key: str, case: str, plan: FixedPlan | None = None) -> Task:
         return with_explanation(Task(key, bases[case], Variation(plan=plan), options=highs, preset=options.preset,
                                      # a plan under another case: its cost, sunk capex and penalties (from
                                      # the costs table) are all regret needs
                                      tables=None if plan is None else ("costs",), duals=plan is None,
-                                     warm_start=plan is None, workbook=render and plan is None))
+                                     warm_start=plan is None, render=render if plan is None else None))
 
     runs: dict[str, CaseRun] = {}
     plans: dict[str, FixedPlan] = {}

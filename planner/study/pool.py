@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from planner.study.forkserver import context, warm_up, with_sigint_ignored
 from planner.study.tasks import Base, CANCELLED, STOPPED, Start, Task, TaskResult, with_start
 
 #: seconds the running solves get to stop on their own once the stop flag is set, before the
@@ -42,46 +43,6 @@ KILL_AFTER = 0.5
 RESTARTS = 4
 
 
-#: what the fork server imports once, so that each worker it forks starts with them loaded (a
-#: spawned worker imported them itself, about 0.7 s of CPU each, while the parent solved its plan)
-PRELOAD = ["numpy", "pandas", "pyomo.environ", "highspy", "planner.study.worker", "planner.model.build",
-           "planner.results.extract", "planner.solve.session", "planner.run"]
-
-
-def context() -> Any:
-    """The multiprocessing context of the worker processes: a fork server that has imported
-    PRELOAD (Linux, macOS), or spawn where there is none (Windows)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
-def warm_up() -> None:
-    """Start the fork server now, beside this process's own work (reading the workbook, building the
-    first model), rather than when the first worker is needed. Nothing to do without one."""
-    ctx = context()
-    if ctx.get_start_method() != "forkserver":
-        return
-    from multiprocessing import forkserver
-
-    _with_sigint_ignored(forkserver.ensure_running)
-
-
-def _with_sigint_ignored(start: Callable[[], None]) -> None:
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        start()
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        start()
-    finally:
-        signal.signal(signal.SIGINT, old)
-
-
 def start_process(p: Any) -> None:
     """Start process `p` with Ctrl-C ignored from its first instruction on.
 
@@ -91,7 +52,7 @@ def start_process(p: Any) -> None:
     worker is started with SIGINT ignored (this process ignores it for the few milliseconds the
     start takes). The fork server is started the same way, so it and every worker it forks ignore
     Ctrl-C from their first instruction."""
-    _with_sigint_ignored(p.start)
+    with_sigint_ignored(p.start)
 
 
 def worker_signals() -> None:

@@ -196,9 +196,10 @@ class Task:
     to keep results small when a study needs a few figures of many solves. `duals`: whether the
     fixed-integer LP for the shadow prices is solved. `warm_start`: start from `start`, or else from
     the best plan known for the base (repaired to fit the variation); False solves from scratch.
-    `workbook`: also render the results workbook of the whole Solution where it was solved (its bytes
-    come back in `TaskResult.workbook`), so that the workers render the workbooks of a study side by
-    side instead of its parent one after another.
+    `render`: a function of the whole Solution giving the bytes of its workbook (the caller's, e.g.
+    `planner.export.results.results_bytes`: this layer imports no writer), run where the task was
+    solved (the bytes come back in `TaskResult.workbook`), so that the workers render the workbooks of
+    a study side by side instead of its parent one after another.
     """
 
     key: str
@@ -211,7 +212,7 @@ class Task:
     warm_start: bool = True
     start: Start | None = None
     if_infeasible: IfInfeasible | None = None
-    workbook: bool = False
+    render: Callable[[Solution], bytes] | None = None
 
     def shipped(self, with_data: bool = True, *, validated: bool = False) -> Task:
         f = self.if_infeasible
@@ -243,8 +244,8 @@ class TaskResult:
     #: the integer decisions of a solve that held a plan (`Variation.plan`): every binary the plan implies
     #: (awards, credits, operations), e.g. to hold them all and make later re-solves linear (planner risk)
     integers: Start | None = None
-    #: the results workbook of `solution` as .xlsx bytes, when the task asked for it (`Task.workbook`) and it
-    #: could be rendered (None otherwise: the caller renders it itself, and reports any error there)
+    #: the workbook of `solution` as `Task.render` made it, when the task asked for one and it could be
+    #: rendered (None otherwise: the caller renders it itself, and reports any error there)
     workbook: bytes | None = field(default=None, repr=False)
 
     @property

@@ -18,6 +18,7 @@ import contextlib
 import datetime as _dt
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -159,18 +160,16 @@ def run_task(task: Task, *, interrupt: Any = None, on_progress: Any = None, work
                 words = [f"(the reason could not be put in words: {type(exc).__name__}: {exc})"]
             sol = replace(sol, messages=(*sol.messages, *words))
             result = replace(result, solution=sol, aux=aux, error=_reason(sol))
-    if task.workbook and result.done and result.solution is not None and task.tables is None:
-        result = replace(result, workbook=_rendered(result.solution))
+    if task.render is not None and result.done and result.solution is not None and task.tables is None:
+        result = replace(result, workbook=_rendered(task.render, result.solution))
     return replace(result, seconds=time.perf_counter() - t0, worker=worker)
 
 
-def _rendered(sol: Any) -> bytes | None:
-    """The results workbook of `sol` as .xlsx bytes; None if it cannot be rendered here (the caller then
+def _rendered(render: Callable[[Any], bytes], sol: Any) -> bytes | None:
+    """The workbook of `sol` as `render` makes it; None if it cannot be rendered here (the caller then
     renders it itself and reports why there, with the output's name)."""
-    from planner.export.results import results_bytes
-
     try:
-        return results_bytes(sol)
+        return render(sol)
     except Exception:  # noqa: BLE001 - reported by the caller's own rendering, where the output is named
         return None
 
