@@ -102,6 +102,9 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     plans: dict[str, FixedPlan] = {}
     cross_runs: dict[tuple[str, str], TaskResult] = {}
     pairs: dict[str, tuple[str, str]] = {}
+    # (sunk capex, penalties) of each plan under each case, taken as each result comes in, while the workers
+    # go on solving (not all at the end, after the last solve)
+    money: dict[tuple[str, str], tuple[float | None, float | None]] = {}
     st: Study | None = None
     try:
         st = Study(jobs=jobs, scheduler=scheduler, on_event=on_event)
@@ -111,8 +114,10 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
             for r in st.results():
                 if r.key in pairs:
                     cross_runs[pairs[r.key]] = r
+                    money[pairs[r.key]] = (_sunk(r.solution), _money(r.solution, "penalty"))
                     continue
                 runs[r.key] = case_run(r.key, r)
+                money[(r.key, r.key)] = (_sunk(r.solution), _money(r.solution, "penalty"))
                 if on_case is not None:
                     on_case(r.key, runs[r.key])
                 if not regret or runs[r.key].status != "done":
@@ -134,8 +139,8 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
         done = [c for c in names if runs[c].status == "done"]
         cross: dict[tuple[str, str], float | None] = {}
         notes: dict[tuple[str, str], str] = {}
-        sunk: dict[tuple[str, str], float | None] = {(c, c): _sunk(runs[c].solution) for c in done}
-        pens: dict[tuple[str, str], float | None] = {(c, c): _money(runs[c].solution, "penalty") for c in done}
+        sunk: dict[tuple[str, str], float | None] = {(c, c): money[(c, c)][0] for c in done}
+        pens: dict[tuple[str, str], float | None] = {(c, c): money[(c, c)][1] for c in done}
         for a in done:
             for b in done:
                 if a == b:
@@ -143,8 +148,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                 r = cross_runs[(a, b)]
                 if r.done and r.solution is not None:
                     cross[(a, b)] = r.solution.status["objective_usd"]
-                    sunk[(a, b)] = _sunk(r.solution)
-                    pens[(a, b)] = _money(r.solution, "penalty")
+                    sunk[(a, b)], pens[(a, b)] = money[(a, b)]
                     if not r.solution.status["proven_optimal"]:
                         notes[(a, b)] = f"not proven optimal: {r.solution.status['status']}"
                 else:

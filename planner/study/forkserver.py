@@ -16,7 +16,7 @@ from typing import Any
 #: what the fork server imports once, so that each worker it forks starts with them loaded (a
 #: spawned worker imported them itself, about 0.7 s of CPU each, while the parent solved its plan)
 PRELOAD = ["numpy", "pandas", "pyomo.environ", "highspy", "planner.study.worker", "planner.model.build",
-           "planner.results.extract", "planner.solve.session", "planner.run"]
+           "planner.results.extract", "planner.solve.session", "planner.run", "planner.export.results"]
 
 
 def context() -> Any:
