@@ -105,6 +105,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     # (sunk capex, penalties) of each plan under each case, taken as each result comes in, while the workers
     # go on solving (not all at the end, after the last solve)
     money: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+    told: set[str] = set()  # the cases `on_case` has heard of
     st: Study | None = None
     try:
         st = Study(jobs=jobs, scheduler=scheduler, on_event=on_event)
@@ -117,9 +118,10 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                     money[pairs[r.key]] = (_sunk(r.solution), _money(r.solution, "penalty"))
                     continue
                 runs[r.key] = case_run(r.key, r)
-                money[(r.key, r.key)] = (_sunk(r.solution), _money(r.solution, "penalty"))
                 if on_case is not None:
                     on_case(r.key, runs[r.key])
+                told.add(r.key)
+                money[(r.key, r.key)] = (_sunk(r.solution), _money(r.solution, "penalty"))
                 if not regret or runs[r.key].status != "done":
                     continue
                 a = r.key
@@ -131,7 +133,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     except KeyboardInterrupt:  # every solve is stopped: tell of the cases that ended, then stop here too
         finished = st.finished if st is not None else {}
         for c in names:
-            if c not in runs and c in finished and on_case is not None:
+            if c not in told and c in finished and on_case is not None:
                 on_case(c, case_run(c, finished[c]))
         raise
     reg = None
