@@ -200,14 +200,12 @@ def _check_tables(term: Terminal, folder: Path, instance: Path | None, *, force:
 
 
 def _start_workers(jobs: int | None, scheduler: str | None = None) -> None:
-    """Start the fork server of a study's worker processes first thing (a command with workers on this
-    machine), so that it imports their libraries beside this command's own imports and its reading of
-    the workbook: the standard library only is imported here."""
-    if scheduler or (jobs or os.cpu_count() or 1) <= 1:
-        return
+    """Start the fork server of a study's worker processes first thing, so that it imports their libraries
+    beside this command's own imports and its reading of the workbook (`jobs` None: one per core, the
+    commands' default); the module imported here needs the standard library only."""
     from planner.study.forkserver import warm_up
 
-    warm_up()
+    warm_up(jobs or os.cpu_count() or 1, scheduler)
 
 
 def _write_safely(term: Terminal, write: Callable[..., Path], obj: object, out: Path, protect: tuple[Path, ...]

@@ -68,8 +68,7 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
     or a scheduler), each case's workbook is rendered by the worker that solved it, beside the other
     solves (`CaseRun.rendered`), rather than by the caller afterwards, one workbook after another."""
     path = Path(path)
-    if jobs > 1 and not scheduler:
-        warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
+    warm_up(jobs, scheduler)  # the workers' fork server loads its libraries while this process reads the workbook
     inst = load_instance(path)
     names = select_cases(list(inst.cases), cases, lambda n: resolve_case_name(inst, n))
     base_name = resolve_case_name(inst, base) if base else names[0]

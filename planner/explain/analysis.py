@@ -61,8 +61,7 @@ def explain(path: str | Path, case: str | None = None, *, options: SolverOptions
     """
     path = Path(path)
     parallel = jobs > 1 or bool(scheduler)
-    if jobs > 1 and not scheduler:
-        warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
+    warm_up(jobs, scheduler)  # the workers' fork server loads its libraries while this process reads the workbook
     inst = load_instance(path)
     name = resolve_case_name(inst, case)
     ci = apply_case(inst, name)

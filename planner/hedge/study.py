@@ -118,8 +118,7 @@ def run_hedge(path: str | Path, *, scenarios: str | Sequence[str] | None = None,
     from planner.model.extensive import HedgeObjective
 
     path = Path(path)
-    if jobs > 1 and not scheduler:
-        warm_up()  # the workers' fork server loads its libraries while this process reads the workbook
+    warm_up(jobs, scheduler)  # the workers' fork server loads its libraries while this process reads the workbook
     inst = load_instance(path)
     try:
         obj = HedgeObjective.parse(objective)

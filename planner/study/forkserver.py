@@ -29,9 +29,13 @@ def context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def warm_up() -> None:
-    """Start the fork server now, beside this process's own work (reading the workbook, building the
-    first model), rather than when the first worker is needed. Nothing to do without one."""
+def warm_up(jobs: int | None = None, scheduler: str | None = None) -> None:
+    """Start the fork server now, beside this process's own work (its imports, reading the workbook,
+    building the first model), rather than when the first worker is needed. Nothing to do without a
+    fork server, or without workers on this machine: `jobs` of 1 (None: workers are coming) or a Dask
+    `scheduler`."""
+    if scheduler or (jobs is not None and jobs <= 1):
+        return
     ctx = context()
     if ctx.get_start_method() != "forkserver":
         return
