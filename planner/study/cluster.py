@@ -140,7 +140,7 @@ class DaskBackend:
         for ev in self.deferred:
             key, where = str(ev.get("key")), str(ev.get("worker", "cluster"))
             if key in self.collected:
-                continue  # it ended before its start was heard of
+                continue  # it ended before its start was heard of (and was said to be solving then)
             if where in self.running_on:
                 keep.append(ev)
                 continue
@@ -158,9 +158,15 @@ class DaskBackend:
                 r = TaskResult(task.key, "failed", error=f"the Dask worker failed ({type(exc).__name__}: {exc})")
             if r.worker:
                 self.where[task.base.key] = r.worker
+            told = False
             for where, key in list(self.running_on.items()):
                 if key == task.key:
                     del self.running_on[where]
+                    told = True
+            if not told and r.state != "cancelled" and r.worker and r.worker not in self.running_on:
+                # it ended before its start was heard of (a short solve): said now, just before its end,
+                # so that every task that ran shows queued, solving, done, as from a local worker
+                self.emit(task.key, "solving", {"worker": r.worker})
             self.collected.add(task.key)
             out.append(r)
         return out
