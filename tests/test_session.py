@@ -149,6 +149,76 @@ def test_plan_under_another_case_equals_a_fresh_fixed_plan(small: Instance) -> N
         back_to_base(s, base.objective, base_builds)
 
 
+def test_a_dive_under_a_held_plan_equals_the_milp_and_a_fresh_fixed_plan(small: Instance) -> None:
+    """Plan evaluations dive first: LPs from the basis of the case's own fixed-integer LP. A plan
+    within the gap of the relaxation's bound is the answer; any other goes on to HiGHS's MILP, from it.
+    With no gap (exact) both ways are taken, and each equals a fresh build of the fixed plan; with the
+    default gap each is within it of HiGHS's MILP from nothing, and its bound is a true bound. The
+    dive does not depend on what the session solved before, and leaves nothing changed."""
+    default = merge_options("default").highs
+    cases = list(small.cases)
+    plans = {}
+    for a in cases:
+        s = session_of(small, a)
+        s.solve(EXACT.highs, want_duals=False)
+        signed = frozenset(k for k in s.model.b_sign if s.x[s.col("b_sign", k)] > 0.5)  # type: ignore[index]
+        plans[a] = FixedPlan(source_case=a, units=builds(s), signed=signed)
+    ways = []
+    for b in cases:
+        s = session_of(small, b)
+        base = s.solve(EXACT.highs)
+        assert base.basis is not None and base.method == ""  # the base solve is HiGHS's MILP, with its LP's basis
+        base_builds = builds(s)
+        sets = apply_case(small, b).sets
+        for a in cases:
+            if a == b:
+                continue
+            plan = plans[a]
+            hold = {s.col("v_units", k): plan.units.get(k, 0) for k in sets.option_vars}
+            hold.update({s.col("b_sign", k): int(k in plan.signed) for k in sets.signed})
+            with s.fixed(hold):
+                r = s.solve(EXACT.highs, dive=True, basis=base.basis)
+                same_plan(s, r, solve_case(small, b, options=EXACT, plan=plan))
+                ways.append(r.method)
+                dove = s.solve(default, want_duals=False, dive=True, basis=base.basis)
+                milp = s.solve(default, want_duals=False)
+            assert dove.termination == "optimal" and dove.method.startswith("dive: ")
+            assert dove.objective == pytest.approx(milp.objective, rel=default["mip_rel_gap"])
+            assert dove.bound <= milp.objective + 1e-9 * abs(milp.objective)  # type: ignore[operator]
+            fresh = session_of(small, b)  # the same build: the same column numbers
+            with fresh.fixed(hold):
+                again = fresh.solve(default, want_duals=False, dive=True, basis=base.basis)
+            assert (again.objective, again.method) == (dove.objective, dove.method)
+        back_to_base(s, base.objective, base_builds)  # bounds and integrality restored exactly
+    assert any("within the gap" in w for w in ways), ways
+
+
+def test_a_dive_that_is_not_proven_goes_on_to_the_milp_from_its_plan() -> None:
+    """The tiny instance's existing cathode plant, its $2M fixed O&M saved in a mothballed year, under a
+    plan that builds nothing: the relaxation operates it part-time (output over capacity) and pays that
+    share of its fixed O&M; rounding up operates it and pays all of it. That plan is more than the
+    gap above the relaxation's bound, so HiGHS's MILP runs, from it, and proves it: the fresh build of
+    the fixed plan costs the same."""
+    from planner.model.variations import plan_values
+
+    default = merge_options("default")
+    t = tiny_tables()
+    t["projects"][0].update(fixed_om_per_unit=2_000_000, fixed_om_avoidable=1.0)
+    inst = instance_of(t)
+    plan = FixedPlan("other", {})
+    ci = apply_case(inst, "base")
+    s = Session(build_model(ci))
+    base = s.solve(default.highs)
+    hold = {s.col(var, k): x for var, values in plan_values(ci, plan).items() for k, x in values.items()}
+    with s.fixed(hold):
+        r = s.solve(default.highs, dive=True, basis=base.basis, want_duals=False)
+    assert r.method.startswith("dive: 2 LPs, the plan") and r.method.endswith("HiGHS's MILP from it"), r.method
+    assert r.start == "complete plan" and r.termination == "optimal"
+    assert r.first_objective == pytest.approx(r.objective, rel=1e-12)  # the dive's plan was the optimum
+    fresh = solve_case(inst, "base", options=default, plan=plan)
+    assert r.objective == pytest.approx(fresh.status["objective_usd"] * MONEY, rel=default.highs["mip_rel_gap"])
+
+
 def test_changes_are_undone_exactly_also_on_an_error_and_when_nested() -> None:
     s = session_of(instance_of(tiny_tables()), "localize")
     lp0 = s.highs.getLp()

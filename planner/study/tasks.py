@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: integer decisions of a plan, by variable family and key: a start for later solves of the same base
 Start = dict[str, dict[Any, float]]
+#: a simplex basis as HiGHS's status of every column and row (two numpy arrays: `planner.solve.session.Basis`)
+Basis = tuple[Any, Any]
 #: (task key, state, details): queued | solving | done | failed | stopped | cancelled
 Event = Callable[[str, str, dict[str, Any]], None]
 #: why a task has no result when its study was stopped
@@ -199,7 +201,10 @@ class Task:
     `render`: a function of the whole Solution giving the bytes of its workbook (the caller's, e.g.
     `planner.export.results.results_bytes`: this layer imports no writer), run where the task was
     solved (the bytes come back in `TaskResult.workbook`), so that the workers render the workbooks of
-    a study side by side instead of its parent one after another.
+    a study side by side instead of its parent one after another. `dive`: for a variation that holds
+    every build (a plan under another case), try LPs first (`planner.solve.session.Session.solve`),
+    the first from `basis` (e.g. the `TaskResult.basis` of the base's own solve): the same basis
+    whichever worker runs the task, so the result does not depend on what that worker solved before.
     """
 
     key: str
@@ -213,6 +218,8 @@ class Task:
     start: Start | None = None
     if_infeasible: IfInfeasible | None = None
     render: Callable[[Solution], bytes] | None = None
+    dive: bool = False
+    basis: Basis | None = field(default=None, repr=False)
 
     def shipped(self, with_data: bool = True, *, validated: bool = False) -> Task:
         f = self.if_infeasible
@@ -247,6 +254,9 @@ class TaskResult:
     #: the workbook of `solution` as `Task.render` made it, when the task asked for one and it could be
     #: rendered (None otherwise: the caller renders it itself, and reports any error there)
     workbook: bytes | None = field(default=None, repr=False)
+    #: the basis of the fixed-integer LP of a base solve with duals (a start for dives of that base's plan
+    #: evaluations, `Task.basis`)
+    basis: Basis | None = field(default=None, repr=False)
 
     @property
     def done(self) -> bool:

@@ -214,7 +214,8 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
             stack.enter_context(s.linear())
         start = _start(held, task, forced) if task.warm_start and not v.linear else None
         report = s.solve(options, warm_start=start, interrupt=interrupt, want_duals=task.duals, load=True,
-                         on_progress=on_progress)
+                         on_progress=on_progress, dive=task.dive and v.plan is not None and not v.linear,
+                         basis=task.basis)
     if report.termination == "interrupted":
         return TaskResult(task.key, "stopped", error=STOPPED)
     if v.drop_targets and "c_localization" in report.row_duals:  # the rows exist, but do not bind: no price
@@ -236,7 +237,8 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
     if task.tables is None or set(PLAN_TABLES) <= set(task.tables):  # every table the plan's decisions are in
         plan = plan_of(sol)
     return TaskResult(task.key, "done", solution=sol, plan=plan, start=plan_start if v.is_base else None,
-                      integers=plan_start if v.plan is not None and not v.linear else None)
+                      integers=plan_start if v.plan is not None and not v.linear else None,
+                      basis=report.basis if v.is_base else None)
 
 
 def _cap(held: Held, task: Task, options: dict[str, Any], interrupt: Any) -> float | None:
