@@ -4,11 +4,12 @@ A thin user of the study layer (planner.study): each case is a task on its own b
 `regret`, each case's plan is held under every other case as soon as both are solved, in the
 worker that holds the other case's model. With every build and signing held, an evaluation's LP
 relaxation is nearly tight: each first dives (`Task.dive`: LPs from the basis of the other case's
-own fixed-integer LP, so the same whichever worker runs it), and goes on to HiGHS's MILP, from the
-dive's plan, only when that plan is not proven within the gap (21 of the default instance's 90
-evaluations; HiGHS time of the 90: 18.6 s as MILPs from nothing, about 10 s with the dives).
-The other case's own plan, repaired to the held builds, is not used as a start: it is no better
-than HiGHS's own root heuristics find, while HiGHS spends an LP on completing it.
+own fixed-integer LP, so the same whichever worker runs it), and goes on to HiGHS's MILP only when
+the dive's plan is not proven within the gap (21 of the default instance's 90 evaluations; HiGHS
+time of the 90: 18.6 s as MILPs, 9.1 s with the dives). The MILPs start from nothing: the other
+case's own plan, repaired to the held builds, is no better than HiGHS's own root heuristics find,
+while HiGHS spends an LP on completing it (and the dive's plan is no better a start either:
+`Session._dive`).
 """
 
 from __future__ import annotations

@@ -320,8 +320,7 @@ class Session:
         `dive`: for a MILP whose builds are all held (a plan under another case), try a dive first
         (`_dive`: the LP relaxation, from `basis` if given, then LPs with the fractional integers
         rounded up); a plan it finds within the gap options of the relaxation's bound is the answer,
-        as proven as HiGHS's own. Otherwise HiGHS's MILP runs, from the dive's plan if it found one
-        (instead of `warm_start`).
+        as proven as HiGHS's own. Otherwise HiGHS's MILP runs as without the dive (from `warm_start`).
         """
         import highspy
 
@@ -351,8 +350,6 @@ class Session:
             first_objective = objective
             infeasibility, off_whole = dove.infeasibility, 0.0
         else:
-            if dove is not None and dove.x is not None:
-                warm_start = dove.x  # the MILP starts from the dive's plan
             start = self._start(warm_start)
             highs_time += self._run(options, interrupt, on_progress, stream_log, poll, lp=not mip)
             if own_interrupt and self._caught is not None:
@@ -453,6 +450,25 @@ class Session:
         import highspy
 
         n = self.n_cols
+        idx, val, left_out = self._start_values(warm_start)
+        if len(np.unique(idx)) == n:
+            full = np.empty(n)
+            full[idx] = val
+            solution = highspy.HighsSolution()
+            solution.col_value = full
+            _check(h.setSolution(solution), "setSolution")
+            text = "complete plan"
+        else:
+            _check(h.setSolution(len(idx), idx.astype(np.int32), val), "setSolution")
+            text = f"partial plan: {len(idx):,} of {n:,} values"
+        if left_out:
+            text += f"; {left_out:,} outside this run's bounds left out"
+        return text
+
+    def _start_values(self, warm_start: WarmStart) -> tuple[np.ndarray, np.ndarray, int]:
+        """The columns and values of `warm_start` that lie within this run's bounds (integers rounded, values
+        moved onto a bound they lie within START_TOLERANCE of), and how many were left out."""
+        n = self.n_cols
         if isinstance(warm_start, Mapping):
             idx = np.fromiter(warm_start.keys(), dtype=np.int64, count=len(warm_start))
             val = np.fromiter(warm_start.values(), dtype=float, count=len(warm_start))
@@ -471,21 +487,24 @@ class Session:
         val[integer] = np.round(val[integer])
         lo, hi = self._lower[idx], self._upper[idx]
         keep = np.isfinite(val) & (val >= lo - START_TOLERANCE) & (val <= hi + START_TOLERANCE)
-        idx, val = idx[keep], np.clip(val[keep], lo[keep], hi[keep])
-        left_out = int((~keep).sum())
-        if len(np.unique(idx)) == n:
-            full = np.empty(n)
-            full[idx] = val
-            solution = highspy.HighsSolution()
-            solution.col_value = full
-            _check(h.setSolution(solution), "setSolution")
-            text = "complete plan"
-        else:
-            _check(h.setSolution(len(idx), idx.astype(np.int32), val), "setSolution")
-            text = f"partial plan: {len(idx):,} of {n:,} values"
-        if left_out:
-            text += f"; {left_out:,} outside this run's bounds left out"
-        return text
+        return idx[keep], np.clip(val[keep], lo[keep], hi[keep]), int((~keep).sum())
+
+    @contextmanager
+    def _integers_relaxed(self) -> Iterator[None]:
+        """The integer columns continuous for the `with` block (an LP, whatever bounds the block holds them at);
+        integer again afterwards, with the bounds in force, also on an error or an interrupt."""
+        import highspy
+
+        h = self.highs
+        idx = self.int_cols
+        continuous = np.full(len(idx), int(highspy.HighsVarType.kContinuous), dtype=np.uint8)
+        _check(h.changeColsIntegrality(len(idx), idx, continuous), "changeColsIntegrality")
+        try:
+            yield
+        finally:
+            integer = np.full(len(idx), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+            _check(h.changeColsIntegrality(len(idx), idx, integer), "changeColsIntegrality")
+            _check(h.changeColsBounds(len(idx), idx, self._lower[idx], self._upper[idx]), "changeColsBounds")
 
     def _run(self, options: dict[str, Any], interrupt: Interrupt, on_progress: Callable[[Progress], None] | None,
              stream_log: bool, poll: float, *, lp: bool) -> float:
@@ -548,7 +567,10 @@ class Session:
         With every build held, only operating and credit decisions remain integer, and the relaxation is
         nearly tight: of the default instance's 90 plan evaluations (compare --regret), 69 are proven this
         way in two or three LPs (10-30 ms), against 0.2 s for HiGHS's MILP, which builds its root LP from
-        nothing. The others go on to the MILP, from this plan.
+        nothing. The other 21 go on to the MILP, which is fastest without the dive's plan: HiGHS time of
+        the 90 evaluations 10.3 s with it as a complete start (11 of the 21 came back with another plan's
+        objective, compare HiGHS#2439, and were solved again), 9.8 s with its integers as a partial
+        start, 9.1 s from nothing.
         """
         import highspy
 
@@ -557,12 +579,8 @@ class Session:
         tol = float(options.get("mip_feasibility_tolerance", 1e-6))
         rel, absolute = float(options.get("mip_rel_gap", 1e-4)), float(options.get("mip_abs_gap", 1e-6))
         optimal = highspy.HighsModelStatus.kOptimal
-        continuous = np.full(len(idx), int(highspy.HighsVarType.kContinuous), dtype=np.uint8)
-        integer = np.full(len(idx), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
         seconds, lps = 0.0, 0
-        held: list[np.ndarray] = []
-        _check(h.changeColsIntegrality(len(idx), idx, continuous), "changeColsIntegrality")
-        try:
+        with self._integers_relaxed():
             _check(h.clearSolver(), "clearSolver")
             if basis is not None:
                 h.setBasis(_highs_basis(basis))  # a basis that does not fit is HiGHS's to refuse: it then starts anew
@@ -570,7 +588,7 @@ class Session:
             lps += 1
             if h.getModelStatus() != optimal:
                 return _Dive(seconds, lps, words=f"dive: the relaxation ended {h.modelStatusToString(h.getModelStatus())}"
-                             "; HiGHS's MILP from nothing")
+                             "; then HiGHS's MILP")
             bound = float(h.getInfo().objective_function_value)
             while not interrupt.requested:
                 x = np.asarray(h.getSolution().col_value)
@@ -583,24 +601,18 @@ class Session:
                     proven = objective - bound <= max(absolute, rel * abs(objective))
                     words = (f"dive: {lps} LPs, the plan within the gap of the relaxation's bound" if proven else
                              f"dive: {lps} LPs, the plan {_relative_gap(objective, bound):.2%} above the relaxation's "
-                             "bound; HiGHS's MILP from it")
+                             "bound; then HiGHS's MILP")
                     return _Dive(seconds, lps, bound, objective, x, proven,
                                  float(h.getInfo().max_primal_infeasibility), words)
                 cols = idx[fractional]
                 up = np.minimum(np.ceil(xi[fractional]), self._upper[cols])
                 _check(h.changeColsBounds(len(cols), cols, up, up), "changeColsBounds")
-                held.append(cols)
                 seconds += self._run(options, interrupt, None, stream_log, poll, lp=True)
                 lps += 1
                 if h.getModelStatus() != optimal:
                     return _Dive(seconds, lps, bound, words=f"dive: {lps} LPs, rounding up left no plan; "
-                                 "HiGHS's MILP from nothing")
+                                 "then HiGHS's MILP")
             return _Dive(seconds, lps, bound, words="dive: interrupted")
-        finally:
-            _check(h.changeColsIntegrality(len(idx), idx, integer), "changeColsIntegrality")
-            if held:
-                cols = np.unique(np.concatenate(held))
-                _check(h.changeColsBounds(len(cols), cols, self._lower[cols], self._upper[cols]), "changeColsBounds")
 
     def _fixed_integer_duals(self, x: np.ndarray, options: dict[str, Any], interrupt: Interrupt, stream_log: bool,
                              poll: float) -> tuple[float, np.ndarray | None, float | None, str, Basis | None]:
@@ -615,10 +627,7 @@ class Session:
         h = self.highs
         idx = self.int_cols
         fixed = np.round(x[idx])
-        continuous = np.full(len(idx), int(highspy.HighsVarType.kContinuous), dtype=np.uint8)
-        integer = np.full(len(idx), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-        _check(h.changeColsIntegrality(len(idx), idx, continuous), "changeColsIntegrality")
-        try:
+        with self._integers_relaxed():
             _check(h.changeColsBounds(len(idx), idx, fixed, fixed), "changeColsBounds")
             lp_time = self._run(options, interrupt, None, stream_log, poll, lp=True)
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal and h.getInfo().dual_solution_status == 2:
@@ -626,9 +635,6 @@ class Session:
                         "LP with integer decisions fixed at the plan (fixed-integer re-solve)", _basis_of(h))
             why = f"unavailable: the fixed-integer LP ended with status {h.modelStatusToString(h.getModelStatus())}"
             return lp_time, None, None, why, None
-        finally:
-            _check(h.changeColsIntegrality(len(idx), idx, integer), "changeColsIntegrality")
-            _check(h.changeColsBounds(len(idx), idx, self._lower[idx], self._upper[idx]), "changeColsBounds")
 
     def _load(self, x: np.ndarray, objective: float) -> None:
         """Put plan `x` into the Pyomo variables: integers rounded, the objective's variable its value."""

@@ -22,6 +22,7 @@ solves are asked to stop, queued tasks never start, worker processes are ended.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from types import TracebackType
@@ -92,6 +93,8 @@ class Study:
         self._running: set[str] = set()
         self._inbox: deque[TaskResult] = deque()
         self._closed = False
+        self._preparing: threading.Thread | None = None  # `prepare` starting the workers (see there)
+        self._prepare_error: BaseException | None = None
         if scheduler:
             from planner.study.cluster import DaskBackend
 
@@ -113,20 +116,50 @@ class Study:
         """Queue `task` (its key must be new to this study)."""
         if task.key in self._tasks:
             raise ValueError(f"a task with key {task.key!r} was already submitted to this study")
+        self._ready()
         self._tasks[task.key] = task
         self._emit(task.key, "queued", {})
         self.backend.submit(task)
 
     @property
     def pending(self) -> int:
+        self._ready()
         return len(self._inbox) + int(self.backend.pending)
 
     def prepare(self, base: Base) -> None:
         """Have the workers build `base` now, ahead of its tasks (worker processes only; elsewhere a base
-        is built by its first task)."""
+        is built by its first task).
+
+        Starting a worker waits until the fork server has imported the workers' libraries (about a
+        second from its start, `planner.study.forkserver`), so with a fork server the workers are
+        started in a thread: this process goes on meanwhile (`planner explain` solves its plan,
+        `solve_here`), and the Study's next use of its workers waits for that thread. A worker
+        forked by the fork server ignores Ctrl-C as the fork server does, whichever thread asked."""
         prepare = getattr(self.backend, "prepare", None)
-        if prepare is not None:
+        if prepare is None:
+            return
+        self._ready()
+        if not getattr(self.backend, "forks", False):
             prepare(base)
+            return
+
+        def run() -> None:
+            try:
+                prepare(base)
+            except BaseException as exc:  # noqa: BLE001 - raised again by the next call that needs the workers
+                self._prepare_error = exc
+
+        self._preparing = threading.Thread(target=run, name="planner study prepare", daemon=True)
+        self._preparing.start()
+
+    def _ready(self) -> None:
+        """Wait for `prepare`'s thread, if one is starting the workers; raise what it raised."""
+        t, self._preparing = self._preparing, None
+        if t is not None:
+            t.join()
+        if self._prepare_error is not None:
+            exc, self._prepare_error = self._prepare_error, None
+            raise exc
 
     def solve_here(self, task: Task) -> TaskResult:
         """Run `task` in this process now, while the workers get ready (e.g. build its base for the
@@ -144,6 +177,7 @@ class Study:
 
     def results(self) -> Iterator[TaskResult]:
         """The results as tasks end, until none is pending (tasks submitted meanwhile included)."""
+        self._ready()
         while self._inbox or self.backend.pending:
             if self._inbox:
                 yield self._inbox.popleft()
@@ -154,6 +188,7 @@ class Study:
 
     def wait(self, key: str) -> TaskResult:
         """The result of task `key`, once it has ended (the others' results stay available)."""
+        self._ready()
         while key not in self.finished:
             if not self.backend.pending:
                 raise KeyError(f"no task {key!r} is pending in this study")
@@ -180,6 +215,8 @@ class Study:
         if self._closed:
             return []
         self._closed = True
+        with contextlib.suppress(Exception):  # stopping goes on whatever starting the workers raised
+            self._ready()
         out = []
         for r in self.backend.stop():
             if r.key not in self.finished:
@@ -194,6 +231,8 @@ class Study:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            with contextlib.suppress(Exception):
+                self._ready()
             self.backend.close()
 
     def __enter__(self) -> Study:

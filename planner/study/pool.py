@@ -168,6 +168,8 @@ class ProcessBackend:
         self.best_start = best_start
         self.prefetch = prefetch
         self.ctx = context()
+        #: workers come from a fork server (and ignore Ctrl-C as it does, whichever thread starts them)
+        self.forks = self.ctx.get_start_method() == "forkserver"
         warm_up()
         self.flag = self.ctx.RawValue("b", 0)
         self.queue: deque[Task] = deque()
