@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from factories import tiny_tables
@@ -118,8 +119,11 @@ def test_regret_matrix_with_penalties_by_hand() -> None:
 
 
 def test_parallel_equals_serial(multi_case: Path, serial) -> None:  # noqa: ANN001
-    par = run_comparison(multi_case, cases="base,localize,dear_capex", options=OPTS, jobs=2)
+    """Two workers give the serial run's plans, and exactly its regret matrix: each plan evaluation dives from
+    the basis of its case's own solve, whichever worker runs it and whatever that worker solved before."""
+    par = run_comparison(multi_case, cases="base,localize,dear_capex", options=OPTS, jobs=2, regret=True)
     assert signature(par) == signature(serial)
+    pd.testing.assert_frame_equal(par.regret.cost, serial.regret.cost, check_exact=True)
 
 
 def test_workbooks_rendered_by_the_workers_are_the_callers(multi_case: Path, tmp_path: Path) -> None:
