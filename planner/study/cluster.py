@@ -149,24 +149,29 @@ class DaskBackend:
         self.deferred = keep
 
     def _collect(self) -> list[TaskResult]:
+        """The results that have come back, in an order that never shows more tasks solving than workers:
+        first those whose start was heard of; a task that ended before its start was heard of (a short
+        solve) is said to be solving just before its end, as from a local worker, but only alone and once
+        its worker's previous task has ended here too (the results and the events travel separately)."""
         out = []
-        for f in [f for f in self.futures if f.done()]:
-            task = self.futures.pop(f)
+        heard = set(self.running_on.values())
+        done = sorted((f for f in self.futures if f.done()), key=lambda f: self.futures[f].key not in heard)
+        for f in done:
+            task = self.futures[f]
             try:
                 r = f.result()
             except Exception as exc:
                 r = TaskResult(task.key, "failed", error=f"the Dask worker failed ({type(exc).__name__}: {exc})")
+            if task.key not in heard and r.state != "cancelled" and r.worker:
+                if out or r.worker in self.running_on:
+                    continue  # collected later, after the ends collected now have been told
+                self.emit(task.key, "solving", {"worker": r.worker})
+            del self.futures[f]
             if r.worker:
                 self.where[task.base.key] = r.worker
-            told = False
             for where, key in list(self.running_on.items()):
                 if key == task.key:
                     del self.running_on[where]
-                    told = True
-            if not told and r.state != "cancelled" and r.worker and r.worker not in self.running_on:
-                # it ended before its start was heard of (a short solve): said now, just before its end,
-                # so that every task that ran shows queued, solving, done, as from a local worker
-                self.emit(task.key, "solving", {"worker": r.worker})
             self.collected.add(task.key)
             out.append(r)
         return out
