@@ -122,27 +122,37 @@ def test_swapped_objective_equals_the_least_shortfall_model(inst_name: str, case
     back_to_base(s, base.objective, base_builds)
 
 
+def own_plans(inst: Instance) -> dict[str, FixedPlan]:
+    """Each case's own plan (exact preset): the units it starts and the contracts it signs."""
+    plans = {}
+    for a in inst.cases:
+        s = session_of(inst, a)
+        s.solve(EXACT.highs, want_duals=False)
+        signed = frozenset(k for k in s.model.b_sign if s.x[s.col("b_sign", k)] > 0.5)  # type: ignore[index]
+        plans[a] = FixedPlan(source_case=a, units=builds(s), signed=signed)
+    return plans
+
+
+def held(s: Session, inst: Instance, case: str, plan: FixedPlan) -> dict[int, float]:
+    """The columns of `plan`'s decisions in session `s` of `case`, with the values the plan holds them at."""
+    sets = apply_case(inst, case).sets
+    hold = {s.col("v_units", k): plan.units.get(k, 0) for k in sets.option_vars}
+    hold.update({s.col("b_sign", k): int(k in plan.signed) for k in sets.signed})
+    return hold
+
+
 def test_plan_under_another_case_equals_a_fresh_fixed_plan(small: Instance) -> None:
     cases = list(small.cases)
-    plans = {}
-    for a in cases:
-        s = session_of(small, a)
-        s.solve(EXACT.highs, want_duals=False)
-        units = builds(s)
-        signed = frozenset(k for k in s.model.b_sign if s.x[s.col("b_sign", k)] > 0.5)  # type: ignore[index]
-        plans[a] = FixedPlan(source_case=a, units=units, signed=signed)
+    plans = own_plans(small)
     for b in cases:
         s = session_of(small, b)
         base = s.solve(EXACT.highs)
         base_builds = builds(s)
-        sets = apply_case(small, b).sets
         for a in cases:
             if a == b:
                 continue
             plan = plans[a]
-            hold = {s.col("v_units", k): plan.units.get(k, 0) for k in sets.option_vars}
-            hold.update({s.col("b_sign", k): int(k in plan.signed) for k in sets.signed})
-            with s.fixed(hold):
+            with s.fixed(held(s, small, b, plan)):
                 r = s.solve(EXACT.highs)
             same_plan(s, r, solve_case(small, b, options=EXACT, plan=plan))
             assert r.objective >= base.objective - 1e-9  # another case's plan is never better here
@@ -150,32 +160,25 @@ def test_plan_under_another_case_equals_a_fresh_fixed_plan(small: Instance) -> N
 
 
 def test_a_dive_under_a_held_plan_equals_the_milp_and_a_fresh_fixed_plan(small: Instance) -> None:
-    """Plan evaluations dive first: LPs from the basis of the case's own fixed-integer LP. A plan
-    within the gap of the relaxation's bound is the answer; any other goes on to HiGHS's MILP, from it.
-    With no gap (exact) both ways are taken, and each equals a fresh build of the fixed plan; with the
-    default gap each is within it of HiGHS's MILP from nothing, and its bound is a true bound. The
-    dive does not depend on what the session solved before, and leaves nothing changed."""
+    """Plan evaluations dive first: LPs from the basis of the case's own fixed-integer LP; a plan
+    within the gap of the relaxation's bound is the answer (here every one, exact preset included:
+    the relaxations of these plans are tight, or rounding up costs nothing). Each equals a fresh build
+    of the fixed plan (exact), lies within the gap of HiGHS's MILP (default preset) and has a true
+    bound; the dive does not depend on what the session solved before, and leaves nothing changed."""
     default = merge_options("default").highs
     cases = list(small.cases)
-    plans = {}
-    for a in cases:
-        s = session_of(small, a)
-        s.solve(EXACT.highs, want_duals=False)
-        signed = frozenset(k for k in s.model.b_sign if s.x[s.col("b_sign", k)] > 0.5)  # type: ignore[index]
-        plans[a] = FixedPlan(source_case=a, units=builds(s), signed=signed)
+    plans = own_plans(small)
     ways = []
     for b in cases:
         s = session_of(small, b)
         base = s.solve(EXACT.highs)
         assert base.basis is not None and base.method == ""  # the base solve is HiGHS's MILP, with its LP's basis
         base_builds = builds(s)
-        sets = apply_case(small, b).sets
         for a in cases:
             if a == b:
                 continue
             plan = plans[a]
-            hold = {s.col("v_units", k): plan.units.get(k, 0) for k in sets.option_vars}
-            hold.update({s.col("b_sign", k): int(k in plan.signed) for k in sets.signed})
+            hold = held(s, small, b, plan)
             with s.fixed(hold):
                 r = s.solve(EXACT.highs, dive=True, basis=base.basis)
                 same_plan(s, r, solve_case(small, b, options=EXACT, plan=plan))
