@@ -171,7 +171,8 @@ def test_a_dive_under_a_held_plan_equals_the_milp_and_a_fresh_fixed_plan(small: 
     ways = []
     for b in cases:
         s = session_of(small, b)
-        base = s.solve(EXACT.highs)
+        assert s.solve(EXACT.highs).basis is None  # read only on request
+        base = s.solve(EXACT.highs, want_basis=True)
         assert base.basis is not None and base.method == ""  # the base solve is HiGHS's MILP, with its LP's basis
         base_builds = builds(s)
         for a in cases:
@@ -211,7 +212,7 @@ def test_a_dive_that_is_not_proven_goes_on_to_the_milp() -> None:
     plan = FixedPlan("other", {})
     ci = apply_case(inst, "base")
     s = Session(build_model(ci))
-    base = s.solve(default.highs)
+    base = s.solve(default.highs, want_basis=True)
     hold = {s.col(var, k): x for var, values in plan_values(ci, plan).items() for k, x in values.items()}
     with s.fixed(hold):
         r = s.solve(default.highs, dive=True, basis=base.basis, want_duals=False)

@@ -101,7 +101,8 @@ def run_comparison(path: str | Path, *, cases: str | list[str] | None = "all", b
                                      # the costs table) are all regret needs
                                      tables=None if plan is None else ("costs",), duals=plan is None,
                                      warm_start=plan is None, render=render if plan is None else None,
-                                     dive=plan is not None, basis=own_basis.get(case) if plan is not None else None))
+                                     dive=plan is not None, basis=own_basis.get(case) if plan is not None else None,
+                                     want_basis=regret and plan is None))
 
     runs: dict[str, CaseRun] = {}
     plans: dict[str, FixedPlan] = {}

@@ -307,6 +307,7 @@ class Session:
         poll: float = 0.2,
         dive: bool = False,
         basis: Basis | None = None,
+        want_basis: bool = False,
     ) -> SolveReport:
         """Solve the model with the changes in force, with exactly `options` (HiGHS's defaults otherwise).
 
@@ -321,6 +322,9 @@ class Session:
         (`_dive`: the LP relaxation, from `basis` if given, then LPs with the fractional integers
         rounded up); a plan it finds within the gap options of the relaxation's bound is the answer,
         as proven as HiGHS's own. Otherwise HiGHS's MILP runs as without the dive (from `warm_start`).
+        With `want_basis` (and `want_duals`), the report carries the basis of the fixed-integer LP
+        (`SolveReport.basis`: 9 ms to read for the default instance, about 0.2 s at size L, so only on
+        request).
         """
         import highspy
 
@@ -405,7 +409,7 @@ class Session:
         if want_duals and x is not None and termination != "interrupted":
             if mip:
                 lp_time, y, dual_objective, duals_note, basis_out = self._fixed_integer_duals(
-                    x, options, interrupt, stream_log, poll)
+                    x, options, interrupt, stream_log, poll, want_basis)
                 timings["highs_duals"] = lp_time
                 highs_time += lp_time
             elif termination == "optimal" and h.getInfo().dual_solution_status == 2:
@@ -615,12 +619,13 @@ class Session:
             return _Dive(seconds, lps, bound, words="dive: interrupted")
 
     def _fixed_integer_duals(self, x: np.ndarray, options: dict[str, Any], interrupt: Interrupt, stream_log: bool,
-                             poll: float) -> tuple[float, np.ndarray | None, float | None, str, Basis | None]:
+                             poll: float, want_basis: bool = False
+                             ) -> tuple[float, np.ndarray | None, float | None, str, Basis | None]:
         """Row duals of the LP with the integer columns fixed at plan `x`, solved in this HiGHS object.
 
         Integrality and the bounds in force are restored afterwards, also when the LP fails or is
-        interrupted. Returns HiGHS's time, the duals (or None), the LP's objective, how it went and
-        the LP's final basis (or None).
+        interrupted. Returns HiGHS's time, the duals (or None), the LP's objective, how it went and,
+        with `want_basis`, the LP's final basis (or None).
         """
         import highspy
 
@@ -632,7 +637,8 @@ class Session:
             lp_time = self._run(options, interrupt, None, stream_log, poll, lp=True)
             if h.getModelStatus() == highspy.HighsModelStatus.kOptimal and h.getInfo().dual_solution_status == 2:
                 return (lp_time, np.asarray(h.getSolution().row_dual), float(h.getInfo().objective_function_value),
-                        "LP with integer decisions fixed at the plan (fixed-integer re-solve)", _basis_of(h))
+                        "LP with integer decisions fixed at the plan (fixed-integer re-solve)",
+                        _basis_of(h) if want_basis else None)
             why = f"unavailable: the fixed-integer LP ended with status {h.modelStatusToString(h.getModelStatus())}"
             return lp_time, None, None, why, None
 

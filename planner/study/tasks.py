@@ -205,6 +205,7 @@ class Task:
     every build (a plan under another case), try LPs first (`planner.solve.session.Session.solve`),
     the first from `basis` (e.g. the `TaskResult.basis` of the base's own solve): the same basis
     whichever worker runs the task, so the result does not depend on what that worker solved before.
+    `want_basis`: return that basis of this solve (`TaskResult.basis`; a base solve with duals).
     """
 
     key: str
@@ -220,6 +221,7 @@ class Task:
     render: Callable[[Solution], bytes] | None = None
     dive: bool = False
     basis: Basis | None = field(default=None, repr=False)
+    want_basis: bool = False
 
     def shipped(self, with_data: bool = True, *, validated: bool = False) -> Task:
         f = self.if_infeasible
@@ -254,8 +256,8 @@ class TaskResult:
     #: the workbook of `solution` as `Task.render` made it, when the task asked for one and it could be
     #: rendered (None otherwise: the caller renders it itself, and reports any error there)
     workbook: bytes | None = field(default=None, repr=False)
-    #: the basis of the fixed-integer LP of a base solve with duals (a start for dives of that base's plan
-    #: evaluations, `Task.basis`)
+    #: the basis of the fixed-integer LP of a base solve with duals, when the task asked for it
+    #: (`Task.want_basis`): a start for the dives of that base's plan evaluations (`Task.basis`)
     basis: Basis | None = field(default=None, repr=False)
 
     @property

@@ -215,7 +215,7 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
         start = _start(held, task, forced) if task.warm_start and not v.linear else None
         report = s.solve(options, warm_start=start, interrupt=interrupt, want_duals=task.duals, load=True,
                          on_progress=on_progress, dive=task.dive and v.plan is not None and not v.linear,
-                         basis=task.basis)
+                         basis=task.basis, want_basis=task.want_basis)
     if report.termination == "interrupted":
         return TaskResult(task.key, "stopped", error=STOPPED)
     if v.drop_targets and "c_localization" in report.row_duals:  # the rows exist, but do not bind: no price
