@@ -255,6 +255,31 @@ def test_a_stopped_study_cancels_what_has_not_started(small: Path) -> None:
     assert all(not p.is_alive() for p in [w.process for w in st.backend.workers])
 
 
+def test_workers_started_in_a_thread_while_this_process_solves(small: Path) -> None:
+    """`prepare` starts the workers in a thread (starting one waits for the fork server's imports) while
+    this process solves the plan, as `planner explain` does; the re-solves that follow equal the serial
+    ones, and a failure to start the workers is raised by the next call that needs them."""
+    tasks = explain_tasks(small, load_instance(small), "current_law")
+    serial = run_tasks(tasks)
+    with Study(jobs=2) as st:
+        st.prepare(tasks[0].base)
+        assert (st._preparing is not None) == st.backend.forks  # noqa: SLF001 - a thread where there is a fork server
+        plan = st.solve_here(tasks[0])
+        rest = st.run(tasks[1:])
+    assert objective(plan) == pytest.approx(objective(serial[plan.key]), rel=1e-9)
+    for t in tasks[1:]:
+        assert objective(rest[t.key]) == pytest.approx(objective(serial[t.key]), rel=1e-9), t.key
+
+    def cannot(_base: Base) -> None:
+        raise RuntimeError("no worker could be started")
+
+    with Study(jobs=2) as st:
+        st.backend.prepare = cannot
+        st.prepare(tasks[0].base)
+        with pytest.raises(RuntimeError, match="no worker could be started"):
+            st.submit(tasks[1])
+
+
 def test_the_live_table_shows_a_tonnes_objective_as_tonnes_and_only_a_shortfall_as_short() -> None:
     from types import SimpleNamespace
 
