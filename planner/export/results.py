@@ -235,9 +235,8 @@ def write_results(sol: Solution, path: str | Path, *, protect: tuple[str | Path,
     overwritten (the input workbook): writing onto one raises `OutputError`. `rendered`: the
     workbook's bytes as `results_bytes(sol)` made them elsewhere (a study's worker), written as they are.
     """
-    if rendered is not None:
-        return save_workbook(lambda: rendered, path, what="results workbook", protect=protect)
-    return kit.save(lambda: build_workbook(sol), path, what="results workbook", kind="results", protect=protect)
+    return save_workbook(lambda: results_bytes(sol) if rendered is None else rendered, path, what="results workbook",
+                         protect=protect)
 
 
 def results_bytes(sol: Solution) -> bytes:

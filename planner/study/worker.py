@@ -214,7 +214,7 @@ def _run(task: Task, interrupt: Any, on_progress: Any) -> TaskResult:
             stack.enter_context(s.linear())
         start = _start(held, task, forced) if task.warm_start and not v.linear else None
         report = s.solve(options, warm_start=start, interrupt=interrupt, want_duals=task.duals, load=True,
-                         on_progress=on_progress, dive=task.dive and v.plan is not None and not v.linear,
+                         on_progress=on_progress, dive=task.dive and v.plan is not None,
                          basis=task.basis, want_basis=task.want_basis)
     if report.termination == "interrupted":
         return TaskResult(task.key, "stopped", error=STOPPED)
